@@ -1,0 +1,93 @@
+//! `nook doctor`, `nook info`.
+
+use serde::Serialize;
+
+use crate::cli::GlobalArgs;
+use crate::config::{self, Config};
+use crate::container::Containers;
+use crate::doctor::{self, Check, Level};
+use crate::image::index::ImageIndex;
+use crate::image::store::Store;
+use crate::runtime::idmap::IdMap;
+
+fn open_store() -> Option<Store> {
+    Store::open(&config::data_root().ok()?).ok()
+}
+
+pub fn doctor(_global: &GlobalArgs) -> anyhow::Result<i32> {
+    let store = open_store();
+    let checks = doctor::run_checks(store.as_ref());
+    let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    for c in &checks {
+        let mark = match c.level {
+            Level::Ok => "ok  ",
+            Level::Warn => "warn",
+            Level::Fail => "FAIL",
+        };
+        println!("[{mark}] {:width$}  {}", c.name, c.detail);
+        if let (Some(fix), true) = (&c.fix, c.level != Level::Ok) {
+            println!("       {:width$}  fix: {fix}", "");
+        }
+    }
+    let failed = checks.iter().filter(|c| c.level == Level::Fail).count();
+    if failed == 0 {
+        println!("\nnook can run rootless containers here.");
+        Ok(0)
+    } else {
+        println!("\n{failed} problem(s) stop rootless containers here; apply the fixes above.");
+        Ok(1)
+    }
+}
+
+#[derive(Serialize)]
+struct Info {
+    version: &'static str,
+    host: Host,
+    user: Option<IdMap>,
+    store: Option<StoreInfo>,
+    checks: Vec<Check>,
+}
+
+#[derive(Serialize)]
+struct Host {
+    kernel: String,
+    arch: &'static str,
+}
+
+#[derive(Serialize)]
+struct StoreInfo {
+    root: String,
+    config_file: Option<String>,
+    storage_driver: String,
+    images: usize,
+    containers: usize,
+}
+
+pub fn info(global: &GlobalArgs) -> anyhow::Result<i32> {
+    let store = open_store();
+    let driver = global
+        .storage_driver
+        .or_else(|| Config::load().ok().map(|c| c.storage.driver))
+        .unwrap_or_default();
+    let store_info = store.as_ref().map(|s| StoreInfo {
+        root: s.root().display().to_string(),
+        config_file: config::config_path().ok().map(|p| p.display().to_string()),
+        storage_driver: format!("{driver:?}").to_lowercase(),
+        images: ImageIndex::load(s).map(|i| i.images.len()).unwrap_or(0),
+        containers: Containers::new(s).list().map(|l| l.len()).unwrap_or(0),
+    });
+    let info = Info {
+        version: env!("CARGO_PKG_VERSION"),
+        host: Host {
+            kernel: nix::sys::utsname::uname()
+                .map(|u| u.release().to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            arch: std::env::consts::ARCH,
+        },
+        user: IdMap::for_current_user().ok().map(|m| m.map),
+        store: store_info,
+        checks: doctor::run_checks(store.as_ref()),
+    };
+    println!("{}", serde_json::to_string_pretty(&info)?);
+    Ok(0)
+}

@@ -1,0 +1,374 @@
+//! `nook doctor` / `nook info`: everything rootless containers need on this machine, each
+//! fact checked for real where that is possible (a user namespace with the id map, an overlay
+//! mount), with a fix for each failure.
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::Path;
+use std::process::Command;
+
+use nix::unistd::{AccessFlags, Uid, access};
+use serde::Serialize;
+
+use crate::config::{self, Config};
+use crate::image::store::Store;
+use crate::runtime::driver::{self, which};
+use crate::runtime::idmap::IdMap;
+use crate::runtime::jobs::{self, Job};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Ok,
+    Warn,
+    Fail,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Check {
+    pub name: &'static str,
+    pub level: Level,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, level: Level, detail: impl Into<String>, fix: Option<&str>) -> Check {
+    Check {
+        name,
+        level,
+        detail: detail.into(),
+        fix: fix.map(str::to_string),
+    }
+}
+
+fn read_trimmed(path: &str) -> Option<String> {
+    fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+}
+
+/// Run every check. `store` is the user's store if it could be opened.
+pub fn run_checks(store: Option<&Store>) -> Vec<Check> {
+    let mut out = vec![
+        kernel_userns(),
+        subids(),
+        id_tool("newuidmap", "setuid"),
+        id_tool("newgidmap", "setgid"),
+    ];
+    out.push(mapping_works());
+    out.extend(storage(store));
+    out.push(pasta());
+    out.extend(xdg(store));
+    out.push(cgroups());
+    out
+}
+
+fn kernel_userns() -> Check {
+    const NAME: &str = "user namespaces";
+    let max: u64 = read_trimmed("/proc/sys/user/max_user_namespaces")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    if max == 0 {
+        return check(
+            NAME,
+            Level::Fail,
+            "user.max_user_namespaces is 0",
+            Some(
+                "sudo sysctl -w user.max_user_namespaces=28633 (and set it in /etc/sysctl.d/ to keep it)",
+            ),
+        );
+    }
+    if read_trimmed("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
+        return check(
+            NAME,
+            Level::Fail,
+            "kernel.unprivileged_userns_clone is 0",
+            Some(
+                "sudo sysctl -w kernel.unprivileged_userns_clone=1 (and set it in /etc/sysctl.d/ to keep it)",
+            ),
+        );
+    }
+    if read_trimmed("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref()
+        == Some("1")
+    {
+        return check(
+            NAME,
+            Level::Fail,
+            "AppArmor restricts unprivileged user namespaces",
+            Some(
+                "add an AppArmor profile for nook with `userns,`, or sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0",
+            ),
+        );
+    }
+    check(NAME, Level::Ok, format!("enabled (up to {max})"), None)
+}
+
+fn subids() -> Check {
+    const NAME: &str = "subordinate ids";
+    match IdMap::for_current_user() {
+        Err(e) => check(NAME, Level::Fail, e.to_string(), None),
+        Ok(m) if m.warning.is_some() => check(
+            NAME,
+            Level::Fail,
+            format!("no /etc/subuid or /etc/subgid range for {}", m.map.user),
+            Some(&format!(
+                "sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {}",
+                m.map.user
+            )),
+        ),
+        Ok(m) => {
+            let (u, g) = (m.map.uid_count() - 1, m.map.gid_count() - 1);
+            if u < 65536 || g < 65536 {
+                check(
+                    NAME,
+                    Level::Warn,
+                    format!("{u} uids and {g} gids; many images expect 65536"),
+                    Some("give your user 65536 ids in /etc/subuid and /etc/subgid"),
+                )
+            } else {
+                check(
+                    NAME,
+                    Level::Ok,
+                    format!("{u} uids, {g} gids for {}", m.map.user),
+                    None,
+                )
+            }
+        }
+    }
+}
+
+fn id_tool(tool: &'static str, bit: &str) -> Check {
+    let Some(path) = which(tool) else {
+        return check(
+            tool,
+            Level::Fail,
+            "not found in PATH",
+            Some("sudo apt install uidmap (Fedora: shadow-utils)"),
+        );
+    };
+    let meta = fs::metadata(&path).ok();
+    let setid = meta
+        .as_ref()
+        .is_some_and(|m| m.uid() == 0 && m.permissions().mode() & 0o4000 != 0);
+    let has_caps = xattr::get(&path, "security.capability")
+        .ok()
+        .flatten()
+        .is_some();
+    if setid || has_caps {
+        let how = if setid {
+            "setuid root"
+        } else {
+            "file capabilities"
+        };
+        check(tool, Level::Ok, format!("{} ({how})", path.display()), None)
+    } else {
+        check(
+            tool,
+            Level::Fail,
+            format!(
+                "{} is neither setuid root nor has file capabilities",
+                path.display()
+            ),
+            Some(&format!(
+                "sudo chmod u+s {0} (or sudo setcap cap_{bit}=ep {0})",
+                path.display()
+            )),
+        )
+    }
+}
+
+fn mapping_works() -> Check {
+    const NAME: &str = "id mapping";
+    match jobs::run(&Job::Remove { paths: Vec::new() }) {
+        Ok(_) => check(
+            NAME,
+            Level::Ok,
+            "a user namespace with your id map starts",
+            None,
+        ),
+        Err(e) => check(
+            NAME,
+            Level::Fail,
+            e.to_string(),
+            Some("fix the failures above, then run nook doctor again"),
+        ),
+    }
+}
+
+fn storage(store: Option<&Store>) -> Vec<Check> {
+    let mut out = Vec::new();
+    let fuse_bin = which("fuse-overlayfs");
+    let fuse_dev = access("/dev/fuse", AccessFlags::R_OK | AccessFlags::W_OK);
+    let overlay = store.map(driver::probe_overlay);
+    let overlay_ok = matches!(overlay, Some(Ok(Ok(()))));
+    out.push(match overlay {
+        Some(Ok(Ok(()))) => check("overlayfs", Level::Ok, "kernel overlayfs mounts in a user namespace", None),
+        Some(Ok(Err(why))) => check(
+            "overlayfs",
+            if fuse_bin.is_some() { Level::Warn } else { Level::Fail },
+            format!("the kernel refused overlayfs in a user namespace: {why}"),
+            Some("nook falls back to fuse-overlayfs (slower); a kernel >= 5.11 with overlayfs allows it"),
+        ),
+        Some(Err(e)) => check("overlayfs", Level::Fail, e.to_string(), None),
+        None => check("overlayfs", Level::Fail, "not checked: the store cannot be opened", None),
+    });
+    let missing_level = if overlay_ok { Level::Warn } else { Level::Fail };
+    out.push(match (&fuse_bin, fuse_dev) {
+        (None, _) => check(
+            "fuse-overlayfs",
+            missing_level,
+            "not installed (needed only where kernel overlayfs fails)",
+            Some("sudo apt install fuse-overlayfs"),
+        ),
+        (Some(_), Err(e)) => check(
+            "fuse-overlayfs",
+            missing_level,
+            format!("/dev/fuse is not usable by you: {e}"),
+            Some("sudo chmod 666 /dev/fuse"),
+        ),
+        (Some(p), Ok(())) => check(
+            "fuse-overlayfs",
+            Level::Ok,
+            version_of(p, "--version"),
+            None,
+        ),
+    });
+    out
+}
+
+fn version_of(path: &Path, flag: &str) -> String {
+    let out = Command::new(path).arg(flag).output();
+    let text = out
+        .map(|o| {
+            let s = String::from_utf8_lossy(&o.stdout).into_owned()
+                + &String::from_utf8_lossy(&o.stderr);
+            s.lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
+        .unwrap_or_default();
+    format!("{} ({text})", path.display())
+}
+
+fn pasta() -> Check {
+    match which("pasta") {
+        None => check(
+            "pasta",
+            Level::Warn,
+            "not installed: containers will have no network but loopback",
+            Some("sudo apt install passt"),
+        ),
+        Some(p) => match access("/dev/net/tun", AccessFlags::R_OK | AccessFlags::W_OK) {
+            Err(e) => check(
+                "pasta",
+                Level::Warn,
+                format!("/dev/net/tun is not usable by you: {e}"),
+                Some("sudo chmod 666 /dev/net/tun"),
+            ),
+            Ok(()) => check("pasta", Level::Ok, version_of(&p, "--version"), None),
+        },
+    }
+}
+
+fn xdg(store: Option<&Store>) -> Vec<Check> {
+    let mut out = Vec::new();
+    out.push(match (store, config::data_root()) {
+        (Some(s), _) => check(
+            "data directory",
+            Level::Ok,
+            format!("{} is writable", s.root().display()),
+            None,
+        ),
+        (None, Ok(root)) => check(
+            "data directory",
+            Level::Fail,
+            format!("{} cannot be created or written", root.display()),
+            Some("make it writable, or point XDG_DATA_HOME at a writable directory"),
+        ),
+        (None, Err(e)) => check("data directory", Level::Fail, e.to_string(), None),
+    });
+    out.push(match Config::load() {
+        Ok(_) => check(
+            "configuration",
+            Level::Ok,
+            config::config_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            None,
+        ),
+        Err(e) => check(
+            "configuration",
+            Level::Fail,
+            e.to_string(),
+            Some("fix or remove the file"),
+        ),
+    });
+    out.push(match config::runtime_dir() {
+        None => check(
+            "runtime directory",
+            Level::Warn,
+            "XDG_RUNTIME_DIR is not set",
+            Some("log in through a session manager (systemd-logind sets it), or export XDG_RUNTIME_DIR=/run/user/$(id -u)"),
+        ),
+        Some(dir) => {
+            let owned = fs::metadata(&dir).is_ok_and(|m| m.uid() == Uid::current().as_raw());
+            let writable = access(&dir, AccessFlags::W_OK).is_ok();
+            if owned && writable {
+                check("runtime directory", Level::Ok, dir.display().to_string(), None)
+            } else {
+                check(
+                    "runtime directory",
+                    Level::Warn,
+                    format!("{} is not a directory you own and can write", dir.display()),
+                    Some("point XDG_RUNTIME_DIR at a directory you own (mode 700)"),
+                )
+            }
+        }
+    });
+    out
+}
+
+fn cgroups() -> Check {
+    const NAME: &str = "cgroup v2 delegation";
+    let unified = nix::sys::statfs::statfs("/sys/fs/cgroup")
+        .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC);
+    if !unified {
+        return check(
+            NAME,
+            Level::Warn,
+            "/sys/fs/cgroup is not a unified cgroup v2 hierarchy: --memory, --cpus and --pids-limit are unavailable",
+            Some(
+                "boot with systemd.unified_cgroup_hierarchy=1 (the default on current distributions)",
+            ),
+        );
+    }
+    let uid = Uid::current().as_raw();
+    let path =
+        format!("/sys/fs/cgroup/user.slice/user-{uid}.slice/user@{uid}.service/cgroup.controllers");
+    let controllers = read_trimmed(&path).unwrap_or_default();
+    let missing: Vec<&str> = ["memory", "cpu", "pids"]
+        .into_iter()
+        .filter(|c| !controllers.split_whitespace().any(|x| x == *c))
+        .collect();
+    if missing.is_empty() {
+        check(
+            NAME,
+            Level::Ok,
+            format!("delegated controllers: {controllers}"),
+            None,
+        )
+    } else {
+        check(
+            NAME,
+            Level::Warn,
+            format!(
+                "controllers not delegated to your systemd user session: {}",
+                missing.join(", ")
+            ),
+            Some(
+                "create /etc/systemd/system/user@.service.d/delegate.conf with [Service] Delegate=cpu cpuset io memory pids, then sudo systemctl daemon-reload and log in again",
+            ),
+        )
+    }
+}

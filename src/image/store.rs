@@ -1,0 +1,383 @@
+//! The on-disk store under `$XDG_DATA_HOME/nook`:
+//!
+//! ```text
+//! blobs/sha256/<hex>        content-addressed blobs, verified as written (tmp → fsync → rename)
+//! layers/<diffid>/diff/     unpacked layer trees (overlay lower dirs), owned by mapped ids
+//! layers/<diffid>/meta.json what the unpacker found (size, notes)
+//! images.json               the image index (see `index.rs`), replaced atomically
+//! containers/<id>/          one directory per container
+//! tmp/                      work in progress; never read as content
+//! locks/                    flock files
+//! ```
+//! Anything appears under its final name only when complete, so a crash leaves either the
+//! old state or the new one, plus debris in `tmp/` that nothing reads.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufWriter, Read, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::digest::{Digest, HashingWriter};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "cannot create the nook store in {path}: {source}\n  \
+         Fix: make the directory writable, or point XDG_DATA_HOME at a writable directory"
+    )]
+    Create { path: PathBuf, source: io::Error },
+    #[error("{action} {path}: {source}")]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error(
+        "no space left on the device that holds {path} while writing nook's store.\n  \
+         Fix: free some space (e.g. remove unused images), then try again"
+    )]
+    NoSpace { path: PathBuf },
+    #[error("content does not match its digest: expected {expected} ({expected_size}), got {got} ({got_size} bytes)",
+        expected_size = .expected_size.map_or("any size".to_string(), |s| format!("{s} bytes")))]
+    DigestMismatch {
+        expected: Digest,
+        expected_size: Option<u64>,
+        got: Digest,
+        got_size: u64,
+    },
+    #[error(
+        "blob {digest} is missing from the store; run `nook system check` (or pull/load the image again)"
+    )]
+    MissingBlob { digest: Digest },
+    #[error("blob {digest} in the store is corrupt (its content no longer matches its digest)")]
+    CorruptBlob { digest: Digest },
+    #[error("cannot parse {path}: {source}")]
+    Parse {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+}
+
+impl StoreError {
+    pub(crate) fn io(action: &'static str, path: &Path, source: io::Error) -> Self {
+        if source.raw_os_error() == Some(libc::ENOSPC) {
+            return StoreError::NoSpace {
+                path: path.to_path_buf(),
+            };
+        }
+        StoreError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// What the unpacker recorded about a layer.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LayerMeta {
+    pub diffid: Digest,
+    /// Size of the uncompressed tar stream.
+    pub size: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    root: PathBuf,
+}
+
+impl Store {
+    /// Open (creating if needed) the store at `root`.
+    pub fn open(root: &Path) -> Result<Self, StoreError> {
+        let store = Store {
+            root: root.to_path_buf(),
+        };
+        for dir in [
+            store.root.clone(),
+            store.blobs_dir(),
+            store.layers_dir(),
+            store.tmp_dir(),
+            store.locks_dir(),
+            store.containers_dir(),
+        ] {
+            if !dir.is_dir() {
+                fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o700)
+                    .create(&dir)
+                    .map_err(|source| StoreError::Create {
+                        path: dir.clone(),
+                        source,
+                    })?;
+            }
+        }
+        // Probe writability once, so that a read-only store fails here with a clear message.
+        let probe = store
+            .tmp_dir()
+            .join(format!(".probe-{}", std::process::id()));
+        File::create(&probe)
+            .and_then(|_| fs::remove_file(&probe))
+            .map_err(|source| StoreError::Create {
+                path: store.root.clone(),
+                source,
+            })?;
+        Ok(store)
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+    pub fn blobs_dir(&self) -> PathBuf {
+        self.root.join("blobs/sha256")
+    }
+    pub fn layers_dir(&self) -> PathBuf {
+        self.root.join("layers")
+    }
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+    pub fn locks_dir(&self) -> PathBuf {
+        self.root.join("locks")
+    }
+    pub fn containers_dir(&self) -> PathBuf {
+        self.root.join("containers")
+    }
+    pub fn index_path(&self) -> PathBuf {
+        self.root.join("images.json")
+    }
+
+    /// A fresh name in `tmp/` (not created).
+    pub fn tmp_path(&self, what: &str) -> PathBuf {
+        self.tmp_dir()
+            .join(format!("{what}-{}-{}", std::process::id(), random_hex(8)))
+    }
+
+    // ---- blobs ----
+
+    pub fn blob_path(&self, digest: &Digest) -> PathBuf {
+        self.blobs_dir().join(digest.hex())
+    }
+
+    pub fn has_blob(&self, digest: &Digest) -> bool {
+        self.blob_path(digest).is_file()
+    }
+
+    /// Read a small blob (manifest, config) and check it against its digest.
+    pub fn read_blob(&self, digest: &Digest) -> Result<Vec<u8>, StoreError> {
+        let path = self.blob_path(digest);
+        let bytes = fs::read(&path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => StoreError::MissingBlob {
+                digest: digest.clone(),
+            },
+            _ => StoreError::io("cannot read", &path, e),
+        })?;
+        if Digest::of(&bytes) != *digest {
+            return Err(StoreError::CorruptBlob {
+                digest: digest.clone(),
+            });
+        }
+        Ok(bytes)
+    }
+
+    /// Store `bytes` as a blob; returns its digest and whether it was new.
+    pub fn put_blob_bytes(&self, bytes: &[u8]) -> Result<(Digest, bool), StoreError> {
+        let (digest, _, created) = self.put_blob(bytes, None, None)?;
+        Ok((digest, created))
+    }
+
+    /// Copy `reader` into the store, verifying digest and size when they are known.
+    /// Returns the digest, the size and whether the blob was new.
+    pub fn put_blob(
+        &self,
+        mut reader: impl Read,
+        expected: Option<&Digest>,
+        expected_size: Option<u64>,
+    ) -> Result<(Digest, u64, bool), StoreError> {
+        if let Some(d) = expected
+            && self.has_blob(d)
+        {
+            // Still consume the input so callers reading a stream stay in step.
+            io::copy(&mut reader, &mut io::sink())
+                .map_err(|e| StoreError::io("cannot read the input for", &self.blob_path(d), e))?;
+            let size = fs::metadata(self.blob_path(d))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            return Ok((d.clone(), size, false));
+        }
+        let tmp = self.tmp_path("blob");
+        let result = (|| {
+            let file = OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o644)
+                .open(&tmp)
+                .map_err(|e| StoreError::io("cannot create", &tmp, e))?;
+            let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+            io::copy(&mut reader, &mut w).map_err(|e| StoreError::io("cannot write", &tmp, e))?;
+            let (buf, digest, size) = w.finish();
+            let file = buf
+                .into_inner()
+                .map_err(|e| StoreError::io("cannot write", &tmp, e.into_error()))?;
+            let mismatch =
+                expected.is_some_and(|d| *d != digest) || expected_size.is_some_and(|s| s != size);
+            if mismatch {
+                return Err(StoreError::DigestMismatch {
+                    expected: expected.cloned().unwrap_or_else(|| digest.clone()),
+                    expected_size,
+                    got: digest,
+                    got_size: size,
+                });
+            }
+            file.sync_all()
+                .map_err(|e| StoreError::io("cannot sync", &tmp, e))?;
+            let dest = self.blob_path(&digest);
+            let created = !dest.exists();
+            fs::rename(&tmp, &dest).map_err(|e| StoreError::io("cannot rename", &dest, e))?;
+            sync_dir(&self.blobs_dir())?;
+            Ok((digest, size, created))
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+        result
+    }
+
+    pub fn remove_blob(&self, digest: &Digest) -> Result<(), StoreError> {
+        let path = self.blob_path(digest);
+        match fs::remove_file(&path) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => {
+                Err(StoreError::io("cannot remove", &path, e))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    // ---- layers ----
+
+    /// `layers/<hex>`: holds `diff/` (the tree) and `meta.json`.
+    pub fn layer_path(&self, diffid: &Digest) -> PathBuf {
+        self.layers_dir().join(diffid.hex())
+    }
+
+    /// The tree overlayfs stacks.
+    pub fn layer_diff(&self, diffid: &Digest) -> PathBuf {
+        self.layer_path(diffid).join("diff")
+    }
+
+    pub fn has_layer(&self, diffid: &Digest) -> bool {
+        self.layer_path(diffid).join("meta.json").is_file()
+    }
+
+    pub fn layer_meta(&self, diffid: &Digest) -> Result<LayerMeta, StoreError> {
+        let path = self.layer_path(diffid).join("meta.json");
+        let bytes = fs::read(&path).map_err(|e| StoreError::io("cannot read", &path, e))?;
+        serde_json::from_slice(&bytes).map_err(|source| StoreError::Parse { path, source })
+    }
+
+    // ---- locks ----
+
+    /// Take an exclusive lock named `name` (released when the guard drops).
+    pub fn lock(&self, name: &str) -> Result<File, StoreError> {
+        let path = self.locks_dir().join(format!("{name}.lock"));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| StoreError::io("cannot open lock", &path, e))?;
+        file.lock()
+            .map_err(|e| StoreError::io("cannot lock", &path, e))?;
+        Ok(file)
+    }
+
+    /// Write `bytes` to `path` atomically (tmp in the same directory, fsync, rename, fsync dir).
+    pub fn write_atomic(&self, path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+        write_atomic(path, bytes)
+    }
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.{}", std::process::id(), random_hex(4)));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(|e| StoreError::io("cannot create", &tmp, e))?;
+        f.write_all(bytes)
+            .and_then(|_| f.sync_all())
+            .map_err(|e| StoreError::io("cannot write", &tmp, e))?;
+        fs::rename(&tmp, path).map_err(|e| StoreError::io("cannot rename", path, e))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+pub fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| StoreError::io("cannot sync", dir, e))
+}
+
+/// `n` random bytes as hex.
+pub fn random_hex(n: usize) -> String {
+    let mut buf = vec![0u8; n];
+    getrandom::fill(&mut buf).expect("the kernel's random source is available");
+    hex::encode(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_are_verified_and_atomic() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("nook")).unwrap();
+        let (d, created) = store.put_blob_bytes(b"hello").unwrap();
+        assert!(created);
+        assert_eq!(store.read_blob(&d).unwrap(), b"hello");
+        let (_, again) = store.put_blob_bytes(b"hello").unwrap();
+        assert!(!again);
+
+        let wrong = Digest::of(b"other");
+        let err = store
+            .put_blob(&b"data"[..], Some(&wrong), None)
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DigestMismatch { .. }), "{err}");
+        let err = store
+            .put_blob(&b"data"[..], Some(&Digest::of(b"data")), Some(3))
+            .unwrap_err();
+        assert!(matches!(err, StoreError::DigestMismatch { .. }), "{err}");
+        // nothing is left in tmp/ and no blob appears for failed writes
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
+        assert!(!store.has_blob(&Digest::of(b"data")));
+
+        fs::write(store.blob_path(&d), b"tampered").unwrap();
+        assert!(matches!(
+            store.read_blob(&d),
+            Err(StoreError::CorruptBlob { .. })
+        ));
+    }
+
+    #[test]
+    fn unwritable_store_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        fs::write(&file, b"").unwrap();
+        let err = Store::open(&file.join("nook")).unwrap_err();
+        assert!(err.to_string().contains("XDG_DATA_HOME"), "{err}");
+    }
+}

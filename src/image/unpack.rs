@@ -1,0 +1,660 @@
+//! Unpacking one layer tar into a directory that overlayfs (or fuse-overlayfs) can stack.
+//!
+//! Runs as root of a user namespace with the user's id map, so owners land on disk as the
+//! mapped host ids. Every path is resolved under the layer root with `openat2`
+//! (`RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS`): an entry can neither climb out with `..` or an
+//! absolute path, nor write through a symlink an earlier entry planted. OCI whiteouts
+//! (`.wh.NAME`) become 0/0 character devices and `.wh..wh..opq` becomes the
+//! `user.overlay.opaque` xattr, the forms overlayfs understands with `userxattr`.
+
+use std::ffi::{OsStr, OsString};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Component, Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2};
+use nix::sys::stat::{
+    FchmodatFlags, Mode, SFlag, UtimensatFlags, fchmod, fstatat, futimens, makedev, mkdirat,
+    mknodat, utimensat,
+};
+use nix::sys::time::TimeSpec;
+use nix::unistd::{Gid, Uid, UnlinkatFlags, fchown, fchownat, linkat, symlinkat, unlinkat};
+use serde::{Deserialize, Serialize};
+use tar::EntryType;
+use xattr::FileExt;
+
+use super::digest::{Digest, HashingReader};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UnpackError {
+    #[error("layer is not a valid tar archive: {0}")]
+    Tar(io::Error),
+    #[error(
+        "layer is compressed with {0}, which nook cannot read; use gzip, zstd or no compression"
+    )]
+    Compression(&'static str),
+    #[error(
+        "layer entry {path:?} has {why}; the archive may be malicious, so nothing was imported"
+    )]
+    UnsafePath { path: PathBuf, why: &'static str },
+    #[error(
+        "layer entry {path:?} would be written through the symbolic link {link:?}; \
+         the archive may be malicious, so nothing was imported"
+    )]
+    ThroughSymlink { path: PathBuf, link: PathBuf },
+    #[error("layer entry {path:?} is a hard link to {target:?}, which is not in this layer")]
+    LinkTarget { path: PathBuf, target: PathBuf },
+    #[error(
+        "layer entry {path:?} is owned by {kind} {id}, but your id map has only {kind}s 0-{max}.\n  \
+         {hint}"
+    )]
+    Unmapped {
+        path: PathBuf,
+        kind: &'static str,
+        id: u64,
+        max: u64,
+        hint: String,
+    },
+    #[error("cannot {action} {path:?} in the layer: {source}")]
+    Fs {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    #[error("layer content does not match its diff id: expected {expected}, got {got}")]
+    DiffId { expected: Digest, got: Digest },
+}
+
+fn fs_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> UnpackError + 'a {
+    move |e| UnpackError::Fs {
+        action,
+        path: path.to_path_buf(),
+        source: io::Error::from(e),
+    }
+}
+
+/// Limits of the id map the unpacker runs under, for clear errors.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct IdLimits {
+    pub uids: u64,
+    pub gids: u64,
+    /// Set when the user has no subordinate ranges.
+    pub single: bool,
+}
+
+/// What one unpack found.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct UnpackReport {
+    pub diffid: Option<Digest>,
+    /// Bytes of the uncompressed tar stream.
+    pub size: u64,
+    pub entries: u64,
+    /// Device nodes a user namespace cannot create (skipped, as rootless podman does).
+    pub skipped_devices: Vec<String>,
+    /// Extended attributes that could not be kept (trusted.*, or refused by the filesystem).
+    pub skipped_xattrs: Vec<String>,
+}
+
+/// Unpack the (possibly gzip- or zstd-compressed) layer `input` into the empty directory
+/// `dest`, returning what was found, including the diff id of the uncompressed stream.
+pub fn unpack_layer(
+    input: impl Read,
+    dest: &Path,
+    ids: &IdLimits,
+) -> Result<UnpackReport, UnpackError> {
+    let stream = decompress(input)?;
+    let mut hashing = HashingReader::new(stream);
+    let root = openat(
+        nix::fcntl::AT_FDCWD,
+        dest,
+        OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(fs_err("open", dest))?;
+    let mut unpacker = Unpacker {
+        root,
+        ids: ids.clone(),
+        report: UnpackReport::default(),
+        dir_times: Vec::new(),
+        cached_parent: None,
+    };
+    {
+        let mut archive = tar::Archive::new(&mut hashing);
+        for entry in archive.entries().map_err(UnpackError::Tar)? {
+            let mut entry = entry.map_err(UnpackError::Tar)?;
+            unpacker.entry(&mut entry)?;
+        }
+    }
+    unpacker.finish_dirs()?;
+    let (diffid, size) = hashing.finish().map_err(UnpackError::Tar)?;
+    let mut report = unpacker.report;
+    report.diffid = Some(diffid);
+    report.size = size;
+    Ok(report)
+}
+
+/// Wrap `input` in the decompressor its first bytes call for.
+pub fn decompress<'a>(input: impl Read + 'a) -> Result<Box<dyn Read + 'a>, UnpackError> {
+    let mut buffered = BufReader::with_capacity(256 * 1024, input);
+    let head = buffered.fill_buf().map_err(UnpackError::Tar)?;
+    Ok(match head {
+        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
+            Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(UnpackError::Tar)?)
+        }
+        [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => return Err(UnpackError::Compression("xz")),
+        [b'B', b'Z', b'h', ..] => return Err(UnpackError::Compression("bzip2")),
+        _ => Box::new(buffered),
+    })
+}
+
+struct Unpacker {
+    root: OwnedFd,
+    ids: IdLimits,
+    report: UnpackReport,
+    /// Directory mtimes, applied at the end (adding entries would change them).
+    dir_times: Vec<(PathBuf, TimeSpec)>,
+    /// The last parent directory opened, reused while entries stay in one directory.
+    cached_parent: Option<(PathBuf, File)>,
+}
+
+const WHITEOUT_PREFIX: &str = ".wh.";
+const OPAQUE_MARKER: &str = ".wh..wh..opq";
+const OPAQUE_XATTR: &str = "user.overlay.opaque";
+
+impl Unpacker {
+    fn entry<R: Read>(&mut self, entry: &mut tar::Entry<'_, R>) -> Result<(), UnpackError> {
+        self.report.entries += 1;
+        let raw_path = entry.path().map_err(UnpackError::Tar)?.into_owned();
+        let Some(path) = clean_path(&raw_path)? else {
+            return Ok(()); // the layer root itself ("./")
+        };
+        let parent_path = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        let name = path
+            .file_name()
+            .expect("clean paths end in a name")
+            .to_os_string();
+        let name_str = name.to_string_lossy();
+
+        if name_str == OPAQUE_MARKER {
+            let dir = self.parent(&parent_path, &path)?;
+            dir.set_xattr(OPAQUE_XATTR, b"y")
+                .map_err(|e| UnpackError::Fs {
+                    action: "mark opaque",
+                    path: parent_path.clone(),
+                    source: e,
+                })?;
+            return Ok(());
+        }
+        if let Some(hidden) = name_str.strip_prefix(WHITEOUT_PREFIX) {
+            let hidden = OsString::from(hidden);
+            let target = parent_path.join(&hidden);
+            let dir = self.parent(&parent_path, &path)?;
+            remove_existing(&dir, &hidden, &target)?;
+            mknodat(
+                dir.as_fd(),
+                hidden.as_os_str(),
+                SFlag::S_IFCHR,
+                Mode::empty(),
+                makedev(0, 0),
+            )
+            .map_err(fs_err("create whiteout", &target))?;
+            return Ok(());
+        }
+
+        let header = entry.header().clone();
+        let kind = header.entry_type();
+        let mut uid = header.uid().map_err(UnpackError::Tar)?;
+        let mut gid = header.gid().map_err(UnpackError::Tar)?;
+        let mut mtime = header.mtime().unwrap_or(0) as i64;
+        let mode =
+            Mode::from_bits_truncate((header.mode().map_err(UnpackError::Tar)? & 0o7777) as _);
+        let mut xattrs: Vec<(String, Vec<u8>)> = Vec::new();
+        if let Some(pax) = entry.pax_extensions().map_err(UnpackError::Tar)? {
+            for ext in pax {
+                let ext = ext.map_err(UnpackError::Tar)?;
+                let Ok(key) = ext.key() else { continue };
+                if let Some(attr) = key.strip_prefix("SCHILY.xattr.") {
+                    xattrs.push((attr.to_string(), ext.value_bytes().to_vec()));
+                } else if key == "uid" {
+                    uid = ext.value().ok().and_then(|v| v.parse().ok()).unwrap_or(uid);
+                } else if key == "gid" {
+                    gid = ext.value().ok().and_then(|v| v.parse().ok()).unwrap_or(gid);
+                } else if key == "mtime" {
+                    mtime = ext
+                        .value()
+                        .ok()
+                        .and_then(|v| v.split('.').next()?.parse().ok())
+                        .unwrap_or(mtime);
+                }
+            }
+        }
+        self.check_ids(&path, uid, gid)?;
+        let (uid, gid) = (Uid::from_raw(uid as u32), Gid::from_raw(gid as u32));
+        let times = TimeSpec::new(mtime, 0);
+        let dir = self.parent(&parent_path, &path)?;
+
+        match kind {
+            EntryType::Directory => {
+                match fstatat(dir.as_fd(), name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
+                    Ok(st) if SFlag::from_bits_truncate(st.st_mode) == SFlag::S_IFDIR => {}
+                    Ok(_) => {
+                        remove_existing(&dir, &name, &path)?;
+                        mkdirat(
+                            dir.as_fd(),
+                            name.as_os_str(),
+                            Mode::from_bits_truncate(0o700),
+                        )
+                        .map_err(fs_err("create directory", &path))?;
+                    }
+                    Err(_) => mkdirat(
+                        dir.as_fd(),
+                        name.as_os_str(),
+                        Mode::from_bits_truncate(0o700),
+                    )
+                    .map_err(fs_err("create directory", &path))?,
+                }
+                let fd = open_beneath(dir.as_fd(), &name).map_err(fs_err("open", &path))?;
+                let file = File::from(fd);
+                fchown(&file, Some(uid), Some(gid)).map_err(fs_err("set the owner of", &path))?;
+                fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
+                self.set_xattrs(&file, &path, &xattrs);
+                self.dir_times.push((path.clone(), times));
+            }
+            EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
+                remove_existing(&dir, &name, &path)?;
+                let fd = openat(
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    OFlag::O_CREAT
+                        | OFlag::O_EXCL
+                        | OFlag::O_WRONLY
+                        | OFlag::O_NOFOLLOW
+                        | OFlag::O_CLOEXEC,
+                    Mode::from_bits_truncate(0o600),
+                )
+                .map_err(fs_err("create", &path))?;
+                let mut file = File::from(fd);
+                io::copy(entry, &mut file).map_err(|e| UnpackError::Fs {
+                    action: "write",
+                    path: path.clone(),
+                    source: e,
+                })?;
+                fchown(&file, Some(uid), Some(gid)).map_err(fs_err("set the owner of", &path))?;
+                fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
+                self.set_xattrs(&file, &path, &xattrs);
+                futimens(&file, &times, &times).map_err(fs_err("set the time of", &path))?;
+            }
+            EntryType::Symlink => {
+                let target = entry
+                    .link_name()
+                    .map_err(UnpackError::Tar)?
+                    .ok_or(UnpackError::UnsafePath {
+                        path: path.clone(),
+                        why: "a symbolic link without a target",
+                    })?
+                    .into_owned();
+                remove_existing(&dir, &name, &path)?;
+                symlinkat(target.as_os_str(), dir.as_fd(), name.as_os_str())
+                    .map_err(fs_err("create symbolic link", &path))?;
+                fchownat(
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    Some(uid),
+                    Some(gid),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )
+                .map_err(fs_err("set the owner of", &path))?;
+                utimensat(
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    &times,
+                    &times,
+                    UtimensatFlags::NoFollowSymlink,
+                )
+                .map_err(fs_err("set the time of", &path))?;
+            }
+            EntryType::Link => {
+                let raw_target = entry
+                    .link_name()
+                    .map_err(UnpackError::Tar)?
+                    .ok_or(UnpackError::UnsafePath {
+                        path: path.clone(),
+                        why: "a hard link without a target",
+                    })?
+                    .into_owned();
+                let target = clean_path(&raw_target)?.ok_or(UnpackError::LinkTarget {
+                    path: path.clone(),
+                    target: raw_target.clone(),
+                })?;
+                let target_parent = target.parent().unwrap_or(Path::new(""));
+                let target_dir =
+                    self.open_existing_dir(target_parent)
+                        .map_err(|_| UnpackError::LinkTarget {
+                            path: path.clone(),
+                            target: raw_target.clone(),
+                        })?;
+                let target_name = target.file_name().expect("clean paths end in a name");
+                if target == path {
+                    return Ok(());
+                }
+                remove_existing(&dir, &name, &path)?;
+                linkat(
+                    target_dir.as_fd(),
+                    target_name,
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    AtFlags::empty(),
+                )
+                .map_err(|e| match e {
+                    Errno::ENOENT => UnpackError::LinkTarget {
+                        path: path.clone(),
+                        target: raw_target.clone(),
+                    },
+                    e => fs_err("create hard link", &path)(e),
+                })?;
+            }
+            EntryType::Char | EntryType::Block => {
+                let major = header.device_major().ok().flatten().unwrap_or(0);
+                let minor = header.device_minor().ok().flatten().unwrap_or(0);
+                remove_existing(&dir, &name, &path)?;
+                if kind == EntryType::Char && major == 0 && minor == 0 {
+                    // Already in overlay form: a whiteout.
+                    mknodat(
+                        dir.as_fd(),
+                        name.as_os_str(),
+                        SFlag::S_IFCHR,
+                        Mode::empty(),
+                        makedev(0, 0),
+                    )
+                    .map_err(fs_err("create whiteout", &path))?;
+                } else {
+                    self.report
+                        .skipped_devices
+                        .push(format!("/{}", path.display()));
+                }
+            }
+            EntryType::Fifo => {
+                remove_existing(&dir, &name, &path)?;
+                mknodat(dir.as_fd(), name.as_os_str(), SFlag::S_IFIFO, mode, 0)
+                    .map_err(fs_err("create fifo", &path))?;
+                fchownat(
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    Some(uid),
+                    Some(gid),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )
+                .map_err(fs_err("set the owner of", &path))?;
+                nix::sys::stat::fchmodat(
+                    dir.as_fd(),
+                    name.as_os_str(),
+                    mode,
+                    FchmodatFlags::FollowSymlink,
+                )
+                .map_err(fs_err("set the mode of", &path))?;
+            }
+            // Metadata records (pax, GNU long names) are consumed by the tar reader; anything
+            // else carries no file.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn check_ids(&self, path: &Path, uid: u64, gid: u64) -> Result<(), UnpackError> {
+        let hint = if self.ids.single {
+            "You have no subordinate id range. Fix: sudo usermod --add-subuids 100000-165535 \
+             --add-subgids 100000-165535 $USER"
+                .to_string()
+        } else {
+            "Fix: give your user a larger range in /etc/subuid and /etc/subgid (65536 ids is usual)"
+                .to_string()
+        };
+        for (kind, id, count) in [("uid", uid, self.ids.uids), ("gid", gid, self.ids.gids)] {
+            if id >= count {
+                return Err(UnpackError::Unmapped {
+                    path: path.to_path_buf(),
+                    kind,
+                    id,
+                    max: count - 1,
+                    hint,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn set_xattrs(&mut self, file: &File, path: &Path, xattrs: &[(String, Vec<u8>)]) {
+        for (key, value) in xattrs {
+            // The overlay's own attributes are nook's to set: a layer must not forge
+            // opaque markers or redirects.
+            let allowed = (key.starts_with("user.") && !key.starts_with("user.overlay."))
+                || key == "security.capability";
+            if !allowed || file.set_xattr(key, value).is_err() {
+                self.report
+                    .skipped_xattrs
+                    .push(format!("{key} on /{}", path.display()));
+            }
+        }
+    }
+
+    /// The directory that holds `path`, created (root-owned, 0755) if the archive did not list
+    /// it first. Never follows a symlink.
+    fn parent(&mut self, parent: &Path, path: &Path) -> Result<File, UnpackError> {
+        if let Some((cached, file)) = &self.cached_parent
+            && cached == parent
+        {
+            return file.try_clone().map_err(|e| UnpackError::Fs {
+                action: "open",
+                path: parent.to_path_buf(),
+                source: e,
+            });
+        }
+        let file = self.open_dir_creating(parent, path)?;
+        let copy = file.try_clone().map_err(|e| UnpackError::Fs {
+            action: "open",
+            path: parent.to_path_buf(),
+            source: e,
+        })?;
+        self.cached_parent = Some((parent.to_path_buf(), copy));
+        Ok(file)
+    }
+
+    fn open_existing_dir(&self, rel: &Path) -> Result<File, Errno> {
+        let rel: &Path = if rel.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            rel
+        };
+        open_beneath(self.root.as_fd(), rel.as_os_str()).map(File::from)
+    }
+
+    fn open_dir_creating(&self, rel: &Path, entry: &Path) -> Result<File, UnpackError> {
+        match self.open_existing_dir(rel) {
+            Ok(f) => return Ok(f),
+            Err(Errno::ENOENT) => {}
+            Err(e) => return Err(self.explain_resolve(rel, entry, e)),
+        }
+        // Walk down, creating what is missing.
+        let mut dir = self
+            .open_existing_dir(Path::new(""))
+            .map_err(fs_err("open", rel))?;
+        let mut sofar = PathBuf::new();
+        for comp in rel.components() {
+            let Component::Normal(name) = comp else {
+                continue;
+            };
+            sofar.push(name);
+            match open_beneath(dir.as_fd(), name) {
+                Ok(fd) => dir = File::from(fd),
+                Err(Errno::ENOENT) => {
+                    mkdirat(dir.as_fd(), name, Mode::from_bits_truncate(0o755))
+                        .map_err(fs_err("create directory", &sofar))?;
+                    dir = File::from(
+                        open_beneath(dir.as_fd(), name).map_err(fs_err("open", &sofar))?,
+                    );
+                }
+                Err(e) => return Err(self.explain_resolve(&sofar, entry, e)),
+            }
+        }
+        Ok(dir)
+    }
+
+    fn explain_resolve(&self, rel: &Path, entry: &Path, e: Errno) -> UnpackError {
+        match e {
+            Errno::ELOOP | Errno::EXDEV => {
+                // Find the component that is a symlink, for the message.
+                let mut sofar = PathBuf::new();
+                for comp in rel.components() {
+                    sofar.push(comp);
+                    if let Ok(st) = fstatat(
+                        self.root.as_fd(),
+                        sofar.as_path(),
+                        AtFlags::AT_SYMLINK_NOFOLLOW,
+                    ) && SFlag::from_bits_truncate(st.st_mode) == SFlag::S_IFLNK
+                    {
+                        return UnpackError::ThroughSymlink {
+                            path: entry.to_path_buf(),
+                            link: sofar,
+                        };
+                    }
+                }
+                UnpackError::ThroughSymlink {
+                    path: entry.to_path_buf(),
+                    link: rel.to_path_buf(),
+                }
+            }
+            Errno::ENOTDIR => UnpackError::UnsafePath {
+                path: entry.to_path_buf(),
+                why: "a parent that is not a directory",
+            },
+            e => fs_err("open", rel)(e),
+        }
+    }
+
+    fn finish_dirs(&mut self) -> Result<(), UnpackError> {
+        self.cached_parent = None;
+        for (path, times) in self.dir_times.drain(..).rev() {
+            // The directory may have been replaced by a later entry; only real directories count.
+            if let Ok(fd) = open_beneath(self.root.as_fd(), path.as_os_str()) {
+                futimens(&fd, &times, &times).map_err(fs_err("set the time of", &path))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Open a directory below `dir`, refusing symlinks, `..` escapes and magic links.
+fn open_beneath(dir: impl AsFd, rel: &OsStr) -> Result<OwnedFd, Errno> {
+    let how = OpenHow::new()
+        .flags(OFlag::O_DIRECTORY | OFlag::O_RDONLY | OFlag::O_CLOEXEC | OFlag::O_NOFOLLOW)
+        .resolve(
+            ResolveFlag::RESOLVE_BENEATH
+                | ResolveFlag::RESOLVE_NO_SYMLINKS
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS,
+        );
+    openat2(dir, rel, how)
+}
+
+/// Remove whatever is at `name` in `dir` (a directory tree included), so an entry can replace it.
+fn remove_existing(dir: &File, name: &OsStr, path: &Path) -> Result<(), UnpackError> {
+    match fstatat(dir.as_fd(), name, AtFlags::AT_SYMLINK_NOFOLLOW) {
+        Err(Errno::ENOENT) => Ok(()),
+        Err(e) => Err(fs_err("inspect", path)(e)),
+        Ok(st) if SFlag::from_bits_truncate(st.st_mode) == SFlag::S_IFDIR => {
+            let sub = File::from(open_beneath(dir.as_fd(), name).map_err(fs_err("open", path))?);
+            remove_tree_contents(&sub, path)?;
+            unlinkat(dir.as_fd(), name, UnlinkatFlags::RemoveDir).map_err(fs_err("remove", path))
+        }
+        Ok(_) => {
+            unlinkat(dir.as_fd(), name, UnlinkatFlags::NoRemoveDir).map_err(fs_err("remove", path))
+        }
+    }
+}
+
+fn remove_tree_contents(dir: &File, path: &Path) -> Result<(), UnpackError> {
+    let fd = dir.try_clone().map_err(|e| UnpackError::Fs {
+        action: "open",
+        path: path.to_path_buf(),
+        source: e,
+    })?;
+    let mut listing = nix::dir::Dir::from_fd(OwnedFd::from(fd)).map_err(fs_err("list", path))?;
+    let names: Vec<OsString> = listing
+        .iter()
+        .filter_map(|e| e.ok())
+        .map(|e| OsStr::from_bytes(e.file_name().to_bytes()).to_os_string())
+        .filter(|n| n != "." && n != "..")
+        .collect();
+    for name in names {
+        remove_existing(dir, &name, &path.join(&name))?;
+    }
+    Ok(())
+}
+
+/// A tar path as a relative path of normal components, or `None` for the root itself.
+/// Absolute paths and `..` are refused: a layer never needs them.
+fn clean_path(raw: &Path) -> Result<Option<PathBuf>, UnpackError> {
+    let mut out = PathBuf::new();
+    for comp in raw.components() {
+        match comp {
+            Component::Normal(c) => out.push(c),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                return Err(UnpackError::UnsafePath {
+                    path: raw.to_path_buf(),
+                    why: "a '..' component",
+                });
+            }
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(UnpackError::UnsafePath {
+                    path: raw.to_path_buf(),
+                    why: "an absolute path",
+                });
+            }
+        }
+    }
+    Ok((!out.as_os_str().is_empty()).then_some(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_paths() {
+        assert_eq!(
+            clean_path(Path::new("./a/b")).unwrap(),
+            Some(PathBuf::from("a/b"))
+        );
+        assert_eq!(clean_path(Path::new("./")).unwrap(), None);
+        assert!(clean_path(Path::new("a/../../etc")).is_err());
+        assert!(clean_path(Path::new("/etc/passwd")).is_err());
+    }
+
+    #[test]
+    fn detects_compression() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        io::Write::write_all(&mut gz, b"plain text").unwrap();
+        let gz = gz.finish().unwrap();
+        let mut out = String::new();
+        decompress(&gz[..])
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "plain text");
+        let zst = zstd::encode_all(&b"plain text"[..], 1).unwrap();
+        out.clear();
+        decompress(&zst[..])
+            .unwrap()
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out, "plain text");
+        assert!(matches!(
+            decompress(&b"\xfd7zXZ\0rest"[..]),
+            Err(UnpackError::Compression("xz"))
+        ));
+    }
+}

@@ -1,0 +1,40 @@
+//! nook: rootless, daemonless containers, dev shells and sandboxes.
+//!
+//! `unsafe` code lives only in [`sys`].
+#![deny(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod container;
+pub mod doctor;
+pub mod image;
+pub mod runtime;
+pub mod sys;
+
+use clap::Parser;
+
+/// Parse the command line, run it, and return the process exit status: 125 for nook's own
+/// errors (bad flags included, as docker does), otherwise what the command returned.
+pub fn main_entry() -> i32 {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => 0,
+                _ => 125,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("Error: {e:#}");
+            125
+        }
+    }
+}

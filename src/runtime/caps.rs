@@ -1,0 +1,122 @@
+//! Linux capabilities kept by container processes: podman's default set, adjusted by
+//! `--cap-add` / `--cap-drop`. Applied with the `caps` crate (a small, maintained binding
+//! that youki uses too).
+
+use std::str::FromStr;
+
+use caps::{CapSet, Capability, CapsHashSet};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CapsError {
+    #[error(
+        "unknown capability {0:?} (names look like CAP_NET_RAW or net_raw; see capabilities(7))"
+    )]
+    Unknown(String),
+    #[error("cannot set the container's capabilities: {0}")]
+    Apply(caps::errors::CapsError),
+}
+
+/// podman's default capabilities for containers.
+pub const DEFAULT: &[Capability] = &[
+    Capability::CAP_CHOWN,
+    Capability::CAP_DAC_OVERRIDE,
+    Capability::CAP_FOWNER,
+    Capability::CAP_FSETID,
+    Capability::CAP_KILL,
+    Capability::CAP_NET_BIND_SERVICE,
+    Capability::CAP_SETFCAP,
+    Capability::CAP_SETGID,
+    Capability::CAP_SETPCAP,
+    Capability::CAP_SETUID,
+    Capability::CAP_SYS_CHROOT,
+];
+
+fn parse(name: &str) -> Result<Option<Capability>, CapsError> {
+    let upper = name.trim().to_ascii_uppercase();
+    if upper == "ALL" {
+        return Ok(None);
+    }
+    let full = if upper.starts_with("CAP_") {
+        upper
+    } else {
+        format!("CAP_{upper}")
+    };
+    Capability::from_str(&full)
+        .map(Some)
+        .map_err(|_| CapsError::Unknown(name.to_string()))
+}
+
+/// The default set with `add` and `drop` applied (either may say ALL); names sorted.
+pub fn resolve(add: &[String], drop: &[String]) -> Result<Vec<String>, CapsError> {
+    let mut set: CapsHashSet = DEFAULT.iter().copied().collect();
+    for name in drop {
+        match parse(name)? {
+            None => set.clear(),
+            Some(c) => {
+                set.remove(&c);
+            }
+        }
+    }
+    for name in add {
+        match parse(name)? {
+            None => set.extend(caps::all()),
+            Some(c) => {
+                set.insert(c);
+            }
+        }
+    }
+    let mut names: Vec<String> = set.into_iter().map(|c| c.to_string()).collect();
+    names.sort();
+    Ok(names)
+}
+
+/// Parse a resolved list (as stored in a container's config).
+pub fn to_set(names: &[String]) -> Result<CapsHashSet, CapsError> {
+    names
+        .iter()
+        .map(|n| parse(n)?.ok_or_else(|| CapsError::Unknown(n.clone())))
+        .collect()
+}
+
+/// Drop everything outside `keep` from the bounding set. Call before changing user.
+pub fn limit_bounding(keep: &CapsHashSet) -> Result<(), CapsError> {
+    let supported = caps::runtime::thread_all_supported();
+    for cap in supported.difference(keep) {
+        caps::drop(None, CapSet::Bounding, *cap).map_err(CapsError::Apply)?;
+    }
+    Ok(())
+}
+
+/// Give a process running as container root exactly `keep` (after changing user: a non-root
+/// user has already lost every capability on `setuid`, as in docker).
+pub fn set_for_root(keep: &CapsHashSet) -> Result<(), CapsError> {
+    caps::set(None, CapSet::Inheritable, &CapsHashSet::new()).map_err(CapsError::Apply)?;
+    caps::set(None, CapSet::Effective, keep).map_err(CapsError::Apply)?;
+    caps::set(None, CapSet::Permitted, keep).map_err(CapsError::Apply)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_and_drop() {
+        let d = resolve(&[], &[]).unwrap();
+        assert_eq!(d.len(), DEFAULT.len());
+        assert!(d.contains(&"CAP_CHOWN".to_string()));
+        let r = resolve(&["net_raw".into()], &["CAP_CHOWN".into()]).unwrap();
+        assert!(r.contains(&"CAP_NET_RAW".to_string()));
+        assert!(!r.contains(&"CAP_CHOWN".to_string()));
+        assert!(resolve(&[], &["all".into()]).unwrap().is_empty());
+        assert_eq!(
+            resolve(&["sys_admin".into()], &["ALL".into()]).unwrap(),
+            vec!["CAP_SYS_ADMIN".to_string()]
+        );
+        assert!(matches!(
+            resolve(&["bogus".into()], &[]),
+            Err(CapsError::Unknown(_))
+        ));
+        assert_eq!(to_set(&r).unwrap().len(), r.len());
+    }
+}

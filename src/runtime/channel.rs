@@ -1,0 +1,137 @@
+//! Typed messages between the stages of a container start: a `SOCK_SEQPACKET` socket pair
+//! (one message per datagram, end of stream when every peer copy is closed) carrying JSON,
+//! and descriptors where needed (the terminal's master side).
+
+use std::io::IoSlice;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
+
+use nix::sys::socket::{
+    AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::sys;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error("cannot create a socket pair: {0}")]
+    Create(nix::Error),
+    #[error("cannot send to the other stage: {0}")]
+    Send(nix::Error),
+    #[error("cannot receive from the other stage: {0}")]
+    Recv(sys::SysError),
+    #[error("malformed message from the other stage: {0}")]
+    Decode(serde_json::Error),
+}
+
+const MAX_MESSAGE: usize = 64 * 1024;
+
+pub struct Channel {
+    fd: OwnedFd,
+}
+
+impl Channel {
+    pub fn pair() -> Result<(Channel, Channel), ChannelError> {
+        let (a, b) = socketpair(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            None,
+            SockFlag::SOCK_CLOEXEC,
+        )
+        .map_err(ChannelError::Create)?;
+        Ok((Channel { fd: a }, Channel { fd: b }))
+    }
+
+    pub fn send<M: Serialize>(&self, msg: &M) -> Result<(), ChannelError> {
+        self.send_inner(msg, None)
+    }
+
+    pub fn send_with_fd<M: Serialize>(
+        &self,
+        msg: &M,
+        fd: BorrowedFd<'_>,
+    ) -> Result<(), ChannelError> {
+        self.send_inner(msg, Some(fd))
+    }
+
+    fn send_inner<M: Serialize>(
+        &self,
+        msg: &M,
+        fd: Option<BorrowedFd<'_>>,
+    ) -> Result<(), ChannelError> {
+        let bytes = serde_json::to_vec(msg).expect("messages always serialize");
+        let raw = fd.map(|f| [f.as_raw_fd()]);
+        let cmsgs: Vec<ControlMessage<'_>> = raw
+            .as_ref()
+            .map(|r| vec![ControlMessage::ScmRights(r)])
+            .unwrap_or_default();
+        sendmsg::<()>(
+            self.fd.as_raw_fd(),
+            &[IoSlice::new(&bytes)],
+            &cmsgs,
+            MsgFlags::MSG_NOSIGNAL,
+            None,
+        )
+        .map_err(ChannelError::Send)?;
+        Ok(())
+    }
+
+    /// The next message, or `None` once every copy of the peer end is closed.
+    pub fn recv<M: DeserializeOwned>(&self) -> Result<Option<M>, ChannelError> {
+        Ok(self.recv_with_fds()?.map(|(m, _)| m))
+    }
+
+    pub fn recv_with_fds<M: DeserializeOwned>(
+        &self,
+    ) -> Result<Option<(M, Vec<OwnedFd>)>, ChannelError> {
+        let mut buf = vec![0u8; MAX_MESSAGE];
+        let (n, fds) = loop {
+            match sys::recv_with_fds(self.fd.as_fd(), &mut buf) {
+                Err(sys::SysError::Errno(nix::errno::Errno::EINTR)) => continue,
+                r => break r.map_err(ChannelError::Recv)?,
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        let msg = serde_json::from_slice(&buf[..n]).map_err(ChannelError::Decode)?;
+        Ok(Some((msg, fds)))
+    }
+}
+
+impl AsFd for Channel {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::{Read, Write};
+
+    #[test]
+    fn messages_and_descriptors_cross() {
+        let (a, b) = Channel::pair().unwrap();
+        a.send(&("hello", 42u32)).unwrap();
+        let got: (String, u32) = b.recv().unwrap().unwrap();
+        assert_eq!(got, ("hello".to_string(), 42));
+
+        let (mut r, mut w) = std::io::pipe().unwrap();
+        a.send_with_fd(&"pipe", w.as_fd()).unwrap();
+        let (msg, mut fds): (String, _) = b.recv_with_fds().unwrap().unwrap();
+        assert_eq!(msg, "pipe");
+        let mut passed = std::fs::File::from(fds.pop().unwrap());
+        passed.write_all(b"through").unwrap();
+        drop(passed);
+        w.flush().unwrap();
+        drop(w);
+        let mut s = String::new();
+        r.read_to_string(&mut s).unwrap();
+        assert_eq!(s, "through");
+
+        drop(a);
+        assert!(b.recv::<String>().unwrap().is_none());
+    }
+}

@@ -1,0 +1,317 @@
+//! The user's id mapping: container root is the user, ids 1..N come from the user's
+//! subordinate ranges in /etc/subuid and /etc/subgid, written by the setuid helpers
+//! newuidmap/newgidmap. Without ranges, a single-id map (root only) is the fallback.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use nix::unistd::{Gid, Pid, Uid, User};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum IdMapError {
+    #[error("cannot look up the current user (uid {0}) in the password database")]
+    UnknownUser(u32),
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: io::Error },
+    #[error(
+        "{tool} was not found in PATH.\n  \
+         nook needs it to give containers the ids of your subordinate range.\n  \
+         Fix: install it (Debian/Ubuntu: sudo apt install uidmap; Fedora: sudo dnf install shadow-utils)"
+    )]
+    ToolMissing { tool: &'static str },
+    #[error(
+        "{tool} failed for process {pid}: {stderr}\n  \
+         Check that /etc/{file} has a line for {user} (e.g. {user}:100000:65536), that {tool} \
+         is setuid root (or has the cap_set{id}id file capability), and run `nook doctor`"
+    )]
+    ToolFailed {
+        tool: &'static str,
+        file: &'static str,
+        id: &'static str,
+        user: String,
+        pid: i32,
+        stderr: String,
+    },
+    #[error("cannot run {tool}: {source}")]
+    ToolSpawn {
+        tool: &'static str,
+        source: io::Error,
+    },
+    #[error("cannot write the id map of process {pid} ({path}): {source}")]
+    Write {
+        pid: i32,
+        path: &'static str,
+        source: io::Error,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdRange {
+    pub inside: u32,
+    pub outside: u32,
+    pub count: u32,
+}
+
+/// How container ids map to host ids, for uids and gids.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdMap {
+    pub user: String,
+    pub uids: Vec<IdRange>,
+    pub gids: Vec<IdRange>,
+}
+
+/// What was found for the current user; `warning` is set when nook falls back to a single id.
+pub struct UserMapping {
+    pub map: IdMap,
+    pub warning: Option<String>,
+}
+
+const SUBUID: &str = "/etc/subuid";
+const SUBGID: &str = "/etc/subgid";
+
+impl IdMap {
+    pub fn for_current_user() -> Result<UserMapping, IdMapError> {
+        let uid = Uid::current();
+        let gid = Gid::current();
+        let user = User::from_uid(uid)
+            .ok()
+            .flatten()
+            .ok_or(IdMapError::UnknownUser(uid.as_raw()))?;
+        Self::for_user(
+            &user.name,
+            uid.as_raw(),
+            gid.as_raw(),
+            Path::new(SUBUID),
+            Path::new(SUBGID),
+        )
+    }
+
+    fn for_user(
+        name: &str,
+        uid: u32,
+        gid: u32,
+        subuid: &Path,
+        subgid: &Path,
+    ) -> Result<UserMapping, IdMapError> {
+        let sub_u = read_ranges(subuid, name, uid)?;
+        let sub_g = read_ranges(subgid, name, uid)?;
+        let root_u = IdRange {
+            inside: 0,
+            outside: uid,
+            count: 1,
+        };
+        let root_g = IdRange {
+            inside: 0,
+            outside: gid,
+            count: 1,
+        };
+        if sub_u.is_empty() || sub_g.is_empty() {
+            let missing = match (sub_u.is_empty(), sub_g.is_empty()) {
+                (true, true) => "/etc/subuid and /etc/subgid have no range",
+                (true, false) => "/etc/subuid has no range",
+                _ => "/etc/subgid has no range",
+            };
+            return Ok(UserMapping {
+                map: IdMap {
+                    user: name.to_string(),
+                    uids: vec![root_u],
+                    gids: vec![root_g],
+                },
+                warning: Some(format!(
+                    "{missing} for user {name}, so containers get a single id: only root exists \
+                     inside, and images with files owned by other users cannot be used.\n  \
+                     Fix: sudo usermod --add-subuids 100000-165535 --add-subgids 100000-165535 {name}"
+                )),
+            });
+        }
+        Ok(UserMapping {
+            map: IdMap {
+                user: name.to_string(),
+                uids: stack(root_u, &sub_u),
+                gids: stack(root_g, &sub_g),
+            },
+            warning: None,
+        })
+    }
+
+    /// True when only container root is mapped (no subordinate ranges).
+    pub fn is_single(&self) -> bool {
+        self.uids.len() == 1 && self.gids.len() == 1
+    }
+
+    /// Number of uids mapped (container uids 0..n exist).
+    pub fn uid_count(&self) -> u64 {
+        self.uids.iter().map(|r| r.count as u64).sum()
+    }
+
+    pub fn gid_count(&self) -> u64 {
+        self.gids.iter().map(|r| r.count as u64).sum()
+    }
+
+    /// The host uid that container uid `inside` is stored as.
+    pub fn host_uid(&self, inside: u32) -> Option<u32> {
+        lookup(&self.uids, inside)
+    }
+
+    pub fn host_gid(&self, inside: u32) -> Option<u32> {
+        lookup(&self.gids, inside)
+    }
+
+    /// Write the maps of `pid`, a process that has just entered a new user namespace.
+    pub fn apply(&self, pid: Pid) -> Result<(), IdMapError> {
+        if self.is_single() {
+            let write = |path: &'static str, text: String| {
+                fs::write(format!("/proc/{pid}/{path}"), text).map_err(|source| IdMapError::Write {
+                    pid: pid.as_raw(),
+                    path,
+                    source,
+                })
+            };
+            let (u, g) = (self.uids[0], self.gids[0]);
+            write("uid_map", format!("0 {} 1\n", u.outside))?;
+            write("setgroups", "deny\n".to_string())?;
+            write("gid_map", format!("0 {} 1\n", g.outside))?;
+            return Ok(());
+        }
+        self.run_tool("newuidmap", "subuid", "u", &self.uids, pid)?;
+        self.run_tool("newgidmap", "subgid", "g", &self.gids, pid)
+    }
+
+    fn run_tool(
+        &self,
+        tool: &'static str,
+        file: &'static str,
+        id: &'static str,
+        ranges: &[IdRange],
+        pid: Pid,
+    ) -> Result<(), IdMapError> {
+        let mut cmd = Command::new(tool);
+        cmd.arg(pid.to_string());
+        for r in ranges {
+            cmd.args([
+                r.inside.to_string(),
+                r.outside.to_string(),
+                r.count.to_string(),
+            ]);
+        }
+        let out = cmd.output().map_err(|source| {
+            if source.kind() == io::ErrorKind::NotFound {
+                IdMapError::ToolMissing { tool }
+            } else {
+                IdMapError::ToolSpawn { tool, source }
+            }
+        })?;
+        if !out.status.success() {
+            return Err(IdMapError::ToolFailed {
+                tool,
+                file,
+                id,
+                user: self.user.clone(),
+                pid: pid.as_raw(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn lookup(ranges: &[IdRange], inside: u32) -> Option<u32> {
+    ranges
+        .iter()
+        .find(|r| inside >= r.inside && inside - r.inside < r.count)
+        .map(|r| r.outside + (inside - r.inside))
+}
+
+/// Container ids 1.. are the subordinate ranges laid end to end after root.
+fn stack(root: IdRange, subs: &[(u32, u32)]) -> Vec<IdRange> {
+    let mut out = vec![root];
+    let mut next = 1u32;
+    for &(start, count) in subs {
+        out.push(IdRange {
+            inside: next,
+            outside: start,
+            count,
+        });
+        next = next.saturating_add(count);
+    }
+    out
+}
+
+/// The (start, count) ranges of `name` (or of its numeric uid) in a subid file.
+fn read_ranges(path: &Path, name: &str, uid: u32) -> Result<Vec<(u32, u32)>, IdMapError> {
+    let text = match fs::read_to_string(path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(source) => {
+            return Err(IdMapError::Read {
+                path: path.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let uid_str = uid.to_string();
+    Ok(text
+        .lines()
+        .filter_map(|line| {
+            let line = line.trim();
+            if line.starts_with('#') {
+                return None;
+            }
+            let mut f = line.split(':');
+            let (who, start, count) = (f.next()?, f.next()?, f.next()?);
+            if who != name && who != uid_str {
+                return None;
+            }
+            let (start, count) = (start.parse().ok()?, count.parse().ok()?);
+            (count > 0).then_some((start, count))
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(subuid: &str, subgid: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let u = dir.path().join("subuid");
+        let g = dir.path().join("subgid");
+        fs::write(&u, subuid).unwrap();
+        fs::write(&g, subgid).unwrap();
+        (dir, u, g)
+    }
+
+    #[test]
+    fn maps_root_to_user_and_rest_to_ranges() {
+        let (_d, u, g) = files(
+            "other:1:2\n# comment\nalice:100000:65536\n1000:300000:10\n",
+            "alice:200000:65536\n",
+        );
+        let m = IdMap::for_user("alice", 1000, 1001, &u, &g).unwrap();
+        assert!(m.warning.is_none());
+        let m = m.map;
+        assert_eq!(m.host_uid(0), Some(1000));
+        assert_eq!(m.host_uid(1), Some(100000));
+        assert_eq!(m.host_uid(65536), Some(165535));
+        // the second range, given by numeric uid, follows the first
+        assert_eq!(m.host_uid(65537), Some(300000));
+        assert_eq!(m.host_uid(65547), None);
+        assert_eq!(m.host_gid(0), Some(1001));
+        assert_eq!(m.host_gid(1000), Some(200999));
+        assert_eq!(m.uid_count(), 1 + 65536 + 10);
+        assert!(!m.is_single());
+    }
+
+    #[test]
+    fn falls_back_to_single_id_with_a_fix() {
+        let (_d, u, g) = files("bob:100000:65536\n", "");
+        let m = IdMap::for_user("alice", 1000, 1000, &u, &g).unwrap();
+        assert!(m.map.is_single());
+        let w = m.warning.unwrap();
+        assert!(w.contains("usermod --add-subuids"), "{w}");
+        assert!(w.contains("/etc/subuid and /etc/subgid"), "{w}");
+    }
+}

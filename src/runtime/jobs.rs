@@ -1,0 +1,198 @@
+//! Store work that must run inside the user's user namespace, done by a fresh, single-threaded
+//! `nook __userns-job` process (the CLI may have threads, e.g. an HTTP client's): the job goes
+//! in on stdin as JSON, the result comes back on stdout.
+
+use std::fs;
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use nix::sched::CloneFlags;
+use serde::{Deserialize, Serialize};
+
+use super::idmap::IdMap;
+use super::rootfs;
+use super::userns::{self, UsernsError};
+use crate::image::digest::Digest;
+use crate::image::store::LayerMeta;
+use crate::image::unpack::{self, IdLimits, UnpackReport};
+
+/// The hidden subcommand that runs jobs.
+pub const JOB_COMMAND: &str = "__userns-job";
+
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    #[error("cannot start nook's namespace helper ({JOB_COMMAND}): {0}")]
+    Spawn(io::Error),
+    #[error("nook's namespace helper gave no answer (it exited with {0})")]
+    NoAnswer(std::process::ExitStatus),
+    #[error("{0}")]
+    Failed(String),
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum Job {
+    /// Unpack the layer blob into `staging`, check its diff id, then rename it to `dest`.
+    Unpack {
+        blob: PathBuf,
+        staging: PathBuf,
+        dest: PathBuf,
+        expected: Option<Digest>,
+    },
+    /// Remove these trees (they hold files owned by mapped ids).
+    Remove { paths: Vec<PathBuf> },
+    /// Try a kernel overlayfs mount in a user namespace, with scratch dirs under `dir`.
+    ProbeOverlay { dir: PathBuf },
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub enum JobOutput {
+    Unpacked(UnpackReport),
+    Removed,
+    /// `Err` holds why the kernel refused.
+    Overlay(Result<(), String>),
+}
+
+/// Run `job` in a `nook __userns-job` process and return its result.
+pub fn run(job: &Job) -> Result<JobOutput, JobError> {
+    let mut child = Command::new("/proc/self/exe")
+        .arg(JOB_COMMAND)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(JobError::Spawn)?;
+    {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        serde_json::to_writer(&mut stdin, job).expect("jobs always serialize");
+        // A helper that died early shows up below as a missing answer.
+        let _ = stdin.flush();
+    }
+    let out = child.wait_with_output().map_err(JobError::Spawn)?;
+    match serde_json::from_slice::<Result<JobOutput, String>>(&out.stdout) {
+        Ok(r) => r.map_err(JobError::Failed),
+        Err(_) => Err(JobError::NoAnswer(out.status)),
+    }
+}
+
+/// Remove trees that may hold files owned by mapped ids: directly when the user can, in the
+/// user namespace otherwise.
+pub fn remove_trees(paths: &[PathBuf]) -> Result<(), JobError> {
+    let mut left = Vec::new();
+    for p in paths {
+        match fs::remove_dir_all(p) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(_) => left.push(p.clone()),
+        }
+    }
+    if left.is_empty() {
+        return Ok(());
+    }
+    run(&Job::Remove { paths: left }).map(drop)
+}
+
+/// The body of `nook __userns-job`: returns the process exit code.
+pub fn serve() -> i32 {
+    let outcome: Result<JobOutput, String> = (|| {
+        let job: Job = serde_json::from_reader(io::stdin().lock())
+            .map_err(|e| format!("malformed job: {e}"))?;
+        let mapping = IdMap::for_current_user().map_err(|e| e.to_string())?;
+        let map = mapping.map;
+        let ids = IdLimits {
+            uids: map.uid_count(),
+            gids: map.gid_count(),
+            single: map.is_single(),
+        };
+        let extra = match job {
+            Job::ProbeOverlay { .. } => CloneFlags::CLONE_NEWNS,
+            _ => CloneFlags::empty(),
+        };
+        userns::run_in_userns(&map, extra, move || execute(job, &ids)).map_err(|e| match e {
+            UsernsError::Work(s) => s,
+            e => e.to_string(),
+        })
+    })();
+    let mut stdout = io::stdout().lock();
+    let written = serde_json::to_writer(&mut stdout, &outcome).is_ok() && stdout.flush().is_ok();
+    match (written, outcome.is_ok()) {
+        (true, true) => 0,
+        _ => 1,
+    }
+}
+
+/// Runs inside the user namespace, as its root.
+fn execute(job: Job, ids: &IdLimits) -> Result<JobOutput, String> {
+    match job {
+        Job::Unpack {
+            blob,
+            staging,
+            dest,
+            expected,
+        } => unpack_into(&blob, &staging, &dest, expected.as_ref(), ids)
+            .inspect_err(|_| {
+                let _ = fs::remove_dir_all(&staging);
+            })
+            .map(JobOutput::Unpacked),
+        Job::Remove { paths } => {
+            for p in paths {
+                match fs::remove_dir_all(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(format!("cannot remove {}: {e}", p.display())),
+                }
+            }
+            Ok(JobOutput::Removed)
+        }
+        Job::ProbeOverlay { dir } => Ok(JobOutput::Overlay(rootfs::probe_overlay(&dir))),
+    }
+}
+
+fn unpack_into(
+    blob: &Path,
+    staging: &Path,
+    dest: &Path,
+    expected: Option<&Digest>,
+    ids: &IdLimits,
+) -> Result<UnpackReport, String> {
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    let diff = staging.join("diff");
+    fs::create_dir_all(&diff).map_err(|e| format!("cannot create {}: {e}", diff.display()))?;
+    let input = fs::File::open(blob).map_err(|e| format!("cannot open {}: {e}", blob.display()))?;
+    let report = unpack::unpack_layer(input, &diff, ids).map_err(|e| e.to_string())?;
+    let diffid = report.diffid.clone().expect("unpack reports a diff id");
+    if let Some(want) = expected
+        && *want != diffid
+    {
+        return Err(unpack::UnpackError::DiffId {
+            expected: want.clone(),
+            got: diffid,
+        }
+        .to_string());
+    }
+    let meta = LayerMeta {
+        diffid,
+        size: report.size,
+    };
+    let meta_path = staging.join("meta.json");
+    fs::write(
+        &meta_path,
+        serde_json::to_vec(&meta).expect("meta serializes"),
+    )
+    .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
+    // The layer must be on disk before it appears under its final name.
+    let dir =
+        fs::File::open(staging).map_err(|e| format!("cannot open {}: {e}", staging.display()))?;
+    nix::unistd::syncfs(dir.as_fd())
+        .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
+    match fs::rename(staging, dest) {
+        Ok(()) => Ok(report),
+        // Another process finished the same layer first: theirs is as good as ours.
+        Err(_) if dest.join("meta.json").is_file() => {
+            let _ = fs::remove_dir_all(staging);
+            Ok(report)
+        }
+        Err(e) => Err(format!("cannot move the layer to {}: {e}", dest.display())),
+    }
+}

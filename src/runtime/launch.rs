@@ -1,0 +1,465 @@
+//! Starting a container. Three processes, each with one job:
+//!
+//! ```text
+//! monitor (nook, single-threaded)
+//!   └─ clone(NEWUSER|NEWNS|NEWUTS|NEWIPC|NEWNET|NEWCGROUP) ──▶ keeper
+//!        waits until the monitor has written its id map, becomes root, sets the hostname,
+//!        brings lo up, mounts the root filesystem (kernel overlayfs, or fuse-overlayfs whose
+//!        daemon then lives here, out of the container's sight) ...
+//!        └─ clone(NEWNS|NEWPID) ──▶ init (PID 1 of the container)
+//!             mounts /proc, /dev, /sys, masks paths, pivot_root, picks the user, drops
+//!             capabilities, sets no_new_privs and executes the program (or, with --init,
+//!             stays PID 1 and runs the program as its child).
+//!        ... then waits for init, unmounts the root filesystem (so a fuse-overlayfs daemon
+//!        exits with it) and reports init's status to the monitor.
+//! ```
+//! Init has its own mount namespace so that `pivot_root` moves only the container, never the
+//! keeper or the fuse daemon. Each stage dies with its parent (`PR_SET_PDEATHSIG`).
+//! Messages travel over [`Channel`]s; init's channel closes on a successful `execve`
+//! (close-on-exec), which is how the monitor learns that the program is running.
+
+use std::convert::Infallible;
+use std::fs;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::path::PathBuf;
+
+use nix::fcntl::{OFlag, open};
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sched::CloneFlags;
+use nix::sys::prctl;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::stat::Mode;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{Gid, Pid, Uid, getppid, setgroups, sethostname, setresgid, setresuid, setsid};
+use serde::{Deserialize, Serialize};
+
+use super::caps;
+use super::channel::{Channel, ChannelError};
+use super::idmap::{IdMap, IdMapError};
+use super::process::{self, StartFailure};
+use super::rootfs::{self, Driver, FsSetup, Layers};
+use super::userns;
+use crate::sys::{self, Forked, WinSize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchError {
+    #[error(
+        "cannot create the container's namespaces: {0}\n  \
+         Check that unprivileged user namespaces are enabled (`nook doctor` tells how)"
+    )]
+    Clone(sys::SysError),
+    #[error(transparent)]
+    IdMap(#[from] IdMapError),
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Start(StartFailure),
+    #[error("cannot follow the container's process: {0}")]
+    Pidfd(sys::SysError),
+}
+
+impl LaunchError {
+    /// docker's exit code for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            LaunchError::Start(f) => f.code,
+            _ => 125,
+        }
+    }
+}
+
+/// The program to run and how.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ProcessSpec {
+    pub args: Vec<String>,
+    pub env: Vec<String>,
+    pub cwd: String,
+    /// `user[:group]`, resolved inside the container; empty for root.
+    pub user: String,
+    pub terminal: bool,
+    /// Keep stdin open (otherwise it is /dev/null).
+    pub interactive: bool,
+}
+
+/// Everything the keeper and init need; computed by the monitor before any clone.
+pub struct LaunchSpec {
+    pub idmap: IdMap,
+    pub driver: Driver,
+    /// Lower layers, topmost first.
+    pub lowers: Vec<PathBuf>,
+    pub upper: PathBuf,
+    pub work: PathBuf,
+    /// Where the overlay is mounted (the container's root before pivot_root).
+    pub rootfs: PathBuf,
+    /// Where fuse-overlayfs writes its messages.
+    pub fuse_log: PathBuf,
+    pub hostname: String,
+    pub read_only: bool,
+    pub read_only_tmpfs: bool,
+    pub init: bool,
+    pub caps: Vec<String>,
+    pub process: ProcessSpec,
+    /// Initial terminal size, when `process.terminal`.
+    pub winsize: Option<WinSize>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum ToKeeper {
+    Mapped,
+}
+
+#[derive(Serialize, Deserialize)]
+enum FromKeeper {
+    Started {
+        init_pid: i32,
+    },
+    Failed {
+        message: String,
+    },
+    /// docker-style status: the exit code, or 128+N for signal N.
+    Exited {
+        code: i32,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+enum FromInit {
+    /// Carries the master side of the container's terminal.
+    Terminal,
+    Failed {
+        code: i32,
+        message: String,
+    },
+}
+
+/// A started container, as its monitor sees it.
+pub struct Running {
+    pub keeper: Pid,
+    pub init: Pid,
+    pidfd: OwnedFd,
+    keeper_chan: Channel,
+    /// Master side of the container's terminal.
+    pub terminal: Option<OwnedFd>,
+}
+
+impl Running {
+    /// Send `sig` to the container's PID 1.
+    pub fn signal(&self, sig: Signal) -> Result<(), sys::SysError> {
+        sys::pidfd_send_signal(self.pidfd.as_fd(), sig)
+    }
+
+    /// Readable when the keeper has news (the container's exit).
+    pub fn events_fd(&self) -> BorrowedFd<'_> {
+        self.keeper_chan.as_fd()
+    }
+
+    /// Read the exit status once [`Self::events_fd`] is readable, and reap the keeper.
+    /// `None` if the keeper vanished without a word (it was killed).
+    pub fn collect_exit(&self) -> Option<i32> {
+        let code = match self.keeper_chan.recv::<FromKeeper>() {
+            Ok(Some(FromKeeper::Exited { code })) => Some(code),
+            _ => None,
+        };
+        reap(self.keeper);
+        code
+    }
+}
+
+fn reap(pid: Pid) -> Option<WaitStatus> {
+    loop {
+        match waitpid(pid, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            r => return r.ok(),
+        }
+    }
+}
+
+/// Kills a half-started keeper (and with it, through PDEATHSIG, the container).
+struct KeeperGuard(Option<Pid>);
+
+impl Drop for KeeperGuard {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = nix::sys::signal::kill(pid, Signal::SIGKILL);
+            reap(pid);
+        }
+    }
+}
+
+/// Start the container described by `spec`. The caller must be single-threaded.
+pub fn launch(spec: &LaunchSpec) -> Result<Running, LaunchError> {
+    let (keeper_chan, keeper_end) = Channel::pair()?;
+    let (init_chan, init_end) = Channel::pair()?;
+    let flags = CloneFlags::CLONE_NEWUSER
+        | CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC
+        | CloneFlags::CLONE_NEWNET
+        | CloneFlags::CLONE_NEWCGROUP;
+    let keeper = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
+        Forked::Child => {
+            drop(keeper_chan);
+            drop(init_chan);
+            keeper_main(spec, keeper_end, init_end)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(keeper_end);
+    drop(init_end);
+    let mut guard = KeeperGuard(Some(keeper));
+    spec.idmap.apply(keeper)?;
+    keeper_chan.send(&ToKeeper::Mapped)?;
+    let init = match keeper_chan.recv::<FromKeeper>()? {
+        Some(FromKeeper::Started { init_pid }) => Pid::from_raw(init_pid),
+        Some(FromKeeper::Failed { message }) => return Err(LaunchError::Setup(message)),
+        _ => {
+            return Err(LaunchError::Setup(
+                "the container's set-up process ended unexpectedly".to_string(),
+            ));
+        }
+    };
+    let pidfd = sys::pidfd_open(init).map_err(LaunchError::Pidfd)?;
+    let mut terminal = None;
+    loop {
+        match init_chan.recv_with_fds::<FromInit>()? {
+            Some((FromInit::Terminal, mut fds)) => terminal = fds.pop(),
+            Some((FromInit::Failed { code, message }, _)) => {
+                // Let the keeper report and exit on its own.
+                let _ = keeper_chan.recv::<FromKeeper>();
+                guard.0 = None;
+                reap(keeper);
+                return Err(LaunchError::Start(StartFailure { code, message }));
+            }
+            None => break,
+        }
+    }
+    guard.0 = None;
+    Ok(Running {
+        keeper,
+        init,
+        pidfd,
+        keeper_chan,
+        terminal,
+    })
+}
+
+/// Stage 1. Never returns.
+fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    let parent = getppid();
+    if !matches!(chan.recv::<ToKeeper>(), Ok(Some(ToKeeper::Mapped))) {
+        crate::sys::exit_now(1);
+    }
+    let prepared = (|| -> Result<(), String> {
+        prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("prctl: {e}"))?;
+        if getppid() != parent {
+            crate::sys::exit_now(1);
+        }
+        userns::become_root(spec.idmap.is_single())
+            .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
+        sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
+        sys::set_link_up("lo")
+            .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
+        mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
+            .map_err(|e| format!("cannot make mounts private: {e}"))?;
+        let layers = Layers {
+            lowers: &spec.lowers,
+            upper: &spec.upper,
+            work: &spec.work,
+        };
+        match spec.driver {
+            Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
+            Driver::FuseOverlayfs => {
+                rootfs::mount_fuse_overlay(&layers, &spec.rootfs, &spec.fuse_log)
+            }
+        }
+        .map_err(|e| e.to_string())
+    })();
+    let started = prepared.and_then(|()| {
+        sys::fork_into(CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
+            .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
+    });
+    let started = match started {
+        Ok(Forked::Child) => {
+            drop(chan);
+            init_main(spec, init_chan)
+        }
+        // Init's channel must now be held by init alone: it closes on exec.
+        Ok(Forked::Parent(pid)) => {
+            drop(init_chan);
+            Ok(pid)
+        }
+        Err(e) => {
+            drop(init_chan);
+            Err(e)
+        }
+    };
+    let init = match started {
+        Ok(pid) => pid,
+        Err(message) => {
+            let _ = chan.send(&FromKeeper::Failed { message });
+            crate::sys::exit_now(1);
+        }
+    };
+    let _ = chan.send(&FromKeeper::Started {
+        init_pid: init.as_raw(),
+    });
+    let code = match reap(init) {
+        Some(WaitStatus::Exited(_, code)) => code,
+        Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
+        _ => 125,
+    };
+    // Detach the root filesystem: with fuse-overlayfs this ends its daemon.
+    let _ = umount2(&spec.rootfs, MntFlags::MNT_DETACH);
+    let _ = chan.send(&FromKeeper::Exited { code });
+    crate::sys::exit_now(0);
+}
+
+/// Stage 2, the container's PID 1. Never returns.
+fn init_main(spec: &LaunchSpec, chan: Channel) -> ! {
+    let mut chan = Some(chan);
+    let failure = match init_inner(spec, &mut chan) {
+        Err(f) => f,
+        Ok(never) => match never {},
+    };
+    if let Some(c) = chan {
+        let _ = c.send(&FromInit::Failed {
+            code: failure.code,
+            message: failure.message,
+        });
+    }
+    crate::sys::exit_now(failure.code);
+}
+
+fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallible, StartFailure> {
+    let setup = |what: &str| {
+        let what = what.to_string();
+        move |e: nix::Error| StartFailure::setup(format!("{what}: {e}"))
+    };
+    prctl::set_pdeathsig(Signal::SIGKILL).map_err(setup("prctl"))?;
+    rootfs::prepare(&FsSetup {
+        rootfs: &spec.rootfs,
+        read_only: spec.read_only,
+        read_only_tmpfs: spec.read_only_tmpfs,
+    })
+    .map_err(|e| StartFailure::setup(e.to_string()))?;
+
+    let tty = if spec.process.terminal {
+        let ptmx = rootfs::in_root(&spec.rootfs, "/dev/pts/ptmx");
+        let master = open(
+            &ptmx,
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(setup("cannot open the container's terminal"))?;
+        let (slave, number) = sys::open_pty_peer(master.as_fd()).map_err(|e| {
+            StartFailure::setup(format!("cannot open the container's terminal: {e}"))
+        })?;
+        if let Some(size) = spec.winsize {
+            let _ = sys::set_winsize(slave.as_fd(), size);
+        }
+        rootfs::bind_console(&spec.rootfs, number)
+            .map_err(|e| StartFailure::setup(e.to_string()))?;
+        if let Some(c) = chan.as_ref() {
+            c.send_with_fd(&FromInit::Terminal, master.as_fd())
+                .map_err(|e| StartFailure::setup(e.to_string()))?;
+        }
+        Some(slave)
+    } else {
+        None
+    };
+
+    rootfs::pivot(&spec.rootfs).map_err(|e| StartFailure::setup(e.to_string()))?;
+
+    let user = process::resolve_user_in_root(&spec.process.user)?;
+    let mut env = spec.process.env.clone();
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={}", user.home));
+    }
+    let cwd = &spec.process.cwd;
+    fs::create_dir_all(cwd)
+        .and_then(|_| std::env::set_current_dir(cwd))
+        .map_err(|e| {
+            StartFailure::setup(format!("cannot use {cwd} as the working directory: {e}"))
+        })?;
+
+    setsid().map_err(setup("setsid"))?;
+    match &tty {
+        Some(slave) => {
+            sys::set_controlling_tty(slave.as_fd())
+                .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
+            nix::unistd::dup2_stdin(slave).map_err(setup("dup2"))?;
+            nix::unistd::dup2_stdout(slave).map_err(setup("dup2"))?;
+            nix::unistd::dup2_stderr(slave).map_err(setup("dup2"))?;
+        }
+        None if !spec.process.interactive => {
+            let null = fs::File::open("/dev/null")
+                .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
+            nix::unistd::dup2_stdin(&null).map_err(setup("dup2"))?;
+        }
+        None => {}
+    }
+    drop(tty);
+    sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
+
+    let keep = caps::to_set(&spec.caps).map_err(|e| StartFailure::setup(e.to_string()))?;
+    caps::limit_bounding(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    switch_user(&spec.idmap, &user)?;
+    if user.uid == 0 {
+        caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    }
+    prctl::set_no_new_privs().map_err(setup("cannot set no_new_privs"))?;
+
+    let path = env
+        .iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH)
+        .to_string();
+    let args = &spec.process.args;
+    let exe = process::find_executable(&args[0], &path)?;
+    if spec.init {
+        let never = process::run_as_init(&exe, args, &env, spec.process.terminal, || {
+            chan.take();
+        })?;
+        match never {}
+    }
+    Err(process::exec(&exe, args, &env))
+}
+
+/// The PATH a container gets when its image sets none.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+fn switch_user(map: &IdMap, user: &process::ExecUser) -> Result<(), StartFailure> {
+    let unmapped = |what: &str, id: u32, count: u64| {
+        let fix = if map.is_single() {
+            "you have no subordinate id range. Fix: sudo usermod --add-subuids 100000-165535 \
+             --add-subgids 100000-165535 $USER"
+        } else {
+            "Fix: give your user a larger range in /etc/subuid and /etc/subgid"
+        };
+        StartFailure::setup(format!(
+            "cannot run as {what} {id}: only {what}s 0-{} exist in your containers; {fix}",
+            count - 1
+        ))
+    };
+    if u64::from(user.uid) >= map.uid_count() {
+        return Err(unmapped("uid", user.uid, map.uid_count()));
+    }
+    for gid in std::iter::once(&user.gid).chain(&user.groups) {
+        if u64::from(*gid) >= map.gid_count() {
+            return Err(unmapped("gid", *gid, map.gid_count()));
+        }
+    }
+    if !map.is_single() {
+        let groups: Vec<Gid> = user.groups.iter().map(|g| Gid::from_raw(*g)).collect();
+        setgroups(&groups).map_err(|e| StartFailure::setup(format!("setgroups: {e}")))?;
+    }
+    let (uid, gid) = (Uid::from_raw(user.uid), Gid::from_raw(user.gid));
+    setresgid(gid, gid, gid)
+        .map_err(|e| StartFailure::setup(format!("cannot switch to gid {gid}: {e}")))?;
+    setresuid(uid, uid, uid)
+        .map_err(|e| StartFailure::setup(format!("cannot switch to uid {uid}: {e}")))?;
+    Ok(())
+}

@@ -1,0 +1,11 @@
+//! The container runtime: namespaces, id maps, the root filesystem, the process.
+
+pub mod caps;
+pub mod channel;
+pub mod driver;
+pub mod idmap;
+pub mod jobs;
+pub mod launch;
+pub mod process;
+pub mod rootfs;
+pub mod userns;

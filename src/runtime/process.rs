@@ -1,0 +1,366 @@
+//! The container's process, after `pivot_root`: who it runs as (names resolved from the
+//! image's own /etc/passwd and /etc/group), which file it executes (docker's 126/127 rules),
+//! and, with `--init`, the small PID 1 that reaps orphans and forwards signals.
+
+use std::convert::Infallible;
+use std::ffi::CString;
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use nix::errno::Errno;
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
+use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
+use nix::unistd::{AccessFlags, Pid, access, execve, getpid, setpgid, tcsetpgrp};
+
+use crate::sys::{self, Forked};
+
+/// Why the container's process could not start, with docker's exit code for it.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct StartFailure {
+    pub code: i32,
+    pub message: String,
+}
+
+impl StartFailure {
+    /// A failure of nook's own set-up (exit 125).
+    pub fn setup(message: impl Into<String>) -> Self {
+        Self {
+            code: 125,
+            message: message.into(),
+        }
+    }
+}
+
+/// The identity the process runs as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExecUser {
+    pub uid: u32,
+    pub gid: u32,
+    pub groups: Vec<u32>,
+    pub home: String,
+}
+
+struct PasswdEntry {
+    name: String,
+    uid: u32,
+    gid: u32,
+    home: String,
+}
+
+fn read_passwd(text: &str) -> Vec<PasswdEntry> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 6).then_some(())?;
+            Some(PasswdEntry {
+                name: f[0].to_string(),
+                uid: f[2].parse().ok()?,
+                gid: f[3].parse().ok()?,
+                home: f[5].to_string(),
+            })
+        })
+        .collect()
+}
+
+/// (name, gid, members)
+fn read_group(text: &str) -> Vec<(String, u32, Vec<String>)> {
+    text.lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.len() >= 3).then_some(())?;
+            let members = f
+                .get(3)
+                .map(|m| {
+                    m.split(',')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default();
+            Some((f[0].to_string(), f[2].parse().ok()?, members))
+        })
+        .collect()
+}
+
+/// Resolve `user[:group]` (names or numbers; empty means root) against the given
+/// passwd and group files, as docker does.
+pub fn resolve_user(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, StartFailure> {
+    let (user_part, group_part) = match spec.split_once(':') {
+        Some((u, g)) => (u, Some(g)),
+        None => (spec, None),
+    };
+    let users = read_passwd(passwd);
+    let groups = read_group(group);
+    let user_part = if user_part.is_empty() { "0" } else { user_part };
+    let entry = users.iter().find(|e| e.name == user_part).or_else(|| {
+        user_part
+            .parse::<u32>()
+            .ok()
+            .and_then(|uid| users.iter().find(|e| e.uid == uid))
+    });
+    let (uid, mut gid, home, name) = match (entry, user_part.parse::<u32>()) {
+        (Some(e), _) => (e.uid, e.gid, e.home.clone(), Some(e.name.clone())),
+        (None, Ok(uid)) => (uid, 0, "/".to_string(), None),
+        (None, Err(_)) => {
+            return Err(StartFailure::setup(format!(
+                "unable to find user {user_part}: no matching entries in the image's /etc/passwd"
+            )));
+        }
+    };
+    if let Some(g) = group_part {
+        gid = match groups.iter().find(|(n, _, _)| n == g) {
+            Some((_, id, _)) => *id,
+            None => g.parse().map_err(|_| {
+                StartFailure::setup(format!(
+                    "unable to find group {g}: no matching entries in the image's /etc/group"
+                ))
+            })?,
+        };
+    }
+    let mut supplementary: Vec<u32> = match (&name, group_part) {
+        // As docker: supplementary groups come from /etc/group only when no group was forced.
+        (Some(n), None) => groups
+            .iter()
+            .filter(|(_, _, members)| members.contains(n))
+            .map(|(_, id, _)| *id)
+            .collect(),
+        _ => Vec::new(),
+    };
+    if !supplementary.contains(&gid) {
+        supplementary.insert(0, gid);
+    }
+    Ok(ExecUser {
+        uid,
+        gid,
+        groups: supplementary,
+        home: if home.is_empty() {
+            "/".to_string()
+        } else {
+            home
+        },
+    })
+}
+
+/// Read the container's /etc/passwd and /etc/group (absent files are empty).
+pub fn resolve_user_in_root(spec: &str) -> Result<ExecUser, StartFailure> {
+    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let group = fs::read_to_string("/etc/group").unwrap_or_default();
+    resolve_user(spec, &passwd, &group)
+}
+
+/// Find what `cmd` names, searching `path` (the container's $PATH) when it has no slash.
+pub fn find_executable(cmd: &str, path: &str) -> Result<PathBuf, StartFailure> {
+    let not_found = |why: String| StartFailure {
+        code: 127,
+        message: why,
+    };
+    if cmd.is_empty() {
+        return Err(not_found("exec: no command given".to_string()));
+    }
+    if cmd.contains('/') {
+        let p = PathBuf::from(cmd);
+        check_executable(&p, cmd)?;
+        return Ok(p);
+    }
+    for dir in path.split(':').filter(|d| !d.is_empty()) {
+        let candidate = Path::new(dir).join(cmd);
+        if candidate.is_file() && access(&candidate, AccessFlags::X_OK).is_ok() {
+            return Ok(candidate);
+        }
+    }
+    Err(not_found(format!(
+        "exec: \"{cmd}\": executable file not found in $PATH"
+    )))
+}
+
+fn check_executable(p: &Path, cmd: &str) -> Result<(), StartFailure> {
+    let meta = fs::metadata(p).map_err(|_| StartFailure {
+        code: 127,
+        message: format!("exec: \"{cmd}\": no such file or directory"),
+    })?;
+    let denied = |why: &str| StartFailure {
+        code: 126,
+        message: format!("exec: \"{cmd}\": {why}"),
+    };
+    if meta.is_dir() {
+        return Err(denied("is a directory"));
+    }
+    if meta.permissions().mode() & 0o111 == 0 || access(p, AccessFlags::X_OK).is_err() {
+        return Err(denied("permission denied"));
+    }
+    Ok(())
+}
+
+/// The exit code docker gives for an `execve` error.
+pub fn exec_failure(cmd: &str, e: Errno) -> StartFailure {
+    let code = if e == Errno::ENOENT { 127 } else { 126 };
+    StartFailure {
+        code,
+        message: format!("exec: \"{cmd}\": {}", e.desc().to_lowercase()),
+    }
+}
+
+fn cstrings(items: &[String]) -> Result<Vec<CString>, StartFailure> {
+    items
+        .iter()
+        .map(|s| {
+            CString::new(s.as_bytes()).map_err(|_| {
+                StartFailure::setup(format!("argument or variable {s:?} contains a NUL byte"))
+            })
+        })
+        .collect()
+}
+
+/// Replace this process with the program. Returns only on failure.
+pub fn exec(exe: &Path, args: &[String], env: &[String]) -> StartFailure {
+    let (path, argv, envp) = match (
+        CString::new(exe.as_os_str().as_encoded_bytes()),
+        cstrings(args),
+        cstrings(env),
+    ) {
+        (Ok(p), Ok(a), Ok(e)) => (p, a, e),
+        (_, Err(f), _) | (_, _, Err(f)) => return f,
+        (Err(_), _, _) => return StartFailure::setup("the command path contains a NUL byte"),
+    };
+    sys::reset_signal_dispositions();
+    let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    match execve(&path, &argv, &envp) {
+        Err(e) => exec_failure(&args[0], e),
+        Ok(never) => match never {},
+    }
+}
+
+/// `--init`: stay as PID 1, run the program as its child, forward signals to it, reap every
+/// orphan, and exit with the program's status (128+N when a signal N ended it).
+/// `started` is called once the program has been executed; errors before that are returned.
+pub fn run_as_init(
+    exe: &Path,
+    args: &[String],
+    env: &[String],
+    terminal: bool,
+    started: impl FnOnce(),
+) -> Result<Infallible, StartFailure> {
+    SigSet::all()
+        .thread_block()
+        .map_err(|e| StartFailure::setup(format!("cannot block signals: {e}")))?;
+    let (mut err_r, mut err_w) =
+        std::io::pipe().map_err(|e| StartFailure::setup(format!("cannot create a pipe: {e}")))?;
+    let child = match sys::fork_into(nix::sched::CloneFlags::empty())
+        .map_err(|e| StartFailure::setup(format!("cannot fork the program: {e}")))?
+    {
+        Forked::Child => {
+            drop(err_r);
+            // Own process group, in the terminal's foreground, so ^C reaches it once.
+            let me = getpid();
+            let _ = setpgid(me, me);
+            if terminal {
+                let _ = tcsetpgrp(std::io::stdin(), me);
+            }
+            let failure = exec(exe, args, env);
+            let _ = write!(err_w, "{}\n{}", failure.code, failure.message);
+            crate::sys::exit_now(failure.code);
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(err_w);
+    let mut report = String::new();
+    let _ = err_r.read_to_string(&mut report);
+    if let Some((code, message)) = report.split_once('\n') {
+        let _ = waitpid(child, None);
+        return Err(StartFailure {
+            code: code.parse().unwrap_or(126),
+            message: message.to_string(),
+        });
+    }
+    started();
+    let signals = SigSet::all();
+    loop {
+        let sig = match signals.wait() {
+            Ok(s) => s,
+            Err(_) => continue,
+        };
+        if sig != Signal::SIGCHLD {
+            let _ = kill(child, sig);
+            continue;
+        }
+        loop {
+            match waitpid(Pid::from_raw(-1), Some(WaitPidFlag::WNOHANG)) {
+                Ok(WaitStatus::Exited(pid, code)) if pid == child => crate::sys::exit_now(code),
+                Ok(WaitStatus::Signaled(pid, sig, _)) if pid == child => {
+                    crate::sys::exit_now(128 + sig as i32)
+                }
+                Ok(WaitStatus::StillAlive) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PASSWD: &str = "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/bin/sh\nweb:x:33:33::/var/www:/bin/sh\n";
+    const GROUP: &str = "root:x:0:\napp:x:1000:\nwheel:x:10:app,web\nweb:x:33:\n";
+
+    #[test]
+    fn resolves_names_numbers_and_groups() {
+        let u = resolve_user("", PASSWD, GROUP).unwrap();
+        assert_eq!((u.uid, u.gid, u.home.as_str()), (0, 0, "/root"));
+        let u = resolve_user("app", PASSWD, GROUP).unwrap();
+        assert_eq!((u.uid, u.gid), (1000, 1000));
+        assert_eq!(u.groups, vec![1000, 10]);
+        assert_eq!(u.home, "/home/app");
+        let u = resolve_user("1000", PASSWD, GROUP).unwrap();
+        assert_eq!(u.home, "/home/app");
+        let u = resolve_user("4242", PASSWD, GROUP).unwrap();
+        assert_eq!((u.uid, u.gid, u.home.as_str()), (4242, 0, "/"));
+        let u = resolve_user("app:web", PASSWD, GROUP).unwrap();
+        assert_eq!((u.uid, u.gid), (1000, 33));
+        assert_eq!(u.groups, vec![33]);
+        let u = resolve_user("33:77", PASSWD, GROUP).unwrap();
+        assert_eq!((u.uid, u.gid), (33, 77));
+        assert!(resolve_user("nobody-here", PASSWD, GROUP).is_err());
+        assert!(resolve_user("app:nogroup", PASSWD, GROUP).is_err());
+    }
+
+    #[test]
+    fn lookup_codes() {
+        assert_eq!(
+            find_executable("sh", "/bin:/usr/bin").unwrap(),
+            PathBuf::from("/bin/sh")
+        );
+        assert_eq!(
+            find_executable("no-such-cmd", "/bin").unwrap_err().code,
+            127
+        );
+        assert_eq!(find_executable("/no/such", "/bin").unwrap_err().code, 127);
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("plain");
+        fs::write(&plain, "data").unwrap();
+        fs::set_permissions(&plain, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(
+            find_executable(plain.to_str().unwrap(), "/bin")
+                .unwrap_err()
+                .code,
+            126
+        );
+        assert_eq!(
+            find_executable(dir.path().to_str().unwrap(), "/bin")
+                .unwrap_err()
+                .code,
+            126
+        );
+        // a non-executable file in PATH is skipped, as by execvp
+        assert_eq!(
+            find_executable("plain", dir.path().to_str().unwrap())
+                .unwrap_err()
+                .code,
+            127
+        );
+        assert_eq!(exec_failure("x", Errno::ENOEXEC).code, 126);
+    }
+}

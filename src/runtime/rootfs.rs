@@ -1,0 +1,583 @@
+//! The container's filesystem: the overlay of image layers plus a writable layer, then the
+//! kernel filesystems and device nodes a program expects, the paths podman masks or makes
+//! read-only, and finally `pivot_root` into it. Everything here runs as root of the
+//! container's user namespace, inside its mount namespace.
+
+use std::ffi::CString;
+use std::fs::{self, OpenOptions};
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use nix::errno::Errno;
+use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::sys::statvfs::{FsFlags, statvfs};
+use nix::unistd::{AccessFlags, access, chdir, pivot_root};
+use serde::{Deserialize, Serialize};
+
+use crate::sys::{self, FsContext};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RootfsError {
+    #[error(
+        "the kernel refused the overlay mount of the container's filesystem: {0}\n  \
+         Fix: use fuse-overlayfs (--storage-driver fuse-overlayfs, or driver = \"fuse-overlayfs\" \
+         under [storage] in ~/.config/nook/config.toml)"
+    )]
+    Overlay(String),
+    #[error(
+        "fuse-overlayfs is not installed, and the fuse-overlayfs storage driver needs it.\n  \
+         Fix: sudo apt install fuse-overlayfs (or choose --storage-driver overlay)"
+    )]
+    FuseMissing,
+    #[error(
+        "/dev/fuse cannot be opened by your user ({0}), so fuse-overlayfs cannot run.\n  \
+         Fix: sudo chmod 666 /dev/fuse (it is world-writable on most distributions), \
+         or use --storage-driver overlay"
+    )]
+    FuseDevice(Errno),
+    #[error("fuse-overlayfs failed to mount the container's filesystem: {0}")]
+    FuseFailed(String),
+    #[error("cannot mount {what} on {target}: {source}")]
+    Mount {
+        what: String,
+        target: PathBuf,
+        source: Errno,
+    },
+    #[error("cannot prepare {path} in the container: {source}")]
+    Prepare { path: PathBuf, source: io::Error },
+    #[error("cannot switch to the container's root filesystem (pivot_root): {0}")]
+    Pivot(Errno),
+}
+
+/// How the layers are stacked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Driver {
+    /// Kernel overlayfs, mounted inside the user namespace.
+    Overlay,
+    /// fuse-overlayfs, for kernels or filesystems where that is not possible.
+    FuseOverlayfs,
+}
+
+impl Driver {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Driver::Overlay => "overlay",
+            Driver::FuseOverlayfs => "fuse-overlayfs",
+        }
+    }
+}
+
+/// The directories of one overlay: lower layers topmost first.
+pub struct Layers<'a> {
+    pub lowers: &'a [PathBuf],
+    pub upper: &'a Path,
+    pub work: &'a Path,
+}
+
+fn cstring(p: &Path) -> CString {
+    CString::new(p.as_os_str().as_bytes()).expect("paths have no NUL bytes")
+}
+
+fn mount_err(what: &str, target: &Path) -> impl FnOnce(Errno) -> RootfsError {
+    let (what, target) = (what.to_string(), target.to_path_buf());
+    move |source| RootfsError::Mount {
+        what,
+        target,
+        source,
+    }
+}
+
+/// Mount the layers with the kernel's overlayfs at `target`.
+pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsError> {
+    // The new mount API takes one lower layer per call, so any number of layers fits.
+    match mount_overlay_fsconfig(layers, target) {
+        Ok(()) => return Ok(()),
+        Err(Errno::EINVAL) | Err(Errno::ENOSYS) => {} // an older kernel: no `lowerdir+`
+        Err(e) => return Err(RootfsError::Overlay(e.desc().to_string())),
+    }
+    let escape = |p: &Path| {
+        p.to_string_lossy()
+            .replace('\\', "\\\\")
+            .replace(':', "\\:")
+            .replace(',', "\\,")
+    };
+    let lowers: Vec<String> = layers.lowers.iter().map(|p| escape(p)).collect();
+    let data = format!(
+        "lowerdir={},upperdir={},workdir={},userxattr",
+        lowers.join(":"),
+        escape(layers.upper),
+        escape(layers.work)
+    );
+    mount(
+        Some("overlay"),
+        target,
+        Some("overlay"),
+        MsFlags::empty(),
+        Some(data.as_str()),
+    )
+    .map_err(|e| RootfsError::Overlay(e.desc().to_string()))
+}
+
+fn mount_overlay_fsconfig(layers: &Layers<'_>, target: &Path) -> Result<(), Errno> {
+    let errno = |e: sys::SysError| match e {
+        sys::SysError::Errno(e) => e,
+        _ => Errno::EINVAL,
+    };
+    let fc = FsContext::open(c"overlay").map_err(errno)?;
+    for lower in layers.lowers {
+        fc.set_string(c"lowerdir+", &cstring(lower))
+            .map_err(errno)?;
+    }
+    fc.set_string(c"upperdir", &cstring(layers.upper))
+        .map_err(errno)?;
+    fc.set_string(c"workdir", &cstring(layers.work))
+        .map_err(errno)?;
+    fc.set_flag(c"userxattr").map_err(errno)?;
+    fc.mount_at(&cstring(target)).map_err(errno)
+}
+
+/// Mount the layers with fuse-overlayfs at `target`. It runs inside the user namespace, as
+/// its root, so no id options are needed; it daemonizes once the mount is up. Its messages
+/// go to `log`.
+pub fn mount_fuse_overlay(
+    layers: &Layers<'_>,
+    target: &Path,
+    log: &Path,
+) -> Result<(), RootfsError> {
+    access("/dev/fuse", AccessFlags::R_OK | AccessFlags::W_OK).map_err(RootfsError::FuseDevice)?;
+    let lowers: Vec<String> = layers
+        .lowers
+        .iter()
+        .map(|p| p.to_string_lossy().replace(':', "\\:").replace(',', "\\,"))
+        .collect();
+    let opts = format!(
+        "lowerdir={},upperdir={},workdir={}",
+        lowers.join(":"),
+        layers.upper.to_string_lossy().replace(',', "\\,"),
+        layers.work.to_string_lossy().replace(',', "\\,")
+    );
+    let log_file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|source| RootfsError::Prepare {
+            path: log.to_path_buf(),
+            source,
+        })?;
+    let status = Command::new("fuse-overlayfs")
+        .arg("-o")
+        .arg(&opts)
+        .arg(target)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log_file)
+        .status()
+        .map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => RootfsError::FuseMissing,
+            _ => RootfsError::FuseFailed(e.to_string()),
+        })?;
+    if !status.success() {
+        let text = fs::read_to_string(log).unwrap_or_default();
+        return Err(RootfsError::FuseFailed(format!(
+            "{status}: {}",
+            text.trim()
+        )));
+    }
+    Ok(())
+}
+
+/// Can the kernel mount overlayfs (with whiteouts) in a user namespace on this filesystem?
+/// Runs as root of a fresh user and mount namespace; scratch dirs are made under `dir`.
+pub fn probe_overlay(dir: &Path) -> Result<(), String> {
+    let result = (|| {
+        let (lower, lower2) = (dir.join("l1"), dir.join("l2"));
+        let (upper, work, merged) = (dir.join("u"), dir.join("w"), dir.join("m"));
+        for d in [&lower, &lower2, &upper, &work, &merged] {
+            fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        fs::write(lower.join("hidden"), b"x").map_err(|e| e.to_string())?;
+        nix::sys::stat::mknod(
+            &lower2.join("hidden"),
+            nix::sys::stat::SFlag::S_IFCHR,
+            nix::sys::stat::Mode::empty(),
+            0,
+        )
+        .map_err(|e| format!("cannot create a whiteout: {e}"))?;
+        mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
+            .map_err(|e| format!("cannot make mounts private: {e}"))?;
+        let lowers = [lower2.clone(), lower.clone()];
+        let layers = Layers {
+            lowers: &lowers,
+            upper: &upper,
+            work: &work,
+        };
+        mount_overlay(&layers, &merged).map_err(|e| match e {
+            RootfsError::Overlay(s) => s,
+            e => e.to_string(),
+        })?;
+        let hidden = merged.join("hidden").exists();
+        let wrote = fs::write(merged.join("new"), b"y").is_ok() && upper.join("new").exists();
+        let _ = umount2(&merged, MntFlags::MNT_DETACH);
+        match (hidden, wrote) {
+            (false, true) => Ok(()),
+            (true, _) => Err("whiteouts are not honoured".to_string()),
+            (_, false) => Err("writes do not reach the upper layer".to_string()),
+        }
+    })();
+    let _ = fs::remove_dir_all(dir);
+    result
+}
+
+// ---- the rest of the container's filesystem (run in the container's mount namespace) ----
+
+/// Paths podman hides from containers.
+pub const MASKED_PATHS: &[&str] = &[
+    "/proc/acpi",
+    "/proc/kcore",
+    "/proc/keys",
+    "/proc/latency_stats",
+    "/proc/sched_debug",
+    "/proc/scsi",
+    "/proc/timer_list",
+    "/proc/timer_stats",
+    "/sys/dev/block",
+    "/sys/devices/virtual/powercap",
+    "/sys/firmware",
+    "/sys/fs/selinux",
+];
+
+/// Paths podman makes read-only in containers.
+pub const READONLY_PATHS: &[&str] = &[
+    "/proc/asound",
+    "/proc/bus",
+    "/proc/fs",
+    "/proc/irq",
+    "/proc/sys",
+    "/proc/sysrq-trigger",
+];
+
+/// What the container's filesystem needs besides the overlay.
+pub struct FsSetup<'a> {
+    pub rootfs: &'a Path,
+    pub read_only: bool,
+    pub read_only_tmpfs: bool,
+}
+
+/// Resolve `path` (absolute, inside the container) to a host path under `rootfs` without
+/// following symlinks out of it: every symlink met is resolved against `rootfs`.
+pub fn in_root(rootfs: &Path, path: &str) -> PathBuf {
+    let mut out = rootfs.to_path_buf();
+    let mut todo: Vec<String> = path
+        .split('/')
+        .filter(|c| !c.is_empty())
+        .rev()
+        .map(str::to_string)
+        .collect();
+    let mut hops = 0;
+    while let Some(comp) = todo.pop() {
+        match comp.as_str() {
+            "." => {}
+            ".." => {
+                if out != rootfs {
+                    out.pop();
+                }
+            }
+            _ => {
+                let next = out.join(&comp);
+                match fs::read_link(&next) {
+                    Ok(target) if hops < 40 => {
+                        hops += 1;
+                        let t = target.to_string_lossy().into_owned();
+                        if t.starts_with('/') {
+                            out = rootfs.to_path_buf();
+                        }
+                        todo.extend(
+                            t.split('/')
+                                .filter(|c| !c.is_empty())
+                                .rev()
+                                .map(str::to_string),
+                        );
+                    }
+                    _ => out = next,
+                }
+            }
+        }
+    }
+    out
+}
+
+fn mkdir_p(path: &Path) -> Result<(), RootfsError> {
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(path)
+        .map_err(|source| RootfsError::Prepare {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn touch(path: &Path, mode: u32) -> Result<(), RootfsError> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(mode)
+        .open(path)
+        .map(drop)
+        .map_err(|source| RootfsError::Prepare {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn link(target: &str, at: &Path) -> Result<(), RootfsError> {
+    symlink(target, at).map_err(|source| RootfsError::Prepare {
+        path: at.to_path_buf(),
+        source,
+    })
+}
+
+/// Mount /proc, /dev, /sys and the rest into the container's root, then mask and protect
+/// what podman does. Must run in the container's pid namespace (for /proc).
+pub fn prepare(setup: &FsSetup<'_>) -> Result<(), RootfsError> {
+    let root = setup.rootfs;
+    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+
+    let proc_dir = in_root(root, "/proc");
+    mkdir_p(&proc_dir)?;
+    mount(
+        Some("proc"),
+        &proc_dir,
+        Some("proc"),
+        nosuid_nodev_noexec,
+        None::<&str>,
+    )
+    .map_err(mount_err("proc", &proc_dir))?;
+
+    prepare_dev(root)?;
+
+    let sys_dir = in_root(root, "/sys");
+    mkdir_p(&sys_dir)?;
+    if mount(
+        Some("sysfs"),
+        &sys_dir,
+        Some("sysfs"),
+        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .is_err()
+    {
+        // Without a network namespace of our own, sysfs cannot be mounted: show the host's.
+        mount(
+            Some("/sys"),
+            &sys_dir,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(mount_err("/sys", &sys_dir))?;
+        remount_read_only(&sys_dir)?;
+    } else {
+        let cg = sys_dir.join("fs/cgroup");
+        if cg.is_dir() {
+            // Best effort: the container's own cgroup namespace, read-only.
+            let _ = mount(
+                Some("cgroup2"),
+                &cg,
+                Some("cgroup2"),
+                nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+                None::<&str>,
+            );
+        }
+    }
+
+    for path in MASKED_PATHS {
+        let p = in_root(root, path);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => mount(
+                Some("tmpfs"),
+                &p,
+                Some("tmpfs"),
+                MsFlags::MS_RDONLY | nosuid_nodev_noexec,
+                Some("size=0"),
+            )
+            .map_err(mount_err("tmpfs", &p))?,
+            Ok(_) => mount(
+                Some(&in_root(root, "/dev/null")),
+                &p,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(mount_err("/dev/null", &p))?,
+            Err(_) => {}
+        }
+    }
+    for path in READONLY_PATHS {
+        let p = in_root(root, path);
+        if p.exists() {
+            mount(
+                Some(&p),
+                &p,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(mount_err(path, &p))?;
+            remount_read_only(&p)?;
+        }
+    }
+
+    if setup.read_only {
+        if setup.read_only_tmpfs {
+            for (path, mode) in [("/tmp", "1777"), ("/var/tmp", "1777"), ("/run", "755")] {
+                let p = in_root(root, path);
+                mkdir_p(&p)?;
+                mount(
+                    Some("tmpfs"),
+                    &p,
+                    Some("tmpfs"),
+                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+                    Some(format!("mode={mode}").as_str()),
+                )
+                .map_err(mount_err("tmpfs", &p))?;
+            }
+        }
+        mount(
+            Some(root),
+            root,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
+            None::<&str>,
+        )
+        .map_err(mount_err("the read-only root", root))?;
+    }
+    Ok(())
+}
+
+fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
+    let dev = in_root(root, "/dev");
+    mkdir_p(&dev)?;
+    mount(
+        Some("tmpfs"),
+        &dev,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
+        Some("mode=755,size=65536k"),
+    )
+    .map_err(mount_err("tmpfs", &dev))?;
+    // A user namespace cannot create device nodes: bind the host's harmless ones.
+    for name in ["null", "zero", "full", "tty", "random", "urandom"] {
+        let node = dev.join(name);
+        touch(&node, 0o666)?;
+        let host = Path::new("/dev").join(name);
+        mount(
+            Some(&host),
+            &node,
+            None::<&str>,
+            MsFlags::MS_BIND,
+            None::<&str>,
+        )
+        .map_err(mount_err(&host.to_string_lossy(), &node))?;
+    }
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+        ("core", "/proc/kcore"),
+        ("ptmx", "pts/ptmx"),
+    ] {
+        link(target, &dev.join(name))?;
+    }
+    let pts = dev.join("pts");
+    mkdir_p(&pts)?;
+    let pts_flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
+    if mount(
+        Some("devpts"),
+        &pts,
+        Some("devpts"),
+        pts_flags,
+        Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+    )
+    .is_err()
+    {
+        // gid 5 (tty) is not mapped with a single-id map.
+        mount(
+            Some("devpts"),
+            &pts,
+            Some("devpts"),
+            pts_flags,
+            Some("newinstance,ptmxmode=0666,mode=0620"),
+        )
+        .map_err(mount_err("devpts", &pts))?;
+    }
+    let shm = dev.join("shm");
+    mkdir_p(&shm)?;
+    mount(
+        Some("shm"),
+        &shm,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        Some("mode=1777,size=65536k"),
+    )
+    .map_err(mount_err("tmpfs", &shm))?;
+    let mqueue = dev.join("mqueue");
+    mkdir_p(&mqueue)?;
+    mount(
+        Some("mqueue"),
+        &mqueue,
+        Some("mqueue"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
+        None::<&str>,
+    )
+    .map_err(mount_err("mqueue", &mqueue))?;
+    Ok(())
+}
+
+/// Bind the terminal `pts` (a path in the container's devpts) to /dev/console.
+pub fn bind_console(root: &Path, pts_number: u32) -> Result<(), RootfsError> {
+    let console = in_root(root, "/dev/console");
+    touch(&console, 0o620)?;
+    let pts = in_root(root, &format!("/dev/pts/{pts_number}"));
+    mount(
+        Some(&pts),
+        &console,
+        None::<&str>,
+        MsFlags::MS_BIND,
+        None::<&str>,
+    )
+    .map_err(mount_err("the terminal", &console))
+}
+
+/// Remount a bind mount read-only, keeping the flags a user namespace may not drop.
+fn remount_read_only(path: &Path) -> Result<(), RootfsError> {
+    let locked = statvfs(path).map(|s| s.flags()).unwrap_or(FsFlags::empty());
+    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
+    for (fs_flag, ms_flag) in [
+        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
+        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
+        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
+        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
+        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
+        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
+    ] {
+        if locked.contains(fs_flag) {
+            flags |= ms_flag;
+        }
+    }
+    mount(Some(path), path, None::<&str>, flags, None::<&str>).map_err(mount_err("read-only", path))
+}
+
+/// Make `rootfs` the root of this mount namespace and drop every host mount from view.
+pub fn pivot(rootfs: &Path) -> Result<(), RootfsError> {
+    chdir(rootfs).map_err(RootfsError::Pivot)?;
+    pivot_root(".", ".").map_err(RootfsError::Pivot)?;
+    umount2(".", MntFlags::MNT_DETACH).map_err(RootfsError::Pivot)?;
+    chdir("/").map_err(RootfsError::Pivot)
+}

@@ -1,0 +1,101 @@
+//! Running a piece of work as root of a new user namespace that has the user's id map, the
+//! way the container itself sees ids. Used to unpack layers (files get their mapped owners),
+//! to remove trees holding such files, and to probe overlayfs.
+//!
+//! The caller must be single-threaded: the work runs in a forked child.
+
+use std::io::{Read, Write};
+
+use nix::sched::CloneFlags;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{Gid, Uid, setgroups, setresgid, setresuid};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::idmap::{IdMap, IdMapError};
+use crate::sys::{self, Forked};
+
+#[derive(Debug, thiserror::Error)]
+pub enum UsernsError {
+    #[error(transparent)]
+    Sys(#[from] sys::SysError),
+    #[error(transparent)]
+    IdMap(#[from] IdMapError),
+    #[error(
+        "cannot create a user namespace: {0}\n  \
+         Check that unprivileged user namespaces are enabled (`nook doctor` tells how)"
+    )]
+    Clone(sys::SysError),
+    #[error("cannot talk to the namespace helper: {0}")]
+    Pipe(std::io::Error),
+    #[error("{0}")]
+    Work(String),
+    #[error("the namespace helper ended abnormally ({0:?})")]
+    Died(WaitStatus),
+}
+
+/// Become uid/gid 0 in a freshly mapped user namespace and drop supplementary groups
+/// (impossible, and unneeded, with a single-id map where setgroups is denied).
+pub fn become_root(single_id: bool) -> nix::Result<()> {
+    if !single_id {
+        setgroups(&[])?;
+    }
+    setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0))?;
+    setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0))
+}
+
+/// Run `work` as root of a new user namespace (plus the `extra` namespaces) mapped by `map`,
+/// and return what it returned. Errors from `work` come back as [`UsernsError::Work`].
+pub fn run_in_userns<T, F>(map: &IdMap, extra: CloneFlags, work: F) -> Result<T, UsernsError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Result<T, String>,
+{
+    let (mut go_r, mut go_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
+    let (mut res_r, mut res_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
+    match sys::fork_into(CloneFlags::CLONE_NEWUSER | extra).map_err(UsernsError::Clone)? {
+        Forked::Child => {
+            drop(go_w);
+            drop(res_r);
+            let mut byte = [0u8; 1];
+            // The parent writes one byte once the id map is in place, or closes the pipe.
+            if go_r.read_exact(&mut byte).is_err() {
+                crate::sys::exit_now(1);
+            }
+            let outcome: Result<T, String> =
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    become_root(map.is_single())
+                        .map_err(|e| format!("cannot become root in the user namespace: {e}"))?;
+                    work()
+                })) {
+                    Ok(r) => r,
+                    Err(_) => Err("internal error: the namespace helper panicked".to_string()),
+                };
+            let ok = serde_json::to_writer(&mut res_w, &outcome).is_ok() && res_w.flush().is_ok();
+            crate::sys::exit_now(if ok { 0 } else { 1 });
+        }
+        Forked::Parent(pid) => {
+            drop(go_r);
+            drop(res_w);
+            if let Err(e) = map.apply(pid) {
+                drop(go_w);
+                let _ = waitpid(pid, None);
+                return Err(e.into());
+            }
+            go_w.write_all(b"g").map_err(UsernsError::Pipe)?;
+            drop(go_w);
+            let mut out = Vec::new();
+            res_r.read_to_end(&mut out).map_err(UsernsError::Pipe)?;
+            let status = loop {
+                match waitpid(pid, None) {
+                    Err(nix::errno::Errno::EINTR) => continue,
+                    other => break other.map_err(sys::SysError::from)?,
+                }
+            };
+            match serde_json::from_slice::<Result<T, String>>(&out) {
+                Ok(r) => r.map_err(UsernsError::Work),
+                Err(_) => Err(UsernsError::Died(status)),
+            }
+        }
+    }
+}

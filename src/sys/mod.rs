@@ -1,0 +1,335 @@
+//! The one place in nook with `unsafe` code: thin, typed wrappers over the system calls that
+//! `nix` does not offer safely. Every block says why it is sound; callers get safe functions.
+#![allow(unsafe_code)]
+
+use std::ffi::CStr;
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+
+use nix::errno::Errno;
+use nix::sched::CloneFlags;
+use nix::sys::signal::Signal;
+use nix::unistd::Pid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SysError {
+    #[error(
+        "internal error: namespace set-up needs a single-threaded process, but this one has {0} threads"
+    )]
+    MultiThreaded(usize),
+    #[error("cannot count this process's threads: {0}")]
+    ThreadCount(std::io::Error),
+    #[error(transparent)]
+    Errno(#[from] Errno),
+}
+
+/// Which side of a [`fork_into`] a process is on.
+pub enum Forked {
+    Parent(Pid),
+    Child,
+}
+
+/// Number of threads of the calling process.
+pub fn thread_count() -> Result<usize, SysError> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|d| d.count())
+        .map_err(SysError::ThreadCount)
+}
+
+/// Fork the calling process, placing the child in the new namespaces named by `flags`
+/// (empty flags: a plain fork). The process must be single-threaded; this is checked.
+pub fn fork_into(flags: CloneFlags) -> Result<Forked, SysError> {
+    let threads = thread_count()?;
+    if threads != 1 {
+        return Err(SysError::MultiThreaded(threads));
+    }
+    use std::io::Write;
+    // Buffered output would otherwise be written twice, once by each process.
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    let flags = (flags.bits() | libc::SIGCHLD) as libc::c_ulong;
+    // SAFETY: with a null stack pointer, clone(2) behaves like fork(2): the child runs on a
+    // copy of the caller's address space and stack. The process is single-threaded (checked
+    // above), so the child holds no lock that another thread owned at the time of the call,
+    // and it may run ordinary Rust code. No pointers are passed (parent/child tid and tls are 0).
+    let ret = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
+    match Errno::result(ret)? {
+        0 => Ok(Forked::Child),
+        pid => Ok(Forked::Parent(Pid::from_raw(pid as libc::pid_t))),
+    }
+}
+
+/// A file descriptor that refers to a process (stable even if the pid is reused).
+pub fn pidfd_open(pid: Pid) -> Result<OwnedFd, SysError> {
+    // SAFETY: pidfd_open takes a pid and flags by value and returns a new descriptor or -1.
+    let fd = Errno::result(unsafe { libc::syscall(libc::SYS_pidfd_open, pid.as_raw(), 0) })?;
+    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
+}
+
+/// Send `sig` to the process behind a pidfd.
+pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, sig: Signal) -> Result<(), SysError> {
+    // SAFETY: the descriptor is borrowed (so open) for the whole call; a null siginfo pointer is
+    // allowed and means "as kill(2) would send it"; flags must be 0.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_pidfd_send_signal,
+            pidfd.as_raw_fd(),
+            sig as libc::c_int,
+            std::ptr::null::<libc::siginfo_t>(),
+            0,
+        )
+    };
+    Errno::result(ret).map(drop).map_err(SysError::from)
+}
+
+/// Mark every descriptor from `first` up close-on-exec.
+pub fn cloexec_from(first: RawFd) -> Result<(), SysError> {
+    const CLOSE_RANGE_CLOEXEC: libc::c_uint = 4;
+    // SAFETY: close_range takes plain integers; with CLOSE_RANGE_CLOEXEC it only sets a flag on
+    // descriptors and closes nothing, so no owned descriptor in this process is invalidated.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            CLOSE_RANGE_CLOEXEC,
+        )
+    };
+    Errno::result(ret).map(drop).map_err(SysError::from)
+}
+
+/// Put every catchable signal back to its default action. Dispositions survive `execve`
+/// only when they are "ignore" (Rust's runtime ignores SIGPIPE, for example), so a process
+/// about to run a user's program calls this first.
+pub fn reset_signal_dispositions() {
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, sigaction};
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    for sig in Signal::iterator() {
+        if matches!(sig, Signal::SIGKILL | Signal::SIGSTOP) {
+            continue;
+        }
+        // SAFETY: installing SIG_DFL installs no handler code, so no async-signal-safety
+        // requirement arises; the previous action is discarded.
+        let _ = unsafe { sigaction(sig, &default) };
+    }
+}
+
+// ---- terminals ----
+
+nix::ioctl_write_ptr_bad!(ioctl_set_winsize, libc::TIOCSWINSZ, libc::winsize);
+nix::ioctl_read_bad!(ioctl_get_winsize, libc::TIOCGWINSZ, libc::winsize);
+nix::ioctl_write_ptr_bad!(ioctl_set_ptlck, libc::TIOCSPTLCK, libc::c_int);
+nix::ioctl_read_bad!(ioctl_get_ptn, libc::TIOCGPTN, libc::c_uint);
+
+/// Terminal size in rows and columns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WinSize {
+    pub rows: u16,
+    pub cols: u16,
+}
+
+pub fn get_winsize(fd: BorrowedFd<'_>) -> Result<WinSize, SysError> {
+    let mut ws = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: the descriptor is open for the call and `ws` is a valid, writable winsize.
+    unsafe { ioctl_get_winsize(fd.as_raw_fd(), &mut ws) }?;
+    Ok(WinSize {
+        rows: ws.ws_row,
+        cols: ws.ws_col,
+    })
+}
+
+pub fn set_winsize(fd: BorrowedFd<'_>, size: WinSize) -> Result<(), SysError> {
+    let ws = libc::winsize {
+        ws_row: size.rows,
+        ws_col: size.cols,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: the descriptor is open for the call and `ws` is a valid winsize read by the kernel.
+    unsafe { ioctl_set_winsize(fd.as_raw_fd(), &ws) }?;
+    Ok(())
+}
+
+/// Unlock a pseudo-terminal master and open its peer (the slave) without a path lookup,
+/// returning the slave and its number in the master's devpts instance.
+pub fn open_pty_peer(master: BorrowedFd<'_>) -> Result<(OwnedFd, u32), SysError> {
+    let unlock: libc::c_int = 0;
+    // SAFETY: the descriptor is open for the call; the kernel reads one int through the pointer.
+    unsafe { ioctl_set_ptlck(master.as_raw_fd(), &unlock) }?;
+    let mut number: libc::c_uint = 0;
+    // SAFETY: the descriptor is open; the kernel writes one unsigned int through the pointer.
+    unsafe { ioctl_get_ptn(master.as_raw_fd(), &mut number) }?;
+    let flags = libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC;
+    // SAFETY: TIOCGPTPEER takes its flags by value and returns a new descriptor or -1.
+    let fd =
+        Errno::result(unsafe { libc::ioctl(master.as_raw_fd(), libc::TIOCGPTPEER as _, flags) })?;
+    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+    Ok((unsafe { OwnedFd::from_raw_fd(fd) }, number))
+}
+
+/// Make `tty` the controlling terminal of the calling session leader.
+pub fn set_controlling_tty(tty: BorrowedFd<'_>) -> Result<(), SysError> {
+    // SAFETY: TIOCSCTTY takes an int argument by value (0: do not steal); the fd is open.
+    Errno::result(unsafe { libc::ioctl(tty.as_raw_fd(), libc::TIOCSCTTY as _, 0) })?;
+    Ok(())
+}
+
+// ---- the new mount API (Linux 5.2+, `lowerdir+` for overlayfs since 6.8) ----
+
+/// An unfinished filesystem context from `fsopen(2)`.
+pub struct FsContext(OwnedFd);
+
+impl FsContext {
+    pub fn open(fstype: &CStr) -> Result<Self, SysError> {
+        // SAFETY: the name is a valid NUL-terminated string for the call; flags by value.
+        let fd = Errno::result(unsafe {
+            libc::syscall(libc::SYS_fsopen, fstype.as_ptr(), libc::FSOPEN_CLOEXEC)
+        })?;
+        // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+        Ok(Self(unsafe { OwnedFd::from_raw_fd(fd as RawFd) }))
+    }
+
+    pub fn set_string(&self, key: &CStr, value: &CStr) -> Result<(), SysError> {
+        // SAFETY: both strings are valid and NUL-terminated for the duration of the call.
+        Errno::result(unsafe {
+            libc::syscall(
+                libc::SYS_fsconfig,
+                self.0.as_raw_fd(),
+                libc::FSCONFIG_SET_STRING,
+                key.as_ptr(),
+                value.as_ptr(),
+                0,
+            )
+        })?;
+        Ok(())
+    }
+
+    pub fn set_flag(&self, key: &CStr) -> Result<(), SysError> {
+        // SAFETY: the key is a valid NUL-terminated string; a flag takes a null value.
+        Errno::result(unsafe {
+            libc::syscall(
+                libc::SYS_fsconfig,
+                self.0.as_raw_fd(),
+                libc::FSCONFIG_SET_FLAG,
+                key.as_ptr(),
+                std::ptr::null::<libc::c_char>(),
+                0,
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Create the superblock and attach it at `target` (an absolute path).
+    pub fn mount_at(self, target: &CStr) -> Result<(), SysError> {
+        // SAFETY: FSCONFIG_CMD_CREATE takes no key or value.
+        Errno::result(unsafe {
+            libc::syscall(
+                libc::SYS_fsconfig,
+                self.0.as_raw_fd(),
+                libc::FSCONFIG_CMD_CREATE,
+                std::ptr::null::<libc::c_char>(),
+                std::ptr::null::<libc::c_char>(),
+                0,
+            )
+        })?;
+        // SAFETY: fsmount takes the context descriptor and two integer flag words.
+        let mnt = Errno::result(unsafe {
+            libc::syscall(
+                libc::SYS_fsmount,
+                self.0.as_raw_fd(),
+                libc::FSMOUNT_CLOEXEC,
+                0,
+            )
+        })?;
+        // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+        let mnt = unsafe { OwnedFd::from_raw_fd(mnt as RawFd) };
+        let empty = c"";
+        // SAFETY: `mnt` is open; both paths are valid NUL-terminated strings; with
+        // MOVE_MOUNT_F_EMPTY_PATH the source is the descriptor itself.
+        Errno::result(unsafe {
+            libc::syscall(
+                libc::SYS_move_mount,
+                mnt.as_raw_fd(),
+                empty.as_ptr(),
+                libc::AT_FDCWD,
+                target.as_ptr(),
+                libc::MOVE_MOUNT_F_EMPTY_PATH,
+            )
+        })?;
+        Ok(())
+    }
+}
+
+// ---- descriptor passing ----
+
+/// Receive one datagram from a seqpacket socket into `buf`, with any descriptors sent along
+/// (SCM_RIGHTS), which arrive close-on-exec. Returns the datagram length (0 at end of stream).
+pub fn recv_with_fds(
+    sock: BorrowedFd<'_>,
+    buf: &mut [u8],
+) -> Result<(usize, Vec<OwnedFd>), SysError> {
+    use nix::sys::socket::{ControlMessageOwned, MsgFlags, recvmsg};
+    let mut iov = [std::io::IoSliceMut::new(buf)];
+    let mut space = nix::cmsg_space!([RawFd; 4]);
+    let msg = recvmsg::<()>(
+        sock.as_raw_fd(),
+        &mut iov,
+        Some(&mut space),
+        MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
+    let mut fds = Vec::new();
+    for cmsg in msg.cmsgs()? {
+        if let ControlMessageOwned::ScmRights(raw) = cmsg {
+            for fd in raw {
+                // SAFETY: descriptors received with SCM_RIGHTS are new in this process and owned
+                // by nobody else; each is wrapped exactly once.
+                fds.push(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
+        }
+    }
+    Ok((msg.bytes, fds))
+}
+
+// ---- network interfaces ----
+
+/// Bring the network interface `name` (e.g. "lo") up in the calling network namespace.
+pub fn set_link_up(name: &str) -> Result<(), SysError> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, socket};
+    let sock = socket(
+        AddressFamily::Inet,
+        SockType::Datagram,
+        SockFlag::SOCK_CLOEXEC,
+        None,
+    )?;
+    let bytes = name.as_bytes();
+    if bytes.len() >= libc::IFNAMSIZ {
+        return Err(SysError::Errno(Errno::EINVAL));
+    }
+    // SAFETY: ifreq is plain old data (integers, arrays and a union of such); all-zero bytes
+    // are a valid value of it.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, &src) in req.ifr_name.iter_mut().zip(bytes) {
+        *dst = src as libc::c_char;
+    }
+    // SAFETY: the socket is open for the call and `req` is a valid, NUL-terminated ifreq that
+    // the kernel reads and fills in (the flags member of the union).
+    Errno::result(unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS as _, &mut req) })?;
+    // SAFETY: SIOCGIFFLAGS has just written the flags member, so reading it is defined.
+    let flags = unsafe { req.ifr_ifru.ifru_flags };
+    req.ifr_ifru.ifru_flags = flags | (libc::IFF_UP | libc::IFF_RUNNING) as libc::c_short;
+    // SAFETY: as above; the kernel reads the name and the new flags.
+    Errno::result(unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCSIFFLAGS as _, &req) })?;
+    Ok(())
+}
+
+/// End the calling process at once with `code`, running no exit handlers and flushing no
+/// buffers: what a forked child must do, so the parent's state is not torn down twice.
+pub fn exit_now(code: i32) -> ! {
+    // SAFETY: _exit(2) takes an int by value and never returns; it touches no Rust state.
+    unsafe { libc::_exit(code) }
+}

@@ -61,16 +61,6 @@ pub enum Command {
     Info,
     /// Print a shell completion script
     Completion(CompletionArgs),
-    /// (internal) Run a container's monitor
-    #[command(name = "__monitor", hide = true)]
-    Monitor {
-        #[arg(long)]
-        root: PathBuf,
-        id: String,
-    },
-    /// (internal) Do store work inside the user namespace
-    #[command(name = "__userns-job", hide = true)]
-    UsernsJob,
 }
 
 #[derive(Debug, Args)]

@@ -241,11 +241,18 @@ fn version_of(path: &Path, flag: &str) -> String {
         .map(|o| {
             let s = String::from_utf8_lossy(&o.stdout).into_owned()
                 + &String::from_utf8_lossy(&o.stderr);
-            s.lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("")
-                .trim()
-                .to_string()
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let lines: Vec<&str> = s.lines().filter(|l| !l.trim().is_empty()).collect();
+            // Prefer the line that names the program (fuse-overlayfs prints fusermount's first).
+            lines
+                .iter()
+                .find(|l| l.contains(&name))
+                .or(lines.first())
+                .map(|l| l.trim().to_string())
+                .unwrap_or_default()
         })
         .unwrap_or_default();
     format!("{} ({text})", path.display())

@@ -17,7 +17,11 @@ use clap::Parser;
 /// Parse the command line, run it, and return the process exit status: 125 for nook's own
 /// errors (bad flags included, as docker does), otherwise what the command returned.
 pub fn main_entry() -> i32 {
-    let cli = match cli::Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = commands::internal(&args) {
+        return code;
+    }
+    let cli = match cli::Cli::try_parse_from(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = match e.kind() {

@@ -57,16 +57,35 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             );
             Ok(0)
         }
-        Command::Monitor { root, id } => {
-            let store = Store::open(&root).context("the container's store")?;
-            match crate::container::monitor::run(&store, &id) {
-                Ok(code) => Ok(code),
-                Err(e) => {
-                    eprintln!("Error: {e}");
-                    Ok(e.exit_code())
-                }
-            }
-        }
-        Command::UsernsJob => Ok(crate::runtime::jobs::serve()),
     }
+}
+
+/// nook's internal subcommands, run by nook itself in a fresh process (`/proc/self/exe
+/// NAME ...`): parsed by hand, as they are not for people and sit on the hot path.
+pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
+    use crate::container::monitor::{self, MONITOR_COMMAND};
+    use crate::runtime::jobs::{self, JOB_COMMAND};
+    let name = args.get(1)?.to_str()?;
+    if name == JOB_COMMAND {
+        return Some(jobs::serve());
+    }
+    if name != MONITOR_COMMAND {
+        return None;
+    }
+    // __monitor STORE-ROOT CONTAINER-ID
+    let (Some(root), Some(id)) = (args.get(2), args.get(3).and_then(|a| a.to_str())) else {
+        eprintln!("Error: usage: nook {MONITOR_COMMAND} STORE-ROOT CONTAINER-ID");
+        return Some(125);
+    };
+    let outcome = Store::at(std::path::Path::new(root))
+        .context("the container's store")
+        .map_err(|e| (125, format!("{e:#}")))
+        .and_then(|store| monitor::run(&store, id).map_err(|e| (e.exit_code(), e.to_string())));
+    Some(match outcome {
+        Ok(code) => code,
+        Err((code, message)) => {
+            eprintln!("Error: {message}");
+            code
+        }
+    })
 }

@@ -11,7 +11,6 @@ use anyhow::{Context as _, bail};
 use oci_spec::image::ImageConfiguration;
 
 use super::Context;
-use super::image::warn_about_mapping;
 use crate::cli::{GlobalArgs, RunArgs};
 use crate::container::monitor::MONITOR_COMMAND;
 use crate::container::{ContainerConfig, Containers, now_rfc3339};
@@ -72,7 +71,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
         );
     }
     let ctx = Context::open(global)?;
-    warn_about_mapping()?;
     let index = ImageIndex::load(&ctx.store)?;
     let image = index.resolve(&args.image)?;
     let config_bytes = ctx.store.read_blob(&image.id)?;
@@ -173,7 +171,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let err = Command::new("/proc/self/exe")
         .arg0("nook")
         .arg(MONITOR_COMMAND)
-        .arg("--root")
         .arg(ctx.store.root())
         .arg(&id)
         .exec();

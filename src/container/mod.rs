@@ -1,4 +1,4 @@
-//! Containers on disk: `containers/<id>/{config.json,state.json,upper,work,merged}` and
+//! Containers on disk: `containers/<id>/{config.json,state.json,upper,work}` and
 //! `containers/names/<name>` (a symlink to the id, created atomically, so two `run --name X`
 //! racing cannot both win).
 
@@ -6,14 +6,13 @@ pub mod monitor;
 pub mod names;
 
 use std::fs;
-use std::io;
 use std::os::unix::fs::{DirBuilderExt, symlink};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::image::digest::Digest;
-use crate::image::store::{Store, StoreError, random_hex, write_atomic};
+use crate::image::store::{Store, StoreError, random_hex, replace_file};
 use crate::runtime::launch::ProcessSpec;
 use crate::runtime::rootfs::Driver;
 
@@ -168,9 +167,6 @@ impl<'a> Containers<'a> {
     pub fn work(&self, id: &str) -> PathBuf {
         self.dir(id).join("work")
     }
-    pub fn merged(&self, id: &str) -> PathBuf {
-        self.dir(id).join("merged")
-    }
 
     /// A new container id: 64 hex digits, as docker's.
     pub fn new_id() -> String {
@@ -180,20 +176,18 @@ impl<'a> Containers<'a> {
     /// Create the container's directory and reserve its name. The config's `name` must be
     /// set; an empty one gets a generated name.
     pub fn create(&self, config: &mut ContainerConfig) -> Result<(), ContainerError> {
-        if config.name.is_empty() {
+        let generated = config.name.is_empty();
+        if generated {
             config.name = self.free_generated_name();
         } else if !names::valid(&config.name) {
             return Err(ContainerError::BadName(config.name.clone()));
         }
-        self.reserve_name(&config.name, &config.id)?;
-        let result = (|| {
-            let staging = self.store.tmp_path("container");
-            for d in [
-                staging.clone(),
-                staging.join("upper"),
-                staging.join("work"),
-                staging.join("merged"),
-            ] {
+        // The directory comes first: a name then always points at a container that exists
+        // (or one being removed), never at one still being made.
+        let staging = self.store.tmp_path("container");
+        let dest = self.dir(&config.id);
+        let made = (|| {
+            for d in [staging.clone(), staging.join("upper"), staging.join("work")] {
                 fs::DirBuilder::new()
                     .mode(0o700)
                     .create(&d)
@@ -203,14 +197,28 @@ impl<'a> Containers<'a> {
             set_mode(&staging.join("upper"), 0o755)?;
             write_json(&staging.join("config.json"), config)?;
             write_json(&staging.join("state.json"), &ContainerState::created())?;
-            let dest = self.dir(&config.id);
             fs::rename(&staging, &dest).map_err(|e| StoreError::io("cannot create", &dest, e))?;
             Ok(())
         })();
-        if result.is_err() {
-            let _ = fs::remove_file(self.names_dir().join(&config.name));
+        if let Err(e) = made {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
         }
-        result
+        let mut reserved = self.reserve_name(&config.name, &config.id);
+        // A generated name taken by a racing `run` meanwhile: pick another.
+        for _ in 0..5 {
+            if !(generated && matches!(reserved, Err(ContainerError::NameInUse { .. }))) {
+                break;
+            }
+            config.name = self.free_generated_name();
+            write_json(&dest.join("config.json"), config)?;
+            reserved = self.reserve_name(&config.name, &config.id);
+        }
+        if let Err(e) = reserved {
+            let _ = fs::remove_dir_all(&dest);
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn reserve_name(&self, name: &str, id: &str) -> Result<(), ContainerError> {
@@ -221,38 +229,34 @@ impl<'a> Containers<'a> {
             .create(&dir)
             .map_err(|e| StoreError::io("cannot create", &dir, e))?;
         let link = dir.join(name);
-        for _ in 0..2 {
-            match symlink(id, &link) {
-                Ok(()) => return Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let owner = fs::read_link(&link)
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    if self.dir(&owner).join("config.json").is_file() {
-                        return Err(ContainerError::NameInUse {
-                            name: name.to_string(),
-                            id: owner,
-                        });
-                    }
-                    // Left by a container that no longer exists.
-                    let _ = fs::remove_file(&link);
-                }
-                Err(e) => return Err(StoreError::io("cannot reserve the name", &link, e).into()),
+        // The symlink alone is atomic; the lock makes "is the holder gone? then take it" one step.
+        let _lock = self.store.lock("names")?;
+        if let Ok(owner) = fs::read_link(&link) {
+            let owner = owner.to_string_lossy().into_owned();
+            if self.dir(&owner).join("config.json").is_file() {
+                return Err(ContainerError::NameInUse {
+                    name: name.to_string(),
+                    id: owner,
+                });
             }
+            // Left by a container that no longer exists.
+            let _ = fs::remove_file(&link);
         }
-        Err(ContainerError::NameInUse {
-            name: name.to_string(),
-            id: String::new(),
-        })
+        symlink(id, &link).map_err(|e| StoreError::io("cannot reserve the name", &link, e).into())
     }
 
     fn free_generated_name(&self) -> String {
-        loop {
-            let name = names::generate();
-            if !self.names_dir().join(&name).exists() {
+        for attempt in 0.. {
+            let mut name = names::generate();
+            if attempt >= 10 {
+                // Many containers: widen the space.
+                name = format!("{name}_{}", random_hex(2));
+            }
+            if fs::symlink_metadata(self.names_dir().join(&name)).is_err() {
                 return name;
             }
         }
+        unreachable!("the loop only ends by returning")
     }
 
     pub fn load_config(&self, id: &str) -> Result<ContainerConfig, ContainerError> {
@@ -340,7 +344,7 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), StoreError> {
 
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ContainerError> {
     let bytes = serde_json::to_vec_pretty(value).expect("records always serialize");
-    write_atomic(path, &bytes).map_err(ContainerError::from)
+    replace_file(path, &bytes).map_err(ContainerError::from)
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContainerError> {

@@ -91,6 +91,9 @@ fn supervise(
         }
     }
     let mapping = IdMap::for_current_user()?;
+    if let Some(w) = &mapping.warning {
+        eprintln!("warning: {w}");
+    }
     let terminal = config.process.terminal;
     let stdin_is_tty = isatty(io::stdin()).unwrap_or(false);
     let winsize = if terminal {
@@ -111,7 +114,7 @@ fn supervise(
             .collect(),
         upper: containers.upper(&config.id),
         work: containers.work(&config.id),
-        rootfs: containers.merged(&config.id),
+        rootfs: store.mount_point(),
         fuse_log: containers.dir(&config.id).join("fuse-overlayfs.log"),
         hostname: config.hostname.clone(),
         read_only: config.read_only,
@@ -120,6 +123,11 @@ fn supervise(
         caps: config.capabilities.clone(),
         process: config.process.clone(),
         winsize,
+        discard: if config.auto_remove {
+            vec![containers.upper(&config.id), containers.work(&config.id)]
+        } else {
+            Vec::new()
+        },
     };
 
     // Block the signals we handle before any clone: the children unblock them themselves.
@@ -146,10 +154,13 @@ fn supervise(
     let code = relay(&running, &signals, config.process.interactive);
     drop(raw);
 
-    state.status = Status::Exited;
-    state.finished_at = Some(now_rfc3339());
-    state.exit_code = code;
-    containers.save_state(&config.id, &state)?;
+    // A --rm container's record is about to go: no need to write its last state.
+    if !config.auto_remove {
+        state.status = Status::Exited;
+        state.finished_at = Some(now_rfc3339());
+        state.exit_code = code;
+        containers.save_state(&config.id, &state)?;
+    }
     code.ok_or(MonitorError::Lost)
 }
 

@@ -290,8 +290,12 @@ pub fn load(store: &Store, path: Option<&Path>) -> Result<Vec<Loaded>, ArchiveEr
                     }),
                     _ => ArchiveError::Corrupt(e.to_string()),
                 })?;
-                w.into_inner()
-                    .map_err(|e| ArchiveError::Corrupt(e.to_string()))?
+                let mut file = w
+                    .into_inner()
+                    .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                file.seek(SeekFrom::Start(0))
+                    .map_err(|e| ArchiveError::Corrupt(e.to_string()))?;
+                file
             }
         };
         load_from(store, &TarSource::index(file)?, &label)

@@ -6,6 +6,8 @@
 //! layers/<diffid>/meta.json what the unpacker found (size, notes)
 //! images.json               the image index (see `index.rs`), replaced atomically
 //! containers/<id>/          one directory per container
+//! mnt/                      where each container's keeper mounts its root filesystem, in
+//!                           its own mount namespace (so the host only ever sees it empty)
 //! tmp/                      work in progress; never read as content
 //! locks/                    flock files
 //! ```
@@ -101,6 +103,7 @@ impl Store {
             store.tmp_dir(),
             store.locks_dir(),
             store.containers_dir(),
+            store.mount_point(),
         ] {
             if !dir.is_dir() {
                 fs::DirBuilder::new()
@@ -113,17 +116,27 @@ impl Store {
                     })?;
             }
         }
-        // Probe writability once, so that a read-only store fails here with a clear message.
-        let probe = store
-            .tmp_dir()
-            .join(format!(".probe-{}", std::process::id()));
-        File::create(&probe)
-            .and_then(|_| fs::remove_file(&probe))
-            .map_err(|source| StoreError::Create {
+        // A read-only store fails here, with a clear message, rather than halfway through.
+        nix::unistd::access(&store.root, nix::unistd::AccessFlags::W_OK).map_err(|e| {
+            StoreError::Create {
                 path: store.root.clone(),
-                source,
-            })?;
+                source: e.into(),
+            }
+        })?;
         Ok(store)
+    }
+
+    /// The store at `root`, which nook has opened before (for its own helper processes).
+    pub fn at(root: &Path) -> Result<Self, StoreError> {
+        if !root.join("containers").is_dir() {
+            return Err(StoreError::Create {
+                path: root.to_path_buf(),
+                source: io::Error::from(io::ErrorKind::NotFound),
+            });
+        }
+        Ok(Store {
+            root: root.to_path_buf(),
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -143,6 +156,12 @@ impl Store {
     }
     pub fn containers_dir(&self) -> PathBuf {
         self.root.join("containers")
+    }
+    /// The directory every container's root filesystem is mounted on, each in the private
+    /// mount namespace of its keeper. Being shared and never removed, it is never a mount
+    /// point the host has to detach when a container's directory goes away.
+    pub fn mount_point(&self) -> PathBuf {
+        self.root.join("mnt")
     }
     pub fn index_path(&self) -> PathBuf {
         self.root.join("images.json")
@@ -299,7 +318,20 @@ impl Store {
     }
 }
 
+/// Write `bytes` to `path` atomically and durably: a crash or power loss leaves the old
+/// content or the new, never a mix.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_replacing(path, bytes, true)
+}
+
+/// Replace `path` atomically (a crashed process never leaves a partial file) but without
+/// waiting for the disk: for records that change often and whose loss in a power cut only
+/// makes them stale (a container's state), not for content the store depends on.
+pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_replacing(path, bytes, false)
+}
+
+fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -314,10 +346,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
             .open(&tmp)
             .map_err(|e| StoreError::io("cannot create", &tmp, e))?;
         f.write_all(bytes)
-            .and_then(|_| f.sync_all())
+            .and_then(|_| if durable { f.sync_all() } else { Ok(()) })
             .map_err(|e| StoreError::io("cannot write", &tmp, e))?;
         fs::rename(&tmp, path).map_err(|e| StoreError::io("cannot rename", path, e))?;
-        sync_dir(dir)
+        if durable { sync_dir(dir) } else { Ok(()) }
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -505,7 +505,8 @@ impl Unpacker {
 
     fn explain_resolve(&self, rel: &Path, entry: &Path, e: Errno) -> UnpackError {
         match e {
-            Errno::ELOOP | Errno::EXDEV => {
+            // A symlink met on the way shows as ELOOP, or as ENOTDIR when it is the last part.
+            Errno::ELOOP | Errno::EXDEV | Errno::ENOTDIR => {
                 // Find the component that is a symlink, for the message.
                 let mut sofar = PathBuf::new();
                 for comp in rel.components() {
@@ -522,15 +523,17 @@ impl Unpacker {
                         };
                     }
                 }
-                UnpackError::ThroughSymlink {
-                    path: entry.to_path_buf(),
-                    link: rel.to_path_buf(),
+                match e {
+                    Errno::ENOTDIR => UnpackError::UnsafePath {
+                        path: entry.to_path_buf(),
+                        why: "a parent that is not a directory",
+                    },
+                    _ => UnpackError::ThroughSymlink {
+                        path: entry.to_path_buf(),
+                        link: rel.to_path_buf(),
+                    },
                 }
             }
-            Errno::ENOTDIR => UnpackError::UnsafePath {
-                path: entry.to_path_buf(),
-                why: "a parent that is not a directory",
-            },
             e => fs_err("open", rel)(e),
         }
     }

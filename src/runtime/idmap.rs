@@ -5,7 +5,7 @@
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use nix::unistd::{Gid, Pid, Uid, User};
 use serde::{Deserialize, Serialize};
@@ -176,18 +176,20 @@ impl IdMap {
             write("gid_map", format!("0 {} 1\n", g.outside))?;
             return Ok(());
         }
-        self.run_tool("newuidmap", "subuid", "u", &self.uids, pid)?;
-        self.run_tool("newgidmap", "subgid", "g", &self.gids, pid)
+        // The two helpers touch different files: run them side by side.
+        let uid_tool = self.spawn_tool("newuidmap", &self.uids, pid)?;
+        let gid_tool = self.spawn_tool("newgidmap", &self.gids, pid);
+        let uid_done = self.finish_tool(uid_tool, "newuidmap", "subuid", "u", pid);
+        let gid_done = gid_tool.and_then(|c| self.finish_tool(c, "newgidmap", "subgid", "g", pid));
+        uid_done.and(gid_done)
     }
 
-    fn run_tool(
+    fn spawn_tool(
         &self,
         tool: &'static str,
-        file: &'static str,
-        id: &'static str,
         ranges: &[IdRange],
         pid: Pid,
-    ) -> Result<(), IdMapError> {
+    ) -> Result<Child, IdMapError> {
         let mut cmd = Command::new(tool);
         cmd.arg(pid.to_string());
         for r in ranges {
@@ -197,13 +199,30 @@ impl IdMap {
                 r.count.to_string(),
             ]);
         }
-        let out = cmd.output().map_err(|source| {
-            if source.kind() == io::ErrorKind::NotFound {
-                IdMapError::ToolMissing { tool }
-            } else {
-                IdMapError::ToolSpawn { tool, source }
-            }
-        })?;
+        cmd.stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|source| {
+                if source.kind() == io::ErrorKind::NotFound {
+                    IdMapError::ToolMissing { tool }
+                } else {
+                    IdMapError::ToolSpawn { tool, source }
+                }
+            })
+    }
+
+    fn finish_tool(
+        &self,
+        child: Child,
+        tool: &'static str,
+        file: &'static str,
+        id: &'static str,
+        pid: Pid,
+    ) -> Result<(), IdMapError> {
+        let out = child
+            .wait_with_output()
+            .map_err(|source| IdMapError::ToolSpawn { tool, source })?;
         if !out.status.success() {
             return Err(IdMapError::ToolFailed {
                 tool,

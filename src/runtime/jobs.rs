@@ -81,16 +81,39 @@ pub fn run(job: &Job) -> Result<JobOutput, JobError> {
 pub fn remove_trees(paths: &[PathBuf]) -> Result<(), JobError> {
     let mut left = Vec::new();
     for p in paths {
-        match fs::remove_dir_all(p) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(_) => left.push(p.clone()),
+        let removed = fs::remove_dir_all(p).or_else(|e| match e.kind() {
+            io::ErrorKind::NotFound => Ok(()),
+            // Directories of ours without permissions (overlayfs leaves work/work at 0000).
+            io::ErrorKind::PermissionDenied => open_own_dirs(p).and_then(|_| fs::remove_dir_all(p)),
+            _ => Err(e),
+        });
+        if removed.is_err() {
+            left.push(p.clone());
         }
     }
     if left.is_empty() {
         return Ok(());
     }
     run(&Job::Remove { paths: left }).map(drop)
+}
+
+/// Give every directory under `dir` that the user owns read, write and search permission.
+fn open_own_dirs(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir() {
+        return Ok(());
+    }
+    if meta.uid() == nix::unistd::Uid::current().as_raw() && meta.mode() & 0o700 != 0o700 {
+        fs::set_permissions(
+            dir,
+            fs::Permissions::from_mode(meta.mode() & 0o7777 | 0o700),
+        )?;
+    }
+    for entry in fs::read_dir(dir)? {
+        open_own_dirs(&entry?.path())?;
+    }
+    Ok(())
 }
 
 /// The body of `nook __userns-job`: returns the process exit code.

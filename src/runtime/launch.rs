@@ -103,6 +103,9 @@ pub struct LaunchSpec {
     pub process: ProcessSpec,
     /// Initial terminal size, when `process.terminal`.
     pub winsize: Option<WinSize>,
+    /// Trees the keeper deletes once the container has exited (the writable layer of a
+    /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
+    pub discard: Vec<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -155,15 +158,24 @@ impl Running {
         self.keeper_chan.as_fd()
     }
 
-    /// Read the exit status once [`Self::events_fd`] is readable, and reap the keeper.
-    /// `None` if the keeper vanished without a word (it was killed).
+    /// Read the exit status once [`Self::events_fd`] is readable. `None` if the keeper
+    /// vanished without a word (it was killed).
+    ///
+    /// The keeper reports only when it is done with the container's files; what it does
+    /// after that is exit, and the kernel tearing down its namespaces (a millisecond or two
+    /// of RCU grace periods) concerns nobody, so it is not waited for. It is reaped, if it
+    /// has exited, when this value is dropped; otherwise whoever inherits it does.
     pub fn collect_exit(&self) -> Option<i32> {
-        let code = match self.keeper_chan.recv::<FromKeeper>() {
+        match self.keeper_chan.recv::<FromKeeper>() {
             Ok(Some(FromKeeper::Exited { code })) => Some(code),
             _ => None,
-        };
-        reap(self.keeper);
-        code
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = waitpid(self.keeper, Some(nix::sys::wait::WaitPidFlag::WNOHANG));
     }
 }
 
@@ -249,26 +261,31 @@ pub fn launch(spec: &LaunchSpec) -> Result<Running, LaunchError> {
 fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let parent = getppid();
-    if !matches!(chan.recv::<ToKeeper>(), Ok(Some(ToKeeper::Mapped))) {
-        crate::sys::exit_now(1);
-    }
-    let prepared = (|| -> Result<(), String> {
+    let layers = Layers {
+        lowers: &spec.lowers,
+        upper: &spec.upper,
+        work: &spec.work,
+    };
+    // Capabilities in the new namespaces come with them, before any id map: what needs no
+    // map runs while the monitor writes it (newuidmap takes a millisecond or two). Mounting
+    // the overlay does need it: the kernel refuses an unmapped mounter.
+    let early = (|| -> Result<(), String> {
         prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("prctl: {e}"))?;
         if getppid() != parent {
             crate::sys::exit_now(1);
         }
-        userns::become_root(spec.idmap.is_single())
-            .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
         sys::set_link_up("lo")
             .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
         mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
-            .map_err(|e| format!("cannot make mounts private: {e}"))?;
-        let layers = Layers {
-            lowers: &spec.lowers,
-            upper: &spec.upper,
-            work: &spec.work,
-        };
+            .map_err(|e| format!("cannot make mounts private: {e}"))
+    })();
+    if !matches!(chan.recv::<ToKeeper>(), Ok(Some(ToKeeper::Mapped))) {
+        crate::sys::exit_now(1);
+    }
+    let prepared = early.and_then(|()| {
+        userns::become_root(spec.idmap.is_single())
+            .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
         match spec.driver {
             Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
             Driver::FuseOverlayfs => {
@@ -276,7 +293,7 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
             }
         }
         .map_err(|e| e.to_string())
-    })();
+    });
     let started = prepared.and_then(|()| {
         sys::fork_into(CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
             .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
@@ -311,8 +328,14 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
         _ => 125,
     };
-    // Detach the root filesystem: with fuse-overlayfs this ends its daemon.
-    let _ = umount2(&spec.rootfs, MntFlags::MNT_DETACH);
+    // A fuse-overlayfs daemon lives in this mount namespace, which keeps it alive: only
+    // detaching its mount ends it. A kernel overlay goes with the namespace.
+    if spec.driver == Driver::FuseOverlayfs {
+        let _ = umount2(&spec.rootfs, MntFlags::MNT_DETACH);
+    }
+    for tree in &spec.discard {
+        let _ = fs::remove_dir_all(tree);
+    }
     let _ = chan.send(&FromKeeper::Exited { code });
     crate::sys::exit_now(0);
 }

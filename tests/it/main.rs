@@ -1,1 +1,10 @@
-//! Integration tests (see harness.rs).
+//! nook's integration tests: the real binary, run as an unprivileged user, against the real
+//! kernel (user namespaces, overlayfs, fuse-overlayfs) and real peers (podman, skopeo).
+//! `scripts/test` prepares the machine and runs them.
+
+mod docs;
+mod harness;
+mod images;
+mod run;
+mod store;
+mod system;

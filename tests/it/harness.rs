@@ -1,0 +1,477 @@
+//! The test harness: every test gets its own XDG directories and runs the real `nook`
+//! binary as an unprivileged user (`nookci`, with subuid/subgid ranges, or `nookci-nosub`,
+//! without), created by `scripts/setup-host`. The suite itself runs as root, the way
+//! `scripts/test` starts it, so it can make those users' directories and inspect what nook
+//! wrote on disk as the host sees it.
+
+use std::ffi::OsStr;
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// An unprivileged account nook runs as.
+#[derive(Debug)]
+pub struct User {
+    pub name: String,
+    pub uid: u32,
+    pub gid: u32,
+    /// First host uid of the user's subordinate range (when it has one).
+    pub subuid: Option<u32>,
+}
+
+fn lookup_user(name: &str) -> User {
+    let passwd = fs::read_to_string("/etc/passwd").unwrap();
+    let line = passwd
+        .lines()
+        .find(|l| l.split(':').next() == Some(name))
+        .unwrap_or_else(|| {
+            panic!(
+                "test user {name} does not exist: run `sudo scripts/setup-host` (scripts/test does)"
+            )
+        });
+    let f: Vec<&str> = line.split(':').collect();
+    let subuid = fs::read_to_string("/etc/subuid").ok().and_then(|t| {
+        t.lines()
+            .find(|l| l.split(':').next() == Some(name))
+            .and_then(|l| l.split(':').nth(1)?.parse().ok())
+    });
+    User {
+        name: name.to_string(),
+        uid: f[2].parse().unwrap(),
+        gid: f[3].parse().unwrap(),
+        subuid,
+    }
+}
+
+/// The user with a subordinate range.
+pub fn user() -> &'static User {
+    static U: OnceLock<User> = OnceLock::new();
+    U.get_or_init(|| {
+        require_root();
+        let u = lookup_user(&std::env::var("NOOK_TEST_USER").unwrap_or_else(|_| "nookci".into()));
+        assert!(
+            u.subuid.is_some(),
+            "{} needs a line in /etc/subuid (scripts/setup-host)",
+            u.name
+        );
+        u
+    })
+}
+
+/// The user without one.
+pub fn nosub_user() -> &'static User {
+    static U: OnceLock<User> = OnceLock::new();
+    U.get_or_init(|| {
+        require_root();
+        let u = lookup_user(
+            &std::env::var("NOOK_TEST_USER_NOSUB").unwrap_or_else(|_| "nookci-nosub".into()),
+        );
+        assert!(
+            u.subuid.is_none(),
+            "{} must have no /etc/subuid line",
+            u.name
+        );
+        u
+    })
+}
+
+fn require_root() {
+    assert!(
+        nix_is_root(),
+        "the integration tests run as root and start nook as an unprivileged test user; \
+         run them with scripts/test"
+    );
+}
+
+fn nix_is_root() -> bool {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("Uid:"))
+                .map(|l| l.split_whitespace().nth(2) == Some("0"))
+        })
+        .unwrap_or(false)
+}
+
+/// Where test scratch space lives: world-traversable, so test users reach their dirs.
+fn scratch_root() -> &'static Path {
+    static ROOT: OnceLock<PathBuf> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        let root = std::env::temp_dir().join(format!("nook-it-{}", std::process::id()));
+        fs::create_dir_all(&root).unwrap();
+        fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
+        root
+    })
+}
+
+/// The nook binary, copied where the test users can execute it (the build tree may be
+/// under root's private home).
+pub fn nook_bin() -> &'static Path {
+    static BIN: OnceLock<PathBuf> = OnceLock::new();
+    BIN.get_or_init(|| {
+        let dest = scratch_root().join("nook");
+        fs::copy(env!("CARGO_BIN_EXE_nook"), &dest).unwrap();
+        fs::set_permissions(&dest, fs::Permissions::from_mode(0o755)).unwrap();
+        dest
+    })
+}
+
+pub fn chown(path: &Path, user: &User) {
+    std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).unwrap();
+}
+
+/// One test's world: a home, XDG dirs and a scratch dir owned by the test user.
+pub struct Env {
+    pub root: PathBuf,
+    pub user: &'static User,
+    pub home: PathBuf,
+    pub data: PathBuf,
+    pub config: PathBuf,
+    pub runtime: PathBuf,
+    pub extra_env: Vec<(String, String)>,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        Self::for_user(user())
+    }
+
+    pub fn for_user(user: &'static User) -> Self {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let root = scratch_root().join(format!("t{}", N.fetch_add(1, Ordering::SeqCst)));
+        let env = Env {
+            home: root.join("home"),
+            data: root.join("data"),
+            config: root.join("config"),
+            runtime: root.join("run"),
+            root,
+            user,
+            extra_env: Vec::new(),
+        };
+        for d in [&env.root, &env.home, &env.data, &env.config, &env.runtime] {
+            fs::create_dir_all(d).unwrap();
+            chown(d, user);
+        }
+        fs::set_permissions(&env.runtime, fs::Permissions::from_mode(0o700)).unwrap();
+        env
+    }
+
+    /// nook's store: `$XDG_DATA_HOME/nook`.
+    pub fn store(&self) -> PathBuf {
+        self.data.join("nook")
+    }
+
+    /// Write a file the test user can read (and owns).
+    pub fn file(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.root.join(name);
+        fs::write(&p, bytes).unwrap();
+        chown(&p, self.user);
+        p
+    }
+
+    /// A command run as the test user with this test's environment.
+    pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
+        let mut cmd = Command::new("/usr/bin/setpriv");
+        cmd.arg("--reuid")
+            .arg(self.user.uid.to_string())
+            .arg("--regid")
+            .arg(self.user.gid.to_string())
+            .arg("--init-groups")
+            .arg("--")
+            .arg(program)
+            .env_clear()
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
+            .env("HOME", &self.home)
+            .env("USER", &self.user.name)
+            .env("LOGNAME", &self.user.name)
+            .env("XDG_DATA_HOME", &self.data)
+            .env("XDG_CONFIG_HOME", &self.config)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .current_dir(&self.root);
+        for (k, v) in &self.extra_env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// `nook ARGS` as the test user.
+    pub fn nook(&self, args: &[&str]) -> Run {
+        let mut cmd = self.command(nook_bin());
+        cmd.args(args);
+        Run::new(cmd, format!("nook {}", args.join(" ")))
+    }
+
+    /// Import the busybox test image as `name` (e.g. "busybox").
+    pub fn busybox(&self, name: &str) {
+        let tar = self.file(
+            &format!("{name}.tar"),
+            &crate::images::busybox_rootfs().finish(),
+        );
+        self.nook(&["import", tar.to_str().unwrap(), name]).ok();
+    }
+
+    /// Ids of the containers in the store.
+    pub fn container_ids(&self) -> Vec<String> {
+        let dir = self.store().join("containers");
+        let mut ids: Vec<String> = fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|n| n.len() == 64)
+                    .collect()
+            })
+            .unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// Entries in a store subdirectory (blobs/sha256, layers, tmp, ...).
+    pub fn store_entries(&self, sub: &str) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(self.store().join(sub))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl Drop for Env {
+    fn drop(&mut self) {
+        // Files owned by mapped ids are no obstacle to root.
+        let _ = fs::remove_dir_all(&self.root);
+    }
+}
+
+/// A command about to run, with a time limit (tests must never hang).
+pub struct Run {
+    cmd: Command,
+    label: String,
+    stdin: Option<Vec<u8>>,
+    timeout: Duration,
+}
+
+/// What a finished command did.
+#[derive(Debug)]
+pub struct Output {
+    pub label: String,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    /// Assert success and return self.
+    #[track_caller]
+    pub fn ok(self) -> Self {
+        assert_eq!(self.code, 0, "{} failed:\n{self}", self.label);
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, expected: i32) -> Self {
+        assert_eq!(
+            self.code, expected,
+            "{}: wrong exit status:\n{self}",
+            self.label
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stderr_has(self, text: &str) -> Self {
+        assert!(
+            self.stderr.contains(text),
+            "{}: stderr lacks {text:?}:\n{self}",
+            self.label
+        );
+        self
+    }
+
+    #[track_caller]
+    pub fn stdout_has(self, text: &str) -> Self {
+        assert!(
+            self.stdout.contains(text),
+            "{}: stdout lacks {text:?}:\n{self}",
+            self.label
+        );
+        self
+    }
+}
+
+impl std::fmt::Display for Output {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}--- stderr\n{}---",
+            self.code, self.stdout, self.stderr
+        )
+    }
+}
+
+impl Run {
+    pub fn new(cmd: Command, label: String) -> Self {
+        Self {
+            cmd,
+            label,
+            stdin: None,
+            timeout: Duration::from_secs(120),
+        }
+    }
+
+    pub fn env(mut self, k: &str, v: impl AsRef<OsStr>) -> Self {
+        self.cmd.env(k, v);
+        self
+    }
+
+    pub fn stdin(mut self, bytes: &[u8]) -> Self {
+        self.stdin = Some(bytes.to_vec());
+        self
+    }
+
+    /// Start it and leave it running.
+    pub fn spawn(mut self) -> Child {
+        self.cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.label))
+    }
+
+    pub fn output(mut self) -> Output {
+        self.cmd
+            .stdin(if self.stdin.is_some() {
+                Stdio::piped()
+            } else {
+                Stdio::null()
+            })
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = self
+            .cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.label));
+        if let Some(bytes) = self.stdin.take() {
+            let mut w = child.stdin.take().unwrap();
+            thread::spawn(move || {
+                let _ = w.write_all(&bytes);
+            });
+        }
+        let (status, stdout, stderr) = wait_with_timeout(&mut child, self.timeout, &self.label);
+        Output {
+            label: self.label,
+            code: exit_code(status),
+            stdout,
+            stderr,
+        }
+    }
+
+    #[track_caller]
+    pub fn ok(self) -> Output {
+        self.output().ok()
+    }
+}
+
+/// docker-style code: the status, or 128+signal.
+pub fn exit_code(status: ExitStatus) -> i32 {
+    use std::os::unix::process::ExitStatusExt;
+    status
+        .code()
+        .unwrap_or_else(|| 128 + status.signal().unwrap_or(0))
+}
+
+/// Wait for `child` (reading its output) for at most `limit`; a child that overstays is
+/// killed and the test fails.
+pub fn wait_with_timeout(
+    child: &mut Child,
+    limit: Duration,
+    label: &str,
+) -> (ExitStatus, String, String) {
+    let reader = |r: Option<Box<dyn Read + Send>>| {
+        thread::spawn(move || {
+            let mut s = String::new();
+            if let Some(mut r) = r {
+                let mut bytes = Vec::new();
+                let _ = r.read_to_end(&mut bytes);
+                s = String::from_utf8_lossy(&bytes).into_owned();
+            }
+            s
+        })
+    };
+    let out = reader(
+        child
+            .stdout
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let err = reader(
+        child
+            .stderr
+            .take()
+            .map(|s| Box::new(s) as Box<dyn Read + Send>),
+    );
+    let deadline = Instant::now() + limit;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{label} did not finish within {limit:?}");
+        }
+        thread::sleep(Duration::from_millis(10));
+    };
+    (status, out.join().unwrap(), err.join().unwrap())
+}
+
+/// Poll `f` until it returns true (or fail after `limit`).
+#[track_caller]
+pub fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Owner uid of a path as the host sees it (not following symlinks).
+pub fn host_uid(path: &Path) -> u32 {
+    fs::symlink_metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .uid()
+}
+
+pub fn host_gid(path: &Path) -> u32 {
+    fs::symlink_metadata(path).unwrap().gid()
+}
+
+/// Is `program` installed?
+pub fn have(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Fail (not skip) when a tool the suite relies on is missing: CI installs them all.
+#[track_caller]
+pub fn require(program: &str) {
+    assert!(
+        have(program),
+        "{program} is not installed: run scripts/setup-host"
+    );
+}

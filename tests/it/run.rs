@@ -1,0 +1,675 @@
+//! `nook run` as a user sees it. The scenarios in `on_both_drivers!` run once with kernel
+//! overlayfs and once with fuse-overlayfs.
+
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde_json::json;
+
+use crate::harness::{Env, host_uid, require, user, wait_until, wait_with_timeout};
+use crate::images::{Image, PASSWD, Tar, busybox_rootfs, docker_archive};
+
+/// An environment whose containers use `driver`, with busybox imported.
+fn env_with(driver: &str) -> Env {
+    let mut env = Env::new();
+    env.extra_env
+        .push(("NOOK_STORAGE_DRIVER".into(), driver.into()));
+    env.busybox("busybox");
+    env
+}
+
+/// `nook run --rm busybox sh -c SCRIPT`, which must succeed; its stdout.
+fn sh(env: &Env, flags: &[&str], script: &str) -> String {
+    let mut args = vec!["run", "--rm"];
+    args.extend_from_slice(flags);
+    args.extend_from_slice(&["busybox", "sh", "-c", script]);
+    env.nook(&args).ok().stdout
+}
+
+/// Run a container that stays (no --rm) and return its id, via --cidfile.
+fn run_kept(env: &Env, script: &str) -> String {
+    let cidfile = env
+        .root
+        .join(format!("cid-{}", crate::images::sha256(script.as_bytes())));
+    env.nook(&[
+        "run",
+        "--cidfile",
+        cidfile.to_str().unwrap(),
+        "busybox",
+        "sh",
+        "-c",
+        script,
+    ])
+    .output();
+    fs::read_to_string(cidfile).unwrap()
+}
+
+macro_rules! on_both_drivers {
+    ($($name:ident),* $(,)?) => {
+        mod overlay {
+            $( #[test] fn $name() { super::$name("overlay") } )*
+        }
+        mod fuse_overlayfs {
+            $( #[test] fn $name() { super::$name("fuse-overlayfs") } )*
+        }
+    };
+}
+
+on_both_drivers!(
+    identity_and_isolation,
+    files_get_mapped_owners_in_the_upper_layer,
+    copy_on_write_leaves_the_image_alone,
+    whiteouts_and_opaque_dirs_hide_lower_files,
+    exit_codes_follow_docker,
+    environment_workdir_user_and_hostname,
+    read_only_root,
+    kernel_paths_are_masked_or_read_only,
+    capabilities_and_no_new_privileges,
+    devices_and_stdin,
+    removal_leaves_nothing_behind,
+);
+
+fn identity_and_isolation(driver: &str) {
+    let env = env_with(driver);
+    let u = user();
+    let out = sh(
+        &env,
+        &[],
+        "cat /proc/self/uid_map /proc/self/gid_map; echo pid=$$; hostname; ls -d /proc/[0-9]* | wc -l; grep ' / ' /proc/mounts",
+    );
+    let lines: Vec<Vec<&str>> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(lines[0], ["0", &u.uid.to_string(), "1"], "{out}");
+    assert_eq!(
+        lines[1],
+        ["1", &u.subuid.unwrap().to_string(), "65536"],
+        "{out}"
+    );
+    assert_eq!(lines[2][..2], ["0", &u.gid.to_string()], "{out}");
+    assert!(out.contains("pid=1\n"), "the command is PID 1: {out}");
+    let hostname = out.lines().nth(5).unwrap();
+    assert_eq!(
+        hostname.len(),
+        12,
+        "default hostname is the short id: {out}"
+    );
+    let procs: usize = out.lines().nth(6).unwrap().trim().parse().unwrap();
+    assert!(procs <= 3, "no host processes are visible: {out}");
+    let root_fs = if driver == "overlay" {
+        " overlay "
+    } else {
+        "fuse"
+    };
+    assert!(
+        out.lines().last().unwrap().contains(root_fs),
+        "root is mounted by {driver}: {out}"
+    );
+    // network: only loopback, and it is up
+    let net = sh(
+        &env,
+        &[],
+        "ls /sys/class/net; cat /sys/class/net/lo/operstate",
+    );
+    assert_eq!(net.lines().next(), Some("lo"), "{net}");
+}
+
+fn files_get_mapped_owners_in_the_upper_layer(driver: &str) {
+    let env = env_with(driver);
+    let id = run_kept(
+        &env,
+        "echo a > /rootfile && mkdir /appdir && echo b > /appdir/f && chown -R 1000:1000 /appdir",
+    );
+    let upper = env.store().join("containers").join(&id).join("upper");
+    let u = user();
+    assert_eq!(host_uid(&upper.join("rootfile")), u.uid);
+    assert_eq!(host_uid(&upper.join("appdir")), u.subuid.unwrap() + 999);
+    assert_eq!(host_uid(&upper.join("appdir/f")), u.subuid.unwrap() + 999);
+    assert_eq!(
+        crate::harness::host_gid(&upper.join("appdir/f")),
+        u.subuid.unwrap() + 999
+    );
+    env.nook(&["rm", &id]).ok();
+    assert!(!env.store().join("containers").join(&id).exists());
+}
+
+fn copy_on_write_leaves_the_image_alone(driver: &str) {
+    let env = env_with(driver);
+    let out = sh(
+        &env,
+        &[],
+        "echo intruder:x:5:5::/:/bin/sh >> /etc/passwd && rm /bin/ls && tail -1 /etc/passwd",
+    );
+    assert!(out.contains("intruder"), "{out}");
+    let layer = &env.store_entries("layers")[0];
+    let passwd = env
+        .store()
+        .join("layers")
+        .join(layer)
+        .join("diff/etc/passwd");
+    assert_eq!(
+        fs::read_to_string(passwd).unwrap(),
+        PASSWD,
+        "the image layer is untouched"
+    );
+    let again = sh(&env, &[], "grep -c intruder /etc/passwd; ls /bin/ls");
+    assert!(
+        again.starts_with("0\n"),
+        "a new container sees the image as it was: {again}"
+    );
+}
+
+fn whiteouts_and_opaque_dirs_hide_lower_files(driver: &str) {
+    let env = Env::new();
+    let mut env = env;
+    env.extra_env
+        .push(("NOOK_STORAGE_DRIVER".into(), driver.into()));
+    let middle = Tar::new()
+        .dir("data", 0o755, 0, 0)
+        .file("data/keep", b"k", 0o644, 0, 0)
+        .file("data/gone", b"g", 0o644, 0, 0)
+        .dir("dir", 0o755, 0, 0)
+        .file("dir/old1", b"1", 0o644, 0, 0)
+        .dir("dir/sub", 0o755, 0, 0)
+        .file("dir/sub/old2", b"2", 0o644, 0, 0)
+        .finish();
+    let top = Tar::new()
+        .dir("data", 0o755, 0, 0)
+        .whiteout("data/gone")
+        .dir("dir", 0o755, 0, 0)
+        .opaque("dir")
+        .file("dir/new", b"n", 0o644, 0, 0)
+        .whiteout("bin/vi")
+        .finish();
+    let image = Image::new(vec![busybox_rootfs().finish(), middle, top], json!({}));
+    let archive = env.file("w.tar", &docker_archive(&[(&["layered:1"], &image)]));
+    env.nook(&["load", "-i", archive.to_str().unwrap()]).ok();
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "layered:1",
+            "sh",
+            "-c",
+            "ls /data; echo --; ls -R /dir; echo --; ls /bin/vi 2>&1 || true",
+        ])
+        .ok()
+        .stdout;
+    let mut parts = out.split("--\n");
+    assert_eq!(parts.next().unwrap(), "keep\n", "{out}");
+    assert_eq!(parts.next().unwrap().trim(), "/dir:\nnew", "{out}");
+    assert!(parts.next().unwrap().contains("No such file"), "{out}");
+}
+
+fn exit_codes_follow_docker(driver: &str) {
+    let env = env_with(driver);
+    env.nook(&["run", "--rm", "busybox", "true"])
+        .output()
+        .code(0);
+    env.nook(&["run", "--rm", "busybox", "false"])
+        .output()
+        .code(1);
+    env.nook(&["run", "--rm", "busybox", "sh", "-c", "exit 42"])
+        .output()
+        .code(42);
+    env.nook(&["run", "--rm", "busybox", "no-such-command"])
+        .output()
+        .code(127)
+        .stderr_has("executable file not found");
+    env.nook(&["run", "--rm", "busybox", "/no/such/file"])
+        .output()
+        .code(127);
+    env.nook(&["run", "--rm", "busybox", "/etc/passwd"])
+        .output()
+        .code(126)
+        .stderr_has("permission denied");
+    env.nook(&["run", "--rm", "busybox", "/etc"])
+        .output()
+        .code(126);
+    env.nook(&["run", "--rm", "-u", "nosuchuser", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("nosuchuser");
+    env.nook(&["run", "--rm", "-w", "relative", "busybox", "true"])
+        .output()
+        .code(125);
+    // 128+9: the command was killed (it is not PID 1 with --init, so SIGKILL lands).
+    env.nook(&["run", "--rm", "--init", "busybox", "sh", "-c", "kill -9 $$"])
+        .output()
+        .code(137);
+    assert!(
+        env.container_ids().is_empty(),
+        "--rm removes failed containers too"
+    );
+}
+
+fn environment_workdir_user_and_hostname(driver: &str) {
+    let env = env_with(driver);
+    let envfile = env.file("vars.env", b"# comment\nFROM_FILE=1\nSHARED=file\n");
+    let out = sh(
+        &env,
+        &[
+            "-e",
+            "A=one",
+            "-e",
+            "SHARED=flag",
+            "--env-file",
+            envfile.to_str().unwrap(),
+            "-w",
+            "/made/here",
+            "--hostname",
+            "box1",
+        ],
+        "echo $A $FROM_FILE $SHARED; pwd; hostname; echo $HOSTNAME; echo $HOME; echo $PATH",
+    );
+    assert_eq!(
+        out,
+        "one 1 flag\n/made/here\nbox1\nbox1\n/root\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n"
+    );
+    let out = sh(
+        &env,
+        &["-u", "app"],
+        "id; echo $HOME; touch /x 2>&1 || echo denied",
+    );
+    assert!(
+        out.starts_with("uid=1000(app) gid=1000(app) groups=1000(app),2000(extra)\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("/home/app\n") && out.contains("denied"),
+        "{out}"
+    );
+    let out = sh(&env, &["-u", "1234:4321"], "id -u; id -g; echo $HOME");
+    assert_eq!(out, "1234\n4321\n/\n");
+}
+
+fn read_only_root(driver: &str) {
+    let env = env_with(driver);
+    let out = sh(
+        &env,
+        &["--read-only"],
+        "touch /x 2>&1; touch /tmp/ok /var/tmp/ok /run/ok && echo writable-tmp",
+    );
+    assert!(
+        out.contains("Read-only file system") && out.contains("writable-tmp"),
+        "{out}"
+    );
+    let out = sh(
+        &env,
+        &["--read-only", "--read-only-tmpfs=false"],
+        "touch /tmp/x 2>&1 || true",
+    );
+    assert!(out.contains("Read-only file system"), "{out}");
+}
+
+fn kernel_paths_are_masked_or_read_only(driver: &str) {
+    let env = env_with(driver);
+    let out = sh(
+        &env,
+        &[],
+        "wc -c < /proc/keys; wc -c < /proc/timer_list; ls /sys/firmware | wc -l; \
+         echo x > /proc/sys/kernel/hostname 2>/dev/null || echo sys-ro; \
+         touch /sys/x 2>/dev/null || echo sysfs-ro; \
+         umount /proc/keys 2>/dev/null || echo locked",
+    );
+    assert_eq!(out, "0\n0\n0\nsys-ro\nsysfs-ro\nlocked\n");
+}
+
+fn capabilities_and_no_new_privileges(driver: &str) {
+    let env = env_with(driver);
+    let caps = |flags: &[&str]| {
+        sh(
+            &env,
+            flags,
+            "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status | tr -s '\\t' ' '",
+        )
+    };
+    // podman's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
+    // NET_BIND_SERVICE SYS_CHROOT SETFCAP
+    assert_eq!(
+        caps(&[]),
+        "CapEff: 00000000800405fb\nCapBnd: 00000000800405fb\nNoNewPrivs: 1\n"
+    );
+    assert!(
+        caps(&["--cap-drop", "ALL"])
+            .starts_with("CapEff: 0000000000000000\nCapBnd: 0000000000000000")
+    );
+    assert!(caps(&["--cap-add", "net_raw"]).starts_with("CapEff: 00000000800425fb"));
+    // a non-root user keeps no capabilities, only the bound
+    assert!(caps(&["-u", "app"]).starts_with("CapEff: 0000000000000000\nCapBnd: 00000000800405fb"));
+    env.nook(&["run", "--rm", "--cap-add", "bogus", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("bogus");
+}
+
+fn devices_and_stdin(driver: &str) {
+    let env = env_with(driver);
+    let out = sh(
+        &env,
+        &[],
+        "echo x > /dev/null && head -c 4 /dev/zero | wc -c && head -c 4 /dev/urandom | wc -c; \
+         ls /dev/pts/ptmx /dev/shm /dev/mqueue >/dev/null && echo ok; touch /dev/shm/f && echo shm; \
+         ls /dev | wc -l",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(&lines[..4], ["4", "4", "ok", "shm"], "{out}");
+    assert!(
+        lines[4].trim().parse::<u32>().unwrap() < 20,
+        "only the standard devices: {out}"
+    );
+    let out = env
+        .nook(&["run", "--rm", "-i", "busybox", "cat"])
+        .stdin(b"piped in\n")
+        .ok();
+    assert_eq!(out.stdout, "piped in\n");
+    let out = env
+        .nook(&["run", "--rm", "busybox", "cat"])
+        .stdin(b"not passed\n")
+        .ok();
+    assert_eq!(out.stdout, "", "without -i the container's stdin is empty");
+}
+
+fn removal_leaves_nothing_behind(driver: &str) {
+    let env = env_with(driver);
+    sh(&env, &[], "echo data > /file");
+    env.nook(&["run", "--rm", "busybox", "sh", "-c", "exit 3"])
+        .output()
+        .code(3);
+    assert!(env.container_ids().is_empty());
+    assert!(
+        env.store_entries("tmp").is_empty(),
+        "{:?}",
+        env.store_entries("tmp")
+    );
+    // no fuse-overlayfs daemon outlives its container
+    let root = env.root.to_string_lossy().into_owned();
+    wait_until(Duration::from_secs(10), "fuse-overlayfs to exit", || {
+        !processes()
+            .iter()
+            .any(|cmd| cmd.contains("fuse-overlayfs") && cmd.contains(&root))
+    });
+    // a kept container shows in ps -a with its status, and rm removes it
+    let id = run_kept(&env, "exit 5");
+    let ps = env.nook(&["ps", "-a"]).ok();
+    assert!(
+        ps.stdout.contains(&id[..12]) && ps.stdout.contains("Exited (5)"),
+        "{ps}"
+    );
+    assert!(
+        !env.nook(&["ps"]).ok().stdout.contains(&id[..12]),
+        "ps lists running containers only"
+    );
+    env.nook(&["rm", &id[..6]]).ok();
+    assert!(env.container_ids().is_empty());
+}
+
+/// Command lines of all processes.
+fn processes() -> Vec<String> {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .collect()
+}
+
+/// Start `nook run ARGS` in the background and wait until it prints `ready`.
+fn start_until_ready(env: &Env, args: &[&str]) -> std::process::Child {
+    let mut child = env.nook(args).spawn();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut byte = [0u8; 1];
+    while !String::from_utf8_lossy(&seen).contains("ready") {
+        let n = std::io::Read::read(&mut stdout, &mut byte).unwrap();
+        assert!(
+            n == 1,
+            "container ended before it was ready: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    child.stdout = Some(stdout);
+    child
+}
+
+#[test]
+fn signals_reach_the_container() {
+    let env = env_with("overlay");
+    let mut child = start_until_ready(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "trap 'echo got-term; exit 42' TERM; echo ready; while true; do sleep 0.05; done",
+        ],
+    );
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let (status, out, err) = wait_with_timeout(&mut child, Duration::from_secs(20), "nook run");
+    assert_eq!(crate::harness::exit_code(status), 42, "{out}{err}");
+    assert!(out.contains("got-term"));
+}
+
+#[test]
+fn init_forwards_signals_and_reaps_orphans() {
+    let env = env_with("overlay");
+    let out = sh(
+        &env,
+        &["--init"],
+        "sleep 0.1 & sh -c 'sleep 0.1 &' ; sleep 0.5; echo pid=$$; ps -o stat | grep -c Z || true",
+    );
+    assert!(
+        out.contains("pid=2"),
+        "the command is not PID 1 under --init: {out}"
+    );
+    assert!(out.ends_with("0\n"), "no zombies: {out}");
+    let mut child = start_until_ready(
+        &env,
+        &[
+            "run",
+            "--rm",
+            "--init",
+            "busybox",
+            "sh",
+            "-c",
+            "echo ready; sleep 1000",
+        ],
+    );
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let (status, _, err) =
+        wait_with_timeout(&mut child, Duration::from_secs(20), "nook run --init");
+    assert_eq!(crate::harness::exit_code(status), 143, "{err}");
+}
+
+#[test]
+fn terminal_is_a_real_pty_that_follows_resizes() {
+    require("tmux");
+    let env = env_with("overlay");
+    let socket = env.runtime.join("tmux.sock");
+    let tmux = |args: &[&str]| {
+        let mut cmd = env.command("tmux");
+        cmd.arg("-S").arg(&socket).args(args);
+        crate::harness::Run::new(cmd, format!("tmux {}", args.join(" ")))
+            .ok()
+            .stdout
+    };
+    let nook = crate::harness::nook_bin().display().to_string();
+    tmux(&[
+        "new-session",
+        "-d",
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &format!("{nook} run --rm -it busybox sh; echo NOOK-EXIT=$?; sleep 30"),
+    ]);
+    let screen = || tmux(&["capture-pane", "-p"]);
+    wait_until(Duration::from_secs(20), "the shell prompt", || {
+        screen().contains("/ #")
+    });
+    tmux(&["send-keys", "tty; stty size", "Enter"]);
+    wait_until(Duration::from_secs(10), "stty output", || {
+        screen().contains("30 100")
+    });
+    assert!(screen().contains("/dev/pts/0"), "{}", screen());
+    tmux(&["resize-window", "-x", "120", "-y", "40"]);
+    tmux(&["send-keys", "stty size; sleep 100", "Enter"]);
+    wait_until(Duration::from_secs(10), "the new size", || {
+        screen().contains("40 120")
+    });
+    // ^C goes through the terminal to the foreground program, not to nook
+    tmux(&["send-keys", "C-c"]);
+    tmux(&["send-keys", "echo still-here; exit 7", "Enter"]);
+    wait_until(Duration::from_secs(10), "the exit status", || {
+        screen().contains("NOOK-EXIT=7")
+    });
+    assert!(screen().contains("still-here"));
+    tmux(&["kill-server"]);
+}
+
+#[test]
+fn running_containers_need_force_to_remove() {
+    let env = env_with("overlay");
+    let mut child = start_until_ready(
+        &env,
+        &[
+            "run",
+            "--name",
+            "busy",
+            "busybox",
+            "sh",
+            "-c",
+            "echo ready; sleep 1000",
+        ],
+    );
+    let ps = env.nook(&["ps"]).ok();
+    assert!(
+        ps.stdout.contains("busy") && ps.stdout.contains("Up "),
+        "{ps}"
+    );
+    env.nook(&["rm", "busy"])
+        .output()
+        .code(125)
+        .stderr_has("rm -f");
+    env.nook(&["rm", "-f", "busy"]).ok();
+    let (status, _, _) = wait_with_timeout(&mut child, Duration::from_secs(20), "nook run");
+    assert_eq!(crate::harness::exit_code(status), 137);
+    assert!(env.container_ids().is_empty());
+    env.nook(&["rm", "busy"])
+        .output()
+        .code(125)
+        .stderr_has("no such container");
+}
+
+#[test]
+fn names_are_unique_even_under_a_race() {
+    let env = env_with("overlay");
+    env.nook(&["run", "--name", "web", "busybox", "true"]).ok();
+    env.nook(&["run", "--name", "web", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("already in use");
+    env.nook(&["rm", "web"]).ok();
+    env.nook(&["run", "--name", "bad name", "busybox", "true"])
+        .output()
+        .code(125);
+    let racers: Vec<_> = (0..6)
+        .map(|_| {
+            env.nook(&["run", "--rm", "--name", "race", "busybox", "sleep", "1"])
+                .spawn()
+        })
+        .collect();
+    let codes: Vec<i32> = racers
+        .into_iter()
+        .map(|mut c| {
+            crate::harness::exit_code(wait_with_timeout(&mut c, Duration::from_secs(60), "racer").0)
+        })
+        .collect();
+    assert_eq!(
+        codes.iter().filter(|c| **c == 0).count(),
+        1,
+        "exactly one wins: {codes:?}"
+    );
+    assert!(codes.iter().all(|c| *c == 0 || *c == 125), "{codes:?}");
+}
+
+#[test]
+fn missing_newuidmap_is_explained() {
+    let env = env_with("overlay");
+    let empty = env.root.join("emptybin");
+    fs::create_dir(&empty).unwrap();
+    env.nook(&["run", "--rm", "busybox", "true"])
+        .env("PATH", &empty)
+        .output()
+        .code(125)
+        .stderr_has("apt install uidmap");
+}
+
+#[test]
+fn missing_fuse_overlayfs_is_explained() {
+    let env = env_with("overlay");
+    let bin = env.root.join("bin");
+    fs::create_dir(&bin).unwrap();
+    for tool in ["newuidmap", "newgidmap"] {
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
+    }
+    env.nook(&[
+        "--storage-driver",
+        "fuse-overlayfs",
+        "run",
+        "--rm",
+        "busybox",
+        "true",
+    ])
+    .env("PATH", &bin)
+    .output()
+    .code(125)
+    .stderr_has("apt install fuse-overlayfs");
+}
+
+#[test]
+fn storage_driver_comes_from_the_config_file() {
+    let env = Env::new();
+    env.busybox("busybox");
+    let dir = env.config.join("nook");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("config.toml"),
+        "[storage]\ndriver = \"fuse-overlayfs\"\n",
+    )
+    .unwrap();
+    crate::harness::chown(&dir, env.user);
+    let out = sh(&env, &[], "grep ' / ' /proc/mounts");
+    assert!(out.contains("fuse"), "{out}");
+    fs::write(dir.join("config.toml"), "[storage]\ndrvier = \"overlay\"\n").unwrap();
+    env.nook(&["run", "--rm", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("drvier");
+}
+
+#[test]
+fn unwritable_data_dir_is_explained() {
+    let env = Env::new();
+    let ro = env.root.join("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::set_permissions(&ro, std::os::unix::fs::PermissionsExt::from_mode(0o555)).unwrap();
+    env.nook(&["images"])
+        .env("XDG_DATA_HOME", PathBuf::from(&ro))
+        .output()
+        .code(125)
+        .stderr_has("XDG_DATA_HOME");
+}

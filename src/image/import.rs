@@ -1,12 +1,11 @@
 //! `nook import`: a root filesystem tarball (plain, gzip or zstd) becomes a one-layer image,
 //! with `--change` instructions (CMD, ENTRYPOINT, ENV, ...) written into its config.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use oci_spec::image::{
-    Arch, ConfigBuilder, HistoryBuilder, ImageConfiguration, ImageConfigurationBuilder, MediaType,
-    Os, RootFsBuilder,
+    Arch, Config, HistoryBuilder, ImageConfiguration, ImageConfigurationBuilder, MediaType, Os,
+    RootFsBuilder,
 };
 
 use super::digest::Digest;
@@ -31,20 +30,17 @@ pub enum ImportError {
 /// The image settings `--change` may set, in Containerfile syntax.
 #[derive(Default)]
 pub struct Changes {
-    cmd: Option<Vec<String>>,
-    entrypoint: Option<Vec<String>>,
-    env: Vec<String>,
-    exposed: Vec<String>,
-    labels: HashMap<String, String>,
-    user: Option<String>,
-    workdir: Option<String>,
-    volumes: Vec<String>,
-    stop_signal: Option<String>,
+    config: Config,
+}
+
+/// Append `items` to a list setting that may be unset.
+fn extend<T>(list: &mut Option<Vec<T>>, items: impl IntoIterator<Item = T>) {
+    list.get_or_insert_with(Vec::new).extend(items);
 }
 
 impl Changes {
     pub fn parse(items: &[String]) -> Result<Self, ImportError> {
-        let mut c = Changes::default();
+        let mut c = Config::default();
         for item in items {
             let bad = || ImportError::Change(item.clone());
             let (word, rest) = item
@@ -53,30 +49,53 @@ impl Changes {
                 .ok_or_else(bad)?;
             let rest = rest.trim();
             match word.to_ascii_uppercase().as_str() {
-                "CMD" => c.cmd = Some(exec_form(rest)),
-                "ENTRYPOINT" => c.entrypoint = Some(exec_form(rest)),
-                "ENV" => c.env.extend(
-                    key_values(rest)
-                        .ok_or_else(bad)?
-                        .into_iter()
-                        .map(|(k, v)| format!("{k}={v}")),
-                ),
-                "LABEL" => c.labels.extend(key_values(rest).ok_or_else(bad)?),
-                "EXPOSE" => c.exposed.extend(rest.split_whitespace().map(|p| {
-                    if p.contains('/') {
-                        p.to_string()
-                    } else {
-                        format!("{p}/tcp")
-                    }
-                })),
-                "USER" => c.user = Some(rest.to_string()),
-                "WORKDIR" => c.workdir = Some(rest.to_string()),
-                "VOLUME" => c.volumes.extend(list_form(rest)),
-                "STOPSIGNAL" => c.stop_signal = Some(rest.to_string()),
+                "CMD" => {
+                    c.set_cmd(Some(exec_form(rest)));
+                }
+                "ENTRYPOINT" => {
+                    c.set_entrypoint(Some(exec_form(rest)));
+                }
+                "ENV" => {
+                    let vars = key_values(rest).ok_or_else(bad)?;
+                    let mut env = c.env().clone();
+                    extend(&mut env, vars.into_iter().map(|(k, v)| format!("{k}={v}")));
+                    c.set_env(env);
+                }
+                "LABEL" => {
+                    let labels = key_values(rest).ok_or_else(bad)?;
+                    c.labels_mut()
+                        .get_or_insert_with(Default::default)
+                        .extend(labels);
+                }
+                "EXPOSE" => {
+                    let mut ports = c.exposed_ports().clone();
+                    extend(
+                        &mut ports,
+                        rest.split_whitespace().map(|p| match p.contains('/') {
+                            true => p.to_string(),
+                            false => format!("{p}/tcp"),
+                        }),
+                    );
+                    c.set_exposed_ports(ports);
+                }
+                "USER" => {
+                    c.set_user(Some(rest.to_string()));
+                }
+                "WORKDIR" => {
+                    c.set_working_dir(Some(rest.to_string()));
+                }
+                "VOLUME" => {
+                    let mut volumes = c.volumes().clone();
+                    extend(&mut volumes, list_form(rest));
+                    c.set_volumes(volumes);
+                }
+                "STOPSIGNAL" => {
+                    c.set_stop_signal(Some(rest.to_string()));
+                }
                 _ => return Err(bad()),
             }
         }
-        Ok(c)
+        Ok(Changes { config: c })
     }
 }
 
@@ -184,34 +203,6 @@ fn import_into(
         what: "config",
         why: e.to_string(),
     };
-    let mut cfg = ConfigBuilder::default();
-    if let Some(v) = &changes.cmd {
-        cfg = cfg.cmd(v.clone());
-    }
-    if let Some(v) = &changes.entrypoint {
-        cfg = cfg.entrypoint(v.clone());
-    }
-    if !changes.env.is_empty() {
-        cfg = cfg.env(changes.env.clone());
-    }
-    if !changes.exposed.is_empty() {
-        cfg = cfg.exposed_ports(changes.exposed.clone());
-    }
-    if !changes.labels.is_empty() {
-        cfg = cfg.labels(changes.labels.clone());
-    }
-    if let Some(v) = &changes.user {
-        cfg = cfg.user(v.clone());
-    }
-    if let Some(v) = &changes.workdir {
-        cfg = cfg.working_dir(v.clone());
-    }
-    if !changes.volumes.is_empty() {
-        cfg = cfg.volumes(changes.volumes.clone());
-    }
-    if let Some(v) = &changes.stop_signal {
-        cfg = cfg.stop_signal(v.clone());
-    }
     let mut history = HistoryBuilder::default()
         .created(created.clone())
         .created_by("nook import".to_string());
@@ -222,7 +213,7 @@ fn import_into(
         .created(created)
         .architecture(host_arch())
         .os(Os::Linux)
-        .config(cfg.build().map_err(invalid)?)
+        .config(changes.config.clone())
         .rootfs(
             RootFsBuilder::default()
                 .typ("layers".to_string())
@@ -260,16 +251,20 @@ mod tests {
             r#"LABEL org.example="yes""#.to_string(),
         ])
         .unwrap();
-        assert_eq!(c.cmd.unwrap(), vec!["/bin/sh", "-c", "echo hi"]);
-        assert_eq!(c.entrypoint.unwrap(), vec!["/bin/sh", "-c", "/init --x"]);
+        let c = c.config;
+        assert_eq!(c.cmd().clone().unwrap(), vec!["/bin/sh", "-c", "echo hi"]);
         assert_eq!(
-            c.env,
+            c.entrypoint().clone().unwrap(),
+            vec!["/bin/sh", "-c", "/init --x"]
+        );
+        assert_eq!(
+            c.env().clone().unwrap(),
             vec!["A=1", "B=two words", "C=x y", "LEGACY=value with spaces"]
         );
-        assert_eq!(c.exposed, vec!["80/tcp", "53/udp"]);
-        assert_eq!(c.user.as_deref(), Some("app:app"));
-        assert_eq!(c.workdir.as_deref(), Some("/srv"));
-        assert_eq!(c.labels["org.example"], "yes");
+        assert_eq!(c.exposed_ports().clone().unwrap(), vec!["80/tcp", "53/udp"]);
+        assert_eq!(c.user().as_deref(), Some("app:app"));
+        assert_eq!(c.working_dir().as_deref(), Some("/srv"));
+        assert_eq!(c.labels().as_ref().unwrap()["org.example"], "yes");
         assert!(Changes::parse(&["RUN make".to_string()]).is_err());
         assert!(Changes::parse(&["CMD".to_string()]).is_err());
     }

@@ -110,21 +110,10 @@ impl<'a> Ingest<'a> {
         self.new_layers.push(diffid.clone());
         if !report.skipped_devices.is_empty() {
             self.notes.push(format!(
-                "layer {}: skipped {} device node(s) a user namespace cannot create ({}{})",
+                "layer {}: skipped {} device node(s) a user namespace cannot create ({})",
                 diffid.short(),
                 report.skipped_devices.len(),
-                report
-                    .skipped_devices
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                if report.skipped_devices.len() > 3 {
-                    ", ..."
-                } else {
-                    ""
-                }
+                first_few(&report.skipped_devices)
             ));
         }
         if !report.skipped_xattrs.is_empty() {
@@ -132,13 +121,7 @@ impl<'a> Ingest<'a> {
                 "layer {}: dropped {} extended attribute(s) that cannot be kept rootless ({})",
                 diffid.short(),
                 report.skipped_xattrs.len(),
-                report
-                    .skipped_xattrs
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                first_few(&report.skipped_xattrs)
             ));
         }
         Ok(stored)
@@ -215,6 +198,15 @@ impl<'a> Ingest<'a> {
             let _ = self.store.remove_blob(blob);
         }
     }
+}
+
+/// "a, b, c, ..." for a list that may be long.
+fn first_few(items: &[String]) -> String {
+    let mut text = items.iter().take(3).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > 3 {
+        text.push_str(", ...");
+    }
+    text
 }
 
 /// Blobs (manifests, configs, layers) and layer diff ids that images in `index` use.

@@ -289,25 +289,11 @@ impl Unpacker {
                 futimens(&file, &times, &times).map_err(fs_err("set the time of", &path))?;
             }
             EntryType::Symlink => {
-                let target = entry
-                    .link_name()
-                    .map_err(UnpackError::Tar)?
-                    .ok_or(UnpackError::UnsafePath {
-                        path: path.clone(),
-                        why: "a symbolic link without a target",
-                    })?
-                    .into_owned();
+                let target = link_target(entry, &path, "a symbolic link without a target")?;
                 remove_existing(&dir, &name, &path)?;
                 symlinkat(target.as_os_str(), dir.as_fd(), name.as_os_str())
                     .map_err(fs_err("create symbolic link", &path))?;
-                fchownat(
-                    dir.as_fd(),
-                    name.as_os_str(),
-                    Some(uid),
-                    Some(gid),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(fs_err("set the owner of", &path))?;
+                chown_entry(&dir, &name, uid, gid, &path)?;
                 utimensat(
                     dir.as_fd(),
                     name.as_os_str(),
@@ -318,14 +304,7 @@ impl Unpacker {
                 .map_err(fs_err("set the time of", &path))?;
             }
             EntryType::Link => {
-                let raw_target = entry
-                    .link_name()
-                    .map_err(UnpackError::Tar)?
-                    .ok_or(UnpackError::UnsafePath {
-                        path: path.clone(),
-                        why: "a hard link without a target",
-                    })?
-                    .into_owned();
+                let raw_target = link_target(entry, &path, "a hard link without a target")?;
                 let target = clean_path(&raw_target)?.ok_or(UnpackError::LinkTarget {
                     path: path.clone(),
                     target: raw_target.clone(),
@@ -381,14 +360,7 @@ impl Unpacker {
                 remove_existing(&dir, &name, &path)?;
                 mknodat(dir.as_fd(), name.as_os_str(), SFlag::S_IFIFO, mode, 0)
                     .map_err(fs_err("create fifo", &path))?;
-                fchownat(
-                    dir.as_fd(),
-                    name.as_os_str(),
-                    Some(uid),
-                    Some(gid),
-                    AtFlags::AT_SYMLINK_NOFOLLOW,
-                )
-                .map_err(fs_err("set the owner of", &path))?;
+                chown_entry(&dir, &name, uid, gid, &path)?;
                 nix::sys::stat::fchmodat(
                     dir.as_fd(),
                     name.as_os_str(),
@@ -547,6 +519,39 @@ impl Unpacker {
             }
         }
         Ok(())
+    }
+}
+
+/// Give `name` in `dir` (a symlink or fifo: not opened) its owner.
+fn chown_entry(
+    dir: &File,
+    name: &OsStr,
+    uid: Uid,
+    gid: Gid,
+    path: &Path,
+) -> Result<(), UnpackError> {
+    fchownat(
+        dir.as_fd(),
+        name,
+        Some(uid),
+        Some(gid),
+        AtFlags::AT_SYMLINK_NOFOLLOW,
+    )
+    .map_err(fs_err("set the owner of", path))
+}
+
+/// The target of a link entry.
+fn link_target<R: Read>(
+    entry: &tar::Entry<'_, R>,
+    path: &Path,
+    missing: &'static str,
+) -> Result<PathBuf, UnpackError> {
+    match entry.link_name().map_err(UnpackError::Tar)? {
+        Some(target) => Ok(target.into_owned()),
+        None => Err(UnpackError::UnsafePath {
+            path: path.to_path_buf(),
+            why: missing,
+        }),
     }
 }
 

@@ -123,6 +123,16 @@ pub fn nook_bin() -> &'static Path {
     })
 }
 
+/// Let every user read `dir` and its contents (files the suite made as root).
+pub fn make_readable(dir: &Path) {
+    let status = Command::new("chmod")
+        .args(["-R", "a+rX"])
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
 pub fn chown(path: &Path, user: &User) {
     std::os::unix::fs::chown(path, Some(user.uid), Some(user.gid)).unwrap();
 }

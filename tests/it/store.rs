@@ -7,7 +7,7 @@ use std::os::unix::fs::FileTypeExt;
 
 use serde_json::{Value, json};
 
-use crate::harness::{Env, host_uid, nosub_user, require, user};
+use crate::harness::{Env, host_uid, make_readable, nosub_user, require, user};
 use crate::images::{Image, Tar, busybox_rootfs, docker_archive, tar_dir, write_oci_layout};
 
 /// No image, blob, layer or scratch file is left.
@@ -183,11 +183,7 @@ fn load_oci_layout_dir_and_compressed_oci_archive() {
     let dir = env.root.join("layout");
     write_oci_layout(&dir, &[("localhost/layered:3", &image)]);
     crate::harness::chown(&env.root, env.user);
-    std::process::Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(&dir)
-        .status()
-        .unwrap();
+    make_readable(&dir);
     env.nook(&["load", "-i", dir.to_str().unwrap()])
         .ok()
         .stdout_has("localhost/layered:3");
@@ -374,11 +370,7 @@ fn tampered_blobs_and_layers_are_refused() {
     let n = bytes.len();
     bytes[n - 2000] ^= 0xff;
     fs::write(&blob, &bytes).unwrap();
-    std::process::Command::new("chmod")
-        .args(["-R", "a+rX"])
-        .arg(&dir)
-        .status()
-        .unwrap();
+    make_readable(&dir);
     env.nook(&["load", "-i", dir.to_str().unwrap()])
         .output()
         .code(125)

@@ -140,13 +140,27 @@ fn supervise(
     let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
         .map_err(MonitorError::Signals)?;
 
-    let running = launch::launch(&spec)?;
     let mut state = containers.load_state(&config.id)?;
+    // A container that never ran records why, as docker's exit code (125, 126 or 127).
+    let created = match launch::launch(&spec) {
+        Ok(c) => c,
+        Err(e) => {
+            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
+            return Err(e.into());
+        }
+    };
     state.status = Status::Running;
     state.monitor = ProcessId::of(getpid().as_raw());
-    state.init = ProcessId::of(running.init.as_raw());
+    state.init = ProcessId::of(created.init().as_raw());
     state.started_at = Some(now_rfc3339());
     containers.save_state(&config.id, &state)?;
+    let running = match created.start() {
+        Ok(r) => r,
+        Err(e) => {
+            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
+            return Err(e.into());
+        }
+    };
 
     let raw = (terminal && config.process.interactive && stdin_is_tty)
         .then(RawMode::enter)
@@ -154,14 +168,24 @@ fn supervise(
     let code = relay(&running, &signals, config.process.interactive);
     drop(raw);
 
+    record_exit(containers, config, &mut state, code)?;
+    code.ok_or(MonitorError::Lost)
+}
+
+fn record_exit(
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+    state: &mut super::ContainerState,
+    code: Option<i32>,
+) -> Result<(), MonitorError> {
     // A --rm container's record is about to go: no need to write its last state.
     if !config.auto_remove {
         state.status = Status::Exited;
         state.finished_at = Some(now_rfc3339());
         state.exit_code = code;
-        containers.save_state(&config.id, &state)?;
+        containers.save_state(&config.id, state)?;
     }
-    code.ok_or(MonitorError::Lost)
+    Ok(())
 }
 
 /// The terminal in raw mode (no echo, no line editing, no signals from keys), restored on drop.

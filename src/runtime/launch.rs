@@ -56,8 +56,6 @@ pub enum LaunchError {
     Setup(String),
     #[error(transparent)]
     Start(StartFailure),
-    #[error("cannot follow the container's process: {0}")]
-    Pidfd(sys::SysError),
 }
 
 impl LaunchError {
@@ -114,7 +112,15 @@ enum ToKeeper {
 }
 
 #[derive(Serialize, Deserialize)]
+enum ToInit {
+    /// Execute the program (its monitor has recorded that it runs).
+    Start,
+}
+
+#[derive(Serialize, Deserialize)]
 enum FromKeeper {
+    /// Carries a pidfd of init: the keeper, init's parent, opens it before init can have been
+    /// reaped, so it cannot refer to a recycled pid however fast init ends.
     Started {
         init_pid: i32,
     },
@@ -131,6 +137,8 @@ enum FromKeeper {
 enum FromInit {
     /// Carries the master side of the container's terminal.
     Terminal,
+    /// Set up and about to execute the program: waiting for [`ToInit::Start`].
+    Ready,
     Failed {
         code: i32,
         message: String,
@@ -200,8 +208,9 @@ impl Drop for KeeperGuard {
     }
 }
 
-/// Start the container described by `spec`. The caller must be single-threaded.
-pub fn launch(spec: &LaunchSpec) -> Result<Running, LaunchError> {
+/// Set up the container described by `spec`, up to the moment its program would run (see
+/// [`Created::start`]). The caller must be single-threaded.
+pub fn launch(spec: &LaunchSpec) -> Result<Created, LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
     let flags = CloneFlags::CLONE_NEWUSER
@@ -223,20 +232,27 @@ pub fn launch(spec: &LaunchSpec) -> Result<Running, LaunchError> {
     let mut guard = KeeperGuard(Some(keeper));
     spec.idmap.apply(keeper)?;
     keeper_chan.send(&ToKeeper::Mapped)?;
-    let init = match keeper_chan.recv::<FromKeeper>()? {
-        Some(FromKeeper::Started { init_pid }) => Pid::from_raw(init_pid),
-        Some(FromKeeper::Failed { message }) => return Err(LaunchError::Setup(message)),
+    let (init, pidfd) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
+        Some((FromKeeper::Started { init_pid }, mut fds)) => match fds.pop() {
+            Some(fd) => (Pid::from_raw(init_pid), fd),
+            None => {
+                return Err(LaunchError::Setup(
+                    "the container's set-up process sent no pidfd".to_string(),
+                ));
+            }
+        },
+        Some((FromKeeper::Failed { message }, _)) => return Err(LaunchError::Setup(message)),
         _ => {
             return Err(LaunchError::Setup(
                 "the container's set-up process ended unexpectedly".to_string(),
             ));
         }
     };
-    let pidfd = sys::pidfd_open(init).map_err(LaunchError::Pidfd)?;
     let mut terminal = None;
     loop {
         match init_chan.recv_with_fds::<FromInit>()? {
             Some((FromInit::Terminal, mut fds)) => terminal = fds.pop(),
+            Some((FromInit::Ready, _)) => break,
             Some((FromInit::Failed { code, message }, _)) => {
                 // Let the keeper report and exit on its own.
                 let _ = keeper_chan.recv::<FromKeeper>();
@@ -244,17 +260,54 @@ pub fn launch(spec: &LaunchSpec) -> Result<Running, LaunchError> {
                 reap(keeper);
                 return Err(LaunchError::Start(StartFailure { code, message }));
             }
-            None => break,
+            None => {
+                return Err(LaunchError::Setup(
+                    "the container's process ended during set-up".to_string(),
+                ));
+            }
         }
     }
     guard.0 = None;
-    Ok(Running {
-        keeper,
-        init,
-        pidfd,
-        keeper_chan,
-        terminal,
+    Ok(Created {
+        running: Running {
+            keeper,
+            init,
+            pidfd,
+            keeper_chan,
+            terminal,
+        },
+        init_chan,
     })
+}
+
+/// A container whose init is set up and waits to execute the program: the moment to record
+/// that it runs, before the program can do anything (print, be seen by `ps`).
+pub struct Created {
+    running: Running,
+    init_chan: Channel,
+}
+
+impl Created {
+    pub fn init(&self) -> Pid {
+        self.running.init
+    }
+
+    /// Let init execute the program; returns once it has (or with docker's 126/127 failure).
+    pub fn start(self) -> Result<Running, LaunchError> {
+        let Created { running, init_chan } = self;
+        init_chan.send(&ToInit::Start)?;
+        match init_chan.recv::<FromInit>()? {
+            // Closed on exec (close-on-exec): the program runs.
+            None => Ok(running),
+            Some(FromInit::Failed { code, message }) => {
+                let _ = running.collect_exit();
+                Err(LaunchError::Start(StartFailure { code, message }))
+            }
+            Some(_) => Err(LaunchError::Setup(
+                "unexpected message from the container's process".to_string(),
+            )),
+        }
+    }
 }
 
 /// Stage 1. Never returns.
@@ -313,16 +366,26 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
             Err(e)
         }
     };
+    let started = started.and_then(|pid| {
+        let pidfd = sys::pidfd_open(pid)
+            .map_err(|e| format!("cannot open a pidfd for the container's process: {e}"))?;
+        Ok((pid, pidfd))
+    });
     let init = match started {
-        Ok(pid) => pid,
+        Ok((pid, pidfd)) => {
+            let _ = chan.send_with_fd(
+                &FromKeeper::Started {
+                    init_pid: pid.as_raw(),
+                },
+                pidfd.as_fd(),
+            );
+            pid
+        }
         Err(message) => {
             let _ = chan.send(&FromKeeper::Failed { message });
             crate::sys::exit_now(1);
         }
     };
-    let _ = chan.send(&FromKeeper::Started {
-        init_pid: init.as_raw(),
-    });
     let code = match reap(init) {
         Some(WaitStatus::Exited(_, code)) => code,
         Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
@@ -442,6 +505,14 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         .to_string();
     let args = &spec.process.args;
     let exe = process::find_executable(&args[0], &path)?;
+    if let Some(c) = chan.as_ref() {
+        c.send(&FromInit::Ready)
+            .map_err(|e| StartFailure::setup(e.to_string()))?;
+        if !matches!(c.recv::<ToInit>(), Ok(Some(ToInit::Start))) {
+            // The monitor is gone: nobody wants this container any more.
+            crate::sys::exit_now(125);
+        }
+    }
     if spec.init {
         let never = process::run_as_init(&exe, args, &env, spec.process.terminal, || {
             chan.take();

@@ -104,6 +104,15 @@ fn nix_is_root() -> bool {
 fn scratch_root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
     ROOT.get_or_init(|| {
+        // Scratch roots of earlier runs whose test process is gone.
+        for entry in fs::read_dir(std::env::temp_dir()).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("nook-it-")
+                && !Path::new("/proc").join(pid).exists()
+            {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
         let root = std::env::temp_dir().join(format!("nook-it-{}", std::process::id()));
         fs::create_dir_all(&root).unwrap();
         fs::set_permissions(&root, fs::Permissions::from_mode(0o755)).unwrap();
@@ -219,6 +228,28 @@ impl Env {
         let mut cmd = self.command(nook_bin());
         cmd.args(args);
         Run::new(cmd, format!("nook {}", args.join(" ")))
+    }
+
+    /// `nook ARGS` as the test user, in a private mount namespace where `source` is bound over
+    /// `target` (e.g. a device node nook must find unusable), leaving the machine untouched.
+    pub fn nook_with_mount_over(&self, target: &str, source: &Path, args: &[&str]) -> Run {
+        let inner = self.command(nook_bin());
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg(r#"mount --bind "$1" "$2" && shift 2 && exec "$@""#)
+            .arg("sh")
+            .arg(source)
+            .arg(target)
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .args(args)
+            .env_clear()
+            .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .current_dir(&self.root);
+        Run::new(
+            cmd,
+            format!("nook {} (with {target} replaced)", args.join(" ")),
+        )
     }
 
     /// Import the busybox test image as `name` (e.g. "busybox").

@@ -405,6 +405,13 @@ fn removal_leaves_nothing_behind(driver: &str) {
         "ps lists running containers only"
     );
     env.nook(&["rm", &id[..6]]).ok();
+    // a program that cannot be executed leaves a kept container exited, not running
+    env.nook(&["run", "--name", "broken", "busybox", "no-such-command"])
+        .output()
+        .code(127);
+    let ps = env.nook(&["ps", "-a"]).ok();
+    assert!(ps.stdout.contains("Exited (127)"), "{ps}");
+    env.nook(&["rm", "broken"]).ok();
     assert!(env.container_ids().is_empty());
 }
 
@@ -638,6 +645,63 @@ fn missing_fuse_overlayfs_is_explained() {
     .output()
     .code(125)
     .stderr_has("apt install fuse-overlayfs");
+}
+
+#[test]
+fn unusable_dev_fuse_is_explained() {
+    let env = env_with("fuse-overlayfs");
+    // As on machines where /dev/fuse is root's only.
+    let fake = env.root.join("fuse-root-only");
+    fs::write(&fake, b"").unwrap();
+    std::os::unix::fs::chown(&fake, Some(0), Some(0)).unwrap();
+    fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    env.nook_with_mount_over("/dev/fuse", &fake, &["run", "--rm", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("sudo chmod 666 /dev/fuse");
+    assert!(
+        env.container_ids().is_empty(),
+        "a failed --rm start leaves no container"
+    );
+    let doctor = env
+        .nook_with_mount_over("/dev/fuse", &fake, &["doctor"])
+        .output();
+    assert!(
+        doctor.stdout.contains("/dev/fuse is not usable"),
+        "{doctor}"
+    );
+}
+
+#[test]
+fn entrypoint_and_cmd_combine_like_docker() {
+    let env = Env::new();
+    let tar = env.file("rootfs.tar", &busybox_rootfs().finish());
+    env.nook(&[
+        "import",
+        "--change",
+        r#"ENTRYPOINT ["echo", "entry"]"#,
+        "--change",
+        r#"CMD ["default-arg"]"#,
+        tar.to_str().unwrap(),
+        "ep",
+    ])
+    .ok();
+    let run = |args: &[&str]| env.nook(args).ok().stdout;
+    assert_eq!(run(&["run", "--rm", "ep"]), "entry default-arg\n");
+    assert_eq!(run(&["run", "--rm", "ep", "given"]), "entry given\n");
+    // --entrypoint replaces ENTRYPOINT and drops the image's CMD
+    assert_eq!(
+        run(&["run", "--rm", "--entrypoint", "hostname", "-h", "hn", "ep"]),
+        "hn\n"
+    );
+    assert_eq!(
+        run(&["run", "--rm", "--entrypoint", "", "ep", "echo", "plain"]),
+        "plain\n"
+    );
+    env.nook(&["run", "--rm", "--entrypoint", "", "ep"])
+        .output()
+        .code(125)
+        .stderr_has("no command");
 }
 
 #[test]

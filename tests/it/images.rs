@@ -261,6 +261,24 @@ pub fn write_oci_layout(dir: &Path, images: &[(&str, &Image)]) {
     fs::write(dir.join("index.json"), serde_json::to_vec(&index).unwrap()).unwrap();
 }
 
+/// `docker save` as Docker 25 and later write it: an OCI layout plus a manifest.json whose
+/// Config and Layers point into blobs/sha256.
+pub fn docker25_archive(name: &str, image: &Image) -> Vec<u8> {
+    let dir = tempfile::tempdir().unwrap();
+    write_oci_layout(dir.path(), &[(name, image)]);
+    let manifest = json!([{
+        "Config": format!("blobs/sha256/{}", image.id()),
+        "RepoTags": [name],
+        "Layers": image.layers.iter().map(|l| format!("blobs/sha256/{}", sha256(l))).collect::<Vec<_>>(),
+    }]);
+    fs::write(
+        dir.path().join("manifest.json"),
+        serde_json::to_vec(&manifest).unwrap(),
+    )
+    .unwrap();
+    tar_dir(dir.path())
+}
+
 /// A tarball of a directory's contents.
 pub fn tar_dir(dir: &Path) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());

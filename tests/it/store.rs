@@ -8,7 +8,9 @@ use std::os::unix::fs::FileTypeExt;
 use serde_json::{Value, json};
 
 use crate::harness::{Env, host_uid, make_readable, nosub_user, require, user};
-use crate::images::{Image, Tar, busybox_rootfs, docker_archive, tar_dir, write_oci_layout};
+use crate::images::{
+    Image, Tar, busybox_rootfs, docker_archive, docker25_archive, tar_dir, write_oci_layout,
+};
 
 /// No image, blob, layer or scratch file is left.
 #[track_caller]
@@ -165,6 +167,23 @@ fn load_docker_archive_with_tags() {
     env.nook(&["load", "-q", "-i", archive.to_str().unwrap()])
         .ok();
     assert_eq!(images_json(&env).len(), 1);
+}
+
+#[test]
+fn load_docker25_archive() {
+    let env = Env::new();
+    let image = Image::new(
+        vec![busybox_rootfs().finish()],
+        json!({"Cmd": ["echo", "docker25"]}),
+    );
+    let archive = env.file("d25.tar", &docker25_archive("modern:25", &image));
+    env.nook(&["load", "-i", archive.to_str().unwrap()])
+        .ok()
+        .stdout_has("localhost/modern:25");
+    assert_eq!(images_json(&env)[0]["Id"], image.id());
+    env.nook(&["run", "--rm", "modern:25"])
+        .ok()
+        .stdout_has("docker25");
 }
 
 #[test]

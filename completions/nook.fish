@@ -35,6 +35,16 @@ complete -c nook -n "__fish_nook_needs_command" -f -a "rm" -d 'Remove containers
 complete -c nook -n "__fish_nook_needs_command" -f -a "images" -d 'List images'
 complete -c nook -n "__fish_nook_needs_command" -f -a "import" -d 'Create an image from a root filesystem tarball'
 complete -c nook -n "__fish_nook_needs_command" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
+complete -c nook -n "__fish_nook_needs_command" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_needs_command" -f -a "login" -d 'Log in to a registry (credentials go to ~/.config/nook/auth.json)'
+complete -c nook -n "__fish_nook_needs_command" -f -a "logout" -d 'Log out of a registry'
+complete -c nook -n "__fish_nook_needs_command" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_needs_command" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_needs_command" -f -a "rmi" -d 'Remove images (and what no other image or container uses)'
+complete -c nook -n "__fish_nook_needs_command" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_needs_command" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_needs_command" -f -a "image" -d 'Manage images'
+complete -c nook -n "__fish_nook_needs_command" -f -a "system" -d 'Manage nook\'s store'
 complete -c nook -n "__fish_nook_needs_command" -f -a "doctor" -d 'Check that this machine has what rootless containers need, and say how to fix what is missing'
 complete -c nook -n "__fish_nook_needs_command" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
 complete -c nook -n "__fish_nook_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -51,6 +61,10 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l name -d 'Name the cont
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand run" -l pull -d 'When to pull the image from its registry' -r -f -a "always\t'Pull even if the image is here'
+missing\t'Pull only if the image is not here'
+never\t'Never pull: fail if the image is not here'"
+complete -c nook -n "__fish_nook_using_subcommand run" -l platform -d 'Platform to pull, if pulling (default: this machine\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -95,6 +109,164 @@ overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand load" -s q -l quiet -d 'Print nothing but errors'
 complete -c nook -n "__fish_nook_using_subcommand load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand pull" -l platform -d 'Platform to pull from a multi-platform image (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand pull" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand pull" -s q -l quiet -d 'Print only the image id'
+complete -c nook -n "__fish_nook_using_subcommand pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand login" -s u -l username -d 'User name (asked for on a terminal when not given)' -r
+complete -c nook -n "__fish_nook_using_subcommand login" -s p -l password -d 'Password (visible in the process list: prefer --password-stdin)' -r
+complete -c nook -n "__fish_nook_using_subcommand login" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
+complete -c nook -n "__fish_nook_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand logout" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand push" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand push" -s q -l quiet -d 'Print only the manifest digest'
+complete -c nook -n "__fish_nook_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand tag" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand rmi" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand rmi" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it'
+complete -c nook -n "__fish_nook_using_subcommand rmi" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand save" -s o -l output -d 'Write to this file (default: standard output, if it is not a terminal)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand save" -l format -d 'Archive format' -r -f -a "docker-archive\t'docker save\'s format (uncompressed layers)'
+oci-archive\t'An OCI image layout in a tar'"
+complete -c nook -n "__fish_nook_using_subcommand save" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand history" -l no-trunc -d 'Do not truncate ids and commands'
+complete -c nook -n "__fish_nook_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "ls" -d 'List images'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "inspect" -d 'Show images\' details as JSON'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "prune" -d 'Remove unused images'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "rm" -d 'Remove images'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "load" -d 'Load images from an archive or OCI layout directory'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print image ids only'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show manifest digests'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image no container uses, not just untagged ones'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate ids and commands'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Platform to pull from a multi-platform image (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image id'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the manifest digest'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -s o -l output -d 'Write to this file (default: standard output, if it is not a terminal)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -l format -d 'Archive format' -r -f -a "docker-archive\t'docker save\'s format (uncompressed layers)'
+oci-archive\t'An OCI image layout in a tar'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Archive or OCI layout directory to read (default: standard input)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print nothing but errors'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -s c -l change -d 'Apply a Containerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)' -r
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -s m -l message -d 'Comment recorded in the image history' -r
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List images'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show images\' details as JSON'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove unused images'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove images'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "load" -d 'Load images from an archive or OCI layout directory'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -f -a "df" -d 'Show how much disk images and containers use'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -l repair -d 'Remove what is broken, unpack again layers whose blob is sound, drop images that cannot be made whole'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "df" -d 'Show how much disk images and containers use'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand doctor" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -107,13 +279,37 @@ complete -c nook -n "__fish_nook_using_subcommand completion" -l storage-driver 
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "run" -d 'Run a command in a new container'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "ps" -d 'List containers'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "rm" -d 'Remove containers'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "images" -d 'List images'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "import" -d 'Create an image from a root filesystem tarball'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "doctor" -d 'Check that this machine has what rootless containers need, and say how to fix what is missing'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "completion" -d 'Print a shell completion script'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load doctor info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "ps" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "images" -d 'List images'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "login" -d 'Log in to a registry (credentials go to ~/.config/nook/auth.json)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "logout" -d 'Log out of a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rmi" -d 'Remove images (and what no other image or container uses)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "image" -d 'Manage images'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "system" -d 'Manage nook\'s store'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "doctor" -d 'Check that this machine has what rootless containers need, and say how to fix what is missing'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "ls" -d 'List images'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "inspect" -d 'Show images\' details as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "prune" -d 'Remove unused images'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "rm" -d 'Remove images'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "load" -d 'Load images from an archive or OCI layout directory'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "df" -d 'Show how much disk images and containers use'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'

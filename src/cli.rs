@@ -44,7 +44,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command in a new container
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// List containers
     Ps(PsArgs),
     /// Remove containers
@@ -55,6 +55,28 @@ pub enum Command {
     Import(ImportArgs),
     /// Load images from a docker-archive, oci-archive or OCI layout directory
     Load(LoadArgs),
+    /// Pull an image from a registry
+    Pull(PullArgs),
+    /// Log in to a registry (credentials go to ~/.config/nook/auth.json)
+    Login(LoginArgs),
+    /// Log out of a registry
+    Logout(LogoutArgs),
+    /// Push an image to a registry
+    Push(PushArgs),
+    /// Give an image another name
+    Tag(TagArgs),
+    /// Remove images (and what no other image or container uses)
+    Rmi(RmiArgs),
+    /// Write images to a docker-archive or oci-archive
+    Save(SaveArgs),
+    /// Show how an image was made, layer by layer
+    History(HistoryArgs),
+    /// Manage images
+    #[command(subcommand)]
+    Image(ImageCommand),
+    /// Manage nook's store
+    #[command(subcommand)]
+    System(SystemCommand),
     /// Check that this machine has what rootless containers need, and say how to fix what is missing
     Doctor,
     /// Print what nook knows about this machine and its store, as JSON
@@ -114,6 +136,12 @@ pub struct RunArgs {
     /// Write the container id to this file
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,
+    /// When to pull the image from its registry
+    #[arg(long, value_enum, default_value_t = PullPolicy::Missing, value_name = "WHEN")]
+    pub pull: PullPolicy,
+    /// Platform to pull, if pulling (default: this machine's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
     /// Print help
     #[arg(long, action = ArgAction::Help)]
     pub help: Option<bool>,
@@ -126,6 +154,159 @@ pub struct RunArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PullPolicy {
+    /// Pull even if the image is here
+    Always,
+    /// Pull only if the image is not here
+    Missing,
+    /// Never pull: fail if the image is not here
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct PullArgs {
+    /// Platform to pull from a multi-platform image (default: this machine's)
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
+    /// Print only the image id
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image: [registry/]name[:tag|@digest] (short names use the default registry)
+    pub reference: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// User name (asked for on a terminal when not given)
+    #[arg(short, long)]
+    pub username: Option<String>,
+    /// Password (visible in the process list: prefer --password-stdin)
+    #[arg(short, long)]
+    pub password: Option<String>,
+    /// Read the password from standard input
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// The registry, as host[:port]
+    pub registry: String,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// The registry, as host[:port]
+    pub registry: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImageCommand {
+    /// List images
+    Ls(ImagesArgs),
+    /// Show images' details as JSON
+    Inspect(InspectArgs),
+    /// Remove unused images
+    Prune(PruneArgs),
+    /// Remove images
+    Rm(RmiArgs),
+    /// Give an image another name
+    Tag(TagArgs),
+    /// Show how an image was made, layer by layer
+    History(HistoryArgs),
+    /// Pull an image from a registry
+    Pull(PullArgs),
+    /// Push an image to a registry
+    Push(PushArgs),
+    /// Write images to a docker-archive or oci-archive
+    Save(SaveArgs),
+    /// Load images from an archive or OCI layout directory
+    Load(LoadArgs),
+    /// Create an image from a root filesystem tarball
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SystemCommand {
+    /// Show how much disk images and containers use
+    Df,
+    /// Verify every blob and layer against its digest; with --repair, fix what is broken
+    Check(CheckArgs),
+    /// Print what nook knows about this machine and its store, as JSON
+    Info,
+}
+
+#[derive(Debug, Args)]
+pub struct PushArgs {
+    /// Print only the manifest digest
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// The image to push
+    pub image: String,
+    /// Where to push it (default: the image's own name): registry/name[:tag]
+    pub destination: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TagArgs {
+    /// The image
+    pub source: String,
+    /// New names (short names are local: localhost/NAME)
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RmiArgs {
+    /// Remove an image with several names, and the stopped containers that use it
+    #[arg(short, long)]
+    pub force: bool,
+    /// Images: names or ids
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    /// Remove every image no container uses, not just untagged ones
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SaveArgs {
+    /// Write to this file (default: standard output, if it is not a terminal)
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Archive format
+    #[arg(long, value_enum, default_value_t = crate::image::save::Format::DockerArchive)]
+    pub format: crate::image::save::Format,
+    /// Images: names or ids
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Do not truncate ids and commands
+    #[arg(long)]
+    pub no_trunc: bool,
+    /// The image
+    pub image: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Images: names or ids
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Remove what is broken, unpack again layers whose blob is sound, drop images that
+    /// cannot be made whole
+    #[arg(long)]
+    pub repair: bool,
 }
 
 #[derive(Debug, Args)]

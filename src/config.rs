@@ -27,6 +27,24 @@ pub enum ConfigError {
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     pub storage: StorageConfig,
+    pub registries: RegistriesConfig,
+}
+
+/// `[registries]`: where short names are pulled from, registries spoken to over plain HTTP,
+/// and mirrors tried before a registry.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RegistriesConfig {
+    /// Registry for names without one (`busybox`, `team/tool:1`); when unset, short names mean
+    /// local images only.
+    pub default: Option<String>,
+    /// Registries reached over plain HTTP (or HTTPS without certificate checks). Loopback
+    /// registries (`localhost`, 127.0.0.0/8, `[::1]`) are always allowed to, as in docker.
+    pub insecure: Vec<String>,
+    /// Per registry, mirrors to try first, in order: `"registry.example" = ["mirror.local:5000"]`.
+    pub mirrors: std::collections::BTreeMap<String, Vec<String>>,
+    /// Seconds a transfer may receive nothing before it is retried (default 30).
+    pub stall_timeout: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -81,5 +99,13 @@ mod tests {
         assert_eq!(c.storage.driver, DriverChoice::Auto);
         assert!(toml::from_str::<Config>("[storage]\ndrvier = \"overlay\"\n").is_err());
         assert!(toml::from_str::<Config>("[storage]\ndriver = \"btrfs\"\n").is_err());
+        let c: Config = toml::from_str(
+            "[registries]\ndefault = \"reg.test\"\ninsecure = [\"lab:5000\"]\n\
+             [registries.mirrors]\n\"reg.test\" = [\"mirror.test\"]\n",
+        )
+        .unwrap();
+        assert_eq!(c.registries.default.as_deref(), Some("reg.test"));
+        assert_eq!(c.registries.insecure, vec!["lab:5000"]);
+        assert_eq!(c.registries.mirrors["reg.test"], vec!["mirror.test"]);
     }
 }

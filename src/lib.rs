@@ -9,6 +9,8 @@ pub mod config;
 pub mod container;
 pub mod doctor;
 pub mod image;
+pub mod progress;
+pub mod registry;
 pub mod runtime;
 pub mod sys;
 

@@ -1,7 +1,7 @@
 //! `nook images`, `nook import`, `nook load`.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, IsTerminal, Read};
 
 use anyhow::{Context as _, bail};
 use oci_spec::image::ImageConfiguration;
@@ -9,11 +9,15 @@ use serde::Serialize;
 
 use super::format::{ago, human_size, table};
 use super::{Context, warn};
-use crate::cli::{Format, GlobalArgs, ImagesArgs, ImportArgs, LoadArgs};
+use crate::cli::{
+    Format, GlobalArgs, HistoryArgs, ImagesArgs, ImportArgs, InspectArgs, LoadArgs, PruneArgs,
+    RmiArgs, SaveArgs, TagArgs,
+};
 use crate::image::archive;
 use crate::image::digest::Digest;
 use crate::image::import::{self, Changes};
 use crate::image::index::{ImageIndex, ImageRecord};
+use crate::image::manage::{self, Freed, Removal};
 use crate::image::reference::{LOCAL_DOMAIN, Reference};
 use crate::image::store::Store;
 
@@ -196,5 +200,170 @@ pub fn load(global: &GlobalArgs, args: &LoadArgs) -> anyhow::Result<i32> {
             println!("Loaded image: {name}");
         }
     }
+    Ok(0)
+}
+
+pub fn tag(global: &GlobalArgs, args: &TagArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    for target in &args.targets {
+        manage::tag(&ctx.store, &args.source, target)?;
+    }
+    Ok(0)
+}
+
+fn print_freed(freed: &Freed) {
+    if freed.blobs + freed.layers > 0 {
+        eprintln!(
+            "Freed {} ({} blobs, {} layers)",
+            human_size(freed.bytes),
+            freed.blobs,
+            freed.layers
+        );
+    }
+}
+
+pub fn rmi(global: &GlobalArgs, args: &RmiArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let (done, freed) = manage::remove(&ctx.store, &args.images, args.force)?;
+    for d in done {
+        match d {
+            Removal::Untagged(name) => println!("Untagged: {name}"),
+            Removal::Deleted(id) => println!("Deleted: {id}"),
+            Removal::ContainerRemoved(name) => println!("Removed container: {name}"),
+        }
+    }
+    print_freed(&freed);
+    Ok(0)
+}
+
+pub fn prune(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let (removed, freed) = manage::prune(&ctx.store, args.all)?;
+    for id in removed {
+        println!("Deleted: {id}");
+    }
+    print_freed(&freed);
+    Ok(0)
+}
+
+pub fn save(global: &GlobalArgs, args: &SaveArgs) -> anyhow::Result<i32> {
+    if args.output.is_none() && std::io::stdout().is_terminal() {
+        bail!("refusing to write an archive to a terminal: give -o FILE, or redirect the output");
+    }
+    let ctx = Context::open(global)?;
+    let index = ImageIndex::load(&ctx.store)?;
+    let mut images = Vec::new();
+    for spec in &args.images {
+        let record = index.resolve(spec)?.clone();
+        // Save under the name the user gave, when it is one; else under every name.
+        let names = match Reference::parse(spec) {
+            Ok(r) if !spec.starts_with("sha256:") && !record.id.hex().starts_with(spec) => {
+                vec![r.qualified(LOCAL_DOMAIN).to_string()]
+            }
+            _ => record.names.clone(),
+        };
+        images.push((record, names));
+    }
+    crate::image::save::save(&ctx.store, &images, args.format, args.output.as_deref())
+        .context("cannot save")?;
+    Ok(0)
+}
+
+pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let index = ImageIndex::load(&ctx.store)?;
+    let mut out = Vec::new();
+    for spec in &args.images {
+        let record = index.resolve(spec)?;
+        let row = describe(&ctx.store, record);
+        let config = ImageConfiguration::from_reader(&ctx.store.read_blob(&record.id)?[..])
+            .with_context(|| format!("the config of {spec} is invalid"))?;
+        let repo_digests: Vec<String> = record
+            .names
+            .iter()
+            .filter_map(|n| Reference::parse(n).ok())
+            .map(|r| format!("{}@{}", r.repository(), record.manifest))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        out.push(serde_json::json!({
+            "Id": record.id.to_string(),
+            "Digest": record.manifest.to_string(),
+            "RepoTags": record.names,
+            "RepoDigests": repo_digests,
+            "Created": config.created(),
+            "Author": config.author(),
+            "Architecture": config.architecture().to_string(),
+            "Os": config.os().to_string(),
+            "Variant": config.variant(),
+            "Config": config.config(),
+            "RootFS": {"Type": "layers", "Layers": config.rootfs().diff_ids()},
+            "History": config.history(),
+            "Size": row.size,
+        }));
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(0)
+}
+
+pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let index = ImageIndex::load(&ctx.store)?;
+    let record = index.resolve(&args.image)?;
+    let config = ImageConfiguration::from_reader(&ctx.store.read_blob(&record.id)?[..])
+        .with_context(|| format!("the config of {} is invalid", args.image))?;
+    let mut sizes = config
+        .rootfs()
+        .diff_ids()
+        .iter()
+        .map(|d| {
+            d.parse::<Digest>()
+                .ok()
+                .and_then(|d| ctx.store.layer_meta(&d).ok())
+                .map_or(0, |m| m.size)
+        })
+        .collect::<Vec<_>>()
+        .into_iter();
+    let mut rows: Vec<Vec<String>> = config
+        .history()
+        .clone()
+        .unwrap_or_default()
+        .iter()
+        .map(|h| {
+            let size = if h.empty_layer().unwrap_or(false) {
+                0
+            } else {
+                sizes.next().unwrap_or(0)
+            };
+            let by = h.created_by().clone().unwrap_or_default();
+            let by = if args.no_trunc || by.chars().count() <= 45 {
+                by
+            } else {
+                format!("{}…", by.chars().take(44).collect::<String>())
+            };
+            vec![
+                "<missing>".to_string(),
+                ago(h.created().as_deref()),
+                by,
+                human_size(size),
+                h.comment().clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    rows.reverse();
+    if let Some(top) = rows.first_mut() {
+        top[0] = if args.no_trunc {
+            record.id.to_string()
+        } else {
+            record.id.short().to_string()
+        };
+    }
+    print!(
+        "{}",
+        table(
+            &["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
+            &rows
+        )
+    );
     Ok(0)
 }

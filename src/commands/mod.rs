@@ -4,18 +4,20 @@
 pub mod container;
 pub mod format;
 pub mod image;
+pub mod registry;
 pub mod run;
 pub mod system;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, GlobalArgs};
+use crate::cli::{Cli, Command, GlobalArgs, ImageCommand, SystemCommand};
 use crate::config::{self, Config};
 use crate::image::store::Store;
 use crate::runtime::driver::DriverChoice;
 
 /// What most commands need: the user's configuration and store.
 pub struct Context {
+    pub config: Config,
     pub store: Store,
     pub driver: DriverChoice,
 }
@@ -25,8 +27,9 @@ impl Context {
         let config = Config::load()?;
         let store = Store::open(&config::data_root()?)?;
         Ok(Self {
-            store,
             driver: global.storage_driver.unwrap_or(config.storage.driver),
+            config,
+            store,
         })
     }
 }
@@ -40,12 +43,38 @@ pub fn warn(message: &str) {
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let global = &cli.global;
     match cli.command {
-        Command::Run(args) => run::run(global, args),
+        Command::Run(args) => run::run(global, *args),
         Command::Ps(args) => container::ps(global, &args),
         Command::Rm(args) => container::rm(global, &args),
         Command::Images(args) => image::images(global, &args),
         Command::Import(args) => image::import(global, &args),
         Command::Load(args) => image::load(global, &args),
+        Command::Pull(args) => registry::pull(global, &args),
+        Command::Login(args) => registry::login(global, &args),
+        Command::Logout(args) => registry::logout(global, &args),
+        Command::Push(args) => registry::push(global, &args),
+        Command::Tag(args) => image::tag(global, &args),
+        Command::Rmi(args) => image::rmi(global, &args),
+        Command::Save(args) => image::save(global, &args),
+        Command::History(args) => image::history(global, &args),
+        Command::Image(sub) => match sub {
+            ImageCommand::Ls(args) => image::images(global, &args),
+            ImageCommand::Inspect(args) => image::inspect(global, &args),
+            ImageCommand::Prune(args) => image::prune(global, &args),
+            ImageCommand::Rm(args) => image::rmi(global, &args),
+            ImageCommand::Tag(args) => image::tag(global, &args),
+            ImageCommand::History(args) => image::history(global, &args),
+            ImageCommand::Pull(args) => registry::pull(global, &args),
+            ImageCommand::Push(args) => registry::push(global, &args),
+            ImageCommand::Save(args) => image::save(global, &args),
+            ImageCommand::Load(args) => image::load(global, &args),
+            ImageCommand::Import(args) => image::import(global, &args),
+        },
+        Command::System(sub) => match sub {
+            SystemCommand::Df => system::df(global),
+            SystemCommand::Check(args) => system::check(global, &args),
+            SystemCommand::Info => system::info(global),
+        },
         Command::Doctor => system::doctor(global),
         Command::Info => system::info(global),
         Command::Completion(args) => {

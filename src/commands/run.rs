@@ -11,11 +11,12 @@ use anyhow::{Context as _, bail};
 use oci_spec::image::ImageConfiguration;
 
 use super::Context;
-use crate::cli::{GlobalArgs, RunArgs};
+use crate::cli::{GlobalArgs, PullPolicy, RunArgs};
 use crate::container::monitor::MONITOR_COMMAND;
 use crate::container::{ContainerConfig, Containers, now_rfc3339};
 use crate::image::digest::Digest;
-use crate::image::index::ImageIndex;
+use crate::image::index::{ImageIndex, IndexError};
+use crate::image::reference::Reference;
 use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
 use crate::runtime::{caps, driver};
 
@@ -72,7 +73,23 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     }
     let ctx = Context::open(global)?;
     let index = ImageIndex::load(&ctx.store)?;
-    let image = index.resolve(&args.image)?;
+    // A short name with no default registry can only mean a local image.
+    let pullable = Reference::parse(&args.image)
+        .is_ok_and(|r| r.domain.is_some() || ctx.config.registries.default.is_some());
+    let local = match args.pull {
+        PullPolicy::Always => None,
+        PullPolicy::Missing | PullPolicy::Never => match index.resolve(&args.image) {
+            Ok(r) => Some(r.clone()),
+            Err(IndexError::NotFound(_)) if args.pull == PullPolicy::Missing && pullable => None,
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let image = match local {
+        Some(record) => record,
+        None => {
+            super::registry::pull_image(&ctx, &args.image, args.platform.as_deref(), false)?.record
+        }
+    };
     let config_bytes = ctx.store.read_blob(&image.id)?;
     let image_config = ImageConfiguration::from_reader(&config_bytes[..])
         .with_context(|| format!("the config of image {} is invalid", image.id.short()))?;

@@ -2,7 +2,8 @@
 
 use serde::Serialize;
 
-use crate::cli::GlobalArgs;
+use super::format::{human_size, table};
+use crate::cli::{CheckArgs, GlobalArgs};
 use crate::config::{self, Config};
 use crate::container::Containers;
 use crate::doctor::{self, Check, Level};
@@ -90,4 +91,68 @@ pub fn info(global: &GlobalArgs) -> anyhow::Result<i32> {
     };
     println!("{}", serde_json::to_string_pretty(&info)?);
     Ok(0)
+}
+
+pub fn df(global: &GlobalArgs) -> anyhow::Result<i32> {
+    let ctx = super::Context::open(global)?;
+    let u = crate::image::manage::usage(&ctx.store)?;
+    let pct = |part: u64, whole: u64| (part * 100).checked_div(whole).unwrap_or(0);
+    let rows = vec![
+        vec![
+            "Images".to_string(),
+            u.images.to_string(),
+            u.images_active.to_string(),
+            human_size(u.layers_bytes),
+            format!(
+                "{} ({}%)",
+                human_size(u.layers_reclaimable),
+                pct(u.layers_reclaimable, u.layers_bytes)
+            ),
+        ],
+        vec![
+            "Blobs (for push, save)".to_string(),
+            String::new(),
+            String::new(),
+            human_size(u.blobs_bytes),
+            String::new(),
+        ],
+        vec![
+            "Containers".to_string(),
+            u.containers.to_string(),
+            u.containers_running.to_string(),
+            String::new(),
+            String::new(),
+        ],
+    ];
+    print!(
+        "{}",
+        table(&["TYPE", "TOTAL", "ACTIVE", "SIZE", "RECLAIMABLE"], &rows)
+    );
+    Ok(0)
+}
+
+pub fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<i32> {
+    let ctx = super::Context::open(global)?;
+    let report = crate::image::manage::check(&ctx.store, args.repair)?;
+    for p in &report.problems {
+        println!("problem: {p}");
+    }
+    for r in &report.repairs {
+        println!("repaired: {r}");
+    }
+    println!(
+        "checked {} images, {} blobs, {} layers: {}",
+        report.images,
+        report.blobs,
+        report.layers,
+        if report.problems.is_empty() {
+            "the store is consistent".to_string()
+        } else {
+            format!(
+                "{} problem(s); `nook system check --repair` fixes them",
+                report.problems.len()
+            )
+        }
+    );
+    Ok(if report.problems.is_empty() { 0 } else { 1 })
 }

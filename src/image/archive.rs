@@ -345,7 +345,7 @@ fn load_docker<S: Source>(store: &Store, src: &S) -> Result<Vec<Loaded>, Archive
             .iter()
             .map(|t| qualify(t))
             .collect::<Result<Vec<_>, _>>()?;
-        let mut ingest = Ingest::new(store);
+        let mut ingest = Ingest::new(store)?;
         let result = (|| {
             let (config, config_bytes) = src.read_json::<ImageConfiguration>(&entry.config)?;
             let diff_ids = parse_diff_ids(&config)?;
@@ -392,7 +392,7 @@ fn load_oci<S: Source>(store: &Store, src: &S) -> Result<Vec<Loaded>, ArchiveErr
             None => Vec::new(),
         };
         let manifest_digest = pick_manifest(src, desc)?;
-        let mut ingest = Ingest::new(store);
+        let mut ingest = Ingest::new(store)?;
         let result = (|| {
             let manifest_bytes = read_blob(src, &manifest_digest)?;
             let manifest = ImageManifest::from_reader(&manifest_bytes[..])

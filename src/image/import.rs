@@ -175,7 +175,7 @@ pub fn import(
     changes: &Changes,
     message: Option<&str>,
 ) -> Result<(ImageRecord, Vec<String>), ImportError> {
-    let mut ingest = Ingest::new(store);
+    let mut ingest = Ingest::new(store)?;
     match import_into(&mut ingest, input, changes, message) {
         Ok((config, manifest)) => {
             let notes = std::mem::take(&mut ingest.notes);

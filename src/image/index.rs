@@ -21,7 +21,7 @@ pub enum IndexError {
     Reference(#[from] ReferenceError),
     #[error(
         "image {0:?} is not in the local store (`nook images` lists what is).\n  \
-         Add it with `nook import ROOTFS.tar NAME` or `nook load -i ARCHIVE`"
+         Get it with `nook pull REGISTRY/NAME`, `nook load -i ARCHIVE` or `nook import ROOTFS.tar NAME`"
     )]
     NotFound(String),
     #[error("image name {spec:?} is ambiguous; it matches: {}\n  Use the full name or the image id", .candidates.join(", "))]
@@ -37,6 +37,9 @@ pub struct ImageRecord {
     pub id: Digest,
     /// Digest of the manifest blob.
     pub manifest: Digest,
+    /// Digest of the index (manifest list) it was chosen from, when pulled through one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<Digest>,
     /// Fully qualified names (`host/path:tag`).
     pub names: Vec<String>,
     /// When the image came into this store (RFC 3339).
@@ -88,6 +91,9 @@ impl ImageIndex {
         match self.images.iter_mut().find(|r| r.id == record.id) {
             Some(existing) => {
                 existing.manifest = record.manifest;
+                if record.index.is_some() {
+                    existing.index = record.index;
+                }
                 for n in record.names {
                     if !existing.names.contains(&n) {
                         existing.names.push(n);
@@ -143,7 +149,7 @@ impl ImageIndex {
                 None => name.path == want.path || name.path == format!("library/{}", want.path),
             };
             let same_version = match (&want.digest, &tag) {
-                (Some(d), _) => record.manifest == *d,
+                (Some(d), _) => record.manifest == *d || record.index.as_ref() == Some(d),
                 (None, Some(t)) => name.tag.as_deref() == Some(t),
                 (None, None) => false,
             };
@@ -184,6 +190,7 @@ mod tests {
         ImageRecord {
             id: Digest::of(seed.as_bytes()),
             manifest: Digest::of(format!("m{seed}").as_bytes()),
+            index: None,
             names: names.iter().map(|s| s.to_string()).collect(),
             added: String::new(),
         }

@@ -12,6 +12,7 @@ use oci_spec::image::{
 use super::digest::Digest;
 use super::index::{ImageIndex, ImageRecord, IndexError};
 use super::store::{Store, StoreError};
+use super::unpack::UnpackReport;
 use crate::runtime::jobs::{self, Job, JobError, JobOutput};
 
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +30,8 @@ pub enum IngestError {
 /// One image being added. Call [`Ingest::commit`] on success and [`Ingest::rollback`] on failure.
 pub struct Ingest<'a> {
     store: &'a Store,
+    /// Held for the whole ingest: garbage collection waits (see [`Store::gc_shared`]).
+    _gc: std::fs::File,
     new_blobs: Vec<Digest>,
     new_layers: Vec<Digest>,
     /// Notes from unpacking (skipped devices, attributes) to show the user.
@@ -43,13 +46,14 @@ pub struct StoredLayer {
 }
 
 impl<'a> Ingest<'a> {
-    pub fn new(store: &'a Store) -> Self {
-        Self {
+    pub fn new(store: &'a Store) -> Result<Self, IngestError> {
+        Ok(Self {
             store,
+            _gc: store.gc_shared()?,
             new_blobs: Vec::new(),
             new_layers: Vec::new(),
             notes: Vec::new(),
-        }
+        })
     }
 
     pub fn blob(
@@ -94,9 +98,9 @@ impl<'a> Ingest<'a> {
             return Ok(stored);
         }
         let report = match jobs::run(&Job::Unpack {
-            blob: self.store.blob_path(blob),
+            blob: Some(self.store.blob_path(blob)),
             staging: self.store.tmp_path("layer"),
-            dest: self.store.layer_path(diffid),
+            dest: Some(self.store.layer_path(diffid)),
             expected: Some(diffid.clone()),
         })? {
             JobOutput::Unpacked(r) => r,
@@ -108,23 +112,15 @@ impl<'a> Ingest<'a> {
             }
         };
         self.new_layers.push(diffid.clone());
-        if !report.skipped_devices.is_empty() {
-            self.notes.push(format!(
-                "layer {}: skipped {} device node(s) a user namespace cannot create ({})",
-                diffid.short(),
-                report.skipped_devices.len(),
-                first_few(&report.skipped_devices)
-            ));
-        }
-        if !report.skipped_xattrs.is_empty() {
-            self.notes.push(format!(
-                "layer {}: dropped {} extended attribute(s) that cannot be kept rootless ({})",
-                diffid.short(),
-                report.skipped_xattrs.len(),
-                first_few(&report.skipped_xattrs)
-            ));
-        }
+        self.notes.extend(notes_for(diffid, &report));
         Ok(stored)
+    }
+
+    /// Count as this ingest's what a worker added (so a rollback removes it too).
+    pub fn adopt(&mut self, blob: Option<Digest>, layer: Option<Digest>, notes: Vec<String>) {
+        self.new_blobs.extend(blob);
+        self.new_layers.extend(layer);
+        self.notes.extend(notes);
     }
 
     /// Write an OCI manifest for `config` and `layers` and return its digest.
@@ -171,6 +167,7 @@ impl<'a> Ingest<'a> {
         let record = ImageRecord {
             id: config.clone(),
             manifest: manifest.clone(),
+            index: None,
             names,
             added: crate::container::now_rfc3339(),
         };
@@ -198,6 +195,28 @@ impl<'a> Ingest<'a> {
             let _ = self.store.remove_blob(blob);
         }
     }
+}
+
+/// What the user should hear about an unpacked layer.
+pub fn notes_for(diffid: &Digest, report: &UnpackReport) -> Vec<String> {
+    let mut notes = Vec::new();
+    if !report.skipped_devices.is_empty() {
+        notes.push(format!(
+            "layer {}: skipped {} device node(s) a user namespace cannot create ({})",
+            diffid.short(),
+            report.skipped_devices.len(),
+            first_few(&report.skipped_devices)
+        ));
+    }
+    if !report.skipped_xattrs.is_empty() {
+        notes.push(format!(
+            "layer {}: dropped {} extended attribute(s) that cannot be kept rootless ({})",
+            diffid.short(),
+            report.skipped_xattrs.len(),
+            first_few(&report.skipped_xattrs)
+        ));
+    }
+    notes
 }
 
 /// "a, b, c, ..." for a list that may be long.

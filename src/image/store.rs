@@ -37,8 +37,8 @@ pub enum StoreError {
         source: io::Error,
     },
     #[error(
-        "no space left on the device that holds {path} while writing nook's store.\n  \
-         Fix: free some space (e.g. remove unused images), then try again"
+        "no space left on the device that holds nook's store (writing {path}).\n  \
+         Fix: free some space (`nook image prune` removes unused images), then try again"
     )]
     NoSpace { path: PathBuf },
     #[error("content does not match its digest: expected {expected} ({expected_size}), got {got} ({got_size} bytes)",
@@ -299,17 +299,43 @@ impl Store {
 
     /// Take an exclusive lock named `name` (released when the guard drops).
     pub fn lock(&self, name: &str) -> Result<File, StoreError> {
+        let file = self.lock_file(name)?;
+        file.lock().map_err(|e| {
+            StoreError::io(
+                "cannot lock",
+                &self.locks_dir().join(format!("{name}.lock")),
+                e,
+            )
+        })?;
+        Ok(file)
+    }
+
+    /// Hold off garbage collection while adding to the store (pull, load, import, run):
+    /// any number of these run at once; `rmi`, `prune` and `system check --repair` wait.
+    pub fn gc_shared(&self) -> Result<File, StoreError> {
+        let file = self.lock_file("gc")?;
+        file.lock_shared()
+            .map_err(|e| StoreError::io("cannot lock", &self.locks_dir().join("gc.lock"), e))?;
+        Ok(file)
+    }
+
+    /// Take the store for garbage collection: nothing is being added meanwhile.
+    pub fn gc_exclusive(&self) -> Result<File, StoreError> {
+        let file = self.lock_file("gc")?;
+        file.lock()
+            .map_err(|e| StoreError::io("cannot lock", &self.locks_dir().join("gc.lock"), e))?;
+        Ok(file)
+    }
+
+    fn lock_file(&self, name: &str) -> Result<File, StoreError> {
         let path = self.locks_dir().join(format!("{name}.lock"));
-        let file = OpenOptions::new()
+        OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| StoreError::io("cannot open lock", &path, e))?;
-        file.lock()
-            .map_err(|e| StoreError::io("cannot lock", &path, e))?;
-        Ok(file)
+            .map_err(|e| StoreError::io("cannot open lock", &path, e))
     }
 
     /// Write `bytes` to `path` atomically (tmp in the same directory, fsync, rename, fsync dir).

@@ -58,6 +58,11 @@ pub enum UnpackError {
         max: u64,
         hint: String,
     },
+    #[error(
+        "no space left on the device that holds nook's store (unpacking {0:?}).\n  \
+         Fix: free some space (`nook image prune` removes unused images), then try again"
+    )]
+    NoSpace(PathBuf),
     #[error("cannot {action} {path:?} in the layer: {source}")]
     Fs {
         action: &'static str,
@@ -69,10 +74,17 @@ pub enum UnpackError {
 }
 
 fn fs_err<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(Errno) -> UnpackError + 'a {
-    move |e| UnpackError::Fs {
+    move |e| io_err(action, path, io::Error::from(e))
+}
+
+fn io_err(action: &'static str, path: &Path, source: io::Error) -> UnpackError {
+    if source.raw_os_error() == Some(libc::ENOSPC) {
+        return UnpackError::NoSpace(path.to_path_buf());
+    }
+    UnpackError::Fs {
         action,
         path: path.to_path_buf(),
-        source: io::Error::from(e),
+        source,
     }
 }
 
@@ -182,14 +194,16 @@ impl Unpacker {
         if name_str == OPAQUE_MARKER {
             let dir = self.parent(&parent_path, &path)?;
             dir.set_xattr(OPAQUE_XATTR, b"y")
-                .map_err(|e| UnpackError::Fs {
-                    action: "mark opaque",
-                    path: parent_path.clone(),
-                    source: e,
-                })?;
+                .map_err(|e| io_err("mark opaque", &parent_path, e))?;
             return Ok(());
         }
         if let Some(hidden) = name_str.strip_prefix(WHITEOUT_PREFIX) {
+            if matches!(hidden, "" | "." | "..") {
+                return Err(UnpackError::UnsafePath {
+                    path: path.clone(),
+                    why: "a whiteout of '.', '..' or nothing",
+                });
+            }
             let hidden = OsString::from(hidden);
             let target = parent_path.join(&hidden);
             let dir = self.parent(&parent_path, &path)?;
@@ -278,11 +292,7 @@ impl Unpacker {
                 )
                 .map_err(fs_err("create", &path))?;
                 let mut file = File::from(fd);
-                io::copy(entry, &mut file).map_err(|e| UnpackError::Fs {
-                    action: "write",
-                    path: path.clone(),
-                    source: e,
-                })?;
+                io::copy(entry, &mut file).map_err(|e| io_err("write", &path, e))?;
                 fchown(&file, Some(uid), Some(gid)).map_err(fs_err("set the owner of", &path))?;
                 fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
                 self.set_xattrs(&file, &path, &xattrs);

@@ -3,10 +3,10 @@
 //! in on stdin as JSON, the result comes back on stdout.
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 
 use nix::sched::CloneFlags;
 use serde::{Deserialize, Serialize};
@@ -33,11 +33,13 @@ pub enum JobError {
 
 #[derive(Debug, Serialize, Deserialize)]
 pub enum Job {
-    /// Unpack the layer blob into `staging`, check its diff id, then rename it to `dest`.
+    /// Unpack a layer into `staging` and check its diff id; then, with `dest`, rename it there.
+    /// The layer is the blob file `blob`, or (when `None`) the bytes that follow the job on
+    /// stdin, unpacked as they arrive.
     Unpack {
-        blob: PathBuf,
+        blob: Option<PathBuf>,
         staging: PathBuf,
-        dest: PathBuf,
+        dest: Option<PathBuf>,
         expected: Option<Digest>,
     },
     /// Remove these trees (they hold files owned by mapped ids).
@@ -54,25 +56,75 @@ pub enum JobOutput {
     Overlay(Result<(), String>),
 }
 
+/// A running `nook __userns-job` process. Killed if dropped unfinished.
+pub struct Helper {
+    child: Option<Child>,
+    stdin: Option<ChildStdin>,
+}
+
+impl Helper {
+    /// Start a helper on `job` (sent as the first line of its stdin).
+    pub fn start(job: &Job) -> Result<Self, JobError> {
+        let mut child = Command::new("/proc/self/exe")
+            .arg(JOB_COMMAND)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(JobError::Spawn)?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let mut line = serde_json::to_vec(job).expect("jobs always serialize");
+        line.push(b'\n');
+        // A helper that died early shows up in finish() as a missing answer.
+        let _ = stdin.write_all(&line);
+        Ok(Self {
+            child: Some(child),
+            stdin: Some(stdin),
+        })
+    }
+
+    /// Where to write the layer of an `Unpack` job without a blob file.
+    pub fn input(&mut self) -> &mut ChildStdin {
+        self.stdin.as_mut().expect("input stays open until finish")
+    }
+
+    /// Close the input and wait for the answer.
+    pub fn finish(mut self) -> Result<JobOutput, JobError> {
+        drop(self.stdin.take());
+        let child = self.child.take().expect("finish runs once");
+        let out = child.wait_with_output().map_err(JobError::Spawn)?;
+        match serde_json::from_slice::<Result<JobOutput, String>>(&out.stdout) {
+            Ok(r) => r.map_err(JobError::Failed),
+            Err(_) => Err(JobError::NoAnswer(out.status)),
+        }
+    }
+}
+
+impl Drop for Helper {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            drop(self.stdin.take());
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// Run `job` in a `nook __userns-job` process and return its result.
 pub fn run(job: &Job) -> Result<JobOutput, JobError> {
-    let mut child = Command::new("/proc/self/exe")
-        .arg(JOB_COMMAND)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(JobError::Spawn)?;
-    {
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        serde_json::to_writer(&mut stdin, job).expect("jobs always serialize");
-        // A helper that died early shows up below as a missing answer.
-        let _ = stdin.flush();
-    }
-    let out = child.wait_with_output().map_err(JobError::Spawn)?;
-    match serde_json::from_slice::<Result<JobOutput, String>>(&out.stdout) {
-        Ok(r) => r.map_err(JobError::Failed),
-        Err(_) => Err(JobError::NoAnswer(out.status)),
+    Helper::start(job)?.finish()
+}
+
+/// Move an unpacked layer from `staging` to its place `dest`. If another process got there
+/// first, theirs is as good as ours, and `staging` goes.
+pub fn commit_layer(staging: &Path, dest: &Path) -> Result<(), String> {
+    match fs::rename(staging, dest) {
+        Ok(()) => Ok(()),
+        Err(_) if dest.join("meta.json").is_file() => {
+            let _ = remove_trees(&[staging.to_path_buf()]);
+            Ok(())
+        }
+        Err(e) => Err(format!("cannot move the layer to {}: {e}", dest.display())),
     }
 }
 
@@ -119,8 +171,12 @@ fn open_own_dirs(dir: &Path) -> io::Result<()> {
 /// The body of `nook __userns-job`: returns the process exit code.
 pub fn serve() -> i32 {
     let outcome: Result<JobOutput, String> = (|| {
-        let job: Job = serde_json::from_reader(io::stdin().lock())
-            .map_err(|e| format!("malformed job: {e}"))?;
+        let mut input = BufReader::with_capacity(256 * 1024, io::stdin());
+        let mut line = String::new();
+        input
+            .read_line(&mut line)
+            .map_err(|e| format!("cannot read the job: {e}"))?;
+        let job: Job = serde_json::from_str(&line).map_err(|e| format!("malformed job: {e}"))?;
         let mapping = IdMap::for_current_user().map_err(|e| e.to_string())?;
         let map = mapping.map;
         let ids = IdLimits {
@@ -132,7 +188,7 @@ pub fn serve() -> i32 {
             Job::ProbeOverlay { .. } => CloneFlags::CLONE_NEWNS,
             _ => CloneFlags::empty(),
         };
-        userns::run_in_userns(&map, extra, move || execute(job, &ids)).map_err(|e| match e {
+        userns::run_in_userns(&map, extra, move || execute(job, &ids, input)).map_err(|e| match e {
             UsernsError::Work(s) => s,
             e => e.to_string(),
         })
@@ -145,19 +201,32 @@ pub fn serve() -> i32 {
     }
 }
 
-/// Runs inside the user namespace, as its root.
-fn execute(job: Job, ids: &IdLimits) -> Result<JobOutput, String> {
+/// Runs inside the user namespace, as its root. `input` is the rest of stdin.
+fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, String> {
     match job {
         Job::Unpack {
             blob,
             staging,
             dest,
             expected,
-        } => unpack_into(&blob, &staging, &dest, expected.as_ref(), ids)
-            .inspect_err(|_| {
-                let _ = fs::remove_dir_all(&staging);
-            })
-            .map(JobOutput::Unpacked),
+        } => {
+            let layer: Box<dyn Read> = match &blob {
+                Some(path) => Box::new(
+                    fs::File::open(path)
+                        .map_err(|e| format!("cannot open {}: {e}", path.display()))?,
+                ),
+                None => Box::new(input),
+            };
+            let report = unpack_into(layer, &staging, expected.as_ref(), ids)
+                .and_then(|r| match &dest {
+                    Some(d) => commit_layer(&staging, d).map(|()| r),
+                    None => Ok(r),
+                })
+                .inspect_err(|_| {
+                    let _ = fs::remove_dir_all(&staging);
+                })?;
+            Ok(JobOutput::Unpacked(report))
+        }
         Job::Remove { paths } => {
             for p in paths {
                 match fs::remove_dir_all(&p) {
@@ -172,18 +241,17 @@ fn execute(job: Job, ids: &IdLimits) -> Result<JobOutput, String> {
     }
 }
 
+/// Unpack `layer` into `staging/diff`, check its diff id, write `staging/meta.json` and sync.
 fn unpack_into(
-    blob: &Path,
+    layer: impl Read,
     staging: &Path,
-    dest: &Path,
     expected: Option<&Digest>,
     ids: &IdLimits,
 ) -> Result<UnpackReport, String> {
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
     let diff = staging.join("diff");
     fs::create_dir_all(&diff).map_err(|e| format!("cannot create {}: {e}", diff.display()))?;
-    let input = fs::File::open(blob).map_err(|e| format!("cannot open {}: {e}", blob.display()))?;
-    let report = unpack::unpack_layer(input, &diff, ids).map_err(|e| e.to_string())?;
+    let report = unpack::unpack_layer(layer, &diff, ids).map_err(|e| e.to_string())?;
     let diffid = report.diffid.clone().expect("unpack reports a diff id");
     if let Some(want) = expected
         && *want != diffid
@@ -209,13 +277,5 @@ fn unpack_into(
         fs::File::open(staging).map_err(|e| format!("cannot open {}: {e}", staging.display()))?;
     nix::unistd::syncfs(dir.as_fd())
         .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
-    match fs::rename(staging, dest) {
-        Ok(()) => Ok(report),
-        // Another process finished the same layer first: theirs is as good as ours.
-        Err(_) if dest.join("meta.json").is_file() => {
-            let _ = fs::remove_dir_all(staging);
-            Ok(report)
-        }
-        Err(e) => Err(format!("cannot move the layer to {}: {e}", dest.display())),
-    }
+    Ok(report)
 }

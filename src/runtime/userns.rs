@@ -57,6 +57,8 @@ where
         Forked::Child => {
             drop(go_w);
             drop(res_r);
+            // Work for a parent that is gone (an aborted pull) is wasted.
+            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
             let mut byte = [0u8; 1];
             // The parent writes one byte once the id map is in place, or closes the pipe.
             if go_r.read_exact(&mut byte).is_err() {

@@ -105,6 +105,43 @@ impl Tar {
         self
     }
 
+    /// A file whose name comes from a GNU long-name record, written raw.
+    pub fn raw_long_name(mut self, raw_name: &[u8], data: &[u8]) -> Self {
+        let mut long = Self::header(
+            tar::EntryType::GNULongName,
+            0o644,
+            0,
+            0,
+            raw_name.len() as u64 + 1,
+        );
+        long.set_path("././@LongLink").unwrap();
+        long.set_cksum();
+        let mut name = raw_name.to_vec();
+        name.push(0);
+        self.b.append(&long, &name[..]).unwrap();
+        self.file("placeholder", data, 0o644, 0, 0)
+    }
+
+    /// A file whose name a pax `path` record overrides, written raw.
+    pub fn pax_path(mut self, raw_path: &str, data: &[u8]) -> Self {
+        self.b
+            .append_pax_extensions([("path", raw_path.as_bytes())])
+            .unwrap();
+        self.file("innocent", data, 0o644, 0, 0)
+    }
+
+    /// A file with extended attributes given as pax records.
+    pub fn file_with_xattrs(mut self, path: &str, attrs: &[(&str, &[u8])]) -> Self {
+        let records: Vec<(String, &[u8])> = attrs
+            .iter()
+            .map(|(k, v)| (format!("SCHILY.xattr.{k}"), *v))
+            .collect();
+        self.b
+            .append_pax_extensions(records.iter().map(|(k, v)| (k.as_str(), *v)))
+            .unwrap();
+        self.file(path, b"x", 0o644, 0, 0)
+    }
+
     pub fn finish(self) -> Vec<u8> {
         self.b.into_inner().unwrap()
     }

@@ -5,6 +5,9 @@
 mod docs;
 mod harness;
 mod images;
+mod manage;
+mod registry;
+mod registry_server;
 mod run;
 mod store;
 mod system;

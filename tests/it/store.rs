@@ -415,6 +415,11 @@ fn tampered_blobs_and_layers_are_refused() {
 fn hostile_layers_are_refused() {
     let env = Env::new();
     let outside = env.root.join("escaped");
+    // A directory outside any layer that symlinks in the archives point at.
+    let sandbox = env.root.join("sandbox");
+    fs::create_dir(&sandbox).unwrap();
+    fs::write(sandbox.join("victim"), b"keep").unwrap();
+    crate::harness::chown(&sandbox, env.user);
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         (
             "dotdot",
@@ -462,6 +467,90 @@ fn hostile_layers_are_refused() {
             Tar::new().hardlink("pw", "etc/shadow").finish(),
             "not in this layer",
         ),
+        (
+            "hardlink-through-symlink",
+            Tar::new()
+                .symlink("d", "/etc")
+                .hardlink("x", "d/passwd")
+                .finish(),
+            "not in this layer",
+        ),
+        (
+            "whiteout-of-dotdot",
+            Tar::new()
+                .dir("a", 0o755, 0, 0)
+                .raw_file(b"a/.wh...", b"")
+                .finish(),
+            "whiteout of",
+        ),
+        (
+            "whiteout-of-dot",
+            Tar::new()
+                .dir("a", 0o755, 0, 0)
+                .raw_file(b"a/.wh..", b"")
+                .finish(),
+            "whiteout of",
+        ),
+        (
+            "whiteout-through-symlink",
+            Tar::new()
+                .symlink("s", sandbox.to_str().unwrap())
+                .file("s/.wh.victim", b"", 0o644, 0, 0)
+                .finish(),
+            "symbolic link",
+        ),
+        (
+            "opaque-through-symlink",
+            Tar::new()
+                .symlink("s", sandbox.to_str().unwrap())
+                .file("s/.wh..wh..opq", b"", 0o644, 0, 0)
+                .finish(),
+            "symbolic link",
+        ),
+        (
+            "dir-through-symlink",
+            Tar::new()
+                .symlink("s", sandbox.to_str().unwrap())
+                .dir("s/newdir", 0o755, 0, 0)
+                .finish(),
+            "symbolic link",
+        ),
+        (
+            "symlink-loop-parent",
+            Tar::new()
+                .symlink("a", "b")
+                .symlink("b", "a")
+                .file("a/x", b"x", 0o644, 0, 0)
+                .finish(),
+            "symbolic link",
+        ),
+        (
+            "long-name-dotdot",
+            Tar::new()
+                .raw_long_name(
+                    format!("{}/../../../escaped", "d".repeat(120)).as_bytes(),
+                    b"x",
+                )
+                .finish(),
+            "'..'",
+        ),
+        (
+            "pax-path-dotdot",
+            Tar::new().pax_path("../escaped", b"x").finish(),
+            "'..'",
+        ),
+        (
+            "pax-path-absolute",
+            Tar::new().pax_path("/etc/escaped", b"x").finish(),
+            "absolute",
+        ),
+        (
+            "owner-outside-the-map",
+            Tar::new()
+                .file("f", b"x", 0o4755, 4_000_000_000, 0)
+                .finish(),
+            "your id map has only uids",
+        ),
     ];
     for (name, tar, why) in cases {
         let f = env.file(&format!("{name}.tar"), &tar);
@@ -470,8 +559,57 @@ fn hostile_layers_are_refused() {
             .code(125)
             .stderr_has(why);
         assert!(!outside.exists(), "{name}: a file escaped the layer");
+        assert_eq!(fs::read(sandbox.join("victim")).unwrap(), b"keep", "{name}");
+        assert_eq!(
+            fs::read_dir(&sandbox).unwrap().count(),
+            1,
+            "{name}: nothing new outside"
+        );
+        assert!(
+            xattr::get(&sandbox, "user.overlay.opaque")
+                .unwrap()
+                .is_none(),
+            "{name}"
+        );
         assert!(!std::path::Path::new("/etc/escaped").exists());
         assert_store_empty(&env);
+    }
+}
+
+#[test]
+fn layers_cannot_set_overlay_attributes() {
+    let env = Env::new();
+    let tar = busybox_rootfs()
+        .dir("data", 0o755, 0, 0)
+        .file_with_xattrs(
+            "data/f",
+            &[
+                ("user.overlay.redirect", b"/etc"),
+                ("user.overlay.opaque", b"y"),
+                ("trusted.overlay.opaque", b"y"),
+                ("user.kept", b"yes"),
+            ],
+        )
+        .finish();
+    let f = env.file("x.tar", &tar);
+    env.nook(&["import", f.to_str().unwrap(), "attrs"])
+        .ok()
+        .stderr_has("extended attribute");
+    let layer = &env.store_entries("layers")[0];
+    let file = env.store().join("layers").join(layer).join("diff/data/f");
+    assert_eq!(
+        xattr::get(&file, "user.kept").unwrap().as_deref(),
+        Some(&b"yes"[..])
+    );
+    for forged in [
+        "user.overlay.redirect",
+        "user.overlay.opaque",
+        "trusted.overlay.opaque",
+    ] {
+        assert!(
+            xattr::get(&file, forged).unwrap_or(None).is_none(),
+            "{forged} must not be set"
+        );
     }
 }
 

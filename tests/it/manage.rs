@@ -1,0 +1,239 @@
+//! Managing the store: tags, removal and garbage collection, prune, inspect, history, disk
+//! use, `system check [--repair]`, and `save` read back by podman and by nook.
+
+use std::fs;
+
+use serde_json::Value;
+
+use crate::harness::{Env, Run, require};
+use crate::images::busybox_rootfs;
+
+fn images_json(env: &Env) -> Vec<Value> {
+    serde_json::from_str(&env.nook(&["images", "--format", "json"]).ok().stdout).unwrap()
+}
+
+fn import(env: &Env, name: &str, changes: &[&str]) {
+    let tar = env.file("rootfs.tar", &busybox_rootfs().finish());
+    let mut args = vec!["import"];
+    for c in changes {
+        args.extend(["--change", c]);
+    }
+    args.extend([tar.to_str().unwrap(), name]);
+    env.nook(&args).ok();
+}
+
+/// podman as the test user, with its own storage in this test's directory.
+fn podman(env: &Env, args: &[&str]) -> Run {
+    require("podman");
+    let mut cmd = env.command("podman");
+    cmd.arg("--root")
+        .arg(env.root.join("podman-root"))
+        .arg("--runroot")
+        .arg(env.root.join("podman-run"))
+        .args([
+            "--storage-driver=vfs",
+            "--cgroup-manager=cgroupfs",
+            "--events-backend=file",
+            "--runtime=runc",
+        ])
+        .args(args);
+    Run::new(cmd, format!("podman {}", args.join(" ")))
+}
+
+#[test]
+fn tags_removal_and_garbage_collection() {
+    let env = Env::new();
+    import(&env, "a", &[]);
+    env.nook(&["tag", "a", "b:1", "registry.test:5000/team/c:2"])
+        .ok();
+    let listed = images_json(&env);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["Names"].as_array().unwrap().len(), 3);
+    env.nook(&["rmi", "b:1"])
+        .ok()
+        .stdout_has("Untagged: localhost/b:1");
+    env.nook(&["rmi", &listed[0]["Id"].as_str().unwrap()[..12]])
+        .output()
+        .code(125)
+        .stderr_has("several names");
+    env.nook(&["rmi", "registry.test:5000/team/c:2"]).ok();
+    let out = env.nook(&["rmi", "a"]).ok();
+    assert!(out.stdout.contains("Deleted: sha256:"), "{out}");
+    assert!(images_json(&env).is_empty());
+    for sub in ["blobs/sha256", "layers"] {
+        assert!(
+            env.store_entries(sub).is_empty(),
+            "{sub}: {:?}",
+            env.store_entries(sub)
+        );
+    }
+    env.nook(&["rmi", "a"])
+        .output()
+        .code(125)
+        .stderr_has("not in the local store");
+}
+
+#[test]
+fn images_in_use_are_kept_and_shared_layers_survive() {
+    let env = Env::new();
+    import(&env, "one", &["CMD [\"true\"]"]);
+    import(&env, "two", &["CMD [\"false\"]"]);
+    assert_eq!(
+        env.store_entries("layers").len(),
+        1,
+        "the two images share their layer"
+    );
+    env.nook(&["run", "--name", "user", "one"]).ok();
+    env.nook(&["rmi", "one"])
+        .output()
+        .code(125)
+        .stderr_has("used by container");
+    env.nook(&["rmi", "two"]).ok();
+    assert_eq!(
+        env.store_entries("layers").len(),
+        1,
+        "one still needs the layer"
+    );
+    let out = env.nook(&["rmi", "-f", "one"]).ok();
+    assert!(out.stdout.contains("Removed container: user"), "{out}");
+    assert!(env.container_ids().is_empty());
+    assert!(env.store_entries("layers").is_empty());
+}
+
+#[test]
+fn prune_removes_untagged_then_unused_images() {
+    let env = Env::new();
+    import(&env, "app", &["ENV V=1"]);
+    import(&env, "app", &["ENV V=2"]);
+    import(&env, "kept", &["ENV V=3"]);
+    import(&env, "idle", &["ENV V=4"]);
+    env.nook(&["run", "--name", "k", "kept", "true"]).ok();
+    assert_eq!(images_json(&env).len(), 4, "the first app is now untagged");
+    env.nook(&["image", "prune"]).ok();
+    assert_eq!(images_json(&env).len(), 3);
+    env.nook(&["image", "prune", "-a"]).ok();
+    let left: Vec<String> = images_json(&env)
+        .iter()
+        .map(|i| i["Names"][0].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        left,
+        vec!["localhost/kept:latest"],
+        "only the image a container uses stays"
+    );
+}
+
+#[test]
+fn inspect_history_and_disk_usage() {
+    let env = Env::new();
+    import(&env, "tool:3", &["CMD [\"sh\"]", "LABEL team=infra"]);
+    let out = env.nook(&["image", "inspect", "tool:3"]).ok();
+    let v: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["RepoTags"][0], "localhost/tool:3");
+    assert_eq!(v[0]["Config"]["Cmd"][0], "sh");
+    assert_eq!(v[0]["Config"]["Labels"]["team"], "infra");
+    assert_eq!(v[0]["RootFS"]["Layers"].as_array().unwrap().len(), 1);
+    assert!(v[0]["Size"].as_u64().unwrap() > 1_000_000);
+    assert!(
+        v[0]["RepoDigests"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("localhost/tool@sha256:")
+    );
+    let history = env.nook(&["history", "tool:3"]).ok();
+    assert!(history.stdout.contains("nook import"), "{history}");
+    assert!(history.stdout.contains("MB"), "{history}");
+    let df = env.nook(&["system", "df"]).ok();
+    let images_line = df.stdout.lines().find(|l| l.starts_with("Images")).unwrap();
+    assert!(images_line.split_whitespace().nth(1) == Some("1"), "{df}");
+    env.nook(&["image", "inspect", "nothere"])
+        .output()
+        .code(125);
+}
+
+#[test]
+fn check_finds_and_repairs_damage() {
+    let env = Env::new();
+    import(&env, "victim", &[]);
+    import(&env, "other", &["ENV X=1"]);
+    env.nook(&["system", "check"]).ok().stdout_has("consistent");
+    // A layer directory lost (its blob is sound): repair unpacks it again.
+    let layer = env.store_entries("layers")[0].clone();
+    fs::remove_dir_all(env.store().join("layers").join(&layer)).unwrap();
+    env.nook(&["system", "check"])
+        .output()
+        .code(1)
+        .stdout_has("not unpacked");
+    env.nook(&["system", "check", "--repair"])
+        .ok()
+        .stdout_has("unpacked again");
+    env.nook(&["run", "--rm", "victim", "true"]).ok();
+    // A blob whose bytes changed: removed, and the images needing it go.
+    let blob = env.store().join("blobs/sha256").join(&layer);
+    let mut bytes = fs::read(&blob).unwrap();
+    bytes[1000] ^= 0xff;
+    fs::write(&blob, bytes).unwrap();
+    env.nook(&["system", "check"])
+        .output()
+        .code(1)
+        .stdout_has("does not match its digest");
+    env.nook(&["system", "check", "--repair"]).ok();
+    env.nook(&["system", "check"]).ok().stdout_has("consistent");
+    assert!(
+        images_json(&env).is_empty(),
+        "both images used the corrupt layer blob"
+    );
+}
+
+#[test]
+fn saved_archives_load_in_podman_and_nook() {
+    let env = Env::new();
+    import(&env, "saved:1", &["CMD [\"echo\", \"from-nook\"]"]);
+    let id = images_json(&env)[0]["Id"].as_str().unwrap().to_string();
+    for (format, file) in [("docker-archive", "d.tar"), ("oci-archive", "o.tar")] {
+        let path = env.root.join(file);
+        env.nook(&[
+            "save",
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+            "saved:1",
+        ])
+        .ok();
+        // nook reads it back as the same image.
+        let other = Env::new();
+        let copy = other.file(file, &fs::read(&path).unwrap());
+        other
+            .nook(&["load", "-i", copy.to_str().unwrap()])
+            .ok()
+            .stdout_has("localhost/saved:1");
+        assert_eq!(
+            images_json(&other)[0]["Id"],
+            id.as_str(),
+            "{format}: same image id"
+        );
+        other
+            .nook(&["run", "--rm", "saved:1"])
+            .ok()
+            .stdout_has("from-nook");
+        // podman reads it, with the same id, and runs it.
+        podman(&env, &["load", "-i", path.to_str().unwrap()]).ok();
+        let ids = podman(&env, &["images", "--no-trunc", "--format", "{{.ID}}"]).ok();
+        assert!(ids.stdout.contains(&id), "{format}: {ids}");
+        podman(
+            &env,
+            &["run", "--rm", "--network", "none", "localhost/saved:1"],
+        )
+        .ok()
+        .stdout_has("from-nook");
+        podman(&env, &["rmi", "-f", "localhost/saved:1"]).ok();
+    }
+    // A failed save leaves no half archive.
+    let ro = env.root.join("ro");
+    fs::create_dir(&ro).unwrap();
+    env.nook(&["save", "-o", ro.join("x.tar").to_str().unwrap(), "saved:1"])
+        .output()
+        .code(125);
+    assert!(fs::read_dir(&ro).unwrap().next().is_none());
+}

@@ -142,18 +142,26 @@ fn supervise(
 
     let mut state = containers.load_state(&config.id)?;
     // A container that never ran records why, as docker's exit code (125, 126 or 127).
-    let created = match launch::launch(&spec) {
+    let launching = match launch::launch(&spec) {
+        Ok(l) => l,
+        Err(e) => {
+            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
+            return Err(e.into());
+        }
+    };
+    // Recorded while init sets itself up, and before the program can run.
+    state.status = Status::Running;
+    state.monitor = ProcessId::of(getpid().as_raw());
+    state.init = ProcessId::of(launching.init().as_raw());
+    state.started_at = Some(now_rfc3339());
+    containers.save_state(&config.id, &state)?;
+    let created = match launching.ready() {
         Ok(c) => c,
         Err(e) => {
             record_exit(containers, config, &mut state, Some(e.exit_code()))?;
             return Err(e.into());
         }
     };
-    state.status = Status::Running;
-    state.monitor = ProcessId::of(getpid().as_raw());
-    state.init = ProcessId::of(created.init().as_raw());
-    state.started_at = Some(now_rfc3339());
-    containers.save_state(&config.id, &state)?;
     let running = match created.start() {
         Ok(r) => r,
         Err(e) => {

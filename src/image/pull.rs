@@ -10,6 +10,7 @@ use std::fmt;
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Read, Write};
 use std::os::unix::fs::OpenOptionsExt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Mutex;
 
@@ -431,10 +432,28 @@ fn fetch(
         ));
     }
 
+    // Lock every layer the store lacks, in one global order (sorted names), so that pulls
+    // sharing layers wait for each other instead of each holding what the other needs.
+    let all: Vec<(Descriptor, Digest)> = manifest.layers().iter().cloned().zip(diff_ids).collect();
+    let lacking = |(d, l): &(Descriptor, Digest)| {
+        descriptor_digest(d).map(|b| !store.has_blob(&b) || !store.has_layer(l))
+    };
+    let mut names = std::collections::BTreeSet::new();
+    for job in &all {
+        if lacking(job)? {
+            names.insert(format!("blob-{}", descriptor_digest(&job.0)?.hex()));
+            names.insert(format!("layer-{}", job.1.hex()));
+        }
+    }
+    let _locks = names
+        .iter()
+        .map(|n| store.lock(n))
+        .collect::<Result<Vec<_>, _>>()?;
+
     // Layers, several at a time.
-    let jobs: Vec<(Descriptor, Digest)> = manifest.layers().iter().cloned().zip(diff_ids).collect();
+    let jobs: Vec<(Descriptor, Digest)> = all;
     let queue = Mutex::new(jobs.iter());
-    let results: Mutex<Vec<Result<Fetched, PullError>>> = Mutex::new(Vec::new());
+    let results: Mutex<Vec<Result<Option<Staged>, PullError>>> = Mutex::new(Vec::new());
     let workers = jobs.len().clamp(1, 4);
     std::thread::scope(|s| {
         for _ in 0..workers {
@@ -454,30 +473,50 @@ fn fetch(
             });
         }
     });
+    let mut staged = Vec::new();
     let mut first_error = None;
     for outcome in results.into_inner().expect("results") {
         match outcome {
-            Ok(f) => ingest.adopt(f.new_blob, f.new_layer, f.notes),
+            Ok(Some(s)) => staged.push(s),
+            Ok(None) => {}
             Err(e) => {
                 first_error.get_or_insert(e);
             }
         }
     }
     if let Some(e) = first_error {
+        staged.into_iter().for_each(Staged::discard);
         return Err(e);
     }
+    commit(store, staged, ingest)?;
     ingest.blob_bytes(&config_bytes)?;
     ingest.blob_bytes(manifest_bytes)?;
     Ok(())
 }
 
-/// What one layer's fetch added to the store.
-struct Fetched {
-    new_blob: Option<Digest>,
-    new_layer: Option<Digest>,
+/// A layer fetched into scratch space, waiting for the pull's one sync to be committed.
+struct Staged {
+    digest: Digest,
+    diffid: Digest,
+    /// The downloaded blob in tmp/, when the store lacked it.
+    blob: Option<PathBuf>,
+    /// The unpacked layer in tmp/, when the store lacked it.
+    layer: Option<PathBuf>,
     notes: Vec<String>,
 }
 
+impl Staged {
+    fn discard(self) {
+        if let Some(b) = &self.blob {
+            let _ = fs::remove_file(b);
+        }
+        if let Some(l) = self.layer {
+            let _ = jobs::remove_trees(&[l]);
+        }
+    }
+}
+
+/// Fetch what the store lacks of one layer into scratch space (`None`: it lacks nothing).
 fn fetch_layer(
     store: &Store,
     reg: &Registry,
@@ -485,48 +524,39 @@ fn fetch_layer(
     desc: &Descriptor,
     diffid: &Digest,
     progress: &Progress,
-) -> Result<Fetched, PullError> {
+) -> Result<Option<Staged>, PullError> {
     let digest = descriptor_digest(desc)?;
     let label = format!("Copying blob {}", digest.short());
-    let nothing = Fetched {
-        new_blob: None,
-        new_layer: None,
-        notes: Vec::new(),
-    };
-    if store.has_blob(&digest) && store.has_layer(diffid) {
-        progress.bar(&label, desc.size()).finish("already here");
-        return Ok(nothing);
-    }
-    // Two pulls sharing a layer: the second waits, then finds it done.
-    let _blob_lock = store.lock(&format!("blob-{}", digest.hex()))?;
-    let _layer_lock = store.lock(&format!("layer-{}", diffid.hex()))?;
+    // The caller holds this layer's locks: what is here now stays, what is not is ours to get.
     let need_blob = !store.has_blob(&digest);
     let need_layer = !store.has_layer(diffid);
     if !need_blob && !need_layer {
         progress.bar(&label, desc.size()).finish("already here");
-        return Ok(nothing);
+        return Ok(None);
     }
     let bar = progress.bar(&label, desc.size());
+    let staging = store.tmp_path("layer");
     if !need_blob {
         // The blob is here but not unpacked: unpack it from the store.
         let report = match jobs::run(&Job::Unpack {
             blob: Some(store.blob_path(&digest)),
-            staging: store.tmp_path("layer"),
-            dest: Some(store.layer_path(diffid)),
+            staging: staging.clone(),
+            dest: None,
             expected: Some(diffid.clone()),
         })? {
             JobOutput::Unpacked(r) => r,
             _ => return Err(invalid("layer", "unexpected answer from the unpacker")),
         };
         bar.finish("unpacked");
-        return Ok(Fetched {
-            new_blob: None,
-            new_layer: Some(diffid.clone()),
+        return Ok(Some(Staged {
+            digest,
+            diffid: diffid.clone(),
+            blob: None,
+            layer: Some(staging),
             notes: super::ingest::notes_for(diffid, &report),
-        });
+        }));
     }
     let tmp = store.tmp_path("blob");
-    let staging = store.tmp_path("layer");
     let outcome = download(
         reg,
         repo,
@@ -546,19 +576,54 @@ fn fetch_layer(
             return Err(e);
         }
     };
-    // The blob first, then the layer: a layer never exists without its blob.
-    fs::rename(&tmp, store.blob_path(&digest))
-        .map_err(|e| StoreError::io("cannot rename", &tmp, e))?;
-    if need_layer {
-        jobs::commit_layer(&staging, &store.layer_path(diffid))
-            .map_err(|why| invalid("layer", why))?;
-    }
     bar.finish("done");
-    Ok(Fetched {
-        new_blob: Some(digest),
-        new_layer: need_layer.then(|| diffid.clone()),
+    Ok(Some(Staged {
+        digest,
+        diffid: diffid.clone(),
+        blob: Some(tmp),
+        layer: need_layer.then_some(staging),
         notes,
-    })
+    }))
+}
+
+/// Sync the store's filesystem once, then move every staged blob and layer into place
+/// (blobs first: a layer never exists without its blob).
+fn commit(store: &Store, staged: Vec<Staged>, ingest: &mut Ingest<'_>) -> Result<(), PullError> {
+    let root =
+        File::open(store.root()).map_err(|e| StoreError::io("cannot open", store.root(), e))?;
+    nix::unistd::syncfs(std::os::fd::AsFd::as_fd(&root))
+        .map_err(|e| StoreError::io("cannot sync", store.root(), e.into()))?;
+    let mut failure = None;
+    for s in staged {
+        if failure.is_some() {
+            s.discard();
+            continue;
+        }
+        let mut new_blob = None;
+        if let Some(tmp) = &s.blob {
+            let dest = store.blob_path(&s.digest);
+            if let Err(e) = fs::rename(tmp, &dest) {
+                failure = Some(StoreError::io("cannot rename", tmp, e).into());
+                s.discard();
+                continue;
+            }
+            new_blob = Some(s.digest.clone());
+        }
+        let mut new_layer = None;
+        if let Some(staging) = &s.layer {
+            if let Err(why) = jobs::commit_layer(staging, &store.layer_path(&s.diffid)) {
+                failure = Some(invalid("layer", why));
+                ingest.adopt(new_blob, None, Vec::new());
+                continue;
+            }
+            new_layer = Some(s.diffid.clone());
+        }
+        ingest.adopt(new_blob, new_layer, s.notes.clone());
+    }
+    match failure {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
 /// Where the bytes of one download go: the blob file, hashed, and (if unpacking) the helper.
@@ -673,7 +738,8 @@ fn download(
         break;
     }
     let (buffered, got, _) = sink.file.finish();
-    let file = buffered
+    // Flushed here; synced with everything else the pull wrote (see `commit`).
+    buffered
         .into_inner()
         .map_err(|e| StoreError::io("cannot write", tmp, e.into_error()))?;
     if got != *digest {
@@ -681,8 +747,6 @@ fn download(
             "its content has digest {got}, not {digest}"
         )));
     }
-    file.sync_all()
-        .map_err(|e| StoreError::io("cannot sync", tmp, e))?;
     match sink.unpack.take() {
         None => Ok(Vec::new()),
         Some(h) => match h.finish()? {

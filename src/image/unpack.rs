@@ -13,6 +13,7 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::os::fd::{AsFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
+use std::rc::Rc;
 
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2};
@@ -169,8 +170,9 @@ struct Unpacker {
     report: UnpackReport,
     /// Directory mtimes, applied at the end (adding entries would change them).
     dir_times: Vec<(PathBuf, TimeSpec)>,
-    /// The last parent directory opened, reused while entries stay in one directory.
-    cached_parent: Option<(PathBuf, File)>,
+    /// The last parent directory opened, reused while entries stay in one directory, and
+    /// whether it is setgid (new entries then take its group).
+    cached_parent: Option<(PathBuf, Rc<File>, bool)>,
 }
 
 const WHITEOUT_PREFIX: &str = ".wh.";
@@ -192,7 +194,7 @@ impl Unpacker {
         let name_str = name.to_string_lossy();
 
         if name_str == OPAQUE_MARKER {
-            let dir = self.parent(&parent_path, &path)?;
+            let (dir, _) = self.parent(&parent_path, &path)?;
             dir.set_xattr(OPAQUE_XATTR, b"y")
                 .map_err(|e| io_err("mark opaque", &parent_path, e))?;
             return Ok(());
@@ -206,7 +208,7 @@ impl Unpacker {
             }
             let hidden = OsString::from(hidden);
             let target = parent_path.join(&hidden);
-            let dir = self.parent(&parent_path, &path)?;
+            let (dir, _) = self.parent(&parent_path, &path)?;
             remove_existing(&dir, &hidden, &target)?;
             mknodat(
                 dir.as_fd(),
@@ -249,52 +251,78 @@ impl Unpacker {
         self.check_ids(&path, uid, gid)?;
         let (uid, gid) = (Uid::from_raw(uid as u32), Gid::from_raw(gid as u32));
         let times = TimeSpec::new(mtime, 0);
-        let dir = self.parent(&parent_path, &path)?;
+        let (dir, parent_setgid) = self.parent(&parent_path, &path)?;
 
+        // Entries are created by root of the user namespace, so they belong to 0:0 already
+        // (unless the directory is setgid); ownership and special mode bits cost a syscall
+        // each, on a hot path, so they are set only when they differ.
+        let owned_by_root = uid.as_raw() == 0 && gid.as_raw() == 0 && !parent_setgid;
+        let plain_mode = Mode::from_bits_truncate(mode.bits() & 0o777);
+        let special_bits = mode.bits() & 0o7000 != 0;
         match kind {
             EntryType::Directory => {
-                match fstatat(dir.as_fd(), name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
-                    Ok(st) if SFlag::from_bits_truncate(st.st_mode) == SFlag::S_IFDIR => {}
-                    Ok(_) => {
-                        remove_existing(&dir, &name, &path)?;
-                        mkdirat(
-                            dir.as_fd(),
-                            name.as_os_str(),
-                            Mode::from_bits_truncate(0o700),
-                        )
-                        .map_err(fs_err("create directory", &path))?;
+                let fresh = match mkdirat(dir.as_fd(), name.as_os_str(), plain_mode) {
+                    Ok(()) => true,
+                    Err(Errno::EEXIST) => {
+                        match fstatat(dir.as_fd(), name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW) {
+                            Ok(st) if SFlag::from_bits_truncate(st.st_mode) == SFlag::S_IFDIR => {
+                                false
+                            }
+                            _ => {
+                                remove_existing(&dir, &name, &path)?;
+                                mkdirat(dir.as_fd(), name.as_os_str(), plain_mode)
+                                    .map_err(fs_err("create directory", &path))?;
+                                true
+                            }
+                        }
                     }
-                    Err(_) => mkdirat(
-                        dir.as_fd(),
-                        name.as_os_str(),
-                        Mode::from_bits_truncate(0o700),
-                    )
-                    .map_err(fs_err("create directory", &path))?,
+                    Err(e) => return Err(fs_err("create directory", &path)(e)),
+                };
+                if !(fresh && owned_by_root && !special_bits && xattrs.is_empty()) {
+                    let fd = open_beneath(dir.as_fd(), &name).map_err(fs_err("open", &path))?;
+                    let file = File::from(fd);
+                    if !(fresh && owned_by_root) {
+                        fchown(&file, Some(uid), Some(gid))
+                            .map_err(fs_err("set the owner of", &path))?;
+                    }
+                    if !fresh || special_bits || !owned_by_root {
+                        fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
+                    }
+                    self.set_xattrs(&file, &path, &xattrs);
                 }
-                let fd = open_beneath(dir.as_fd(), &name).map_err(fs_err("open", &path))?;
-                let file = File::from(fd);
-                fchown(&file, Some(uid), Some(gid)).map_err(fs_err("set the owner of", &path))?;
-                fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
-                self.set_xattrs(&file, &path, &xattrs);
                 self.dir_times.push((path.clone(), times));
             }
             EntryType::Regular | EntryType::Continuous | EntryType::GNUSparse => {
-                remove_existing(&dir, &name, &path)?;
-                let fd = openat(
-                    dir.as_fd(),
-                    name.as_os_str(),
-                    OFlag::O_CREAT
-                        | OFlag::O_EXCL
-                        | OFlag::O_WRONLY
-                        | OFlag::O_NOFOLLOW
-                        | OFlag::O_CLOEXEC,
-                    Mode::from_bits_truncate(0o600),
-                )
+                let create = || {
+                    openat(
+                        dir.as_fd(),
+                        name.as_os_str(),
+                        OFlag::O_CREAT
+                            | OFlag::O_EXCL
+                            | OFlag::O_WRONLY
+                            | OFlag::O_NOFOLLOW
+                            | OFlag::O_CLOEXEC,
+                        plain_mode,
+                    )
+                };
+                let fd = match create() {
+                    Err(Errno::EEXIST) => {
+                        remove_existing(&dir, &name, &path)?;
+                        create()
+                    }
+                    other => other,
+                }
                 .map_err(fs_err("create", &path))?;
                 let mut file = File::from(fd);
                 io::copy(entry, &mut file).map_err(|e| io_err("write", &path, e))?;
-                fchown(&file, Some(uid), Some(gid)).map_err(fs_err("set the owner of", &path))?;
-                fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
+                if !owned_by_root {
+                    fchown(&file, Some(uid), Some(gid))
+                        .map_err(fs_err("set the owner of", &path))?;
+                }
+                // chown clears setuid and setgid, so special bits go on last.
+                if special_bits {
+                    fchmod(&file, mode).map_err(fs_err("set the mode of", &path))?;
+                }
                 self.set_xattrs(&file, &path, &xattrs);
                 futimens(&file, &times, &times).map_err(fs_err("set the time of", &path))?;
             }
@@ -425,24 +453,18 @@ impl Unpacker {
 
     /// The directory that holds `path`, created (root-owned, 0755) if the archive did not list
     /// it first. Never follows a symlink.
-    fn parent(&mut self, parent: &Path, path: &Path) -> Result<File, UnpackError> {
-        if let Some((cached, file)) = &self.cached_parent
+    fn parent(&mut self, parent: &Path, path: &Path) -> Result<(Rc<File>, bool), UnpackError> {
+        if let Some((cached, file, setgid)) = &self.cached_parent
             && cached == parent
         {
-            return file.try_clone().map_err(|e| UnpackError::Fs {
-                action: "open",
-                path: parent.to_path_buf(),
-                source: e,
-            });
+            return Ok((file.clone(), *setgid));
         }
-        let file = self.open_dir_creating(parent, path)?;
-        let copy = file.try_clone().map_err(|e| UnpackError::Fs {
-            action: "open",
-            path: parent.to_path_buf(),
-            source: e,
-        })?;
-        self.cached_parent = Some((parent.to_path_buf(), copy));
-        Ok(file)
+        let file = Rc::new(self.open_dir_creating(parent, path)?);
+        let setgid = nix::sys::stat::fstat(&*file)
+            .map(|st| st.st_mode & libc::S_ISGID != 0)
+            .map_err(fs_err("inspect", parent))?;
+        self.cached_parent = Some((parent.to_path_buf(), file.clone(), setgid));
+        Ok((file, setgid))
     }
 
     fn open_existing_dir(&self, rel: &Path) -> Result<File, Errno> {

@@ -123,7 +123,8 @@ impl Registry {
             .stall_timeout
             .map(Duration::from_secs)
             .unwrap_or(DEFAULT_STALL);
-        let insecure = is_loopback(endpoint) || settings.insecure.iter().any(|r| r == endpoint);
+        let loopback = is_loopback(endpoint);
+        let insecure = loopback || settings.insecure.iter().any(|r| r == endpoint);
         let build = |accept_invalid: bool| {
             Client::builder()
                 .user_agent(concat!("nook/", env!("CARGO_PKG_VERSION")))
@@ -136,15 +137,24 @@ impl Registry {
                     why: e.to_string(),
                 })
         };
+        // Loopback registries are nearly always plain HTTP (an HTTPS one answers plain HTTP
+        // with an error at once); other insecure ones often have self-signed certificates.
         let mut candidates = vec![("https", build(insecure)?)];
         if insecure {
             candidates.push(("http", build(false)?));
+        }
+        if loopback {
+            candidates.reverse();
         }
         let mut last = String::new();
         for (scheme, http) in candidates {
             let base = format!("{scheme}://{endpoint}");
             // Any HTTP answer to /v2/ (200, or 401 asking for auth) means an API is there.
-            match http.get(format!("{base}/v2/")).send() {
+            match http
+                .get(format!("{base}/v2/"))
+                .timeout(Duration::from_secs(5))
+                .send()
+            {
                 Ok(r) if r.status().is_success() || r.status() == StatusCode::UNAUTHORIZED => {
                     return Ok(Self {
                         host: host.to_string(),

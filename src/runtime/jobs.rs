@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::AsFd;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -217,7 +218,9 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
                 ),
                 None => Box::new(input),
             };
-            let report = unpack_into(layer, &staging, expected.as_ref(), ids)
+            // A layer committed here must be on disk first; one left in staging is the
+            // caller's to sync (a pull syncs once for all its layers).
+            let report = unpack_into(layer, &staging, expected.as_ref(), ids, dest.is_some())
                 .and_then(|r| match &dest {
                     Some(d) => commit_layer(&staging, d).map(|()| r),
                     None => Ok(r),
@@ -247,10 +250,16 @@ fn unpack_into(
     staging: &Path,
     expected: Option<&Digest>,
     ids: &IdLimits,
+    sync: bool,
 ) -> Result<UnpackReport, String> {
-    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
+    // Modes come from the archive, exactly.
+    nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     let diff = staging.join("diff");
-    fs::create_dir_all(&diff).map_err(|e| format!("cannot create {}: {e}", diff.display()))?;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o755)
+        .create(&diff)
+        .map_err(|e| format!("cannot create {}: {e}", diff.display()))?;
     let report = unpack::unpack_layer(layer, &diff, ids).map_err(|e| e.to_string())?;
     let diffid = report.diffid.clone().expect("unpack reports a diff id");
     if let Some(want) = expected
@@ -272,10 +281,12 @@ fn unpack_into(
         serde_json::to_vec(&meta).expect("meta serializes"),
     )
     .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
-    // The layer must be on disk before it appears under its final name.
-    let dir =
-        fs::File::open(staging).map_err(|e| format!("cannot open {}: {e}", staging.display()))?;
-    nix::unistd::syncfs(dir.as_fd())
-        .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
+    if sync {
+        // The layer must be on disk before it appears under its final name.
+        let dir = fs::File::open(staging)
+            .map_err(|e| format!("cannot open {}: {e}", staging.display()))?;
+        nix::unistd::syncfs(dir.as_fd())
+            .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
+    }
     Ok(report)
 }

@@ -208,9 +208,10 @@ impl Drop for KeeperGuard {
     }
 }
 
-/// Set up the container described by `spec`, up to the moment its program would run (see
+/// Create the container described by `spec`: its namespaces, id map, root filesystem and
+/// init, which then sets itself up (see [`Launching::ready`]) and waits to be started (see
 /// [`Created::start`]). The caller must be single-threaded.
-pub fn launch(spec: &LaunchSpec) -> Result<Created, LaunchError> {
+pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
     let flags = CloneFlags::CLONE_NEWUSER
@@ -229,7 +230,7 @@ pub fn launch(spec: &LaunchSpec) -> Result<Created, LaunchError> {
     };
     drop(keeper_end);
     drop(init_end);
-    let mut guard = KeeperGuard(Some(keeper));
+    let guard = KeeperGuard(Some(keeper));
     spec.idmap.apply(keeper)?;
     keeper_chan.send(&ToKeeper::Mapped)?;
     let (init, pidfd) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
@@ -248,36 +249,74 @@ pub fn launch(spec: &LaunchSpec) -> Result<Created, LaunchError> {
             ));
         }
     };
-    let mut terminal = None;
-    loop {
-        match init_chan.recv_with_fds::<FromInit>()? {
-            Some((FromInit::Terminal, mut fds)) => terminal = fds.pop(),
-            Some((FromInit::Ready, _)) => break,
-            Some((FromInit::Failed { code, message }, _)) => {
-                // Let the keeper report and exit on its own.
-                let _ = keeper_chan.recv::<FromKeeper>();
-                guard.0 = None;
-                reap(keeper);
-                return Err(LaunchError::Start(StartFailure { code, message }));
-            }
-            None => {
-                return Err(LaunchError::Setup(
-                    "the container's process ended during set-up".to_string(),
-                ));
+    Ok(Launching {
+        guard,
+        init,
+        pidfd,
+        keeper_chan,
+        init_chan,
+    })
+}
+
+/// A container whose init exists and is setting itself up (mounts, pivot_root, user).
+pub struct Launching {
+    guard: KeeperGuard,
+    init: Pid,
+    pidfd: OwnedFd,
+    keeper_chan: Channel,
+    init_chan: Channel,
+}
+
+impl Launching {
+    /// Host pid of the container's PID 1.
+    pub fn init(&self) -> Pid {
+        self.init
+    }
+
+    /// Wait until init is set up and about to execute the program.
+    pub fn ready(mut self) -> Result<Created, LaunchError> {
+        let keeper = self
+            .guard
+            .0
+            .expect("the guard holds the keeper until ready");
+        let mut terminal = None;
+        loop {
+            match self.init_chan.recv_with_fds::<FromInit>()? {
+                Some((FromInit::Terminal, mut fds)) => terminal = fds.pop(),
+                Some((FromInit::Ready, _)) => break,
+                Some((FromInit::Failed { code, message }, _)) => {
+                    // Let the keeper report and exit on its own.
+                    let _ = self.keeper_chan.recv::<FromKeeper>();
+                    self.guard.0 = None;
+                    reap(keeper);
+                    return Err(LaunchError::Start(StartFailure { code, message }));
+                }
+                None => {
+                    return Err(LaunchError::Setup(
+                        "the container's process ended during set-up".to_string(),
+                    ));
+                }
             }
         }
-    }
-    guard.0 = None;
-    Ok(Created {
-        running: Running {
-            keeper,
+        self.guard.0 = None;
+        let Launching {
             init,
             pidfd,
             keeper_chan,
-            terminal,
-        },
-        init_chan,
-    })
+            init_chan,
+            ..
+        } = self;
+        Ok(Created {
+            running: Running {
+                keeper,
+                init,
+                pidfd,
+                keeper_chan,
+                terminal,
+            },
+            init_chan,
+        })
+    }
 }
 
 /// A container whose init is set up and waits to execute the program: the moment to record
@@ -288,10 +327,6 @@ pub struct Created {
 }
 
 impl Created {
-    pub fn init(&self) -> Pid {
-        self.running.init
-    }
-
     /// Let init execute the program; returns once it has (or with docker's 126/127 failure).
     pub fn start(self) -> Result<Running, LaunchError> {
         let Created { running, init_chan } = self;

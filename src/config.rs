@@ -45,6 +45,8 @@ pub struct RegistriesConfig {
     pub mirrors: std::collections::BTreeMap<String, Vec<String>>,
     /// Seconds a transfer may receive nothing before it is retried (default 30).
     pub stall_timeout: Option<u64>,
+    /// Upload blobs larger than this many MiB in chunks of this size (default: one request).
+    pub upload_chunk_mb: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -3,7 +3,7 @@
 //! are uploaded (several at once), then the manifest is put under the tag.
 
 use std::fs::File;
-use std::io::Read;
+use std::io::{Read, Seek, SeekFrom};
 use std::sync::Mutex;
 
 use oci_spec::image::{Descriptor, ImageManifest};
@@ -62,7 +62,9 @@ pub fn push(
                     if failure.lock().expect("failure").is_some() {
                         return;
                     }
-                    if let Err(e) = push_blob(store, &reg, &repo, desc, &siblings, progress) {
+                    let chunk = settings.upload_chunk_mb.map(|mb| mb << 20);
+                    if let Err(e) = push_blob(store, &reg, &repo, desc, &siblings, chunk, progress)
+                    {
                         failure.lock().expect("failure").get_or_insert(e);
                     }
                 }
@@ -90,6 +92,7 @@ fn push_blob(
     repo: &str,
     desc: &Descriptor,
     siblings: &[String],
+    chunk: Option<u64>,
     progress: &Progress,
 ) -> Result<(), PushError> {
     let digest: Digest = desc
@@ -112,14 +115,16 @@ fn push_blob(
     if !path.is_file() {
         return Err(StoreError::MissingBlob { digest }.into());
     }
-    let open = || -> std::io::Result<Box<dyn Read + Send>> {
-        let bar = bar.clone();
+    let open = |offset: u64| -> std::io::Result<Box<dyn Read + Send>> {
+        let mut file = File::open(&path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        bar.set_position(offset);
         Ok(Box::new(Counting {
-            inner: File::open(&path)?,
-            bar,
+            inner: file,
+            bar: bar.clone(),
         }))
     };
-    reg.upload_blob(repo, &digest, desc.size(), &open)?;
+    reg.upload_blob(repo, &digest, desc.size(), chunk, &open)?;
     bar.finish("done");
     Ok(())
 }

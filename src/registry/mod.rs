@@ -427,13 +427,16 @@ impl Registry {
         Ok(r.status() == StatusCode::CREATED)
     }
 
-    /// Upload a blob of `size` bytes read from `body`, in one request after opening a session.
+    /// Upload a blob of `size` bytes; `open(offset)` reads it from `offset` on. With `chunk`,
+    /// blobs larger than it go in chunks of that size (for registries or proxies that limit
+    /// request bodies), else in one request.
     pub fn upload_blob(
         &self,
         repo: &str,
         digest: &Digest,
         size: u64,
-        body: &dyn Fn() -> std::io::Result<Box<dyn Read + Send>>,
+        chunk: Option<u64>,
+        open: &dyn Fn(u64) -> std::io::Result<Box<dyn Read + Send>>,
     ) -> Result<(), RegistryError> {
         let what = format!("the upload of {digest}");
         let scope = push_scope(repo);
@@ -441,24 +444,66 @@ impl Registry {
         let r = self.send(&what, repo, &scope, &|c| {
             c.post(&start).header(CONTENT_LENGTH, 0)
         })?;
-        let location = r
-            .headers()
-            .get(LOCATION)
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| self.invalid(&what, "no upload location"))?
-            .to_string();
+        let mut location = self.location(&r, &what)?;
+        // A blob that cannot be read fails the request (and is not retried for long).
+        let reader = |offset: u64, len: u64| {
+            let r = open(offset).unwrap_or_else(|e| Box::new(FailingReader(Some(e))));
+            reqwest::blocking::Body::sized(r.take(len), len)
+        };
+        let chunk = chunk.filter(|c| *c > 0 && size > *c);
+        if let Some(chunk) = chunk {
+            let mut offset = 0;
+            while offset < size {
+                let len = chunk.min(size - offset);
+                let url = self.url(&location);
+                let sent = self.send(&what, repo, &scope, &|c| {
+                    c.patch(&url)
+                        .header(CONTENT_TYPE, "application/octet-stream")
+                        .header("Content-Range", format!("{offset}-{}", offset + len - 1))
+                        .timeout(Duration::from_secs(3600))
+                        .body(reader(offset, len))
+                });
+                let r = match sent {
+                    Ok(r) => r,
+                    // Part of a failed chunk arrived: ask where the upload stands.
+                    Err(RegistryError::Status { status, .. })
+                        if status == StatusCode::RANGE_NOT_SATISFIABLE =>
+                    {
+                        self.send(&what, repo, &scope, &|c| c.get(&url))?
+                    }
+                    Err(e) => return Err(e),
+                };
+                offset = match received(&r) {
+                    Some(end) => end + 1,
+                    None => offset + len,
+                };
+                location = self.location(&r, &what)?;
+            }
+            let sep = if location.contains('?') { '&' } else { '?' };
+            let put = self.url(&format!("{location}{sep}digest={digest}"));
+            self.send(&what, repo, &scope, &|c| {
+                c.put(&put).header(CONTENT_LENGTH, 0)
+            })?;
+            return Ok(());
+        }
         let sep = if location.contains('?') { '&' } else { '?' };
         let put = self.url(&format!("{location}{sep}digest={digest}"));
         self.send(&what, repo, &scope, &|c| {
-            // A blob that cannot be read fails the request (and is not retried for long).
-            let reader = body().unwrap_or_else(|e| Box::new(FailingReader(Some(e))));
             c.put(&put)
                 .header(CONTENT_TYPE, "application/octet-stream")
                 // Large layers take longer than the stall timeout to send.
                 .timeout(Duration::from_secs(3600))
-                .body(reqwest::blocking::Body::sized(reader, size))
+                .body(reader(0, size))
         })?;
         Ok(())
+    }
+
+    fn location(&self, r: &Response, what: &str) -> Result<String, RegistryError> {
+        r.headers()
+            .get(LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .ok_or_else(|| self.invalid(what, "no upload location"))
     }
 
     /// Store a manifest under `reference` (a tag or its digest); returns its digest.
@@ -479,6 +524,12 @@ impl Registry {
         )?;
         Ok(Digest::of(bytes))
     }
+}
+
+/// The last byte an upload session holds, from its `Range: 0-N` header.
+fn received(r: &Response) -> Option<u64> {
+    let range = r.headers().get(RANGE)?.to_str().ok()?;
+    range.rsplit('-').next()?.trim().parse().ok()
 }
 
 /// A reader that fails with the error it holds.

@@ -284,6 +284,33 @@ fn authentication_with_login_and_with_docker_credentials() {
 }
 
 #[test]
+fn large_blobs_are_pushed_in_chunks_when_configured() {
+    let server = RegistryServer::start();
+    let proxy = FaultProxy::start(&server.addr);
+    let env = Env::new();
+    let dir = env.config.join("nook");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("config.toml"),
+        "[registries]\nupload_chunk_mb = 1\n",
+    )
+    .unwrap();
+    crate::harness::chown(&dir, env.user);
+    env.busybox("busybox");
+    let dest = format!("{}/chunked/busybox:1", proxy.addr);
+    env.nook(&["push", "busybox", &dest]).ok();
+    assert!(
+        proxy.requests("PATCH", "/blobs/uploads/") >= 2,
+        "the 2 MB layer went in 1 MiB chunks"
+    );
+    let other = Env::new();
+    other
+        .nook(&["run", "--rm", &dest, "echo", "whole"])
+        .ok()
+        .stdout_has("whole");
+}
+
+#[test]
 fn unsupported_media_types_are_refused() {
     let server = RegistryServer::start();
     let dir = tempfile::tempdir().unwrap();

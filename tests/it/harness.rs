@@ -182,6 +182,15 @@ impl Env {
         env
     }
 
+    /// Write nook's config.toml for this test's user.
+    pub fn write_config(&self, toml: &str) {
+        let dir = self.config.join("nook");
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("config.toml"), toml).unwrap();
+        chown(&dir, self.user);
+        chown(&dir.join("config.toml"), self.user);
+    }
+
     /// nook's store: `$XDG_DATA_HOME/nook`.
     pub fn store(&self) -> PathBuf {
         self.data.join("nook")

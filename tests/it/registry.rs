@@ -126,15 +126,7 @@ fn short_names_use_the_configured_default_registry() {
         .output()
         .code(125)
         .stderr_has("no default registry");
-    let dir = env.config.join("nook");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        dir.join("config.toml"),
-        format!("[registries]\ndefault = \"{}\"\n", server.addr),
-    )
-    .unwrap();
-    crate::harness::chown(&dir, env.user);
-    crate::harness::chown(&dir.join("config.toml"), env.user);
+    env.write_config(&format!("[registries]\ndefault = \"{}\"\n", server.addr));
     env.nook(&["pull", "library/tool:2"]).ok();
     env.nook(&["run", "--rm", "tool:2"])
         .ok()
@@ -288,14 +280,7 @@ fn large_blobs_are_pushed_in_chunks_when_configured() {
     let server = RegistryServer::start();
     let proxy = FaultProxy::start(&server.addr);
     let env = Env::new();
-    let dir = env.config.join("nook");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        dir.join("config.toml"),
-        "[registries]\nupload_chunk_mb = 1\n",
-    )
-    .unwrap();
-    crate::harness::chown(&dir, env.user);
+    env.write_config("[registries]\nupload_chunk_mb = 1\n");
     env.busybox("busybox");
     let dest = format!("{}/chunked/busybox:1", proxy.addr);
     env.nook(&["push", "busybox", &dest]).ok();
@@ -397,10 +382,7 @@ fn server_errors_cut_and_stalled_transfers_are_retried() {
     publish(&server, &image, "flaky:1");
     let proxy = FaultProxy::start(&server.addr);
     let env = Env::new();
-    let dir = env.config.join("nook");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(dir.join("config.toml"), "[registries]\nstall_timeout = 2\n").unwrap();
-    crate::harness::chown(&dir, env.user);
+    env.write_config("[registries]\nstall_timeout = 2\n");
     let layers = registry_layers(&server, "flaky:1");
     let big = layers[0].clone();
     proxy.inject("/manifests/", Fault::Status(500), 1);

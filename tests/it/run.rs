@@ -708,17 +708,10 @@ fn entrypoint_and_cmd_combine_like_docker() {
 fn storage_driver_comes_from_the_config_file() {
     let env = Env::new();
     env.busybox("busybox");
-    let dir = env.config.join("nook");
-    fs::create_dir_all(&dir).unwrap();
-    fs::write(
-        dir.join("config.toml"),
-        "[storage]\ndriver = \"fuse-overlayfs\"\n",
-    )
-    .unwrap();
-    crate::harness::chown(&dir, env.user);
+    env.write_config("[storage]\ndriver = \"fuse-overlayfs\"\n");
     let out = sh(&env, &[], "grep ' / ' /proc/mounts");
     assert!(out.contains("fuse"), "{out}");
-    fs::write(dir.join("config.toml"), "[storage]\ndrvier = \"overlay\"\n").unwrap();
+    env.write_config("[storage]\ndrvier = \"overlay\"\n");
     env.nook(&["run", "--rm", "busybox", "true"])
         .output()
         .code(125)

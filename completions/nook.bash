@@ -19,8 +19,20 @@ _nook() {
             nook,completion)
                 cmd="nook__subcmd__completion"
                 ;;
+            nook,container)
+                cmd="nook__subcmd__container"
+                ;;
+            nook,cp)
+                cmd="nook__subcmd__cp"
+                ;;
+            nook,create)
+                cmd="nook__subcmd__create"
+                ;;
             nook,doctor)
                 cmd="nook__subcmd__doctor"
+                ;;
+            nook,exec)
+                cmd="nook__subcmd__exec"
                 ;;
             nook,help)
                 cmd="nook__subcmd__help"
@@ -40,6 +52,12 @@ _nook() {
             nook,info)
                 cmd="nook__subcmd__info"
                 ;;
+            nook,inspect)
+                cmd="nook__subcmd__inspect"
+                ;;
+            nook,kill)
+                cmd="nook__subcmd__kill"
+                ;;
             nook,load)
                 cmd="nook__subcmd__load"
                 ;;
@@ -49,6 +67,9 @@ _nook() {
             nook,logout)
                 cmd="nook__subcmd__logout"
                 ;;
+            nook,logs)
+                cmd="nook__subcmd__logs"
+                ;;
             nook,ps)
                 cmd="nook__subcmd__ps"
                 ;;
@@ -57,6 +78,12 @@ _nook() {
                 ;;
             nook,push)
                 cmd="nook__subcmd__push"
+                ;;
+            nook,rename)
+                cmd="nook__subcmd__rename"
+                ;;
+            nook,restart)
+                cmd="nook__subcmd__restart"
                 ;;
             nook,rm)
                 cmd="nook__subcmd__rm"
@@ -70,17 +97,74 @@ _nook() {
             nook,save)
                 cmd="nook__subcmd__save"
                 ;;
+            nook,start)
+                cmd="nook__subcmd__start"
+                ;;
+            nook,stop)
+                cmd="nook__subcmd__stop"
+                ;;
             nook,system)
                 cmd="nook__subcmd__system"
                 ;;
             nook,tag)
                 cmd="nook__subcmd__tag"
                 ;;
+            nook,top)
+                cmd="nook__subcmd__top"
+                ;;
+            nook,volume)
+                cmd="nook__subcmd__volume"
+                ;;
+            nook,wait)
+                cmd="nook__subcmd__wait"
+                ;;
+            nook__subcmd__container,help)
+                cmd="nook__subcmd__container__subcmd__help"
+                ;;
+            nook__subcmd__container,inspect)
+                cmd="nook__subcmd__container__subcmd__inspect"
+                ;;
+            nook__subcmd__container,ls)
+                cmd="nook__subcmd__container__subcmd__ls"
+                ;;
+            nook__subcmd__container,prune)
+                cmd="nook__subcmd__container__subcmd__prune"
+                ;;
+            nook__subcmd__container,rm)
+                cmd="nook__subcmd__container__subcmd__rm"
+                ;;
+            nook__subcmd__container__subcmd__help,help)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__help"
+                ;;
+            nook__subcmd__container__subcmd__help,inspect)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__inspect"
+                ;;
+            nook__subcmd__container__subcmd__help,ls)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__ls"
+                ;;
+            nook__subcmd__container__subcmd__help,prune)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__container__subcmd__help,rm)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__rm"
+                ;;
             nook__subcmd__help,completion)
                 cmd="nook__subcmd__help__subcmd__completion"
                 ;;
+            nook__subcmd__help,container)
+                cmd="nook__subcmd__help__subcmd__container"
+                ;;
+            nook__subcmd__help,cp)
+                cmd="nook__subcmd__help__subcmd__cp"
+                ;;
+            nook__subcmd__help,create)
+                cmd="nook__subcmd__help__subcmd__create"
+                ;;
             nook__subcmd__help,doctor)
                 cmd="nook__subcmd__help__subcmd__doctor"
+                ;;
+            nook__subcmd__help,exec)
+                cmd="nook__subcmd__help__subcmd__exec"
                 ;;
             nook__subcmd__help,help)
                 cmd="nook__subcmd__help__subcmd__help"
@@ -100,6 +184,12 @@ _nook() {
             nook__subcmd__help,info)
                 cmd="nook__subcmd__help__subcmd__info"
                 ;;
+            nook__subcmd__help,inspect)
+                cmd="nook__subcmd__help__subcmd__inspect"
+                ;;
+            nook__subcmd__help,kill)
+                cmd="nook__subcmd__help__subcmd__kill"
+                ;;
             nook__subcmd__help,load)
                 cmd="nook__subcmd__help__subcmd__load"
                 ;;
@@ -109,6 +199,9 @@ _nook() {
             nook__subcmd__help,logout)
                 cmd="nook__subcmd__help__subcmd__logout"
                 ;;
+            nook__subcmd__help,logs)
+                cmd="nook__subcmd__help__subcmd__logs"
+                ;;
             nook__subcmd__help,ps)
                 cmd="nook__subcmd__help__subcmd__ps"
                 ;;
@@ -117,6 +210,12 @@ _nook() {
                 ;;
             nook__subcmd__help,push)
                 cmd="nook__subcmd__help__subcmd__push"
+                ;;
+            nook__subcmd__help,rename)
+                cmd="nook__subcmd__help__subcmd__rename"
+                ;;
+            nook__subcmd__help,restart)
+                cmd="nook__subcmd__help__subcmd__restart"
                 ;;
             nook__subcmd__help,rm)
                 cmd="nook__subcmd__help__subcmd__rm"
@@ -130,11 +229,38 @@ _nook() {
             nook__subcmd__help,save)
                 cmd="nook__subcmd__help__subcmd__save"
                 ;;
+            nook__subcmd__help,start)
+                cmd="nook__subcmd__help__subcmd__start"
+                ;;
+            nook__subcmd__help,stop)
+                cmd="nook__subcmd__help__subcmd__stop"
+                ;;
             nook__subcmd__help,system)
                 cmd="nook__subcmd__help__subcmd__system"
                 ;;
             nook__subcmd__help,tag)
                 cmd="nook__subcmd__help__subcmd__tag"
+                ;;
+            nook__subcmd__help,top)
+                cmd="nook__subcmd__help__subcmd__top"
+                ;;
+            nook__subcmd__help,volume)
+                cmd="nook__subcmd__help__subcmd__volume"
+                ;;
+            nook__subcmd__help,wait)
+                cmd="nook__subcmd__help__subcmd__wait"
+                ;;
+            nook__subcmd__help__subcmd__container,inspect)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__inspect"
+                ;;
+            nook__subcmd__help__subcmd__container,ls)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__ls"
+                ;;
+            nook__subcmd__help__subcmd__container,prune)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__container,rm)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__rm"
                 ;;
             nook__subcmd__help__subcmd__image,history)
                 cmd="nook__subcmd__help__subcmd__image__subcmd__history"
@@ -177,6 +303,21 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__system,info)
                 cmd="nook__subcmd__help__subcmd__system__subcmd__info"
+                ;;
+            nook__subcmd__help__subcmd__volume,create)
+                cmd="nook__subcmd__help__subcmd__volume__subcmd__create"
+                ;;
+            nook__subcmd__help__subcmd__volume,inspect)
+                cmd="nook__subcmd__help__subcmd__volume__subcmd__inspect"
+                ;;
+            nook__subcmd__help__subcmd__volume,ls)
+                cmd="nook__subcmd__help__subcmd__volume__subcmd__ls"
+                ;;
+            nook__subcmd__help__subcmd__volume,prune)
+                cmd="nook__subcmd__help__subcmd__volume__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__volume,rm)
+                cmd="nook__subcmd__help__subcmd__volume__subcmd__rm"
                 ;;
             nook__subcmd__image,help)
                 cmd="nook__subcmd__image__subcmd__help"
@@ -274,6 +415,42 @@ _nook() {
             nook__subcmd__system__subcmd__help,info)
                 cmd="nook__subcmd__system__subcmd__help__subcmd__info"
                 ;;
+            nook__subcmd__volume,create)
+                cmd="nook__subcmd__volume__subcmd__create"
+                ;;
+            nook__subcmd__volume,help)
+                cmd="nook__subcmd__volume__subcmd__help"
+                ;;
+            nook__subcmd__volume,inspect)
+                cmd="nook__subcmd__volume__subcmd__inspect"
+                ;;
+            nook__subcmd__volume,ls)
+                cmd="nook__subcmd__volume__subcmd__ls"
+                ;;
+            nook__subcmd__volume,prune)
+                cmd="nook__subcmd__volume__subcmd__prune"
+                ;;
+            nook__subcmd__volume,rm)
+                cmd="nook__subcmd__volume__subcmd__rm"
+                ;;
+            nook__subcmd__volume__subcmd__help,create)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__create"
+                ;;
+            nook__subcmd__volume__subcmd__help,help)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__help"
+                ;;
+            nook__subcmd__volume__subcmd__help,inspect)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__inspect"
+                ;;
+            nook__subcmd__volume__subcmd__help,ls)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__ls"
+                ;;
+            nook__subcmd__volume__subcmd__help,prune)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__volume__subcmd__help,rm)
+                cmd="nook__subcmd__volume__subcmd__help__subcmd__rm"
+                ;;
             *)
                 ;;
         esac
@@ -281,7 +458,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -316,6 +493,328 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__container)
+            opts="-h --storage-driver --help ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help)
+            opts="ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__inspect)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__ls)
+            opts="-a -q -f -h --all --quiet --no-trunc --format --filter --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__prune)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__rm)
+            opts="-f -v -h --force --volumes --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__cp)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__create)
+            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --hostname)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -h)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --entrypoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --read-only-tmpfs)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-add)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cap-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cidfile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pull)
+                    COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
+                    return 0
+                    ;;
+                --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__doctor)
             opts="-h --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -334,8 +833,50 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__exec)
+            opts="-i -t -e -w -u --interactive --tty --env --workdir --user --help --storage-driver"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --workdir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -w)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -u)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help)
-            opts="run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -362,7 +903,119 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__container)
+            opts="ls inspect rm prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__cp)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__doctor)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__exec)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -614,6 +1267,34 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__kill)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__load)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -656,6 +1337,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__ps)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -685,6 +1380,34 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__rename)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -741,6 +1464,34 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__save)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__start)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__stop)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -811,6 +1562,118 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__tag)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume)
+            opts="create ls inspect rm prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__volume__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__wait)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1358,6 +2221,50 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__inspect)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__kill)
+            opts="-s -h --signal --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__load)
             opts="-i -q -h --input --quiet --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1436,8 +2343,38 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__logs)
+            opts="-f -n -t -h --follow --tail --since --timestamps --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__ps)
-            opts="-a -q -h --all --quiet --no-trunc --format --storage-driver --help"
+            opts="-a -q -f -h --all --quiet --no-trunc --format --filter --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1445,6 +2382,14 @@ _nook() {
             case "${prev}" in
                 --format)
                     COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                --filter)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --storage-driver)
@@ -1498,8 +2443,52 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__rename)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__restart)
+            opts="-t -h --time --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__rm)
-            opts="-f -h --force --storage-driver --help"
+            opts="-f -v -h --force --volumes --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1535,7 +2524,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1601,6 +2590,38 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --restart)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --volume)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tmpfs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --stop-signal)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pull)
                     COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
                     return 0
@@ -1637,6 +2658,50 @@ _nook() {
                     ;;
                 --format)
                     COMPREPLY=($(compgen -W "docker-archive oci-archive" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__start)
+            opts="-a -h --attach --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__stop)
+            opts="-t -h --time --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --time)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --storage-driver)
@@ -1793,6 +2858,256 @@ _nook() {
             return 0
             ;;
         nook__subcmd__tag)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__top)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume)
+            opts="-h --storage-driver --help create ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__create)
+            opts="-l -h --label --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help)
+            opts="create ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__inspect)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__ls)
+            opts="-q -h --quiet --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__prune)
+            opts="-a -h --all --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__volume__subcmd__rm)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__wait)
             opts="-h --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

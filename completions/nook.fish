@@ -30,8 +30,22 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_needs_command" -s V -l version -d 'Print version'
 complete -c nook -n "__fish_nook_needs_command" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_needs_command" -f -a "create" -d 'Create a container without starting it'
+complete -c nook -n "__fish_nook_needs_command" -f -a "start" -d 'Start containers in the background'
+complete -c nook -n "__fish_nook_needs_command" -f -a "stop" -d 'Stop containers: their stop signal, then SIGKILL after a grace period'
+complete -c nook -n "__fish_nook_needs_command" -f -a "restart" -d 'Stop and start containers again'
+complete -c nook -n "__fish_nook_needs_command" -f -a "kill" -d 'Send a signal to containers'
+complete -c nook -n "__fish_nook_needs_command" -f -a "wait" -d 'Wait for containers to exit and print their exit status'
+complete -c nook -n "__fish_nook_needs_command" -f -a "logs" -d 'Show a container\'s output'
+complete -c nook -n "__fish_nook_needs_command" -f -a "exec" -d 'Run a command in a running container'
+complete -c nook -n "__fish_nook_needs_command" -f -a "inspect" -d 'Show details of containers or images as JSON'
+complete -c nook -n "__fish_nook_needs_command" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c nook -n "__fish_nook_needs_command" -f -a "rename" -d 'Rename a container'
+complete -c nook -n "__fish_nook_needs_command" -f -a "top" -d 'Show the processes of a container'
 complete -c nook -n "__fish_nook_needs_command" -f -a "ps" -d 'List containers'
 complete -c nook -n "__fish_nook_needs_command" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_needs_command" -f -a "container" -d 'Manage containers'
+complete -c nook -n "__fish_nook_needs_command" -f -a "volume" -d 'Manage volumes'
 complete -c nook -n "__fish_nook_needs_command" -f -a "images" -d 'List images'
 complete -c nook -n "__fish_nook_needs_command" -f -a "import" -d 'Create an image from a root filesystem tarball'
 complete -c nook -n "__fish_nook_needs_command" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
@@ -61,6 +75,12 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l name -d 'Name the cont
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand run" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l pull -d 'When to pull the image from its registry' -r -f -a "always\t'Pull even if the image is here'
 missing\t'Pull only if the image is not here'
 never\t'Never pull: fail if the image is not here'"
@@ -73,9 +93,100 @@ complete -c nook -n "__fish_nook_using_subcommand run" -s i -l interactive -d 'K
 complete -c nook -n "__fish_nook_using_subcommand run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
 complete -c nook -n "__fish_nook_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
 complete -c nook -n "__fish_nook_using_subcommand run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
+complete -c nook -n "__fish_nook_using_subcommand run" -s d -l detach -d 'Run in the background and print the container id'
 complete -c nook -n "__fish_nook_using_subcommand run" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand create" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand create" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand create" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l pull -d 'When to pull the image from its registry' -r -f -a "always\t'Pull even if the image is here'
+missing\t'Pull only if the image is not here'
+never\t'Never pull: fail if the image is not here'"
+complete -c nook -n "__fish_nook_using_subcommand create" -l platform -d 'Platform to pull, if pulling (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand create" -l rm -d 'Remove the container when it exits'
+complete -c nook -n "__fish_nook_using_subcommand create" -s i -l interactive -d 'Keep standard input open and pass it to the container'
+complete -c nook -n "__fish_nook_using_subcommand create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
+complete -c nook -n "__fish_nook_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c nook -n "__fish_nook_using_subcommand create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
+complete -c nook -n "__fish_nook_using_subcommand create" -s d -l detach -d 'Run in the background and print the container id'
+complete -c nook -n "__fish_nook_using_subcommand create" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand start" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status'
+complete -c nook -n "__fish_nook_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand restart" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand kill" -s s -l signal -d 'The signal (name or number)' -r
+complete -c nook -n "__fish_nook_using_subcommand kill" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand kill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand wait" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand logs" -s n -l tail -d 'Only the last N lines' -r
+complete -c nook -n "__fish_nook_using_subcommand logs" -l since -d 'Only output since a time (RFC 3339) or for a duration back (e.g. 10m, 2h)' -r
+complete -c nook -n "__fish_nook_using_subcommand logs" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container stops'
+complete -c nook -n "__fish_nook_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time'
+complete -c nook -n "__fish_nook_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and pass it to the command'
+complete -c nook -n "__fish_nook_using_subcommand exec" -s t -l tty -d 'Give the command a terminal'
+complete -c nook -n "__fish_nook_using_subcommand exec" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand cp" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand cp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand rename" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand top" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand ps" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
+complete -c nook -n "__fish_nook_using_subcommand ps" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
 complete -c nook -n "__fish_nook_using_subcommand ps" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -87,7 +198,85 @@ complete -c nook -n "__fish_nook_using_subcommand rm" -l storage-driver -d 'How 
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them'
+complete -c nook -n "__fish_nook_using_subcommand rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c nook -n "__fish_nook_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "inspect" -d 'Show details of containers as JSON'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "prune" -d 'Remove all stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t''
+json\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones only)'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print container ids only'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids and commands'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show details of containers as JSON'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove all stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "create" -d 'Create a volume'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "ls" -d 'List volumes'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "inspect" -d 'Show details of volumes as JSON'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "rm" -d 'Remove volumes (not while a container uses them)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "prune" -d 'Remove volumes no container uses (anonymous ones, or all with --all)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print names only'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove named volumes too, not just anonymous ones'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a volume'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List volumes'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show details of volumes as JSON'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove volumes (not while a container uses them)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove volumes no container uses (anonymous ones, or all with --all)'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand images" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c nook -n "__fish_nook_using_subcommand images" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -279,26 +468,49 @@ complete -c nook -n "__fish_nook_using_subcommand completion" -l storage-driver 
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "run" -d 'Run a command in a new container'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "ps" -d 'List containers'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rm" -d 'Remove containers'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "images" -d 'List images'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "import" -d 'Create an image from a root filesystem tarball'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "pull" -d 'Pull an image from a registry'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "login" -d 'Log in to a registry (credentials go to ~/.config/nook/auth.json)'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "logout" -d 'Log out of a registry'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "push" -d 'Push an image to a registry'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "tag" -d 'Give an image another name'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rmi" -d 'Remove images (and what no other image or container uses)'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "history" -d 'Show how an image was made, layer by layer'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "image" -d 'Manage images'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "system" -d 'Manage nook\'s store'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "doctor" -d 'Check that this machine has what rootless containers need, and say how to fix what is missing'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "completion" -d 'Print a shell completion script'
-complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run ps rm images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "create" -d 'Create a container without starting it'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "start" -d 'Start containers in the background'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "stop" -d 'Stop containers: their stop signal, then SIGKILL after a grace period'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "restart" -d 'Stop and start containers again'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "kill" -d 'Send a signal to containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "wait" -d 'Wait for containers to exit and print their exit status'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "logs" -d 'Show a container\'s output'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "exec" -d 'Run a command in a running container'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "inspect" -d 'Show details of containers or images as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rename" -d 'Rename a container'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "top" -d 'Show the processes of a container'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "ps" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "container" -d 'Manage containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "volume" -d 'Manage volumes'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "images" -d 'List images'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "import" -d 'Create an image from a root filesystem tarball'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "load" -d 'Load images from a docker-archive, oci-archive or OCI layout directory'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "pull" -d 'Pull an image from a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "login" -d 'Log in to a registry (credentials go to ~/.config/nook/auth.json)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "logout" -d 'Log out of a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "push" -d 'Push an image to a registry'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "tag" -d 'Give an image another name'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "rmi" -d 'Remove images (and what no other image or container uses)'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "save" -d 'Write images to a docker-archive or oci-archive'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "history" -d 'Show how an image was made, layer by layer'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "image" -d 'Manage images'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "system" -d 'Manage nook\'s store'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "doctor" -d 'Check that this machine has what rootless containers need, and say how to fix what is missing'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "inspect" -d 'Show details of containers as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "prune" -d 'Remove all stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "create" -d 'Create a volume'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "ls" -d 'List volumes'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "inspect" -d 'Show details of volumes as JSON'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "rm" -d 'Remove volumes (not while a container uses them)'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from volume" -f -a "prune" -d 'Remove volumes no container uses (anonymous ones, or all with --all)'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "ls" -d 'List images'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "inspect" -d 'Show images\' details as JSON'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from image" -f -a "prune" -d 'Remove unused images'

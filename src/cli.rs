@@ -45,10 +45,40 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run a command in a new container
     Run(Box<RunArgs>),
+    /// Create a container without starting it
+    Create(Box<RunArgs>),
+    /// Start containers in the background
+    Start(StartArgs),
+    /// Stop containers: their stop signal, then SIGKILL after a grace period
+    Stop(StopArgs),
+    /// Stop and start containers again
+    Restart(StopArgs),
+    /// Send a signal to containers
+    Kill(KillArgs),
+    /// Wait for containers to exit and print their exit status
+    Wait(WaitArgs),
+    /// Show a container's output
+    Logs(LogsArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
+    /// Show details of containers or images as JSON
+    Inspect(InspectArgs),
+    /// Copy files between a container and the host
+    Cp(CpArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Show the processes of a container
+    Top(TopArgs),
     /// List containers
     Ps(PsArgs),
     /// Remove containers
     Rm(RmArgs),
+    /// Manage containers
+    #[command(subcommand)]
+    Container(ContainerCommand),
+    /// Manage volumes
+    #[command(subcommand)]
+    Volume(VolumeCommand),
     /// List images
     Images(ImagesArgs),
     /// Create an image from a root filesystem tarball
@@ -136,6 +166,31 @@ pub struct RunArgs {
     /// Write the container id to this file
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,
+    /// Run in the background and print the container id
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Restart policy, carried out by the container's monitor: no, always, on-failure[:MAX]
+    #[arg(long, default_value = "no", value_name = "POLICY")]
+    pub restart: String,
+    /// Mount a volume or host path (a missing host directory is created)
+    #[arg(
+        short = 'v',
+        long = "volume",
+        value_name = "[SOURCE:]TARGET[:ro|rw|nocopy]"
+    )]
+    pub volumes: Vec<String>,
+    /// Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]
+    #[arg(long = "mount", value_name = "SPEC")]
+    pub mounts: Vec<String>,
+    /// Mount a tmpfs
+    #[arg(long, value_name = "PATH[:size=SIZE,mode=MODE]")]
+    pub tmpfs: Vec<String>,
+    /// Signal `stop` sends first (default: the image's STOPSIGNAL, else SIGTERM)
+    #[arg(long, value_name = "SIGNAL")]
+    pub stop_signal: Option<String>,
+    /// Set a label
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
     /// When to pull the image from its registry
     #[arg(long, value_enum, default_value_t = PullPolicy::Missing, value_name = "WHEN")]
     pub pull: PullPolicy,
@@ -154,6 +209,172 @@ pub struct RunArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StartArgs {
+    /// Stay attached: show the output and exit with the container's status
+    #[arg(short, long)]
+    pub attach: bool,
+    /// Containers: names, ids or unique id prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StopArgs {
+    /// Seconds to wait after the stop signal before SIGKILL
+    #[arg(short, long, default_value_t = 10, value_name = "SECONDS")]
+    pub time: u64,
+    /// Containers: names, ids or unique id prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct KillArgs {
+    /// The signal (name or number)
+    #[arg(short, long, default_value = "KILL")]
+    pub signal: String,
+    /// Containers: names, ids or unique id prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// Containers: names, ids or unique id prefixes
+    #[arg(required = true, value_name = "CONTAINER")]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Keep printing new output until the container stops
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only the last N lines
+    #[arg(short = 'n', long, value_name = "N")]
+    pub tail: Option<usize>,
+    /// Only output since a time (RFC 3339) or for a duration back (e.g. 10m, 2h)
+    #[arg(long, value_name = "WHEN")]
+    pub since: Option<String>,
+    /// Prefix each line with its time
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// The container
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct ExecArgs {
+    /// Keep standard input open and pass it to the command
+    #[arg(short, long)]
+    pub interactive: bool,
+    /// Give the command a terminal
+    #[arg(short, long)]
+    pub tty: bool,
+    /// Set an environment variable (KEY alone takes its value from your environment)
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Working directory (default: the container's)
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// User to run as (default: the container's)
+    #[arg(short, long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    pub help: Option<bool>,
+    /// The container
+    pub container: String,
+    /// The command and its arguments
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND"
+    )]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// What to copy: a host path, or CONTAINER:PATH
+    pub source: String,
+    /// Where to: a host path, or CONTAINER:PATH
+    pub destination: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RenameArgs {
+    /// The container
+    pub container: String,
+    /// Its new name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TopArgs {
+    /// The container
+    pub container: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContainerCommand {
+    /// List containers
+    Ls(PsArgs),
+    /// Show details of containers as JSON
+    Inspect(InspectArgs),
+    /// Remove containers
+    Rm(RmArgs),
+    /// Remove all stopped containers
+    Prune,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VolumeCommand {
+    /// Create a volume
+    Create(VolumeCreateArgs),
+    /// List volumes
+    Ls(VolumeLsArgs),
+    /// Show details of volumes as JSON
+    Inspect(VolumeNamesArgs),
+    /// Remove volumes (not while a container uses them)
+    Rm(VolumeNamesArgs),
+    /// Remove volumes no container uses (anonymous ones, or all with --all)
+    Prune(VolumePruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VolumePruneArgs {
+    /// Remove named volumes too, not just anonymous ones
+    #[arg(short, long)]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeCreateArgs {
+    /// Set a label
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// The name (default: a random one)
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeLsArgs {
+    /// Print names only
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VolumeNamesArgs {
+    /// Volumes
+    #[arg(required = true, value_name = "VOLUME")]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -296,9 +517,9 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Images: names or ids
-    #[arg(required = true, value_name = "IMAGE")]
-    pub images: Vec<String>,
+    /// Names or ids
+    #[arg(required = true, value_name = "NAME")]
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +544,9 @@ pub struct PsArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+    /// Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE
+    #[arg(short, long = "filter", value_name = "FILTER")]
+    pub filters: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -330,6 +554,9 @@ pub struct RmArgs {
     /// Stop running containers (SIGKILL) and remove them
     #[arg(short, long)]
     pub force: bool,
+    /// Remove the containers' anonymous volumes too
+    #[arg(short, long)]
+    pub volumes: bool,
     /// Containers: names, ids or unique id prefixes
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,

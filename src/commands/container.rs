@@ -1,28 +1,40 @@
-//! `nook ps`, `nook rm`.
+//! `nook ps`, `rm`, `container prune`, `rename`, `top` and `inspect`.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::bail;
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use super::Context;
 use super::format::{ago, human_duration, since, table};
-use crate::cli::{Format, GlobalArgs, PsArgs, RmArgs};
+use super::lifecycle;
+use crate::cli::{Format, GlobalArgs, InspectArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
+use crate::container::volume::Volumes;
 use crate::container::{ContainerConfig, ContainerState, Containers, Status};
+use crate::runtime::launch::MountKind;
 
 fn status_text(state: &ContainerState) -> String {
-    match state.effective_status() {
+    let exited = || match state.exit_code {
+        Some(code) => format!("({code}) {}", ago(state.finished_at.as_deref())),
+        None => "(unknown)".to_string(),
+    };
+    match state.status {
         Status::Created => "Created".to_string(),
         Status::Running => format!(
             "Up {}",
             human_duration(state.started_at.as_deref().map_or(0, since))
         ),
-        Status::Exited => match state.exit_code {
-            Some(code) => format!("Exited ({code}) {}", ago(state.finished_at.as_deref())),
-            None => "Exited (unknown)".to_string(),
-        },
+        Status::Restarting => format!("Restarting {}", exited()),
+        Status::Exited => format!("Exited {}", exited()),
+    }
+}
+
+fn status_name(status: Status) -> &'static str {
+    match status {
+        Status::Created => "created",
+        Status::Running => "running",
+        Status::Restarting => "restarting",
+        Status::Exited => "exited",
     }
 }
 
@@ -32,6 +44,67 @@ fn command_text(config: &ContainerConfig, full: bool) -> String {
         format!("\"{cmd}\"")
     } else {
         format!("\"{}…\"", cmd.chars().take(19).collect::<String>())
+    }
+}
+
+/// `ps --filter KEY=VALUE`: filters with the same key match if any does; different keys
+/// must all match, as with docker.
+struct Filters(Vec<(String, String)>);
+
+const FILTER_KEYS: &[&str] = &["status", "name", "id", "ancestor", "label", "exited"];
+
+impl Filters {
+    fn parse(specs: &[String]) -> anyhow::Result<Self> {
+        let mut out = Vec::new();
+        for spec in specs {
+            let Some((k, v)) = spec.split_once('=') else {
+                bail!(
+                    "invalid filter {spec:?}: use KEY=VALUE (keys: {})",
+                    FILTER_KEYS.join(", ")
+                );
+            };
+            if !FILTER_KEYS.contains(&k) {
+                bail!("unknown filter {k:?} (keys: {})", FILTER_KEYS.join(", "));
+            }
+            if k == "status" && !["created", "running", "restarting", "exited"].contains(&v) {
+                bail!("invalid status filter {v:?}: use created, running, restarting or exited");
+            }
+            if k == "exited" && v.parse::<i32>().is_err() {
+                bail!("invalid exited filter {v:?}: use an exit code, e.g. exited=0");
+            }
+            out.push((k.to_string(), v.to_string()));
+        }
+        Ok(Self(out))
+    }
+
+    fn has(&self, key: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == key)
+    }
+
+    fn matches(&self, c: &ContainerConfig, s: &ContainerState) -> bool {
+        FILTER_KEYS.iter().all(|key| {
+            let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
+            let mut first = values.next().into_iter().chain(values).peekable();
+            if first.peek().is_none() {
+                return true;
+            }
+            first.any(|v| match *key {
+                "status" => status_name(s.status) == v,
+                "name" => c.name.contains(v.as_str()),
+                "id" => c.id.starts_with(v.as_str()),
+                "ancestor" => {
+                    c.image == *v
+                        || c.image_id.to_string() == *v
+                        || c.image_id.hex().starts_with(v.as_str())
+                }
+                "label" => match v.split_once('=') {
+                    Some((lk, lv)) => c.labels.get(lk).is_some_and(|x| x == lv),
+                    None => c.labels.contains_key(v.as_str()),
+                },
+                "exited" => s.status == Status::Exited && s.exit_code == v.parse().ok(),
+                _ => false,
+            })
+        })
     }
 }
 
@@ -48,17 +121,21 @@ struct ContainerJson {
     status: String,
     exit_code: Option<i32>,
     pid: Option<i32>,
+    labels: std::collections::BTreeMap<String, String>,
 }
 
 pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
+    let filters = Filters::parse(&args.filters)?;
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
+    // Filtering on a status means every container, as with docker.
+    let all = args.all || filters.has("status") || filters.has("exited");
     let mut rows = Vec::new();
     for config in containers.list()?.into_iter().rev() {
         let Ok(state) = containers.load_state(&config.id) else {
             continue;
         };
-        if !args.all && state.effective_status() != Status::Running {
+        if (!all && state.status != Status::Running) || !filters.matches(&config, &state) {
             continue;
         }
         rows.push((config, state));
@@ -86,14 +163,11 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 image_id: c.image_id.hex().to_string(),
                 command: c.process.args.clone(),
                 created: c.created.clone(),
-                state: s.effective_status(),
+                state: s.status,
                 status: status_text(s),
                 exit_code: s.exit_code,
-                pid: s
-                    .init
-                    .as_ref()
-                    .filter(|_| s.effective_status() == Status::Running)
-                    .map(|p| p.pid),
+                pid: s.running_init().map(|p| p.pid),
+                labels: c.labels.clone(),
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -130,43 +204,223 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
 }
 
 pub fn rm(global: &GlobalArgs, args: &RmArgs) -> anyhow::Result<i32> {
-    let ctx = Context::open(global)?;
-    let containers = Containers::new(&ctx.store);
-    let mut failed = Vec::new();
-    for spec in &args.containers {
-        match remove_one(&containers, spec, args.force) {
-            Ok(()) => println!("{spec}"),
-            Err(e) => {
-                eprintln!("Error: {e:#}");
-                failed.push(spec.clone());
-            }
+    lifecycle::each(global, &args.containers, |ctx, containers, config| {
+        remove_one(ctx, containers, config, args.force, args.volumes)
+    })
+}
+
+fn remove_one(
+    ctx: &Context,
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+    force: bool,
+    volumes: bool,
+) -> anyhow::Result<()> {
+    if containers.monitor_alive(&config.id) {
+        if !force {
+            bail!(
+                "container {} is running: stop it first (nook stop {}), or remove it with \
+                 `nook rm -f {}`",
+                config.name,
+                config.name,
+                config.name
+            );
+        }
+        lifecycle::stop_container(containers, config, Duration::ZERO)?;
+    }
+    containers.remove(config)?;
+    if volumes {
+        remove_anonymous_volumes(ctx, config)?;
+    }
+    Ok(())
+}
+
+/// The anonymous volumes a removed container had (named ones stay, as with docker).
+fn remove_anonymous_volumes(ctx: &Context, config: &ContainerConfig) -> anyhow::Result<()> {
+    let vols = Volumes::new(&ctx.store);
+    let _lock = vols.lock()?;
+    for m in &config.mounts {
+        if let MountKind::Bind {
+            volume: Some(name), ..
+        } = &m.kind
+            && vols.get(name).is_ok_and(|v| v.anonymous)
+        {
+            vols.remove(name)?;
         }
     }
-    if !failed.is_empty() {
-        bail!("could not remove: {}", failed.join(", "));
+    Ok(())
+}
+
+pub fn prune(global: &GlobalArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    for config in containers.list()? {
+        if !containers.monitor_alive(&config.id) {
+            containers.remove(&config)?;
+            println!("{}", config.id);
+        }
     }
     Ok(0)
 }
 
-fn remove_one(containers: &Containers<'_>, spec: &str, force: bool) -> anyhow::Result<()> {
-    let id = containers.resolve(spec)?;
-    let config = containers.load_config(&id)?;
+pub fn rename(global: &GlobalArgs, args: &RenameArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
+    containers.rename(&id, &args.name)?;
+    Ok(0)
+}
+
+pub fn top(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
     let state = containers.load_state(&id)?;
-    if state.effective_status() == Status::Running {
-        if !force {
-            bail!(
-                "container {spec} is running: stop it first, or remove it with `nook rm -f {spec}`"
-            );
+    let init = match state.running_init() {
+        Some(p) if p.is_alive() => p.pid,
+        _ => bail!("container {} is not running", args.container),
+    };
+    let pidns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok();
+    let ns = pidns(&init.to_string()).context("cannot read the container's pid namespace")?;
+    let mut rows = Vec::new();
+    for entry in std::fs::read_dir("/proc")?.flatten() {
+        let pid = entry.file_name().to_string_lossy().into_owned();
+        if !pid.bytes().all(|b| b.is_ascii_digit()) || pidns(&pid).as_ref() != Some(&ns) {
+            continue;
         }
-        if let Some(init) = state.init.as_ref().filter(|p| p.is_alive()) {
-            let _ = kill(Pid::from_raw(init.pid), Signal::SIGKILL);
-        }
-        // Let the monitor record the exit (and clean up, for --rm containers).
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while state.monitor.as_ref().is_some_and(|m| m.is_alive()) && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(20));
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .map(|v| v.split_whitespace().next().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| {
+                String::from_utf8_lossy(&b)
+                    .replace('\0', " ")
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        // NSpid: the pid as the host sees it, then as the container does.
+        let inner = status
+            .lines()
+            .find_map(|l| l.strip_prefix("NSpid:"))
+            .and_then(|v| v.split_whitespace().last().map(str::to_string))
+            .unwrap_or_default();
+        rows.push(vec![pid.clone(), inner, field("Uid:"), field("PPid:"), cmd]);
+    }
+    rows.sort_by_key(|r| r[0].parse::<u32>().unwrap_or(0));
+    print!(
+        "{}",
+        table(
+            &["PID", "CONTAINER PID", "HOST UID", "PPID", "COMMAND"],
+            &rows
+        )
+    );
+    Ok(0)
+}
+
+/// docker-shaped details of a container.
+pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_json::Value> {
+    let c = containers.load_config(id)?;
+    let s = containers.load_state(id)?;
+    let status = s.status;
+    let mounts: Vec<serde_json::Value> = c
+        .mounts
+        .iter()
+        .map(|m| match &m.kind {
+            MountKind::Bind { source, volume, .. } => serde_json::json!({
+                "Type": if volume.is_some() { "volume" } else { "bind" },
+                "Name": volume,
+                "Source": source,
+                "Destination": m.target,
+                "RW": !m.read_only,
+            }),
+            MountKind::Tmpfs { size, mode } => serde_json::json!({
+                "Type": "tmpfs",
+                "Destination": m.target,
+                "Size": size,
+                "Mode": mode.map(|m| format!("{m:o}")),
+                "RW": !m.read_only,
+            }),
+        })
+        .collect();
+    Ok(serde_json::json!({
+        "Id": c.id,
+        "Name": c.name,
+        "Created": c.created,
+        "Path": c.process.args.first(),
+        "Args": c.process.args.get(1..),
+        "State": {
+            "Status": status,
+            "Running": status == Status::Running,
+            "Restarting": status == Status::Restarting,
+            "Pid": s.running_init().map_or(0, |p| p.pid),
+            "ExitCode": s.exit_code.unwrap_or(if status == Status::Exited { -1 } else { 0 }),
+            "Error": s.error,
+            "StartedAt": s.started_at,
+            "FinishedAt": s.finished_at,
+        },
+        "Image": c.image_id.to_string(),
+        "ImageName": c.image,
+        "RestartCount": s.restart_count,
+        "Driver": c.driver.as_str(),
+        "LogPath": containers.log(id),
+        "Mounts": mounts,
+        "Config": {
+            "Hostname": c.hostname,
+            "User": c.process.user,
+            "Env": c.process.env,
+            "Cmd": c.process.args,
+            "WorkingDir": c.process.cwd,
+            "Tty": c.process.terminal,
+            "OpenStdin": c.process.interactive,
+            "Image": c.image,
+            "Labels": c.labels,
+            "StopSignal": c.stop_signal,
+        },
+        "HostConfig": {
+            "AutoRemove": c.auto_remove,
+            "ReadonlyRootfs": c.read_only,
+            "RestartPolicy": c.restart.to_string(),
+            "CapAdd": c.capabilities,
+            "Init": c.init,
+        },
+    }))
+}
+
+/// `nook container inspect`: containers only.
+pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let out = args
+        .names
+        .iter()
+        .map(|spec| describe(&containers, &containers.resolve(spec)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(0)
+}
+
+/// `nook inspect`: each name is a container if one has it, else an image, as with docker.
+pub fn inspect_any(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let mut out = Vec::new();
+    for spec in &args.names {
+        match containers.resolve(spec) {
+            Ok(id) => out.push(describe(&containers, &id)?),
+            Err(crate::container::ContainerError::NotFound(_)) => {
+                let image = super::image::describe_image(&ctx, spec)
+                    .map_err(|e| anyhow::anyhow!("no such container or image: {spec} ({e:#})"))?;
+                out.push(image);
+            }
+            Err(e) => return Err(e.into()),
         }
     }
-    containers.remove(&config)?;
-    Ok(())
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(0)
 }

@@ -271,39 +271,45 @@ pub fn save(global: &GlobalArgs, args: &SaveArgs) -> anyhow::Result<i32> {
 
 pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
-    let index = ImageIndex::load(&ctx.store)?;
-    let mut out = Vec::new();
-    for spec in &args.images {
-        let record = index.resolve(spec)?;
-        let row = describe(&ctx.store, record);
-        let config = ImageConfiguration::from_reader(&ctx.store.read_blob(&record.id)?[..])
-            .with_context(|| format!("the config of {spec} is invalid"))?;
-        let repo_digests: Vec<String> = record
-            .names
-            .iter()
-            .filter_map(|n| Reference::parse(n).ok())
-            .map(|r| format!("{}@{}", r.repository(), record.manifest))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        out.push(serde_json::json!({
-            "Id": record.id.to_string(),
-            "Digest": record.manifest.to_string(),
-            "RepoTags": record.names,
-            "RepoDigests": repo_digests,
-            "Created": config.created(),
-            "Author": config.author(),
-            "Architecture": config.architecture().to_string(),
-            "Os": config.os().to_string(),
-            "Variant": config.variant(),
-            "Config": config.config(),
-            "RootFS": {"Type": "layers", "Layers": config.rootfs().diff_ids()},
-            "History": config.history(),
-            "Size": row.size,
-        }));
-    }
+    let out = args
+        .names
+        .iter()
+        .map(|spec| describe_image(&ctx, spec))
+        .collect::<anyhow::Result<Vec<_>>>()?;
     println!("{}", serde_json::to_string_pretty(&out)?);
     Ok(0)
+}
+
+/// docker-shaped details of image `spec`.
+pub fn describe_image(ctx: &Context, spec: &str) -> anyhow::Result<serde_json::Value> {
+    let index = ImageIndex::load(&ctx.store)?;
+    let record = index.resolve(spec)?;
+    let row = describe(&ctx.store, record);
+    let config = ImageConfiguration::from_reader(&ctx.store.read_blob(&record.id)?[..])
+        .with_context(|| format!("the config of {spec} is invalid"))?;
+    let repo_digests: Vec<String> = record
+        .names
+        .iter()
+        .filter_map(|n| Reference::parse(n).ok())
+        .map(|r| format!("{}@{}", r.repository(), record.manifest))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    Ok(serde_json::json!({
+        "Id": record.id.to_string(),
+        "Digest": record.manifest.to_string(),
+        "RepoTags": record.names,
+        "RepoDigests": repo_digests,
+        "Created": config.created(),
+        "Author": config.author(),
+        "Architecture": config.architecture().to_string(),
+        "Os": config.os().to_string(),
+        "Variant": config.variant(),
+        "Config": config.config(),
+        "RootFS": {"Type": "layers", "Layers": config.rootfs().diff_ids()},
+        "History": config.history(),
+        "Size": row.size,
+    }))
 }
 
 pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {

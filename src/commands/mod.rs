@@ -2,15 +2,21 @@
 //! what to do about them; `main` prints them and exits 125.
 
 pub mod container;
+pub mod copy;
+pub mod exec;
 pub mod format;
 pub mod image;
+pub mod lifecycle;
 pub mod registry;
 pub mod run;
 pub mod system;
+pub mod volume;
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, GlobalArgs, ImageCommand, SystemCommand};
+use crate::cli::{
+    Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, SystemCommand, VolumeCommand,
+};
 use crate::config::{self, Config};
 use crate::image::store::Store;
 use crate::runtime::driver::DriverChoice;
@@ -34,6 +40,17 @@ impl Context {
     }
 }
 
+/// `KEY=VALUE` labels (a bare KEY has an empty value, as with docker).
+pub fn parse_labels(items: &[String]) -> std::collections::BTreeMap<String, String> {
+    items
+        .iter()
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
 /// Print a warning on stderr.
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
@@ -44,8 +61,33 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let global = &cli.global;
     match cli.command {
         Command::Run(args) => run::run(global, *args),
+        Command::Create(args) => run::create(global, *args),
+        Command::Start(args) => lifecycle::start(global, &args),
+        Command::Stop(args) => lifecycle::stop(global, &args),
+        Command::Restart(args) => lifecycle::restart(global, &args),
+        Command::Kill(args) => lifecycle::kill(global, &args),
+        Command::Wait(args) => lifecycle::wait(global, &args),
+        Command::Logs(args) => lifecycle::logs(global, &args),
+        Command::Exec(args) => exec::exec(global, &args),
+        Command::Inspect(args) => container::inspect_any(global, &args),
+        Command::Cp(args) => copy::cp(global, &args),
+        Command::Rename(args) => container::rename(global, &args),
+        Command::Top(args) => container::top(global, &args),
         Command::Ps(args) => container::ps(global, &args),
         Command::Rm(args) => container::rm(global, &args),
+        Command::Container(sub) => match sub {
+            ContainerCommand::Ls(args) => container::ps(global, &args),
+            ContainerCommand::Inspect(args) => container::inspect(global, &args),
+            ContainerCommand::Rm(args) => container::rm(global, &args),
+            ContainerCommand::Prune => container::prune(global),
+        },
+        Command::Volume(sub) => match sub {
+            VolumeCommand::Create(args) => volume::create(global, &args),
+            VolumeCommand::Ls(args) => volume::ls(global, &args),
+            VolumeCommand::Inspect(args) => volume::inspect(global, &args),
+            VolumeCommand::Rm(args) => volume::rm(global, &args),
+            VolumeCommand::Prune(args) => volume::prune(global, &args),
+        },
         Command::Images(args) => image::images(global, &args),
         Command::Import(args) => image::import(global, &args),
         Command::Load(args) => image::load(global, &args),
@@ -92,7 +134,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 /// nook's internal subcommands, run by nook itself in a fresh process (`/proc/self/exe
 /// NAME ...`): parsed by hand, as they are not for people and sit on the hot path.
 pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
-    use crate::container::monitor::{self, MONITOR_COMMAND};
+    use crate::container::monitor::{self, DETACH_FLAG, MONITOR_COMMAND};
     use crate::runtime::jobs::{self, JOB_COMMAND};
     let name = args.get(1)?.to_str()?;
     if name == JOB_COMMAND {
@@ -101,15 +143,18 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     if name != MONITOR_COMMAND {
         return None;
     }
-    // __monitor STORE-ROOT CONTAINER-ID
+    // __monitor STORE-ROOT CONTAINER-ID [--detach]
     let (Some(root), Some(id)) = (args.get(2), args.get(3).and_then(|a| a.to_str())) else {
-        eprintln!("Error: usage: nook {MONITOR_COMMAND} STORE-ROOT CONTAINER-ID");
+        eprintln!("Error: usage: nook {MONITOR_COMMAND} STORE-ROOT CONTAINER-ID [{DETACH_FLAG}]");
         return Some(125);
     };
+    let detached = args.get(4).is_some_and(|a| a == DETACH_FLAG);
     let outcome = Store::at(std::path::Path::new(root))
         .context("the container's store")
         .map_err(|e| (125, format!("{e:#}")))
-        .and_then(|store| monitor::run(&store, id).map_err(|e| (e.exit_code(), e.to_string())));
+        .and_then(|store| {
+            monitor::run(&store, id, detached).map_err(|e| (e.exit_code(), e.to_string()))
+        });
     Some(match outcome {
         Ok(code) => code,
         Err((code, message)) => {

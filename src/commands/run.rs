@@ -10,18 +10,20 @@ use std::process::Command;
 use anyhow::{Context as _, bail};
 use oci_spec::image::ImageConfiguration;
 
-use super::Context;
+use super::{Context, lifecycle, parse_labels};
 use crate::cli::{GlobalArgs, PullPolicy, RunArgs};
 use crate::container::monitor::MONITOR_COMMAND;
-use crate::container::{ContainerConfig, Containers, now_rfc3339};
+use crate::container::volume::{self, Volumes};
+use crate::container::{ContainerConfig, Containers, RestartPolicy, now_rfc3339};
 use crate::image::digest::Digest;
 use crate::image::index::{ImageIndex, IndexError};
 use crate::image::reference::Reference;
+use crate::runtime::launch::MountKind;
 use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
 use crate::runtime::{caps, driver};
 
 /// Set `key` in a `KEY=VALUE` list, replacing an earlier value.
-fn set_env(env: &mut Vec<String>, key: &str, value: &str) {
+pub(crate) fn set_env(env: &mut Vec<String>, key: &str, value: &str) {
     let entry = format!("{key}={value}");
     match env.iter_mut().find(|e| e.split('=').next() == Some(key)) {
         Some(e) => *e = entry,
@@ -30,7 +32,7 @@ fn set_env(env: &mut Vec<String>, key: &str, value: &str) {
 }
 
 /// Apply one `KEY=VALUE` (or bare `KEY`, taken from nook's own environment) setting.
-fn apply_env(env: &mut Vec<String>, item: &str) -> anyhow::Result<()> {
+pub(crate) fn apply_env(env: &mut Vec<String>, item: &str) -> anyhow::Result<()> {
     match item.split_once('=') {
         Some(("", _)) => bail!("invalid environment variable {item:?}: the name is empty"),
         Some((k, v)) => set_env(env, k, v),
@@ -56,13 +58,27 @@ fn read_env_file(env: &mut Vec<String>, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
+/// Settle a new container's configuration from the flags and its image, as docker does
+/// (all but its mounts); also returns the image's VOLUME paths.
+fn container_config(
+    ctx: &Context,
+    args: &RunArgs,
+) -> anyhow::Result<(ContainerConfig, Vec<String>)> {
     if let Some(w) = &args.workdir
         && !w.starts_with('/')
     {
         bail!("the working directory {w:?} is not an absolute path");
     }
     let capabilities = caps::resolve(&args.cap_add, &args.cap_drop)?;
+    let restart: RestartPolicy = args.restart.parse().map_err(anyhow::Error::msg)?;
+    if args.rm && restart != RestartPolicy::No {
+        bail!(
+            "--rm and --restart {restart} exclude each other: a removed container cannot restart"
+        );
+    }
+    if let Some(s) = &args.stop_signal {
+        lifecycle::parse_signal(s)?;
+    }
     if let Some(path) = &args.cidfile
         && path.exists()
     {
@@ -71,7 +87,6 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
             path.display()
         );
     }
-    let ctx = Context::open(global)?;
     let index = ImageIndex::load(&ctx.store)?;
     // A short name with no default registry can only mean a local image.
     let pullable = Reference::parse(&args.image)
@@ -87,7 +102,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let image = match local {
         Some(record) => record,
         None => {
-            super::registry::pull_image(&ctx, &args.image, args.platform.as_deref(), false)?.record
+            super::registry::pull_image(ctx, &args.image, args.platform.as_deref(), false)?.record
         }
     };
     let config_bytes = ctx.store.read_blob(&image.id)?;
@@ -142,9 +157,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     for item in &args.env {
         apply_env(&mut env, item)?;
     }
-
     let driver = driver::choose(&ctx.store, ctx.driver)?;
-    let mut config = ContainerConfig {
+    let config = ContainerConfig {
         id: id.clone(),
         name: args.name.clone().unwrap_or_default(),
         created: now_rfc3339(),
@@ -174,24 +188,89 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
         init: args.init,
         auto_remove: args.rm,
         capabilities,
+        restart,
+        mounts: Vec::new(),
+        stop_signal: args
+            .stop_signal
+            .clone()
+            .or_else(|| defaults.stop_signal().clone()),
+        labels: parse_labels(&args.labels),
     };
+    Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// Create the container, its volumes and its cidfile; on failure nothing is left.
+fn create_container(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
+    let (mut config, image_volumes) = container_config(ctx, args)?;
+    let cwd = std::env::current_dir().context("cannot find the current directory")?;
+    let volumes = Volumes::new(&ctx.store);
+    // No volume may go between being resolved and the container that uses it being recorded.
+    let _lock = volumes.lock()?;
+    config.mounts = volume::resolve_mounts(
+        &ctx.store,
+        &args.volumes,
+        &args.mounts,
+        &args.tmpfs,
+        &image_volumes,
+        &cwd,
+    )?;
     let containers = Containers::new(&ctx.store);
-    containers.create(&mut config)?;
-    if let Some(path) = &args.cidfile
-        && let Err(e) = fs::write(path, &id)
-    {
-        let _ = containers.remove(&config);
-        return Err(e)
-            .with_context(|| format!("cannot write the container id to {}", path.display()));
+    let created = containers
+        .create(&mut config)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| match &args.cidfile {
+            Some(path) => fs::write(path, &config.id).with_context(|| {
+                let _ = containers.remove(&config);
+                format!("cannot write the container id to {}", path.display())
+            }),
+            None => Ok(()),
+        });
+    if let Err(e) = created {
+        // Anonymous volumes made for this container have no other user.
+        for m in &config.mounts {
+            if let MountKind::Bind {
+                volume: Some(name), ..
+            } = &m.kind
+                && volumes.get(name).is_ok_and(|v| v.anonymous)
+            {
+                let _ = volumes.remove(name);
+            }
+        }
+        return Err(e);
     }
-    // Replace this process with the monitor; this returns only if that fails.
+    Ok(config)
+}
+
+pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let config = create_container(&ctx, &args)?;
+    println!("{}", config.id);
+    Ok(0)
+}
+
+pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let config = create_container(&ctx, &args)?;
+    if args.detach {
+        return match lifecycle::start_detached(&ctx.store, &config.id) {
+            Ok(()) => {
+                println!("{}", config.id);
+                Ok(0)
+            }
+            Err(failure) => {
+                eprintln!("Error: {}", failure.message);
+                Ok(failure.code)
+            }
+        };
+    }
+    // Become the container's monitor: same pid, terminal and stdio; returns only on failure.
     let err = Command::new("/proc/self/exe")
         .arg0("nook")
         .arg(MONITOR_COMMAND)
         .arg(ctx.store.root())
-        .arg(&id)
+        .arg(&config.id)
         .exec();
-    let _ = containers.remove(&config);
+    let _ = Containers::new(&ctx.store).remove(&config);
     Err(err).context("cannot start the container monitor")
 }
 

@@ -2,8 +2,11 @@
 //! `containers/names/<name>` (a symlink to the id, created atomically, so two `run --name X`
 //! racing cannot both win).
 
+pub mod copy;
+pub mod logs;
 pub mod monitor;
 pub mod names;
+pub mod volume;
 
 use std::fs;
 use std::os::unix::fs::{DirBuilderExt, symlink};
@@ -13,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::image::digest::Digest;
 use crate::image::store::{Store, StoreError, random_hex, replace_file};
-use crate::runtime::launch::ProcessSpec;
+use crate::runtime::launch::{MountSpec, ProcessSpec};
 use crate::runtime::rootfs::Driver;
 
 #[derive(Debug, thiserror::Error)]
@@ -60,6 +63,57 @@ pub struct ContainerConfig {
     pub init: bool,
     pub auto_remove: bool,
     pub capabilities: Vec<String>,
+    #[serde(default)]
+    pub restart: RestartPolicy,
+    #[serde(default)]
+    pub mounts: Vec<MountSpec>,
+    /// The signal `stop` sends first (default SIGTERM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_signal: Option<String>,
+    #[serde(default)]
+    pub labels: std::collections::BTreeMap<String, String>,
+}
+
+/// When the monitor starts a container again after it exits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case", tag = "name")]
+pub enum RestartPolicy {
+    #[default]
+    No,
+    /// After a non-zero exit, at most `max` times (unlimited when `None`).
+    OnFailure {
+        max: Option<u32>,
+    },
+    Always,
+}
+
+impl std::str::FromStr for RestartPolicy {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.split_once(':') {
+            None if s == "no" => Ok(RestartPolicy::No),
+            None if s == "always" => Ok(RestartPolicy::Always),
+            None if s == "on-failure" => Ok(RestartPolicy::OnFailure { max: None }),
+            Some(("on-failure", n)) => n
+                .parse()
+                .map(|max| RestartPolicy::OnFailure { max: Some(max) })
+                .map_err(|_| format!("invalid retry count {n:?} in --restart on-failure:N")),
+            _ => Err(format!(
+                "invalid restart policy {s:?}: use no, always, on-failure or on-failure:N"
+            )),
+        }
+    }
+}
+
+impl std::fmt::Display for RestartPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RestartPolicy::No => f.write_str("no"),
+            RestartPolicy::Always => f.write_str("always"),
+            RestartPolicy::OnFailure { max: None } => f.write_str("on-failure"),
+            RestartPolicy::OnFailure { max: Some(n) } => write!(f, "on-failure:{n}"),
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +121,8 @@ pub struct ContainerConfig {
 pub enum Status {
     Created,
     Running,
+    /// Exited, and its monitor waits to start it again (restart policy).
+    Restarting,
     Exited,
 }
 
@@ -90,6 +146,13 @@ impl ProcessId {
 
     pub fn is_alive(&self) -> bool {
         self.boot_id == boot_id() && start_ticks(self.pid) == Some(self.start_ticks)
+    }
+
+    /// A pidfd for the process, if it is still the one recorded: checked after the pidfd is
+    /// open, so the descriptor cannot refer to a process that reused the pid.
+    pub fn open(&self) -> Option<std::os::fd::OwnedFd> {
+        let fd = crate::sys::pidfd_open(nix::unistd::Pid::from_raw(self.pid)).ok()?;
+        self.is_alive().then_some(fd)
     }
 }
 
@@ -116,6 +179,12 @@ pub struct ContainerState {
     pub started_at: Option<String>,
     pub finished_at: Option<String>,
     pub exit_code: Option<i32>,
+    /// Why it could not start, or why its status is unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Starts by the restart policy.
+    #[serde(default)]
+    pub restart_count: u32,
 }
 
 impl ContainerState {
@@ -127,17 +196,16 @@ impl ContainerState {
             started_at: None,
             finished_at: None,
             exit_code: None,
+            error: None,
+            restart_count: 0,
         }
     }
 
-    /// The status as it really is: a container recorded as running whose monitor is gone
-    /// (killed, or the machine rebooted) has exited.
-    pub fn effective_status(&self) -> Status {
-        match (&self.status, &self.monitor) {
-            (Status::Running, Some(m)) if m.is_alive() => Status::Running,
-            (Status::Running, _) => Status::Exited,
-            (s, _) => *s,
-        }
+    /// The container's PID 1 while it runs.
+    pub fn running_init(&self) -> Option<&ProcessId> {
+        self.init
+            .as_ref()
+            .filter(|_| self.status == Status::Running)
     }
 }
 
@@ -166,6 +234,66 @@ impl<'a> Containers<'a> {
     }
     pub fn work(&self, id: &str) -> PathBuf {
         self.dir(id).join("work")
+    }
+    pub fn log(&self, id: &str) -> PathBuf {
+        self.dir(id).join("ctr.log")
+    }
+    /// Present while the user has stopped the container: the restart policy then waits.
+    pub fn stop_marker(&self, id: &str) -> PathBuf {
+        self.dir(id).join("stopped-by-user")
+    }
+    /// Locked (flock) by the container's monitor for as long as it lives, and by nothing
+    /// else: the kernel drops the lock when the monitor dies, however it dies, so a held lock
+    /// is proof of a live monitor, and no second monitor can start the container.
+    pub fn monitor_lock(&self, id: &str) -> PathBuf {
+        self.dir(id).join("monitor.lock")
+    }
+
+    /// Is a monitor watching the container now?
+    pub fn monitor_alive(&self, id: &str) -> bool {
+        match fs::File::open(self.monitor_lock(id)) {
+            Ok(f) => matches!(f.try_lock_shared(), Err(fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
+    }
+
+    /// Shared-locked by each `nook wait` (and `start -a`) until it has read the exit status;
+    /// the monitor of a `--rm` container takes it exclusively before removing the record.
+    fn wait_lock(&self, id: &str) -> PathBuf {
+        self.dir(id).join("wait.lock")
+    }
+
+    /// Keep the container's record until this guard drops (see [`Self::wait_lock`]).
+    pub fn hold_for_waiting(&self, id: &str) -> Result<fs::File, ContainerError> {
+        let path = self.wait_lock(id);
+        let file = fs::File::open(&path).map_err(|e| StoreError::io("cannot open", &path, e))?;
+        file.lock_shared()
+            .map_err(|e| StoreError::io("cannot lock", &path, e))?;
+        Ok(file)
+    }
+
+    /// Wait until every `nook wait` has read the exit status (best effort: `None` if the
+    /// lock cannot be taken).
+    pub fn wait_until_read(&self, id: &str) -> Option<fs::File> {
+        let file = fs::File::open(self.wait_lock(id)).ok()?;
+        file.lock().ok()?;
+        Some(file)
+    }
+
+    /// Become the container's monitor: `None` if another monitor already is.
+    pub fn take_monitor_lock(&self, id: &str) -> Result<Option<fs::File>, ContainerError> {
+        let path = self.monitor_lock(id);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| StoreError::io("cannot open", &path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(fs::TryLockError::WouldBlock) => Ok(None),
+            Err(fs::TryLockError::Error(e)) => Err(StoreError::io("cannot lock", &path, e).into()),
+        }
     }
 
     /// A new container id: 64 hex digits, as docker's.
@@ -197,6 +325,10 @@ impl<'a> Containers<'a> {
             set_mode(&staging.join("upper"), 0o755)?;
             write_json(&staging.join("config.json"), config)?;
             write_json(&staging.join("state.json"), &ContainerState::created())?;
+            for lock in ["monitor.lock", "wait.lock"] {
+                fs::write(staging.join(lock), b"")
+                    .map_err(|e| StoreError::io("cannot create", &staging.join(lock), e))?;
+            }
             fs::rename(&staging, &dest).map_err(|e| StoreError::io("cannot create", &dest, e))?;
             Ok(())
         })();
@@ -245,6 +377,29 @@ impl<'a> Containers<'a> {
         symlink(id, &link).map_err(|e| StoreError::io("cannot reserve the name", &link, e).into())
     }
 
+    /// Give container `id` the name `new`: reserved first (so it cannot be taken meanwhile),
+    /// then recorded, then the old name released.
+    pub fn rename(&self, id: &str, new: &str) -> Result<(), ContainerError> {
+        if !names::valid(new) {
+            return Err(ContainerError::BadName(new.to_string()));
+        }
+        let mut config = self.load_config(id)?;
+        if config.name == new {
+            return Ok(());
+        }
+        self.reserve_name(new, id)?;
+        let old = std::mem::replace(&mut config.name, new.to_string());
+        if let Err(e) = write_json(&self.dir(id).join("config.json"), &config) {
+            let _ = fs::remove_file(self.names_dir().join(new));
+            return Err(e);
+        }
+        let link = self.names_dir().join(&old);
+        if fs::read_link(&link).is_ok_and(|owner| owner == Path::new(id)) {
+            let _ = fs::remove_file(&link);
+        }
+        Ok(())
+    }
+
     fn free_generated_name(&self) -> String {
         for attempt in 0.. {
             let mut name = names::generate();
@@ -263,8 +418,24 @@ impl<'a> Containers<'a> {
         read_json(&self.dir(id).join("config.json"))
     }
 
+    /// The container's state as it really is: one recorded as running or restarting whose
+    /// monitor is gone (killed, or the machine rebooted) has exited, with an unknown status.
     pub fn load_state(&self, id: &str) -> Result<ContainerState, ContainerError> {
-        read_json(&self.dir(id).join("state.json"))
+        let mut state: ContainerState = read_json(&self.dir(id).join("state.json"))?;
+        let was = state.status;
+        if matches!(was, Status::Running | Status::Restarting) && !self.monitor_alive(id) {
+            state.status = Status::Exited;
+            // Between two runs, the last exit status stands; during a run, it is unknown.
+            if was == Status::Running {
+                state.exit_code = None;
+                state.error.get_or_insert_with(|| {
+                    "the container's monitor ended without recording how the container exited \
+                     (killed, or the machine restarted)"
+                        .to_string()
+                });
+            }
+        }
+        Ok(state)
     }
 
     pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<(), ContainerError> {

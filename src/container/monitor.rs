@@ -1,27 +1,39 @@
-//! The monitor of a foreground container. `nook run` replaces itself (execve, same pid,
-//! terminal and stdio) with `nook __monitor ID`: a fresh, single-threaded process that
-//! starts the container, relays its terminal and follows resizes, forwards signals to it,
-//! records its state and exit status, and removes it afterwards with `--rm`.
+//! A container's monitor: `nook __monitor STORE ID [--detach]`, a fresh, single-threaded nook
+//! process, one per running container. It starts the container, records its state, writes
+//! its output to the log (and, in the foreground, to the terminal), forwards signals, records
+//! the exit status, restarts the container as its policy says, and removes it with `--rm`.
+//!
+//! In the foreground, `nook run` replaces itself with the monitor (same pid, terminal and
+//! stdio). Detached (`run -d`, `start`), the monitor leads a session of its own, tells the
+//! waiting command through its stdout whether the container started, and then lets go of it.
 
 use std::io::{self, Write};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::AsFd;
+use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
-use nix::fcntl::{FcntlArg, OFlag, fcntl};
+use nix::fcntl::OFlag;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::signal::{SigSet, Signal};
-use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::termios::{SetArg, Termios, cfmakeraw, tcgetattr, tcsetattr};
+use nix::sys::signal::Signal;
+use nix::sys::signalfd::SignalFd;
 use nix::unistd::{getpid, isatty};
+use serde::{Deserialize, Serialize};
 
-use super::{ContainerConfig, ContainerError, Containers, ProcessId, Status, now_rfc3339};
+use super::logs::{LogWriter, Stream};
+use super::{
+    ContainerConfig, ContainerError, ContainerState, Containers, ProcessId, RestartPolicy, Status,
+    now_rfc3339,
+};
 use crate::image::store::Store;
 use crate::runtime::idmap::{IdMap, IdMapError};
-use crate::runtime::launch::{self, LaunchError, LaunchSpec};
+use crate::runtime::launch::{self, LaunchError, LaunchSpec, Stdio};
+use crate::runtime::relay::{self, RawMode, Relay};
 use crate::sys;
 
 /// The hidden subcommand that runs a monitor.
 pub const MONITOR_COMMAND: &str = "__monitor";
+/// Its flag for a detached monitor.
+pub const DETACH_FLAG: &str = "--detach";
 
 #[derive(Debug, thiserror::Error)]
 pub enum MonitorError {
@@ -32,15 +44,20 @@ pub enum MonitorError {
     #[error(transparent)]
     Launch(#[from] LaunchError),
     #[error(
-        "layer {0} of the container's image is missing from the store; load or import the image again"
+        "layer {0} of the container's image is missing from the store; pull, load or import the \
+         image again"
     )]
     MissingLayer(String),
+    #[error("cannot set up the container's output: {0}")]
+    Output(io::Error),
     #[error("cannot set up signal handling: {0}")]
     Signals(Errno),
     #[error(
         "the container's keeper process disappeared (was it killed?); its exit status is unknown"
     )]
     Lost,
+    #[error("container {0} is already running")]
+    AlreadyRunning(String),
 }
 
 impl MonitorError {
@@ -52,38 +69,73 @@ impl MonitorError {
     }
 }
 
-/// Signals passed on to the container's PID 1, as docker's `--sig-proxy` does.
-const FORWARDED: &[Signal] = &[
-    Signal::SIGINT,
-    Signal::SIGTERM,
-    Signal::SIGHUP,
-    Signal::SIGQUIT,
-    Signal::SIGUSR1,
-    Signal::SIGUSR2,
-    Signal::SIGALRM,
-    Signal::SIGCONT,
-];
+/// What a detached monitor tells the command that started it.
+#[derive(Debug, Serialize, Deserialize)]
+pub enum StartReport {
+    Started,
+    Failed { code: i32, message: String },
+}
 
-/// Run container `id` in the foreground; returns its exit status (docker's rules).
-pub fn run(store: &Store, id: &str) -> Result<i32, MonitorError> {
+/// Run container `id`, until it has exited for good; returns its last exit status.
+pub fn run(store: &Store, id: &str, detached: bool) -> Result<i32, MonitorError> {
+    let mut report = if detached {
+        let _ = nix::unistd::setsid();
+        Some(Reporter)
+    } else {
+        None
+    };
     let containers = Containers::new(store);
     let config = containers.load_config(id)?;
-    let outcome = supervise(store, &containers, &config);
-    if config.auto_remove
-        && let Err(e) = containers.remove(&config)
-    {
-        eprintln!(
-            "warning: could not remove container {}: {e}",
-            &config.id[..12]
-        );
+    let outcome = match containers.take_monitor_lock(id)? {
+        // Held for the monitor's whole life (and by the container's own stages, which die
+        // with it); `ps`, `stop` and `rm` look at it to know the monitor lives.
+        Some(_lock) => {
+            let outcome = supervise(store, &containers, &config, &mut report);
+            // `nook wait` may be reading the exit status: the record goes once it has.
+            let _waiters_done = config.auto_remove.then(|| containers.wait_until_read(id));
+            if config.auto_remove
+                && let Err(e) = containers.remove(&config)
+            {
+                eprintln!(
+                    "warning: could not remove container {}: {e}",
+                    &config.id[..12]
+                );
+            }
+            outcome
+        }
+        None => Err(MonitorError::AlreadyRunning(config.name.clone())),
+    };
+    if let (Some(r), Err(e)) = (report.take(), &outcome) {
+        r.send(StartReport::Failed {
+            code: e.exit_code(),
+            message: e.to_string(),
+        });
     }
     outcome
+}
+
+/// The detached monitor's line to the command waiting on its stdout.
+struct Reporter;
+
+impl Reporter {
+    /// Say how the start went, then let go of stdout (the waiting command sees end of file).
+    fn send(self, report: StartReport) {
+        let mut out = io::stdout().lock();
+        let _ = serde_json::to_writer(&mut out, &report);
+        let _ = out.write_all(b"\n");
+        let _ = out.flush();
+        if let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") {
+            let _ = nix::unistd::dup2_stdout(&null);
+            let _ = nix::unistd::dup2_stderr(&null);
+        }
+    }
 }
 
 fn supervise(
     store: &Store,
     containers: &Containers<'_>,
     config: &ContainerConfig,
+    report: &mut Option<Reporter>,
 ) -> Result<i32, MonitorError> {
     for layer in &config.layers {
         if !store.has_layer(layer) {
@@ -91,18 +143,17 @@ fn supervise(
         }
     }
     let mapping = IdMap::for_current_user()?;
-    if let Some(w) = &mapping.warning {
+    if let (Some(w), None) = (&mapping.warning, &report) {
         eprintln!("warning: {w}");
     }
-    let terminal = config.process.terminal;
-    let stdin_is_tty = isatty(io::stdin()).unwrap_or(false);
-    let winsize = if terminal {
-        sys::get_winsize(io::stdout().as_fd())
-            .or_else(|_| sys::get_winsize(io::stdin().as_fd()))
-            .ok()
-    } else {
-        None
-    };
+    let foreground = report.is_none();
+    let winsize = (config.process.terminal && foreground)
+        .then(|| {
+            sys::get_winsize(io::stdout().as_fd())
+                .or_else(|_| sys::get_winsize(io::stdin().as_fd()))
+                .ok()
+        })
+        .flatten();
     let spec = LaunchSpec {
         idmap: mapping.map,
         driver: config.driver,
@@ -122,6 +173,7 @@ fn supervise(
         init: config.init,
         caps: config.capabilities.clone(),
         process: config.process.clone(),
+        mounts: config.mounts.clone(),
         winsize,
         discard: if config.auto_remove {
             vec![containers.upper(&config.id), containers.work(&config.id)]
@@ -130,207 +182,192 @@ fn supervise(
         },
     };
 
-    // Block the signals we handle before any clone: the children unblock them themselves.
-    let mut mask = SigSet::empty();
-    for s in FORWARDED {
-        mask.add(*s);
-    }
-    mask.add(Signal::SIGWINCH);
-    mask.thread_block().map_err(MonitorError::Signals)?;
-    let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
-        .map_err(MonitorError::Signals)?;
-
+    let signals = relay::signal_fd().map_err(MonitorError::Signals)?;
+    let mut log = LogWriter::open(&containers.log(&config.id)).map_err(MonitorError::Output)?;
     let mut state = containers.load_state(&config.id)?;
-    // A container that never ran records why, as docker's exit code (125, 126 or 127).
-    let launching = match launch::launch(&spec) {
-        Ok(l) => l,
-        Err(e) => {
-            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
-            return Err(e.into());
+    state.error = None;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let started = Instant::now();
+        let outcome = run_once(
+            containers, config, &spec, &signals, &mut log, &mut state, report,
+        );
+        let code = match outcome {
+            Ok(code) => code,
+            Err(e) => {
+                state.error = Some(e.to_string());
+                record_exit(containers, config, &mut state, Some(e.exit_code()))?;
+                return Err(e);
+            }
+        };
+        record_exit(containers, config, &mut state, code)?;
+        let code = code.ok_or(MonitorError::Lost)?;
+        let again = match config.restart {
+            RestartPolicy::No => false,
+            RestartPolicy::Always => true,
+            RestartPolicy::OnFailure { max } => {
+                code != 0 && max.is_none_or(|m| state.restart_count < m)
+            }
+        };
+        let stopped = || containers.stop_marker(&config.id).exists();
+        if !again || config.auto_remove || stopped() {
+            return Ok(code);
         }
-    };
+        // As docker: wait longer after each quick failure, start over after a good run.
+        if started.elapsed() > Duration::from_secs(10) {
+            backoff = Duration::from_millis(100);
+        }
+        state.status = Status::Restarting;
+        containers.save_state(&config.id, &state)?;
+        if wait_or_stop(&signals, backoff) || stopped() {
+            state.status = Status::Exited;
+            containers.save_state(&config.id, &state)?;
+            return Ok(code);
+        }
+        backoff = (backoff * 2).min(Duration::from_secs(60));
+        state.restart_count += 1;
+    }
+}
+
+/// Sleep `pause`, unless a signal to stop arrives first (then true).
+fn wait_or_stop(signals: &SignalFd, pause: Duration) -> bool {
+    let deadline = Instant::now() + pause;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        let ms = u16::try_from(left.as_millis()).unwrap_or(u16::MAX);
+        let mut fds = [PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        if let Ok(1..) = poll(&mut fds, PollTimeout::from(ms))
+            && relay::pending(signals).iter().any(|s| {
+                matches!(
+                    s,
+                    Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT | Signal::SIGHUP
+                )
+            })
+        {
+            return true;
+        }
+    }
+}
+
+/// One run of the container: launch, record, start, relay until it exits.
+fn run_once(
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+    spec: &LaunchSpec,
+    signals: &SignalFd,
+    log: &mut LogWriter,
+    state: &mut ContainerState,
+    report: &mut Option<Reporter>,
+) -> Result<Option<i32>, MonitorError> {
+    let foreground = report.is_none();
+    let process = &config.process;
+    let launching = launch::launch(spec)?;
     // Recorded while init sets itself up, and before the program can run.
     state.status = Status::Running;
     state.monitor = ProcessId::of(getpid().as_raw());
     state.init = ProcessId::of(launching.init().as_raw());
     state.started_at = Some(now_rfc3339());
-    containers.save_state(&config.id, &state)?;
-    let created = match launching.ready() {
-        Ok(c) => c,
-        Err(e) => {
-            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
-            return Err(e.into());
-        }
-    };
-    let running = match created.start() {
-        Ok(r) => r,
-        Err(e) => {
-            record_exit(containers, config, &mut state, Some(e.exit_code()))?;
-            return Err(e.into());
-        }
-    };
+    state.finished_at = None;
+    state.exit_code = None;
+    containers.save_state(&config.id, state)?;
+    let created = launching.ready()?;
 
-    let raw = (terminal && config.process.interactive && stdin_is_tty)
-        .then(RawMode::enter)
-        .flatten();
-    let code = relay(&running, &signals, config.process.interactive);
+    // The program's output comes to us through pipes (a terminal's through its master).
+    let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| MonitorError::Output(e.into()));
+    let (out_r, out_w) = pipe()?;
+    let (err_r, err_w) = pipe()?;
+    // Input: ours in the foreground; detached with -i, a pipe held open, as docker keeps
+    // a detached container's stdin open.
+    let (stdin, _held_open) = match (process.interactive && !process.terminal, foreground) {
+        (false, _) => (None, None),
+        (true, true) => (
+            Some(nix::unistd::dup(io::stdin()).map_err(|e| MonitorError::Output(e.into()))?),
+            None,
+        ),
+        (true, false) => {
+            let (r, w) = pipe()?;
+            (Some(r), Some(w))
+        }
+    };
+    let running = created.start(Some(Stdio {
+        stdin,
+        stdout: out_w,
+        stderr: err_w,
+    }))?;
+    if let Some(r) = report.take() {
+        r.send(StartReport::Started);
+    }
+    let master = running.terminal.as_ref().map(|m| m.as_fd());
+    let raw = (foreground
+        && master.is_some()
+        && process.interactive
+        && isatty(io::stdin()).unwrap_or(false))
+    .then(RawMode::enter)
+    .flatten();
+    // With a terminal, everything comes through its master; the pipes stay unused.
+    let outputs = match master {
+        Some(m) => vec![(
+            m.try_clone_to_owned().map_err(MonitorError::Output)?,
+            Stream::Stdout,
+        )],
+        None => vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
+    };
+    let stdin = io::stdin();
+    let input = match master {
+        Some(m) if foreground && process.interactive => Some((stdin.as_fd(), m)),
+        _ => None,
+    };
+    let mut echo = foreground;
+    Relay {
+        outputs,
+        input,
+        signals,
+        done: running.events_fd(),
+    }
+    .run(
+        |stream, data| {
+            let _ = log.write(stream, data);
+            if echo && !copy_out(stream, data) {
+                echo = false;
+            }
+        },
+        |sig| match (sig, master) {
+            (Signal::SIGWINCH, Some(m)) => relay::copy_winsize(m),
+            (Signal::SIGWINCH, None) => {}
+            (sig, _) => {
+                let _ = running.signal(sig);
+            }
+        },
+    );
+    let _ = log.flush();
     drop(raw);
-
-    record_exit(containers, config, &mut state, code)?;
-    code.ok_or(MonitorError::Lost)
+    Ok(running.collect_exit())
 }
 
 fn record_exit(
     containers: &Containers<'_>,
     config: &ContainerConfig,
-    state: &mut super::ContainerState,
+    state: &mut ContainerState,
     code: Option<i32>,
 ) -> Result<(), MonitorError> {
-    // A --rm container's record is about to go: no need to write its last state.
-    if !config.auto_remove {
-        state.status = Status::Exited;
-        state.finished_at = Some(now_rfc3339());
-        state.exit_code = code;
-        containers.save_state(&config.id, state)?;
-    }
+    state.status = Status::Exited;
+    state.finished_at = Some(now_rfc3339());
+    state.exit_code = code;
+    containers.save_state(&config.id, state)?;
     Ok(())
 }
 
-/// The terminal in raw mode (no echo, no line editing, no signals from keys), restored on drop.
-struct RawMode {
-    saved: Termios,
-}
-
-impl RawMode {
-    fn enter() -> Option<Self> {
-        let stdin = io::stdin();
-        let saved = tcgetattr(stdin.as_fd()).ok()?;
-        let mut raw = saved.clone();
-        cfmakeraw(&mut raw);
-        tcsetattr(stdin.as_fd(), SetArg::TCSADRAIN, &raw).ok()?;
-        Some(Self { saved })
-    }
-}
-
-impl Drop for RawMode {
-    fn drop(&mut self) {
-        let _ = tcsetattr(io::stdin().as_fd(), SetArg::TCSADRAIN, &self.saved);
-    }
-}
-
-/// Pass signals, terminal input and output until the container exits; returns its status.
-fn relay(running: &launch::Running, signals: &SignalFd, interactive: bool) -> Option<i32> {
-    let master = running.terminal.as_ref().map(|m| m.as_fd());
-    let stdin = io::stdin();
-    let mut stdout = io::stdout().lock();
-    let mut input_open = master.is_some() && interactive;
-    let mut output_open = master.is_some();
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let mut fds = vec![
-            PollFd::new(signals.as_fd(), PollFlags::POLLIN),
-            PollFd::new(running.events_fd(), PollFlags::POLLIN),
-        ];
-        let master_slot = match (master, output_open) {
-            (Some(m), true) => {
-                fds.push(PollFd::new(m, PollFlags::POLLIN));
-                Some(fds.len() - 1)
-            }
-            _ => None,
-        };
-        let stdin_slot = input_open.then(|| {
-            fds.push(PollFd::new(stdin.as_fd(), PollFlags::POLLIN));
-            fds.len() - 1
-        });
-        match poll(&mut fds, PollTimeout::NONE) {
-            Err(Errno::EINTR) => continue,
-            Err(_) => return running.collect_exit(),
-            Ok(_) => {}
+/// Write container output to our own stdout or stderr; false once they are gone.
+fn copy_out(stream: Stream, data: &[u8]) -> bool {
+    let result = match stream {
+        Stream::Stdout => {
+            let mut out = io::stdout().lock();
+            out.write_all(data).and_then(|_| out.flush())
         }
-        let ready = |i: usize| {
-            fds[i].revents().is_some_and(|r| {
-                r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
-            })
-        };
-        let (sig_ready, exit_ready) = (ready(0), ready(1));
-        let out_ready = master_slot.is_some_and(ready);
-        let in_ready = stdin_slot.is_some_and(ready);
-        drop(fds);
-
-        if sig_ready {
-            while let Ok(Some(info)) = signals.read_signal() {
-                let Ok(sig) = Signal::try_from(info.ssi_signo as i32) else {
-                    continue;
-                };
-                if sig == Signal::SIGWINCH {
-                    if let (Some(m), Ok(size)) = (master, sys::get_winsize(io::stdout().as_fd())) {
-                        let _ = sys::set_winsize(m, size);
-                    }
-                } else {
-                    let _ = running.signal(sig);
-                }
-            }
-        }
-        if let (true, Some(m)) = (out_ready, master) {
-            match nix::unistd::read(m, &mut buf) {
-                Ok(0) | Err(Errno::EIO) => output_open = false,
-                Ok(n) => {
-                    if stdout
-                        .write_all(&buf[..n])
-                        .and_then(|_| stdout.flush())
-                        .is_err()
-                    {
-                        output_open = false;
-                    }
-                }
-                Err(Errno::EINTR | Errno::EAGAIN) => {}
-                Err(_) => output_open = false,
-            }
-        }
-        if let (true, Some(m)) = (in_ready, master) {
-            match nix::unistd::read(stdin.as_fd(), &mut buf) {
-                Err(Errno::EINTR | Errno::EAGAIN) => {}
-                Ok(0) | Err(_) => input_open = false,
-                Ok(n) => {
-                    if write_all_fd(m, &buf[..n]).is_err() {
-                        input_open = false;
-                    }
-                }
-            }
-        }
-        if exit_ready {
-            let code = running.collect_exit();
-            if let (Some(m), true) = (master, output_open) {
-                drain(m, &mut stdout, &mut buf);
-            }
-            return code;
-        }
-    }
-}
-
-/// Copy what is still buffered in the terminal after the container ended.
-fn drain(master: BorrowedFd<'_>, out: &mut impl Write, buf: &mut [u8]) {
-    if let Ok(flags) = fcntl(master, FcntlArg::F_GETFL) {
-        let _ = fcntl(
-            master,
-            FcntlArg::F_SETFL(OFlag::from_bits_truncate(flags) | OFlag::O_NONBLOCK),
-        );
-    }
-    while let Ok(n @ 1..) = nix::unistd::read(master, buf) {
-        if out.write_all(&buf[..n]).is_err() {
-            return;
-        }
-    }
-    let _ = out.flush();
-}
-
-fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> Result<(), Errno> {
-    while !data.is_empty() {
-        match nix::unistd::write(fd, data) {
-            Ok(n) => data = &data[n..],
-            Err(Errno::EINTR) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(())
+        Stream::Stderr => io::stderr().lock().write_all(data),
+    };
+    result.is_ok()
 }

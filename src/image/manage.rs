@@ -93,7 +93,7 @@ fn users(
         .map(|c| {
             let status = containers
                 .load_state(&c.id)
-                .map(|s| s.effective_status())
+                .map(|s| s.status)
                 .unwrap_or(Status::Exited);
             (c, status)
         })
@@ -133,7 +133,7 @@ pub fn remove(
         let using = users(&containers, &record.id)?;
         let running: Vec<String> = using
             .iter()
-            .filter(|(_, s)| *s == Status::Running)
+            .filter(|(_, s)| matches!(s, Status::Running | Status::Restarting))
             .map(|(c, _)| c.name.clone())
             .collect();
         if !running.is_empty() {
@@ -462,7 +462,7 @@ pub fn usage(store: &Store) -> Result<Usage, ManageError> {
         .filter(|c| {
             containers
                 .load_state(&c.id)
-                .is_ok_and(|s| s.effective_status() == Status::Running)
+                .is_ok_and(|s| s.status == Status::Running)
         })
         .count();
     let used_layers: HashSet<&Digest> = configs.iter().flat_map(|c| c.layers.iter()).collect();

@@ -44,7 +44,7 @@ impl Channel {
     }
 
     pub fn send<M: Serialize>(&self, msg: &M) -> Result<(), ChannelError> {
-        self.send_inner(msg, None)
+        self.send_inner(msg, &[])
     }
 
     pub fn send_with_fd<M: Serialize>(
@@ -52,20 +52,29 @@ impl Channel {
         msg: &M,
         fd: BorrowedFd<'_>,
     ) -> Result<(), ChannelError> {
-        self.send_inner(msg, Some(fd))
+        self.send_with_fds(msg, &[fd])
+    }
+
+    pub fn send_with_fds<M: Serialize>(
+        &self,
+        msg: &M,
+        fds: &[BorrowedFd<'_>],
+    ) -> Result<(), ChannelError> {
+        self.send_inner(msg, fds)
     }
 
     fn send_inner<M: Serialize>(
         &self,
         msg: &M,
-        fd: Option<BorrowedFd<'_>>,
+        fds: &[BorrowedFd<'_>],
     ) -> Result<(), ChannelError> {
         let bytes = serde_json::to_vec(msg).expect("messages always serialize");
-        let raw = fd.map(|f| [f.as_raw_fd()]);
-        let cmsgs: Vec<ControlMessage<'_>> = raw
-            .as_ref()
-            .map(|r| vec![ControlMessage::ScmRights(r)])
-            .unwrap_or_default();
+        let raw: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
+        let cmsgs: Vec<ControlMessage<'_>> = if raw.is_empty() {
+            Vec::new()
+        } else {
+            vec![ControlMessage::ScmRights(&raw)]
+        };
         sendmsg::<()>(
             self.fd.as_raw_fd(),
             &[IoSlice::new(&bytes)],

@@ -24,7 +24,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
 use nix::fcntl::{OFlag, open};
-use nix::mount::{MntFlags, MsFlags, mount, umount2};
+use nix::mount::{MsFlags, mount};
 use nix::sched::CloneFlags;
 use nix::sys::prctl;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
@@ -81,6 +81,39 @@ pub struct ProcessSpec {
     pub interactive: bool,
 }
 
+/// Something mounted into the container besides its root filesystem.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MountSpec {
+    /// Where in the container (absolute).
+    pub target: String,
+    #[serde(flatten)]
+    pub kind: MountKind,
+    #[serde(default)]
+    pub read_only: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum MountKind {
+    /// A host path bound in; for a volume, its data directory.
+    Bind {
+        source: PathBuf,
+        /// The volume's name, when it is one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        volume: Option<String>,
+        /// Fill an empty volume with what the image has at the target first, as docker does.
+        #[serde(default)]
+        copy_up: bool,
+    },
+    /// A fresh tmpfs.
+    Tmpfs {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        size: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mode: Option<u32>,
+    },
+}
+
 /// Everything the keeper and init need; computed by the monitor before any clone.
 pub struct LaunchSpec {
     pub idmap: IdMap,
@@ -99,6 +132,7 @@ pub struct LaunchSpec {
     pub init: bool,
     pub caps: Vec<String>,
     pub process: ProcessSpec,
+    pub mounts: Vec<MountSpec>,
     /// Initial terminal size, when `process.terminal`.
     pub winsize: Option<WinSize>,
     /// Trees the keeper deletes once the container has exited (the writable layer of a
@@ -113,8 +147,18 @@ enum ToKeeper {
 
 #[derive(Serialize, Deserialize)]
 enum ToInit {
-    /// Execute the program (its monitor has recorded that it runs).
-    Start,
+    /// Execute the program (its monitor has recorded that it runs). Without a terminal, the
+    /// program's stdin (when `stdin`), stdout and stderr come along, in that order.
+    Start { stdin: bool },
+}
+
+/// Where a container without a terminal reads and writes: ends of pipes (or files) that the
+/// monitor hands to init when it starts the program. Only the container then holds them, so
+/// the monitor sees end-of-file when the last of its processes is gone.
+pub struct Stdio {
+    pub stdin: Option<OwnedFd>,
+    pub stdout: OwnedFd,
+    pub stderr: OwnedFd,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -327,10 +371,25 @@ pub struct Created {
 }
 
 impl Created {
-    /// Let init execute the program; returns once it has (or with docker's 126/127 failure).
-    pub fn start(self) -> Result<Running, LaunchError> {
+    /// Let init execute the program, giving it `stdio` (ignored with a terminal); returns once
+    /// it has (or with docker's 126/127 failure).
+    pub fn start(self, stdio: Option<Stdio>) -> Result<Running, LaunchError> {
         let Created { running, init_chan } = self;
-        init_chan.send(&ToInit::Start)?;
+        match &stdio {
+            Some(s) if running.terminal.is_none() => {
+                let mut fds: Vec<BorrowedFd<'_>> = s.stdin.iter().map(|f| f.as_fd()).collect();
+                fds.push(s.stdout.as_fd());
+                fds.push(s.stderr.as_fd());
+                init_chan.send_with_fds(
+                    &ToInit::Start {
+                        stdin: s.stdin.is_some(),
+                    },
+                    &fds,
+                )?;
+            }
+            _ => init_chan.send(&ToInit::Start { stdin: false })?,
+        }
+        drop(stdio);
         match init_chan.recv::<FromInit>()? {
             // Closed on exec (close-on-exec): the program runs.
             None => Ok(running),
@@ -371,6 +430,7 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     if !matches!(chan.recv::<ToKeeper>(), Ok(Some(ToKeeper::Mapped))) {
         crate::sys::exit_now(1);
     }
+    let mut fuse = None;
     let prepared = early.and_then(|()| {
         userns::become_root(spec.idmap.is_single())
             .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
@@ -378,6 +438,7 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
             Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
             Driver::FuseOverlayfs => {
                 rootfs::mount_fuse_overlay(&layers, &spec.rootfs, &spec.fuse_log)
+                    .map(|m| fuse = Some(m))
             }
         }
         .map_err(|e| e.to_string())
@@ -426,10 +487,10 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
         _ => 125,
     };
-    // A fuse-overlayfs daemon lives in this mount namespace, which keeps it alive: only
-    // detaching its mount ends it. A kernel overlay goes with the namespace.
-    if spec.driver == Driver::FuseOverlayfs {
-        let _ = umount2(&spec.rootfs, MntFlags::MNT_DETACH);
+    // A kernel overlay goes with the mount namespace; fuse-overlayfs is ended here, before
+    // the writable layer may be deleted.
+    if let Some(m) = fuse {
+        m.unmount();
     }
     for tree in &spec.discard {
         let _ = fs::remove_dir_all(tree);
@@ -464,6 +525,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         rootfs: &spec.rootfs,
         read_only: spec.read_only,
         read_only_tmpfs: spec.read_only_tmpfs,
+        mounts: &spec.mounts,
     })
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 
@@ -495,10 +557,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     rootfs::pivot(&spec.rootfs).map_err(|e| StartFailure::setup(e.to_string()))?;
 
     let user = process::resolve_user_in_root(&spec.process.user)?;
-    let mut env = spec.process.env.clone();
-    if !env.iter().any(|e| e.starts_with("HOME=")) {
-        env.push(format!("HOME={}", user.home));
-    }
+    let env = with_home(&spec.process.env, &user);
     let cwd = &spec.process.cwd;
     fs::create_dir_all(cwd)
         .and_then(|_| std::env::set_current_dir(cwd))
@@ -507,47 +566,32 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         })?;
 
     setsid().map_err(setup("setsid"))?;
-    match &tty {
-        Some(slave) => {
-            sys::set_controlling_tty(slave.as_fd())
-                .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
-            nix::unistd::dup2_stdin(slave).map_err(setup("dup2"))?;
-            nix::unistd::dup2_stdout(slave).map_err(setup("dup2"))?;
-            nix::unistd::dup2_stderr(slave).map_err(setup("dup2"))?;
-        }
-        None if !spec.process.interactive => {
-            let null = fs::File::open("/dev/null")
-                .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
-            nix::unistd::dup2_stdin(&null).map_err(setup("dup2"))?;
-        }
-        None => {}
+    if let Some(slave) = &tty {
+        sys::set_controlling_tty(slave.as_fd())
+            .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
+        nix::unistd::dup2_stdin(slave).map_err(setup("dup2"))?;
+        nix::unistd::dup2_stdout(slave).map_err(setup("dup2"))?;
+        nix::unistd::dup2_stderr(slave).map_err(setup("dup2"))?;
     }
-    drop(tty);
     sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
 
-    let keep = caps::to_set(&spec.caps).map_err(|e| StartFailure::setup(e.to_string()))?;
-    caps::limit_bounding(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
-    switch_user(&spec.idmap, &user)?;
-    if user.uid == 0 {
-        caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
-    }
-    prctl::set_no_new_privs().map_err(setup("cannot set no_new_privs"))?;
-
-    let path = env
-        .iter()
-        .find_map(|e| e.strip_prefix("PATH="))
-        .unwrap_or(DEFAULT_PATH)
-        .to_string();
+    drop_privileges(&spec.idmap, &user, &spec.caps)?;
     let args = &spec.process.args;
-    let exe = process::find_executable(&args[0], &path)?;
+    let exe = process::find_executable(&args[0], search_path(&env))?;
     if let Some(c) = chan.as_ref() {
         c.send(&FromInit::Ready)
             .map_err(|e| StartFailure::setup(e.to_string()))?;
-        if !matches!(c.recv::<ToInit>(), Ok(Some(ToInit::Start))) {
+        match c.recv_with_fds::<ToInit>() {
+            Ok(Some((ToInit::Start { stdin }, fds))) => {
+                if tty.is_none() {
+                    take_stdio(stdin, fds)?;
+                }
+            }
             // The monitor is gone: nobody wants this container any more.
-            crate::sys::exit_now(125);
+            _ => crate::sys::exit_now(125),
         }
     }
+    drop(tty);
     if spec.init {
         let never = process::run_as_init(&exe, args, &env, spec.process.terminal, || {
             chan.take();
@@ -557,8 +601,64 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     Err(process::exec(&exe, args, &env))
 }
 
+/// Make the descriptors the monitor sent the program's stdin (or /dev/null), stdout and stderr.
+fn take_stdio(stdin: bool, mut fds: Vec<OwnedFd>) -> Result<(), StartFailure> {
+    let want = if stdin { 3 } else { 2 };
+    if fds.len() != want {
+        return Err(StartFailure::setup("the monitor sent no standard streams"));
+    }
+    let setup = |e: nix::Error| StartFailure::setup(format!("dup2: {e}"));
+    let stderr = fds.pop().expect("counted");
+    let stdout = fds.pop().expect("counted");
+    match fds.pop() {
+        Some(input) => nix::unistd::dup2_stdin(&input).map_err(setup)?,
+        None => {
+            let null = fs::File::open("/dev/null")
+                .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
+            nix::unistd::dup2_stdin(&null).map_err(setup)?;
+        }
+    }
+    nix::unistd::dup2_stdout(&stdout).map_err(setup)?;
+    nix::unistd::dup2_stderr(&stderr).map_err(setup)?;
+    Ok(())
+}
+
 /// The PATH a container gets when its image sets none.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The program's environment: `env`, with the user's HOME unless it sets one.
+pub(crate) fn with_home(env: &[String], user: &process::ExecUser) -> Vec<String> {
+    let mut env = env.to_vec();
+    if !env.iter().any(|e| e.starts_with("HOME=")) {
+        env.push(format!("HOME={}", user.home));
+    }
+    env
+}
+
+/// Where the program is looked for: the environment's PATH, else the default.
+pub(crate) fn search_path(env: &[String]) -> &str {
+    env.iter()
+        .find_map(|e| e.strip_prefix("PATH="))
+        .unwrap_or(DEFAULT_PATH)
+}
+
+/// The last steps before the program, for a container's process and for one run by `exec`
+/// alike: only the capabilities in `caps` stay possible, the user becomes `user`, and no
+/// later execve can gain privileges.
+pub(crate) fn drop_privileges(
+    map: &IdMap,
+    user: &process::ExecUser,
+    caps: &[String],
+) -> Result<(), StartFailure> {
+    let keep = caps::to_set(caps).map_err(|e| StartFailure::setup(e.to_string()))?;
+    caps::limit_bounding(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    switch_user(map, user)?;
+    if user.uid == 0 {
+        caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    }
+    prctl::set_no_new_privs()
+        .map_err(|e| StartFailure::setup(format!("cannot set no_new_privs: {e}")))
+}
 
 fn switch_user(map: &IdMap, user: &process::ExecUser) -> Result<(), StartFailure> {
     let unmapped = |what: &str, id: u32, count: u64| {

@@ -3,9 +3,11 @@
 pub mod caps;
 pub mod channel;
 pub mod driver;
+pub mod exec;
 pub mod idmap;
 pub mod jobs;
 pub mod launch;
 pub mod process;
+pub mod relay;
 pub mod rootfs;
 pub mod userns;

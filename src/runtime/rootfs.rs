@@ -7,7 +7,7 @@ use std::ffi::CString;
 use std::fs::{self, OpenOptions};
 use std::io;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -17,6 +17,7 @@ use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::unistd::{AccessFlags, access, chdir, pivot_root};
 use serde::{Deserialize, Serialize};
 
+use super::launch::{MountKind, MountSpec};
 use crate::sys::{self, FsContext};
 
 #[derive(Debug, thiserror::Error)]
@@ -140,14 +141,36 @@ fn mount_overlay_fsconfig(layers: &Layers<'_>, target: &Path) -> Result<(), Errn
     fc.mount_at(&cstring(target)).map_err(errno)
 }
 
+/// A fuse-overlayfs mount, served by a child process that dies with its parent.
+pub struct FuseMount {
+    child: std::process::Child,
+    target: PathBuf,
+}
+
+impl FuseMount {
+    /// Unmount (which writes back what the kernel still caches) and end the daemon.
+    pub fn unmount(mut self) {
+        if umount2(&self.target, MntFlags::empty()).is_err() {
+            let _ = umount2(&self.target, MntFlags::MNT_DETACH);
+        }
+        // The daemon ends by itself once its mount is gone; a stuck one is killed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+        while matches!(self.child.try_wait(), Ok(None)) && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Mount the layers with fuse-overlayfs at `target`. It runs inside the user namespace, as
-/// its root, so no id options are needed; it daemonizes once the mount is up. Its messages
-/// go to `log`.
+/// its root, so no id options are needed. It stays in the foreground as our child, killed
+/// when we die (however we die), so no daemon outlives its container. Its messages go to `log`.
 pub fn mount_fuse_overlay(
     layers: &Layers<'_>,
     target: &Path,
     log: &Path,
-) -> Result<(), RootfsError> {
+) -> Result<FuseMount, RootfsError> {
     access("/dev/fuse", AccessFlags::R_OK | AccessFlags::W_OK).map_err(RootfsError::FuseDevice)?;
     let lowers: Vec<String> = layers
         .lowers
@@ -168,26 +191,51 @@ pub fn mount_fuse_overlay(
             path: log.to_path_buf(),
             source,
         })?;
-    let status = Command::new("fuse-overlayfs")
+    let unmounted =
+        fs::metadata(target)
+            .map(|m| m.dev())
+            .map_err(|source| RootfsError::Prepare {
+                path: target.to_path_buf(),
+                source,
+            })?;
+    let mut cmd = Command::new("fuse-overlayfs");
+    cmd.arg("-f")
         .arg("-o")
         .arg(&opts)
         .arg(target)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(log_file)
-        .status()
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => RootfsError::FuseMissing,
-            _ => RootfsError::FuseFailed(e.to_string()),
-        })?;
-    if !status.success() {
-        let text = fs::read_to_string(log).unwrap_or_default();
-        return Err(RootfsError::FuseFailed(format!(
-            "{status}: {}",
-            text.trim()
-        )));
+        .stderr(log_file);
+    sys::kill_with_parent(&mut cmd);
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => RootfsError::FuseMissing,
+        _ => RootfsError::FuseFailed(e.to_string()),
+    })?;
+    // Mounted once the target is another filesystem.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if fs::metadata(target).is_ok_and(|m| m.dev() != unmounted) {
+            return Ok(FuseMount {
+                child,
+                target: target.to_path_buf(),
+            });
+        }
+        let failed = match child.try_wait() {
+            Ok(Some(status)) => Some(status.to_string()),
+            Ok(None) if std::time::Instant::now() > deadline => {
+                let _ = child.kill();
+                let _ = child.wait();
+                Some("it did not mount within 10 seconds".to_string())
+            }
+            Ok(None) => None,
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = failed {
+            let text = fs::read_to_string(log).unwrap_or_default();
+            return Err(RootfsError::FuseFailed(format!("{why}: {}", text.trim())));
+        }
+        std::thread::sleep(std::time::Duration::from_micros(500));
     }
-    Ok(())
 }
 
 /// Can the kernel mount overlayfs (with whiteouts) in a user namespace on this filesystem?
@@ -265,6 +313,7 @@ pub struct FsSetup<'a> {
     pub rootfs: &'a Path,
     pub read_only: bool,
     pub read_only_tmpfs: bool,
+    pub mounts: &'a [MountSpec],
 }
 
 /// Resolve `path` (absolute, inside the container) to a host path under `rootfs` without
@@ -395,6 +444,8 @@ pub fn prepare(setup: &FsSetup<'_>) -> Result<(), RootfsError> {
             );
         }
     }
+
+    apply_mounts(root, setup.mounts)?;
 
     for path in MASKED_PATHS {
         let p = in_root(root, path);
@@ -538,6 +589,135 @@ fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
     )
     .map_err(mount_err("mqueue", &mqueue))?;
     Ok(())
+}
+
+/// Bind mounts, volumes and tmpfs, parents before children.
+fn apply_mounts(root: &Path, mounts: &[MountSpec]) -> Result<(), RootfsError> {
+    let mut sorted: Vec<&MountSpec> = mounts.iter().collect();
+    sorted.sort_by_key(|m| m.target.trim_end_matches('/').matches('/').count());
+    for m in sorted {
+        let target = in_root(root, &m.target);
+        let prepare = |path: &Path, source: io::Error| RootfsError::Prepare {
+            path: path.to_path_buf(),
+            source,
+        };
+        match &m.kind {
+            MountKind::Bind {
+                source, copy_up, ..
+            } => {
+                let meta = fs::metadata(source).map_err(|e| prepare(source, e))?;
+                if meta.is_dir() {
+                    if *copy_up && target.is_dir() && is_empty_dir(source) {
+                        copy_tree(&target, source).map_err(|e| prepare(source, e))?;
+                    }
+                    mkdir_p(&target)?;
+                } else {
+                    if let Some(parent) = target.parent() {
+                        mkdir_p(parent)?;
+                    }
+                    if !target.exists() {
+                        touch(&target, 0o644)?;
+                    }
+                }
+                mount(
+                    Some(source.as_path()),
+                    &target,
+                    None::<&str>,
+                    MsFlags::MS_BIND | MsFlags::MS_REC,
+                    None::<&str>,
+                )
+                .map_err(mount_err(&source.to_string_lossy(), &target))?;
+                if m.read_only {
+                    remount_read_only(&target)?;
+                }
+            }
+            MountKind::Tmpfs { size, mode } => {
+                mkdir_p(&target)?;
+                let mut opts = vec![format!("mode={:o}", mode.unwrap_or(0o1777))];
+                if let Some(s) = size {
+                    opts.push(format!("size={s}"));
+                }
+                let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
+                if m.read_only {
+                    flags |= MsFlags::MS_RDONLY;
+                }
+                mount(
+                    Some("tmpfs"),
+                    &target,
+                    Some("tmpfs"),
+                    flags,
+                    Some(opts.join(",").as_str()),
+                )
+                .map_err(mount_err("tmpfs", &target))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The container's volumes and bind mounts (not its tmpfs, which hold nothing while it is
+/// stopped), for working on a stopped container's files as it would see them.
+pub fn mount_volumes(root: &Path, mounts: &[MountSpec]) -> Result<(), RootfsError> {
+    let binds: Vec<MountSpec> = mounts
+        .iter()
+        .filter_map(|m| match &m.kind {
+            MountKind::Bind { source, volume, .. } => Some(MountSpec {
+                kind: MountKind::Bind {
+                    source: source.clone(),
+                    volume: volume.clone(),
+                    copy_up: false,
+                },
+                ..m.clone()
+            }),
+            MountKind::Tmpfs { .. } => None,
+        })
+        .collect();
+    apply_mounts(root, &binds)
+}
+
+fn is_empty_dir(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
+}
+
+/// Copy the tree at `src` into the (empty) directory `dest` with owners, modes and times,
+/// symbolic links as links, as docker fills a new volume from the image. Devices and sockets
+/// are skipped; nothing is followed out of `src`.
+fn copy_tree(src: &Path, dest: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt, lchown};
+    let copy_meta = |meta: &fs::Metadata, to: &Path, link: bool| -> io::Result<()> {
+        lchown(to, Some(meta.uid()), Some(meta.gid()))?;
+        if !link {
+            fs::set_permissions(to, fs::Permissions::from_mode(meta.mode() & 0o7777))?;
+            let t = nix::sys::time::TimeSpec::new(meta.mtime(), meta.mtime_nsec());
+            nix::sys::stat::utimensat(
+                nix::fcntl::AT_FDCWD,
+                to,
+                &t,
+                &t,
+                nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+            )?;
+        }
+        Ok(())
+    };
+    for entry in fs::read_dir(src)? {
+        let entry = entry?;
+        let from = entry.path();
+        let to = dest.join(entry.file_name());
+        let meta = fs::symlink_metadata(&from)?;
+        let kind = meta.file_type();
+        if kind.is_dir() {
+            fs::create_dir(&to)?;
+            copy_tree(&from, &to)?;
+            copy_meta(&meta, &to, false)?;
+        } else if kind.is_symlink() {
+            symlink(fs::read_link(&from)?, &to)?;
+            copy_meta(&meta, &to, true)?;
+        } else if kind.is_file() {
+            fs::copy(&from, &to)?;
+            copy_meta(&meta, &to, false)?;
+        }
+    }
+    copy_meta(&fs::symlink_metadata(src)?, dest, false)
 }
 
 /// Bind the terminal `pts` (a path in the container's devpts) to /dev/console.

@@ -4,11 +4,12 @@
 //!
 //! The caller must be single-threaded: the work runs in a forked child.
 
-use std::io::{Read, Write};
+use std::io::{PipeReader, PipeWriter, Read, Write};
+use std::os::fd::BorrowedFd;
 
 use nix::sched::CloneFlags;
 use nix::sys::wait::{WaitStatus, waitpid};
-use nix::unistd::{Gid, Uid, setgroups, setresgid, setresuid};
+use nix::unistd::{Gid, Pid, Uid, setgroups, setresgid, setresuid};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -51,8 +52,50 @@ where
     T: Serialize + DeserializeOwned,
     F: FnOnce() -> Result<T, String>,
 {
+    spawn_in_userns(map, extra, work)?.finish()
+}
+
+/// A child process doing a piece of work; its result comes back when it is done.
+pub struct WorkChild<T> {
+    pid: Pid,
+    result: PipeReader,
+    _result: std::marker::PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> WorkChild<T> {
+    /// Wait for the work to end and return its result.
+    pub fn finish(mut self) -> Result<T, UsernsError> {
+        let mut out = Vec::new();
+        self.result
+            .read_to_end(&mut out)
+            .map_err(UsernsError::Pipe)?;
+        let status = loop {
+            match waitpid(self.pid, None) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                other => break other.map_err(sys::SysError::from)?,
+            }
+        };
+        match serde_json::from_slice::<Result<T, String>>(&out) {
+            Ok(r) => r.map_err(UsernsError::Work),
+            Err(_) => Err(UsernsError::Died(status)),
+        }
+    }
+}
+
+/// Start `work` as root of a new user namespace (plus `extra`) mapped by `map`, and return
+/// once it runs, so that the caller can feed or drain pipes the work uses before
+/// [`WorkChild::finish`].
+pub fn spawn_in_userns<T, F>(
+    map: &IdMap,
+    extra: CloneFlags,
+    work: F,
+) -> Result<WorkChild<T>, UsernsError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Result<T, String>,
+{
     let (mut go_r, mut go_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
-    let (mut res_r, mut res_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
+    let (res_r, res_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
     match sys::fork_into(CloneFlags::CLONE_NEWUSER | extra).map_err(UsernsError::Clone)? {
         Forked::Child => {
             drop(go_w);
@@ -64,17 +107,12 @@ where
             if go_r.read_exact(&mut byte).is_err() {
                 crate::sys::exit_now(1);
             }
-            let outcome: Result<T, String> =
-                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    become_root(map.is_single())
-                        .map_err(|e| format!("cannot become root in the user namespace: {e}"))?;
-                    work()
-                })) {
-                    Ok(r) => r,
-                    Err(_) => Err("internal error: the namespace helper panicked".to_string()),
-                };
-            let ok = serde_json::to_writer(&mut res_w, &outcome).is_ok() && res_w.flush().is_ok();
-            crate::sys::exit_now(if ok { 0 } else { 1 });
+            drop(go_r);
+            child_body(res_w, || {
+                become_root(map.is_single())
+                    .map_err(|e| format!("cannot become root in the user namespace: {e}"))?;
+                work()
+            })
         }
         Forked::Parent(pid) => {
             drop(go_r);
@@ -85,19 +123,57 @@ where
                 return Err(e.into());
             }
             go_w.write_all(b"g").map_err(UsernsError::Pipe)?;
-            drop(go_w);
-            let mut out = Vec::new();
-            res_r.read_to_end(&mut out).map_err(UsernsError::Pipe)?;
-            let status = loop {
-                match waitpid(pid, None) {
-                    Err(nix::errno::Errno::EINTR) => continue,
-                    other => break other.map_err(sys::SysError::from)?,
-                }
-            };
-            match serde_json::from_slice::<Result<T, String>>(&out) {
-                Ok(r) => r.map_err(UsernsError::Work),
-                Err(_) => Err(UsernsError::Died(status)),
-            }
+            Ok(WorkChild {
+                pid,
+                result: res_r,
+                _result: std::marker::PhantomData,
+            })
         }
     }
+}
+
+/// Start `work` in the namespaces `flags` of the process behind `pidfd` (a running
+/// container's PID 1), as root of its user namespace; see [`spawn_in_userns`].
+pub fn spawn_joined<T, F>(
+    pidfd: BorrowedFd<'_>,
+    flags: CloneFlags,
+    work: F,
+) -> Result<WorkChild<T>, UsernsError>
+where
+    T: Serialize + DeserializeOwned,
+    F: FnOnce() -> Result<T, String>,
+{
+    let (res_r, res_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
+    match sys::fork_into(CloneFlags::empty()).map_err(UsernsError::Clone)? {
+        Forked::Child => {
+            drop(res_r);
+            let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+            // The container's processes must not reach the host through this one.
+            let _ = nix::sys::prctl::set_dumpable(false);
+            child_body(res_w, || {
+                nix::sched::setns(pidfd, flags)
+                    .map_err(|e| format!("cannot join the container's namespaces: {e}"))?;
+                work()
+            })
+        }
+        Forked::Parent(pid) => {
+            drop(res_w);
+            Ok(WorkChild {
+                pid,
+                result: res_r,
+                _result: std::marker::PhantomData,
+            })
+        }
+    }
+}
+
+/// Run `work` in a forked child, send its result (or a panic's message) and exit.
+fn child_body<T: Serialize>(mut res_w: PipeWriter, work: impl FnOnce() -> Result<T, String>) -> ! {
+    let outcome: Result<T, String> =
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)) {
+            Ok(r) => r,
+            Err(_) => Err("internal error: the namespace helper panicked".to_string()),
+        };
+    let ok = serde_json::to_writer(&mut res_w, &outcome).is_ok() && res_w.flush().is_ok();
+    crate::sys::exit_now(if ok { 0 } else { 1 });
 }

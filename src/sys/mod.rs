@@ -42,6 +42,13 @@ pub fn fork_into(flags: CloneFlags) -> Result<Forked, SysError> {
     if threads != 1 {
         return Err(SysError::MultiThreaded(threads));
     }
+    fork_again(flags)
+}
+
+/// [`fork_into`] for a process that is itself a child of `fork_into` and has started no
+/// thread since: single-threaded by construction. (After joining a container's mount
+/// namespace, `/proc/self` no longer shows it, so the check could not be made.)
+pub fn fork_again(flags: CloneFlags) -> Result<Forked, SysError> {
     use std::io::Write;
     // Buffered output would otherwise be written twice, once by each process.
     let _ = std::io::stdout().flush();
@@ -49,8 +56,9 @@ pub fn fork_into(flags: CloneFlags) -> Result<Forked, SysError> {
     let flags = (flags.bits() | libc::SIGCHLD) as libc::c_ulong;
     // SAFETY: with a null stack pointer, clone(2) behaves like fork(2): the child runs on a
     // copy of the caller's address space and stack. The process is single-threaded (checked
-    // above), so the child holds no lock that another thread owned at the time of the call,
-    // and it may run ordinary Rust code. No pointers are passed (parent/child tid and tls are 0).
+    // by fork_into, or established by the caller), so the child holds no lock that another
+    // thread owned at the time of the call, and it may run ordinary Rust code. No pointers
+    // are passed (parent/child tid and tls are 0).
     let ret = unsafe { libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) };
     match Errno::result(ret)? {
         0 => Ok(Forked::Child),
@@ -333,3 +341,26 @@ pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit(2) takes an int by value and never returns; it touches no Rust state.
     unsafe { libc::_exit(code) }
 }
+
+/// Make the program `cmd` starts receive SIGKILL when the calling thread ends (as
+/// `PR_SET_PDEATHSIG` does), and not start at all if the caller is already gone.
+pub fn kill_with_parent(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the hook runs in the forked child before execve, where only async-signal-safe
+    // calls are allowed: prctl(2), getppid(2) and _exit(2) are system calls that allocate
+    // nothing and take no locks.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent died before the prctl took effect: nobody wants this program.
+            if libc::getppid() != parent {
+                libc::_exit(1);
+            }
+            Ok(())
+        });
+    }
+}
+

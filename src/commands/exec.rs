@@ -1,0 +1,66 @@
+//! `nook exec`: run a program in a running container, as its own process runs: in all its
+//! namespaces, as its user (or `-u`), with its environment (plus `-e`), capabilities and
+//! no_new_privs.
+
+use anyhow::bail;
+
+use super::Context;
+use super::run::{apply_env, set_env};
+use crate::cli::{ExecArgs, GlobalArgs};
+use crate::container::Containers;
+use crate::runtime::exec::{self, ExecSpec};
+use crate::runtime::idmap::IdMap;
+use crate::runtime::launch::ProcessSpec;
+
+pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
+    if let Some(w) = &args.workdir
+        && !w.starts_with('/')
+    {
+        bail!("the working directory {w:?} is not an absolute path");
+    }
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
+    let config = containers.load_config(&id)?;
+    let state = containers.load_state(&id)?;
+    let Some(init) = state.running_init().and_then(|p| p.open()) else {
+        bail!(
+            "container {} is not running: start it first (nook start {})",
+            args.container,
+            args.container
+        );
+    };
+    let mut env = config.process.env.clone();
+    if args.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
+        set_env(&mut env, "TERM", "xterm");
+    }
+    for item in &args.env {
+        apply_env(&mut env, item)?;
+    }
+    let spec = ExecSpec {
+        init,
+        idmap: IdMap::for_current_user()?.map,
+        process: ProcessSpec {
+            args: args.command.clone(),
+            env,
+            cwd: args
+                .workdir
+                .clone()
+                .unwrap_or_else(|| config.process.cwd.clone()),
+            user: args
+                .user
+                .clone()
+                .unwrap_or_else(|| config.process.user.clone()),
+            terminal: args.tty,
+            interactive: args.interactive,
+        },
+        caps: config.capabilities.clone(),
+    };
+    match exec::exec(&spec) {
+        Ok(code) => Ok(code),
+        Err(e) => {
+            eprintln!("Error: {e}");
+            Ok(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Containers in the background: `start`, `stop`, `restart`, `kill`, `wait`, `logs`.
+//!
+//! No daemon: each running container has its own monitor process (see `container::monitor`);
+//! these commands find it, or the container's PID 1, through the state the monitor records and
+//! the lock it holds for as long as it lives.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use chrono::{DateTime, Utc};
+use nix::sys::signal::Signal;
+
+use super::Context;
+use crate::cli::{GlobalArgs, KillArgs, LogsArgs, StartArgs, StopArgs, WaitArgs};
+use crate::container::logs::{LogReader, Stream};
+use crate::container::monitor::{DETACH_FLAG, MONITOR_COMMAND, StartReport};
+use crate::container::{ContainerConfig, ContainerState, Containers, ProcessId, Status};
+use crate::image::store::Store;
+
+/// Why a detached start failed, with docker's exit code for it.
+pub struct StartFailure {
+    pub code: i32,
+    pub message: String,
+}
+
+/// Start container `id` under a detached monitor; returns once it runs (or could not).
+pub fn start_detached(store: &Store, id: &str) -> Result<(), StartFailure> {
+    let failure = |message: String| StartFailure { code: 125, message };
+    let mut monitor = Command::new("/proc/self/exe")
+        .arg0("nook")
+        .arg(MONITOR_COMMAND)
+        .arg(store.root())
+        .arg(id)
+        .arg(DETACH_FLAG)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| failure(format!("cannot start the container's monitor: {e}")))?;
+    let mut line = String::new();
+    let read = BufReader::new(monitor.stdout.take().expect("piped")).read_line(&mut line);
+    // A monitor that failed exits at once and is reaped here; one that runs the container
+    // lives on, and is reaped by whoever inherits it when this command exits.
+    if !matches!(serde_json::from_str(&line), Ok(StartReport::Started)) {
+        let _ = monitor.wait();
+    }
+    match (read, serde_json::from_str::<StartReport>(&line)) {
+        (Ok(_), Ok(StartReport::Started)) => Ok(()),
+        (Ok(_), Ok(StartReport::Failed { code, message })) => Err(StartFailure { code, message }),
+        _ => Err(failure(
+            "the container's monitor ended before starting it".to_string(),
+        )),
+    }
+}
+
+/// A signal by name (`TERM`, `SIGTERM`) or number.
+pub fn parse_signal(s: &str) -> anyhow::Result<Signal> {
+    let upper = s.trim().to_ascii_uppercase();
+    if let Ok(n) = upper.parse::<i32>() {
+        return Signal::try_from(n).map_err(|_| anyhow::anyhow!("unknown signal number {n}"));
+    }
+    let name = if upper.starts_with("SIG") {
+        upper
+    } else {
+        format!("SIG{upper}")
+    };
+    Signal::from_str(&name)
+        .map_err(|_| anyhow::anyhow!("unknown signal {s:?} (e.g. TERM, KILL, HUP, 9)"))
+}
+
+/// Send `sig` to a recorded process if it is still the one recorded; says whether it was.
+fn signal_process(process: Option<&ProcessId>, sig: Signal) -> bool {
+    process
+        .and_then(ProcessId::open)
+        .is_some_and(|fd| crate::sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(&fd), sig).is_ok())
+}
+
+/// Poll (every 10 ms) until `done` holds or `limit` passes; says whether it held.
+fn poll_until(limit: Option<Duration>, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = limit.map(|l| Instant::now() + l);
+    loop {
+        if done() {
+            return true;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Stop a container: mark it stopped by the user (so its restart policy does not start it
+/// again), send its stop signal, and SIGKILL it after `grace`. Returns once its monitor is
+/// gone, so the container's files are free.
+pub fn stop_container(
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+    grace: Duration,
+) -> anyhow::Result<()> {
+    let id = &config.id;
+    if !containers.monitor_alive(id) {
+        return Ok(());
+    }
+    let marker = containers.stop_marker(id);
+    std::fs::write(&marker, b"").with_context(|| format!("cannot write {}", marker.display()))?;
+    let state = containers.load_state(id)?;
+    let sig = config
+        .stop_signal
+        .as_deref()
+        .map(parse_signal)
+        .transpose()?
+        .unwrap_or(Signal::SIGTERM);
+    if !signal_process(state.running_init(), sig) {
+        // Between two runs of a restart policy: the monitor itself ends on SIGTERM.
+        signal_process(state.monitor.as_ref(), Signal::SIGTERM);
+    }
+    let gone = || !containers.monitor_alive(id);
+    if poll_until(Some(grace), gone) {
+        return Ok(());
+    }
+    let state = containers.load_state(id)?;
+    signal_process(state.running_init(), Signal::SIGKILL);
+    if !poll_until(Some(Duration::from_secs(10)), gone) {
+        bail!(
+            "container {} did not stop: its monitor (pid {}) is still running",
+            config.name,
+            state.monitor.map_or(0, |m| m.pid)
+        );
+    }
+    Ok(())
+}
+
+/// Apply `action` to each container named, all at once (a stop waits out each container's
+/// grace period side by side, as docker does); report each in order, and fail if any failed.
+pub(crate) fn each(
+    global: &GlobalArgs,
+    specs: &[String],
+    action: impl Fn(&Context, &Containers<'_>, &ContainerConfig) -> anyhow::Result<()> + Sync,
+) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let one = |spec: &String| {
+        containers
+            .resolve(spec)
+            .and_then(|id| containers.load_config(&id))
+            .map_err(anyhow::Error::from)
+            .and_then(|config| action(&ctx, &containers, &config))
+    };
+    let outcomes: Vec<anyhow::Result<()>> = if specs.len() == 1 {
+        vec![one(&specs[0])]
+    } else {
+        std::thread::scope(|s| {
+            let handles: Vec<_> = specs.iter().map(|spec| s.spawn(|| one(spec))).collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a worker panicked")))
+                })
+                .collect()
+        })
+    };
+    let mut failed = Vec::new();
+    for (spec, outcome) in specs.iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => println!("{spec}"),
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                failed.push(spec.clone());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        bail!("failed for: {}", failed.join(", "));
+    }
+    Ok(0)
+}
+
+fn start_one(
+    ctx: &Context,
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+) -> anyhow::Result<()> {
+    if containers.monitor_alive(&config.id) {
+        return Ok(());
+    }
+    let _ = std::fs::remove_file(containers.stop_marker(&config.id));
+    start_detached(&ctx.store, &config.id).map_err(|f| anyhow::anyhow!("{}", f.message))
+}
+
+pub fn start(global: &GlobalArgs, args: &StartArgs) -> anyhow::Result<i32> {
+    if !args.attach {
+        return each(global, &args.containers, start_one);
+    }
+    let [spec] = args.containers.as_slice() else {
+        bail!("start --attach takes one container");
+    };
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(spec)?;
+    let config = containers.load_config(&id)?;
+    let log = containers.log(&id);
+    // Output from earlier runs is not this run's.
+    let from = std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0);
+    let waiter = Waiter::new(&containers, &id)?;
+    start_one(&ctx, &containers, &config)?;
+    follow_log(
+        &containers,
+        &id,
+        LogReader::open_at(&log, from)?,
+        None,
+        false,
+    )?;
+    Ok(waiter.exit_code()?.unwrap_or(125))
+}
+
+pub fn stop(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
+    let grace = Duration::from_secs(args.time);
+    each(global, &args.containers, |_, containers, config| {
+        stop_container(containers, config, grace)
+    })
+}
+
+pub fn restart(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
+    let grace = Duration::from_secs(args.time);
+    each(global, &args.containers, |ctx, containers, config| {
+        stop_container(containers, config, grace)?;
+        start_one(ctx, containers, config)
+    })
+}
+
+pub fn kill(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<i32> {
+    let sig = parse_signal(&args.signal)?;
+    each(global, &args.containers, |_, containers, config| {
+        let state = containers.load_state(&config.id)?;
+        if state.status != Status::Running {
+            bail!("container {} is not running", config.name);
+        }
+        // A container killed on purpose is not restarted by its policy, as with docker.
+        if matches!(
+            sig,
+            Signal::SIGKILL | Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT
+        ) {
+            let _ = std::fs::write(containers.stop_marker(&config.id), b"");
+        }
+        if !signal_process(state.running_init(), sig) {
+            bail!("container {} is not running", config.name);
+        }
+        Ok(())
+    })
+}
+
+/// Waits for a container's next exit. While one waits, the monitor of a `--rm` container
+/// keeps its record until the exit status has been read (see `Containers::wait_lock`).
+struct Waiter<'a> {
+    containers: &'a Containers<'a>,
+    id: String,
+    _lock: std::fs::File,
+}
+
+impl<'a> Waiter<'a> {
+    fn new(containers: &'a Containers<'a>, id: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            containers,
+            id: id.to_string(),
+            _lock: containers.hold_for_waiting(id)?,
+        })
+    }
+
+    /// The status of the container's next exit (`None`: unknown, its monitor was killed).
+    /// A container that is not running has already exited: its last status.
+    fn exit_code(self) -> anyhow::Result<Option<i32>> {
+        let mut last: Option<ContainerState> = None;
+        poll_until(None, || match self.containers.load_state(&self.id) {
+            Ok(s) if s.status == Status::Running => false,
+            Ok(s) if s.status == Status::Created && self.containers.monitor_alive(&self.id) => {
+                false
+            }
+            Ok(s) => {
+                last = Some(s);
+                true
+            }
+            Err(_) => true,
+        });
+        match last {
+            Some(s) => Ok(s.exit_code),
+            None => bail!("container {} was removed", &self.id[..12]),
+        }
+    }
+}
+
+pub fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let waiters = args
+        .containers
+        .iter()
+        .map(|spec| Waiter::new(&containers, &containers.resolve(spec)?))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    for waiter in waiters {
+        println!("{}", waiter.exit_code()?.unwrap_or(-1));
+    }
+    Ok(0)
+}
+
+/// `--since`: an RFC 3339 time, a Unix time, or a duration back (`90s`, `10m`, `2h`, `1d`).
+fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(secs) = s.parse::<i64>() {
+        return DateTime::from_timestamp(secs, 0).context("invalid Unix time");
+    }
+    let bad =
+        || anyhow::anyhow!("invalid --since {s:?}: use a time (RFC 3339) or 90s, 10m, 2h, 1d");
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86400,
+        _ => return Err(bad()),
+    };
+    Ok(Utc::now() - chrono::Duration::seconds(secs))
+}
+
+pub fn logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
+    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let path = containers.log(&id);
+    if !path.exists() {
+        return Ok(0);
+    }
+    let reader = match args.tail {
+        Some(n) => LogReader::tail(&path, n)?,
+        None => LogReader::open(&path)?,
+    };
+    if args.follow {
+        follow_log(&containers, &id, reader, since, args.timestamps)?;
+    } else {
+        print_log(reader, since, args.timestamps)?;
+    }
+    Ok(0)
+}
+
+/// Print what the log holds now: stdout to stdout, stderr to stderr.
+fn print_log(
+    mut reader: LogReader,
+    since: Option<DateTime<Utc>>,
+    timestamps: bool,
+) -> anyhow::Result<LogReader> {
+    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    while let Some(e) = reader.next_entry()? {
+        if since.is_some_and(|s| e.time < s) {
+            continue;
+        }
+        let w: &mut dyn Write = match e.stream {
+            Stream::Stdout => &mut out,
+            Stream::Stderr => &mut err,
+        };
+        if timestamps {
+            write!(
+                w,
+                "{} ",
+                e.time.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+            )?;
+        }
+        w.write_all(&e.content)?;
+        if e.full {
+            w.write_all(b"\n")?;
+        }
+    }
+    out.flush()?;
+    Ok(reader)
+}
+
+/// Print the log as it grows, until the container has stopped and all is printed.
+fn follow_log(
+    containers: &Containers<'_>,
+    id: &str,
+    mut reader: LogReader,
+    since: Option<DateTime<Utc>>,
+    timestamps: bool,
+) -> anyhow::Result<()> {
+    loop {
+        // Looked at before reading: the monitor writes the last lines before it records the
+        // exit, so what follows a "not running" is everything.
+        let running = containers
+            .load_state(id)
+            .is_ok_and(|s| matches!(s.status, Status::Running | Status::Restarting));
+        reader = print_log(reader, since, timestamps)?;
+        if !running {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signals_and_durations() {
+        assert_eq!(parse_signal("TERM").unwrap(), Signal::SIGTERM);
+        assert_eq!(parse_signal("sigkill").unwrap(), Signal::SIGKILL);
+        assert_eq!(parse_signal("1").unwrap(), Signal::SIGHUP);
+        assert!(parse_signal("FOO").is_err());
+        assert!(parse_signal("99").is_err());
+        let ten = parse_since("10m").unwrap();
+        assert!((Utc::now() - ten).num_seconds() >= 600);
+        assert!(parse_since("2026-11-24T01:00:00Z").is_ok());
+        assert!(parse_since("10x").is_err());
+        assert!(parse_since("m").is_err());
+    }
+}

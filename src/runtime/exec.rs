@@ -1,0 +1,268 @@
+//! Running another program in a running container (`nook exec`):
+//!
+//! ```text
+//! nook exec (single-threaded)           relays terminal and signals, returns the status
+//!   └─ joiner   setns(pidfd of the container's PID 1, USER|MNT|PID|UTS|IPC|NET|CGROUP):
+//!      │        all at once, through the pidfd, so a recycled pid is never entered;
+//!      │        waits for the program and exits with its status
+//!      └─ program   born in the container's pid namespace: its user, working directory,
+//!                   terminal, capabilities and no_new_privs as the container's own process
+//! ```
+//! The joiner is needed because a process enters a pid namespace only by being created in
+//! it. Messages come back over a [`Channel`] that closes when the program is executed.
+
+use std::convert::Infallible;
+use std::fs;
+use std::os::fd::{AsFd, OwnedFd};
+
+use nix::fcntl::{OFlag, open};
+use nix::sched::CloneFlags;
+use nix::sys::prctl;
+use nix::sys::signal::Signal;
+use nix::sys::stat::Mode;
+use nix::sys::wait::{WaitStatus, waitpid};
+use nix::unistd::{Pid, setsid};
+use serde::{Deserialize, Serialize};
+
+use super::channel::{Channel, ChannelError};
+use super::idmap::IdMap;
+use super::launch::{ProcessSpec, drop_privileges, search_path, with_home};
+use super::process::{self, StartFailure};
+use super::relay::{self, RawMode, Relay, Stream};
+use crate::sys::{self, Forked};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    #[error("cannot start the process in the container: {0}")]
+    Fork(sys::SysError),
+    #[error(transparent)]
+    Channel(#[from] ChannelError),
+    #[error("cannot set up signal handling: {0}")]
+    Signals(nix::Error),
+    #[error(transparent)]
+    Start(StartFailure),
+    #[error("the process in the container ended before it could start")]
+    Vanished,
+    #[error("cannot relay the terminal: {0}")]
+    Terminal(std::io::Error),
+}
+
+impl ExecError {
+    /// docker's exit code for this failure.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            ExecError::Start(f) => f.code,
+            _ => 125,
+        }
+    }
+}
+
+/// What to run, and in which container.
+pub struct ExecSpec {
+    /// A pidfd of the container's PID 1.
+    pub init: OwnedFd,
+    pub idmap: IdMap,
+    pub process: ProcessSpec,
+    pub caps: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+enum FromJoiner {
+    /// Carries the master side of the program's terminal.
+    Terminal,
+    /// Carries a pidfd of the program, which is about to be executed.
+    Started,
+    Failed {
+        code: i32,
+        message: String,
+    },
+}
+
+const NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWUSER
+    .union(CloneFlags::CLONE_NEWNS)
+    .union(CloneFlags::CLONE_NEWPID)
+    .union(CloneFlags::CLONE_NEWUTS)
+    .union(CloneFlags::CLONE_NEWIPC)
+    .union(CloneFlags::CLONE_NEWNET)
+    .union(CloneFlags::CLONE_NEWCGROUP);
+
+/// Run `spec` in its container with our stdio (or a terminal of the container's own devpts)
+/// and return its docker-style status. The caller must be single-threaded.
+pub fn exec(spec: &ExecSpec) -> Result<i32, ExecError> {
+    let signals = relay::signal_fd().map_err(ExecError::Signals)?;
+    let (chan, child_end) = Channel::pair()?;
+    let joiner = match sys::fork_into(CloneFlags::empty()).map_err(ExecError::Fork)? {
+        Forked::Child => {
+            drop(chan);
+            joiner_main(spec, child_end)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(child_end);
+    let joiner_fd = sys::pidfd_open(joiner).map_err(ExecError::Fork)?;
+    let mut terminal = None;
+    let mut program = None;
+    loop {
+        match chan.recv_with_fds::<FromJoiner>() {
+            Ok(Some((FromJoiner::Terminal, mut fds))) => terminal = fds.pop(),
+            Ok(Some((FromJoiner::Started, mut fds))) => program = fds.pop(),
+            Ok(Some((FromJoiner::Failed { code, message }, _))) => {
+                reap(joiner);
+                return Err(ExecError::Start(StartFailure { code, message }));
+            }
+            // Closed once the program is executed (and the joiner let go of its end).
+            Ok(None) => break,
+            Err(e) => {
+                reap(joiner);
+                return Err(e.into());
+            }
+        }
+    }
+    let Some(program) = program else {
+        reap(joiner);
+        return Err(ExecError::Vanished);
+    };
+    let interactive = spec.process.interactive;
+    let raw = (terminal.is_some()
+        && interactive
+        && nix::unistd::isatty(std::io::stdin()).unwrap_or(false))
+    .then(RawMode::enter)
+    .flatten();
+    let stdin = std::io::stdin();
+    let outputs = match &terminal {
+        Some(m) => vec![(m.try_clone().map_err(ExecError::Terminal)?, Stream::Stdout)],
+        None => Vec::new(),
+    };
+    let input = match &terminal {
+        Some(m) if interactive => Some((stdin.as_fd(), m.as_fd())),
+        _ => None,
+    };
+    if let Some(m) = &terminal {
+        relay::copy_winsize(m.as_fd());
+    }
+    Relay {
+        outputs,
+        input,
+        signals: &signals,
+        done: joiner_fd.as_fd(),
+    }
+    .run(
+        |_, data| {
+            let _ = relay::write_all_fd(std::io::stdout().as_fd(), data);
+        },
+        |sig| match (sig, &terminal) {
+            (Signal::SIGWINCH, Some(m)) => relay::copy_winsize(m.as_fd()),
+            (Signal::SIGWINCH, None) => {}
+            (sig, _) => {
+                let _ = sys::pidfd_send_signal(program.as_fd(), sig);
+            }
+        },
+    );
+    drop(raw);
+    Ok(match reap(joiner) {
+        Some(WaitStatus::Exited(_, code)) => code,
+        Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
+        _ => 125,
+    })
+}
+
+fn reap(pid: Pid) -> Option<WaitStatus> {
+    loop {
+        match waitpid(pid, None) {
+            Err(nix::errno::Errno::EINTR) => continue,
+            r => return r.ok(),
+        }
+    }
+}
+
+/// The joiner. Never returns.
+fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
+    let fail = |chan: &Channel, f: StartFailure| -> ! {
+        let _ = chan.send(&FromJoiner::Failed {
+            code: f.code,
+            message: f.message,
+        });
+        sys::exit_now(f.code)
+    };
+    if let Err(e) = prctl::set_pdeathsig(Signal::SIGKILL) {
+        fail(&chan, StartFailure::setup(format!("prctl: {e}")));
+    }
+    // Nothing of the host may be reached through this process from inside the container.
+    let _ = prctl::set_dumpable(false);
+    if let Err(e) = nix::sched::setns(spec.init.as_fd(), NAMESPACES) {
+        fail(
+            &chan,
+            StartFailure::setup(format!("cannot join the container's namespaces: {e}")),
+        );
+    }
+    let program = match sys::fork_again(CloneFlags::empty()) {
+        Ok(Forked::Child) => match program_main(spec, &chan) {
+            Err(f) => fail(&chan, f),
+            Ok(never) => match never {},
+        },
+        Ok(Forked::Parent(pid)) => pid,
+        Err(e) => fail(
+            &chan,
+            StartFailure::setup(format!("cannot fork in the container: {e}")),
+        ),
+    };
+    match sys::pidfd_open(program) {
+        Ok(fd) => {
+            let _ = chan.send_with_fd(&FromJoiner::Started, fd.as_fd());
+        }
+        Err(e) => fail(
+            &chan,
+            StartFailure::setup(format!("cannot open a pidfd of the process: {e}")),
+        ),
+    }
+    drop(chan);
+    let code = match reap(program) {
+        Some(WaitStatus::Exited(_, code)) => code,
+        Some(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
+        _ => 125,
+    };
+    sys::exit_now(code)
+}
+
+/// The program, in the container's pid namespace. Returns only on failure.
+fn program_main(spec: &ExecSpec, chan: &Channel) -> Result<Infallible, StartFailure> {
+    prctl::set_pdeathsig(Signal::SIGKILL)
+        .map_err(|e| StartFailure::setup(format!("prctl: {e}")))?;
+    let p = &spec.process;
+    let user = process::resolve_user_in_root(&p.user)?;
+    let env = with_home(&p.env, &user);
+    std::env::set_current_dir(&p.cwd).map_err(|e| StartFailure {
+        code: 126,
+        message: format!("cannot use {} as the working directory: {e}", p.cwd),
+    })?;
+    setsid().map_err(|e| StartFailure::setup(format!("setsid: {e}")))?;
+    if p.terminal {
+        let master = open(
+            "/dev/pts/ptmx",
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| {
+            StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
+        })?;
+        let (slave, _) = sys::open_pty_peer(master.as_fd()).map_err(|e| {
+            StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
+        })?;
+        chan.send_with_fd(&FromJoiner::Terminal, master.as_fd())
+            .map_err(|e| StartFailure::setup(e.to_string()))?;
+        sys::set_controlling_tty(slave.as_fd())
+            .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
+        let dup = |e: nix::Error| StartFailure::setup(format!("dup2: {e}"));
+        nix::unistd::dup2_stdin(&slave).map_err(dup)?;
+        nix::unistd::dup2_stdout(&slave).map_err(dup)?;
+        nix::unistd::dup2_stderr(&slave).map_err(dup)?;
+    } else if !p.interactive {
+        let null = fs::File::open("/dev/null")
+            .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
+        nix::unistd::dup2_stdin(&null).map_err(|e| StartFailure::setup(format!("dup2: {e}")))?;
+    }
+    sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
+    drop_privileges(&spec.idmap, &user, &spec.caps)?;
+    let exe = process::find_executable(&p.args[0], search_path(&env))?;
+    Err(process::exec(&exe, &p.args, &env))
+}

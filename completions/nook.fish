@@ -200,15 +200,27 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them'
 complete -c nook -n "__fish_nook_using_subcommand rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c nook -n "__fish_nook_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "ls" -d 'List containers'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "inspect" -d 'Show details of containers as JSON'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "rm" -d 'Remove containers'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "prune" -d 'Remove all stopped containers'
-complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "create" -d 'Create a container without starting it'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "start" -d 'Start containers in the background'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "stop" -d 'Stop containers: their stop signal, then SIGKILL after a grace period'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "restart" -d 'Stop and start containers again'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "kill" -d 'Send a signal to containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "wait" -d 'Wait for containers to exit and print their exit status'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "logs" -d 'Show a container\'s output'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "exec" -d 'Run a command in a running container'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "rename" -d 'Rename a container'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "top" -d 'Show the processes of a container'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "inspect" -d 'Show details of containers as JSON'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "rm" -d 'Remove containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "prune" -d 'Remove all stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'Output format' -r -f -a "table\t''
 json\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
@@ -219,6 +231,123 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print container ids only'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids and commands'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l pull -d 'When to pull the image from its registry' -r -f -a "always\t'Pull even if the image is here'
+missing\t'Pull only if the image is not here'
+never\t'Never pull: fail if the image is not here'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l platform -d 'Platform to pull, if pulling (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and pass it to the container'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container id'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l pull -d 'When to pull the image from its registry' -r -f -a "always\t'Pull even if the image is here'
+missing\t'Pull only if the image is not here'
+never\t'Never pull: fail if the image is not here'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l platform -d 'Platform to pull, if pulling (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and pass it to the container'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container id'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal (name or number)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from wait" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l tail -d 'Only the last N lines' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only output since a time (RFC 3339) or for a duration back (e.g. 10m, 2h)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container stops'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and pass it to the command'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Give the command a terminal'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from cp" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rename" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rename" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from top" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from top" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -234,6 +363,18 @@ overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a container without starting it'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start containers in the background'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop containers: their stop signal, then SIGKILL after a grace period'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Stop and start containers again'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "kill" -d 'Send a signal to containers'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "wait" -d 'Wait for containers to exit and print their exit status'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Show a container\'s output'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "exec" -d 'Run a command in a running container'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "rename" -d 'Rename a container'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "top" -d 'Show the processes of a container'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "inspect" -d 'Show details of containers as JSON'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove containers'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove all stopped containers'
@@ -503,6 +644,18 @@ complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subc
 complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "completion" -d 'Print a shell completion script'
 complete -c nook -n "__fish_nook_using_subcommand help; and not __fish_seen_subcommand_from run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "ls" -d 'List containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "run" -d 'Run a command in a new container'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "create" -d 'Create a container without starting it'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "start" -d 'Start containers in the background'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "stop" -d 'Stop containers: their stop signal, then SIGKILL after a grace period'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "restart" -d 'Stop and start containers again'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "kill" -d 'Send a signal to containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "wait" -d 'Wait for containers to exit and print their exit status'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "logs" -d 'Show a container\'s output'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "exec" -d 'Run a command in a running container'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "cp" -d 'Copy files between a container and the host'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "rename" -d 'Rename a container'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "top" -d 'Show the processes of a container'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "inspect" -d 'Show details of containers as JSON'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "rm" -d 'Remove containers'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from container" -f -a "prune" -d 'Remove all stopped containers'

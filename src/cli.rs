@@ -325,6 +325,30 @@ pub struct TopArgs {
 pub enum ContainerCommand {
     /// List containers
     Ls(PsArgs),
+    /// Run a command in a new container
+    Run(Box<RunArgs>),
+    /// Create a container without starting it
+    Create(Box<RunArgs>),
+    /// Start containers in the background
+    Start(StartArgs),
+    /// Stop containers: their stop signal, then SIGKILL after a grace period
+    Stop(StopArgs),
+    /// Stop and start containers again
+    Restart(StopArgs),
+    /// Send a signal to containers
+    Kill(KillArgs),
+    /// Wait for containers to exit and print their exit status
+    Wait(WaitArgs),
+    /// Show a container's output
+    Logs(LogsArgs),
+    /// Run a command in a running container
+    Exec(ExecArgs),
+    /// Copy files between a container and the host
+    Cp(CpArgs),
+    /// Rename a container
+    Rename(RenameArgs),
+    /// Show the processes of a container
+    Top(TopArgs),
     /// Show details of containers as JSON
     Inspect(InspectArgs),
     /// Remove containers

@@ -75,7 +75,7 @@ pub fn cp(global: &GlobalArgs, args: &CpArgs) -> anyhow::Result<i32> {
             let (data_r, data_w) = io::pipe().context("cannot create a pipe")?;
             let (src_path, contents) = split_contents(&path);
             let guard = in_container(&ctx, &containers, &config, move || {
-                send_tree(&src_path, data_w).map_err(|e| e.to_string())
+                send_tree(&src_path, contents, data_w).map_err(|e| e.to_string())
             })?;
             let received = match &dest {
                 End::Stream => io::copy(&mut &data_r, &mut io::stdout().lock())
@@ -123,7 +123,10 @@ fn send_host(src: &End, data_w: PipeWriter) -> anyhow::Result<()> {
         End::Stream => io::copy(&mut io::stdin().lock(), &mut &data_w)
             .map(drop)
             .context("cannot read standard input"),
-        End::Host(p) => send_tree(&split_contents(p).0, data_w).map_err(anyhow::Error::from),
+        End::Host(p) => {
+            let (path, contents) = split_contents(p);
+            send_tree(&path, contents, data_w).map_err(anyhow::Error::from)
+        }
         End::Container { .. } => unreachable!("the source is on the host"),
     }
 }

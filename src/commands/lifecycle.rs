@@ -158,26 +158,14 @@ pub(crate) fn each(
             handles
                 .into_iter()
                 .map(|h| {
-                    h.join()
-                        .unwrap_or_else(|_| Err(anyhow::anyhow!("internal error: a worker panicked")))
+                    h.join().unwrap_or_else(|_| {
+                        Err(anyhow::anyhow!("internal error: a worker panicked"))
+                    })
                 })
                 .collect()
         })
     };
-    let mut failed = Vec::new();
-    for (spec, outcome) in specs.iter().zip(outcomes) {
-        match outcome {
-            Ok(()) => println!("{spec}"),
-            Err(e) => {
-                eprintln!("Error: {e:#}");
-                failed.push(spec.clone());
-            }
-        }
-    }
-    if !failed.is_empty() {
-        bail!("failed for: {}", failed.join(", "));
-    }
-    Ok(0)
+    super::report_each(specs, outcomes)
 }
 
 fn start_one(

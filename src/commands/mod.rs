@@ -51,6 +51,28 @@ pub fn parse_labels(items: &[String]) -> std::collections::BTreeMap<String, Stri
         .collect()
 }
 
+/// docker's way with commands on several objects: the name of each that worked on stdout,
+/// an error for each that did not on stderr, and exit 125 if any did not.
+pub fn report_each(
+    names: &[String],
+    outcomes: impl IntoIterator<Item = anyhow::Result<()>>,
+) -> anyhow::Result<i32> {
+    let mut failed = Vec::new();
+    for (name, outcome) in names.iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => println!("{name}"),
+            Err(e) => {
+                eprintln!("Error: {e:#}");
+                failed.push(name.as_str());
+            }
+        }
+    }
+    if !failed.is_empty() {
+        anyhow::bail!("failed for: {}", failed.join(", "));
+    }
+    Ok(0)
+}
+
 /// Print a warning on stderr.
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
@@ -77,6 +99,18 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rm(args) => container::rm(global, &args),
         Command::Container(sub) => match sub {
             ContainerCommand::Ls(args) => container::ps(global, &args),
+            ContainerCommand::Run(args) => run::run(global, *args),
+            ContainerCommand::Create(args) => run::create(global, *args),
+            ContainerCommand::Start(args) => lifecycle::start(global, &args),
+            ContainerCommand::Stop(args) => lifecycle::stop(global, &args),
+            ContainerCommand::Restart(args) => lifecycle::restart(global, &args),
+            ContainerCommand::Kill(args) => lifecycle::kill(global, &args),
+            ContainerCommand::Wait(args) => lifecycle::wait(global, &args),
+            ContainerCommand::Logs(args) => lifecycle::logs(global, &args),
+            ContainerCommand::Exec(args) => exec::exec(global, &args),
+            ContainerCommand::Cp(args) => copy::cp(global, &args),
+            ContainerCommand::Rename(args) => container::rename(global, &args),
+            ContainerCommand::Top(args) => container::top(global, &args),
             ContainerCommand::Inspect(args) => container::inspect(global, &args),
             ContainerCommand::Rm(args) => container::rm(global, &args),
             ContainerCommand::Prune => container::prune(global),

@@ -1,9 +1,7 @@
 //! `nook volume create|ls|inspect|rm|prune`.
 
-use anyhow::bail;
-
 use super::format::table;
-use super::{Context, parse_labels};
+use super::{Context, parse_labels, report_each};
 use crate::cli::{GlobalArgs, VolumeCreateArgs, VolumeLsArgs, VolumeNamesArgs, VolumePruneArgs};
 use crate::container::volume::{Volume, Volumes};
 
@@ -61,20 +59,8 @@ pub fn rm(global: &GlobalArgs, args: &VolumeNamesArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let volumes = Volumes::new(&ctx.store);
     let _lock = volumes.lock()?;
-    let mut failed = Vec::new();
-    for name in &args.names {
-        match volumes.remove(name) {
-            Ok(()) => println!("{name}"),
-            Err(e) => {
-                eprintln!("Error: {e}");
-                failed.push(name.clone());
-            }
-        }
-    }
-    if !failed.is_empty() {
-        bail!("could not remove: {}", failed.join(", "));
-    }
-    Ok(0)
+    let outcomes = args.names.iter().map(|n| Ok(volumes.remove(n)?));
+    report_each(&args.names, outcomes)
 }
 
 pub fn prune(global: &GlobalArgs, args: &VolumePruneArgs) -> anyhow::Result<i32> {

@@ -42,11 +42,17 @@ fn travel_name(src: &Path) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// Write the tree at `src` (not following symlinks: a symlink travels as itself) as a tar
-/// stream. Sockets, fifos and device nodes are skipped.
-pub fn send_tree(src: &Path, out: impl Write) -> Result<(), CopyError> {
+/// Write the tree at `src` as a tar stream. Symlinks in it travel as themselves; `src`
+/// itself is followed when `follow` (docker's `SRC/.`: the directory a link names).
+/// Sockets, fifos and device nodes are skipped.
+pub fn send_tree(src: &Path, follow: bool, out: impl Write) -> Result<(), CopyError> {
     let shown = src.display().to_string();
-    let meta = fs::symlink_metadata(src).map_err(|e| match e.kind() {
+    let stat = if follow {
+        fs::metadata(src)
+    } else {
+        fs::symlink_metadata(src)
+    };
+    let meta = stat.map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => CopyError::NotFound(shown.clone()),
         _ => CopyError::Read {
             path: shown.clone(),
@@ -80,9 +86,14 @@ fn append<W: Write>(
     if kind.is_socket() || kind.is_fifo() || kind.is_block_device() || kind.is_char_device() {
         return Ok(());
     }
-    builder
-        .append_path_with_name(path, name)
-        .map_err(read_err)?;
+    if kind.is_dir() {
+        // (From the metadata that was asked for: a followed link's directory, as a directory.)
+        builder.append_dir(name, path).map_err(read_err)?;
+    } else {
+        builder
+            .append_path_with_name(path, name)
+            .map_err(read_err)?;
+    }
     if kind.is_dir() {
         let mut children: Vec<_> = fs::read_dir(path)
             .map_err(read_err)?
@@ -288,7 +299,7 @@ mod tests {
 
     fn shuttle(src: &Path, dest: &Path, trailing: bool, contents: bool) -> Result<(), CopyError> {
         let mut buf = Vec::new();
-        send_tree(src, &mut buf)?;
+        send_tree(src, contents, &mut buf)?;
         receive_tree(&buf[..], dest, trailing, contents)
     }
 

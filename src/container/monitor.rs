@@ -196,29 +196,37 @@ fn supervise(
             Ok(code) => code,
             Err(e) => {
                 state.error = Some(e.to_string());
-                record_exit(containers, config, &mut state, Some(e.exit_code()))?;
+                record_exit(
+                    containers,
+                    &config.id,
+                    &mut state,
+                    Some(e.exit_code()),
+                    false,
+                )?;
                 return Err(e);
             }
         };
-        record_exit(containers, config, &mut state, code)?;
-        let code = code.ok_or(MonitorError::Lost)?;
-        let again = match config.restart {
-            RestartPolicy::No => false,
-            RestartPolicy::Always => true,
-            RestartPolicy::OnFailure { max } => {
-                code != 0 && max.is_none_or(|m| state.restart_count < m)
-            }
-        };
         let stopped = || containers.stop_marker(&config.id).exists();
-        if !again || config.auto_remove || stopped() {
+        let again = code.is_some()
+            && !config.auto_remove
+            && match config.restart {
+                RestartPolicy::No => false,
+                RestartPolicy::Always => true,
+                RestartPolicy::OnFailure { max } => {
+                    code != Some(0) && max.is_none_or(|m| state.restart_count < m)
+                }
+            }
+            && !stopped();
+        // Recorded once, as what comes next: a waiter never sees "exited" between two runs.
+        record_exit(containers, &config.id, &mut state, code, again)?;
+        let code = code.ok_or(MonitorError::Lost)?;
+        if !again {
             return Ok(code);
         }
         // As docker: wait longer after each quick failure, start over after a good run.
         if started.elapsed() > Duration::from_secs(10) {
             backoff = Duration::from_millis(100);
         }
-        state.status = Status::Restarting;
-        containers.save_state(&config.id, &state)?;
         if wait_or_stop(&signals, backoff) || stopped() {
             state.status = Status::Exited;
             containers.save_state(&config.id, &state)?;
@@ -347,16 +355,22 @@ fn run_once(
     Ok(running.collect_exit())
 }
 
+/// Record how the run ended, and whether the restart policy starts it again.
 fn record_exit(
     containers: &Containers<'_>,
-    config: &ContainerConfig,
+    id: &str,
     state: &mut ContainerState,
     code: Option<i32>,
+    restarting: bool,
 ) -> Result<(), MonitorError> {
-    state.status = Status::Exited;
+    state.status = if restarting {
+        Status::Restarting
+    } else {
+        Status::Exited
+    };
     state.finished_at = Some(now_rfc3339());
     state.exit_code = code;
-    containers.save_state(&config.id, state)?;
+    containers.save_state(id, state)?;
     Ok(())
 }
 

@@ -363,4 +363,3 @@ pub fn kill_with_parent(cmd: &mut std::process::Command) {
         });
     }
 }
-

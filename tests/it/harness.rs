@@ -285,6 +285,43 @@ impl Env {
         ids
     }
 
+    /// `nook run -d ARGS`, which must succeed; the new container's id.
+    #[track_caller]
+    pub fn run_detached(&self, args: &[&str]) -> String {
+        let mut all = vec!["run", "-d"];
+        all.extend_from_slice(args);
+        let out = self.nook(&all).ok();
+        let id = out.stdout.trim().to_string();
+        assert!(
+            id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit()),
+            "run -d prints the id: {out}"
+        );
+        id
+    }
+
+    /// `nook inspect NAME`'s one object.
+    #[track_caller]
+    pub fn inspect(&self, name: &str) -> serde_json::Value {
+        let out = self.nook(&["inspect", name]).ok();
+        let mut all: Vec<serde_json::Value> = serde_json::from_str(&out.stdout).unwrap();
+        all.remove(0)
+    }
+
+    /// The container's state.json as nook recorded it.
+    pub fn state(&self, id: &str) -> serde_json::Value {
+        let path = self.store().join("containers").join(id).join("state.json");
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap()
+    }
+
+    /// Processes that belong to this test's store (monitors, keepers, fuse-overlayfs).
+    pub fn store_processes(&self) -> Vec<String> {
+        let store = self.store().display().to_string();
+        processes()
+            .into_iter()
+            .filter(|p| p.contains(&store))
+            .collect()
+    }
+
     /// Entries in a store subdirectory (blobs/sha256, layers, tmp, ...).
     pub fn store_entries(&self, sub: &str) -> Vec<String> {
         let mut v: Vec<String> = fs::read_dir(self.store().join(sub))
@@ -496,6 +533,102 @@ pub fn wait_until(limit: Duration, what: &str, mut f: impl FnMut() -> bool) {
     while !f() {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// An environment whose containers use `driver`, with busybox imported.
+pub fn env_with(driver: &str) -> Env {
+    let mut env = Env::new();
+    env.extra_env
+        .push(("NOOK_STORAGE_DRIVER".into(), driver.into()));
+    env.busybox("busybox");
+    env
+}
+
+/// Command lines of all processes.
+pub fn processes() -> Vec<String> {
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
+        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .collect()
+}
+
+/// A terminal for the test user: a tmux session of its own, running `command` (a shell
+/// command line) in a window of the given size. Ended on drop.
+pub struct Terminal<'a> {
+    env: &'a Env,
+    socket: PathBuf,
+}
+
+impl<'a> Terminal<'a> {
+    pub fn start(env: &'a Env, cols: u16, rows: u16, command: &str) -> Self {
+        require("tmux");
+        let t = Terminal {
+            env,
+            socket: env.runtime.join("tmux.sock"),
+        };
+        t.tmux(&[
+            "new-session",
+            "-d",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+            command,
+        ]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let mut cmd = self.env.command("tmux");
+        cmd.arg("-S").arg(&self.socket).args(args);
+        Run::new(cmd, format!("tmux {}", args.join(" ")))
+            .ok()
+            .stdout
+    }
+
+    /// What the window shows now.
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p"])
+    }
+
+    /// Type `keys` (tmux key names: "Enter", "C-c", or text).
+    pub fn keys(&self, keys: &str) {
+        self.tmux(&["send-keys", keys]);
+    }
+
+    pub fn resize(&self, cols: u16, rows: u16) {
+        self.tmux(&[
+            "resize-window",
+            "-x",
+            &cols.to_string(),
+            "-y",
+            &rows.to_string(),
+        ]);
+    }
+
+    /// Wait until the window shows `text`.
+    #[track_caller]
+    pub fn wait_for(&self, text: &str) {
+        wait_until(Duration::from_secs(20), text, || {
+            self.screen().contains(text)
+        });
+    }
+}
+
+impl Drop for Terminal<'_> {
+    fn drop(&mut self) {
+        let mut cmd = self.env.command("tmux");
+        cmd.arg("-S").arg(&self.socket).arg("kill-server");
+        let _ = Run::new(cmd, "tmux kill-server".into()).output();
     }
 }
 

@@ -5,9 +5,11 @@
 mod docs;
 mod harness;
 mod images;
+mod lifecycle;
 mod manage;
 mod registry;
 mod registry_server;
 mod run;
 mod store;
 mod system;
+mod volumes;

@@ -9,17 +9,10 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::json;
 
-use crate::harness::{Env, host_uid, require, user, wait_until, wait_with_timeout};
+use crate::harness::{
+    Env, Terminal, env_with, host_uid, processes, user, wait_until, wait_with_timeout,
+};
 use crate::images::{Image, PASSWD, Tar, busybox_rootfs, docker_archive};
-
-/// An environment whose containers use `driver`, with busybox imported.
-fn env_with(driver: &str) -> Env {
-    let mut env = Env::new();
-    env.extra_env
-        .push(("NOOK_STORAGE_DRIVER".into(), driver.into()));
-    env.busybox("busybox");
-    env
-}
 
 /// `nook run --rm busybox sh -c SCRIPT`, which must succeed; its stdout.
 fn sh(env: &Env, flags: &[&str], script: &str) -> String {
@@ -415,22 +408,6 @@ fn removal_leaves_nothing_behind(driver: &str) {
     assert!(env.container_ids().is_empty());
 }
 
-/// Command lines of all processes.
-fn processes() -> Vec<String> {
-    fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-        .collect()
-}
-
 /// Start `nook run ARGS` in the background and wait until it prints `ready`.
 fn start_until_ready(env: &Env, args: &[&str]) -> std::process::Child {
     let mut child = env.nook(args).spawn();
@@ -503,48 +480,29 @@ fn init_forwards_signals_and_reaps_orphans() {
 
 #[test]
 fn terminal_is_a_real_pty_that_follows_resizes() {
-    require("tmux");
     let env = env_with("overlay");
-    let socket = env.runtime.join("tmux.sock");
-    let tmux = |args: &[&str]| {
-        let mut cmd = env.command("tmux");
-        cmd.arg("-S").arg(&socket).args(args);
-        crate::harness::Run::new(cmd, format!("tmux {}", args.join(" ")))
-            .ok()
-            .stdout
-    };
     let nook = crate::harness::nook_bin().display().to_string();
-    tmux(&[
-        "new-session",
-        "-d",
-        "-x",
-        "100",
-        "-y",
-        "30",
+    let term = Terminal::start(
+        &env,
+        100,
+        30,
         &format!("{nook} run --rm -it busybox sh; echo NOOK-EXIT=$?; sleep 30"),
-    ]);
-    let screen = || tmux(&["capture-pane", "-p"]);
-    wait_until(Duration::from_secs(20), "the shell prompt", || {
-        screen().contains("/ #")
-    });
-    tmux(&["send-keys", "tty; stty size", "Enter"]);
-    wait_until(Duration::from_secs(10), "stty output", || {
-        screen().contains("30 100")
-    });
-    assert!(screen().contains("/dev/pts/0"), "{}", screen());
-    tmux(&["resize-window", "-x", "120", "-y", "40"]);
-    tmux(&["send-keys", "stty size; sleep 100", "Enter"]);
-    wait_until(Duration::from_secs(10), "the new size", || {
-        screen().contains("40 120")
-    });
+    );
+    term.wait_for("/ #");
+    term.keys("tty; stty size");
+    term.keys("Enter");
+    term.wait_for("30 100");
+    assert!(term.screen().contains("/dev/pts/0"), "{}", term.screen());
+    term.resize(120, 40);
+    term.keys("stty size; sleep 100");
+    term.keys("Enter");
+    term.wait_for("40 120");
     // ^C goes through the terminal to the foreground program, not to nook
-    tmux(&["send-keys", "C-c"]);
-    tmux(&["send-keys", "echo still-here; exit 7", "Enter"]);
-    wait_until(Duration::from_secs(10), "the exit status", || {
-        screen().contains("NOOK-EXIT=7")
-    });
-    assert!(screen().contains("still-here"));
-    tmux(&["kill-server"]);
+    term.keys("C-c");
+    term.keys("echo still-here; exit 7");
+    term.keys("Enter");
+    term.wait_for("NOOK-EXIT=7");
+    assert!(term.screen().contains("still-here"));
 }
 
 #[test]

@@ -1,0 +1,48 @@
+# Shared set-up for the container benchmarks (sourced, not run): a release build of nook, a
+# scratch directory, the busybox root filesystem imported into nook and podman for the
+# unprivileged test user, and `as_user` to run a command as that user in that world.
+# Callers set `name` (for messages) and run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ "$(id -u)" -eq 0 ] || { echo "bench/$name: run as root (sudo)" >&2; exit 1; }
+command -v cargo >/dev/null 2>&1 || . "$HOME/.cargo/env"
+scripts/setup-host >/dev/null
+cargo build --release --locked -q
+
+user=${NOOK_TEST_USER:-nookci}
+work=$(mktemp -d "/tmp/nook-bench-$name.XXXXXX")
+chmod 755 "$work"
+install -m 755 target/release/nook "$work/nook"
+scripts/busybox-rootfs "$work"
+mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
+chown "$user" "$work/run" "$work/home" "$work/out"
+# podman's configuration for this machine (runc, cgroupfs: see scripts/setup-host)
+mkdir -p "$work/home/.config"
+cp -r "$(getent passwd "$user" | cut -d: -f6)/.config/containers" "$work/home/.config/"
+chown -R "$user" "$work/home"
+
+as_user() {
+    runuser -u "$user" -- env HOME="$work/home" XDG_RUNTIME_DIR="$work/run" \
+        PATH=/usr/local/bin:/usr/bin:/bin "$@"
+}
+
+# Ends what the benchmark left running, then removes the scratch directory.
+bench_cleanup() {
+    as_user podman rm -af -t 0 >/dev/null 2>&1 || true
+    as_user podman rmi -af >/dev/null 2>&1 || true
+    as_user "$work/nook" rm -f $(as_user "$work/nook" ps -aq) >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
+trap bench_cleanup EXIT
+
+as_user "$work/nook" import "$work/busybox.tar" bench/busybox >/dev/null
+as_user podman import "$work/busybox.tar" localhost/bench/busybox >/dev/null 2>&1
+
+# Median of a hyperfine result, in ms: median FILE COMMAND-NAME
+median() {
+    python3 - "$1" "$2" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+print(f"{r[sys.argv[2]]['median'] * 1000:.2f}")
+PY
+}

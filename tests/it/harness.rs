@@ -338,6 +338,26 @@ impl Env {
 
 impl Drop for Env {
     fn drop(&mut self) {
+        // Containers this test left running: their monitors, found by the pid each recorded
+        // and checked by command line, end with SIGKILL, and the containers with them.
+        let store = self.store().display().to_string();
+        for id in self.container_ids() {
+            let path = self.store().join("containers").join(&id).join("state.json");
+            let Some(pid) = fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|s| s["monitor"]["pid"].as_i64())
+            else {
+                continue;
+            };
+            let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            if String::from_utf8_lossy(&cmdline).contains(&store) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid as i32),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
         // Files owned by mapped ids are no obstacle to root.
         let _ = fs::remove_dir_all(&self.root);
     }

@@ -70,6 +70,12 @@ _nook() {
             nook,logs)
                 cmd="nook__subcmd__logs"
                 ;;
+            nook,network)
+                cmd="nook__subcmd__network"
+                ;;
+            nook,port)
+                cmd="nook__subcmd__port"
+                ;;
             nook,ps)
                 cmd="nook__subcmd__ps"
                 ;;
@@ -142,6 +148,9 @@ _nook() {
             nook__subcmd__container,ls)
                 cmd="nook__subcmd__container__subcmd__ls"
                 ;;
+            nook__subcmd__container,port)
+                cmd="nook__subcmd__container__subcmd__port"
+                ;;
             nook__subcmd__container,prune)
                 cmd="nook__subcmd__container__subcmd__prune"
                 ;;
@@ -192,6 +201,9 @@ _nook() {
                 ;;
             nook__subcmd__container__subcmd__help,ls)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__ls"
+                ;;
+            nook__subcmd__container__subcmd__help,port)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__port"
                 ;;
             nook__subcmd__container__subcmd__help,prune)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__prune"
@@ -274,6 +286,12 @@ _nook() {
             nook__subcmd__help,logs)
                 cmd="nook__subcmd__help__subcmd__logs"
                 ;;
+            nook__subcmd__help,network)
+                cmd="nook__subcmd__help__subcmd__network"
+                ;;
+            nook__subcmd__help,port)
+                cmd="nook__subcmd__help__subcmd__port"
+                ;;
             nook__subcmd__help,ps)
                 cmd="nook__subcmd__help__subcmd__ps"
                 ;;
@@ -343,6 +361,9 @@ _nook() {
             nook__subcmd__help__subcmd__container,ls)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__ls"
                 ;;
+            nook__subcmd__help__subcmd__container,port)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__port"
+                ;;
             nook__subcmd__help__subcmd__container,prune)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__prune"
                 ;;
@@ -402,6 +423,21 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__image,tag)
                 cmd="nook__subcmd__help__subcmd__image__subcmd__tag"
+                ;;
+            nook__subcmd__help__subcmd__network,create)
+                cmd="nook__subcmd__help__subcmd__network__subcmd__create"
+                ;;
+            nook__subcmd__help__subcmd__network,inspect)
+                cmd="nook__subcmd__help__subcmd__network__subcmd__inspect"
+                ;;
+            nook__subcmd__help__subcmd__network,ls)
+                cmd="nook__subcmd__help__subcmd__network__subcmd__ls"
+                ;;
+            nook__subcmd__help__subcmd__network,prune)
+                cmd="nook__subcmd__help__subcmd__network__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__network,rm)
+                cmd="nook__subcmd__help__subcmd__network__subcmd__rm"
                 ;;
             nook__subcmd__help__subcmd__system,check)
                 cmd="nook__subcmd__help__subcmd__system__subcmd__check"
@@ -499,6 +535,42 @@ _nook() {
             nook__subcmd__image__subcmd__help,tag)
                 cmd="nook__subcmd__image__subcmd__help__subcmd__tag"
                 ;;
+            nook__subcmd__network,create)
+                cmd="nook__subcmd__network__subcmd__create"
+                ;;
+            nook__subcmd__network,help)
+                cmd="nook__subcmd__network__subcmd__help"
+                ;;
+            nook__subcmd__network,inspect)
+                cmd="nook__subcmd__network__subcmd__inspect"
+                ;;
+            nook__subcmd__network,ls)
+                cmd="nook__subcmd__network__subcmd__ls"
+                ;;
+            nook__subcmd__network,prune)
+                cmd="nook__subcmd__network__subcmd__prune"
+                ;;
+            nook__subcmd__network,rm)
+                cmd="nook__subcmd__network__subcmd__rm"
+                ;;
+            nook__subcmd__network__subcmd__help,create)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__create"
+                ;;
+            nook__subcmd__network__subcmd__help,help)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__help"
+                ;;
+            nook__subcmd__network__subcmd__help,inspect)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__inspect"
+                ;;
+            nook__subcmd__network__subcmd__help,ls)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__ls"
+                ;;
+            nook__subcmd__network__subcmd__help,prune)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__network__subcmd__help,rm)
+                cmd="nook__subcmd__network__subcmd__help__subcmd__rm"
+                ;;
             nook__subcmd__system,check)
                 cmd="nook__subcmd__system__subcmd__check"
                 ;;
@@ -566,7 +638,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps rm container volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -602,7 +674,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container)
-            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help"
+            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -638,7 +710,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -736,6 +808,42 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pull)
                     COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
                     return 0
@@ -798,7 +906,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__help)
-            opts="ls run create start stop restart kill wait logs exec cp rename top inspect rm prune help"
+            opts="ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -910,6 +1018,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__port)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1153,6 +1275,24 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__container__subcmd__port)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__container__subcmd__prune)
             opts="-h --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1234,7 +1374,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1329,6 +1469,42 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network-alias)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1450,7 +1626,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1548,6 +1724,42 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network-alias)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --pull)
                     COMPREPLY=($(compgen -W "always missing never" -- "${cur}"))
                     return 0
@@ -1628,7 +1840,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top ps rm container volume images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps rm container volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1656,7 +1868,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__container)
-            opts="ls run create start stop restart kill wait logs exec cp rename top inspect rm prune"
+            opts="ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1754,6 +1966,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__container__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__port)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2258,6 +2484,104 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network)
+            opts="create ls inspect rm prune"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__network__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__port)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3293,6 +3617,242 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__network)
+            opts="-h --storage-driver --help create ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__create)
+            opts="-l -h --subnet --internal --label --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --subnet)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help)
+            opts="create ls inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__create)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__inspect)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__inspect)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__ls)
+            opts="-q -h --quiet --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__prune)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__network__subcmd__rm)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__port)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__ps)
             opts="-a -q -f -h --all --quiet --no-trunc --format --filter --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -3444,7 +4004,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3539,6 +4099,42 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --net)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --publish)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-search)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dns-option)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --add-host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --network-alias)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -69,6 +69,8 @@ pub enum Command {
     Rename(RenameArgs),
     /// Show the processes of a container
     Top(TopArgs),
+    /// Show a container's published ports
+    Port(PortArgs),
     /// List containers
     Ps(PsArgs),
     /// Remove containers
@@ -79,6 +81,9 @@ pub enum Command {
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
+    /// Manage user networks, on which containers reach each other by name
+    #[command(subcommand)]
+    Network(NetworkCommand),
     /// List images
     Images(ImagesArgs),
     /// Create an image from a root filesystem tarball
@@ -191,6 +196,36 @@ pub struct RunArgs {
     /// Set a label
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// The network: pasta (its own, connected through pasta; the default), none, host,
+    /// container:NAME (another container's), or a user network's name (`nook network create`)
+    #[arg(long, visible_alias = "net", value_name = "NETWORK")]
+    pub network: Option<String>,
+    /// Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed
+    /// (8000-8010:80-90); without HOSTPORT, a free one
+    #[arg(
+        short = 'p',
+        long = "publish",
+        value_name = "[IP:][HOSTPORT:]PORT[/PROTO]"
+    )]
+    pub publish: Vec<String>,
+    /// Publish every port the image exposes, each on a free host port
+    #[arg(short = 'P', long)]
+    pub publish_all: bool,
+    /// A nameserver for the container (instead of the default)
+    #[arg(long, value_name = "IP")]
+    pub dns: Vec<String>,
+    /// A DNS search domain for the container ("." for none)
+    #[arg(long, value_name = "DOMAIN")]
+    pub dns_search: Vec<String>,
+    /// A resolver option for the container (e.g. ndots:2)
+    #[arg(long, value_name = "OPTION")]
+    pub dns_option: Vec<String>,
+    /// Add a line to the container's /etc/hosts; IP may be host-gateway (the host)
+    #[arg(long, value_name = "NAME:IP")]
+    pub add_host: Vec<String>,
+    /// Another name the container has on its user network
+    #[arg(long, value_name = "NAME")]
+    pub network_alias: Vec<String>,
     /// When to pull the image from its registry
     #[arg(long, value_enum, default_value_t = PullPolicy::Missing, value_name = "WHEN")]
     pub pull: PullPolicy,
@@ -316,6 +351,57 @@ pub struct RenameArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct PortArgs {
+    /// The container
+    pub container: String,
+    /// Only this port: PORT[/tcp|/udp]
+    pub port: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a network
+    Create(NetworkCreateArgs),
+    /// List networks
+    Ls(NetworkLsArgs),
+    /// Show details of networks (and their running members) as JSON
+    Inspect(NetworkNamesArgs),
+    /// Remove networks (not while a container is on them)
+    Rm(NetworkNamesArgs),
+    /// Remove every network no container is on
+    Prune,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkCreateArgs {
+    /// The IPv4 subnet, e.g. 10.90.0.0/24 (default: a free /24 in 10.89.0.0/16)
+    #[arg(long, value_name = "CIDR")]
+    pub subnet: Option<String>,
+    /// Members reach only each other: no way out, no published ports
+    #[arg(long)]
+    pub internal: bool,
+    /// Set a label
+    #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// The network's name
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkLsArgs {
+    /// Print names only
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct NetworkNamesArgs {
+    /// Networks
+    #[arg(required = true, value_name = "NETWORK")]
+    pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct TopArgs {
     /// The container
     pub container: String,
@@ -349,6 +435,8 @@ pub enum ContainerCommand {
     Rename(RenameArgs),
     /// Show the processes of a container
     Top(TopArgs),
+    /// Show a container's published ports
+    Port(PortArgs),
     /// Show details of containers as JSON
     Inspect(InspectArgs),
     /// Remove containers

@@ -28,6 +28,15 @@ pub enum ConfigError {
 pub struct Config {
     pub storage: StorageConfig,
     pub registries: RegistriesConfig,
+    pub network: NetworkDefaults,
+}
+
+/// `[network]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkDefaults {
+    /// The network of containers started without `--network` (default: pasta).
+    pub default: Option<String>,
 }
 
 /// `[registries]`: where short names are pulled from, registries spoken to over plain HTTP,
@@ -68,6 +77,14 @@ pub fn data_root() -> Result<PathBuf, ConfigError> {
 /// `$XDG_CONFIG_HOME/nook/config.toml`.
 pub fn config_path() -> Result<PathBuf, ConfigError> {
     Ok(base_dirs()?.config_dir().join("nook/config.toml"))
+}
+
+/// Where nook keeps what lives only while processes run (sockets, locks): `$XDG_RUNTIME_DIR/nook`,
+/// or the store's `run/` when the session has no runtime directory.
+pub fn runtime_root(store_root: &std::path::Path) -> PathBuf {
+    runtime_dir()
+        .map(|r| r.join("nook"))
+        .unwrap_or_else(|| store_root.join("run"))
 }
 
 /// `$XDG_RUNTIME_DIR` (None when unset).

@@ -9,6 +9,7 @@ pub mod config;
 pub mod container;
 pub mod doctor;
 pub mod image;
+pub mod network;
 pub mod progress;
 pub mod registry;
 pub mod runtime;

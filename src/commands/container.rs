@@ -8,9 +8,10 @@ use serde::Serialize;
 use super::Context;
 use super::format::{ago, human_duration, since, table};
 use super::lifecycle;
-use crate::cli::{Format, GlobalArgs, InspectArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
+use crate::cli::{Format, GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
 use crate::container::volume::Volumes;
 use crate::container::{ContainerConfig, ContainerState, Containers, Status};
+use crate::network::Proto;
 use crate::runtime::launch::MountKind;
 
 fn status_text(state: &ContainerState) -> String {
@@ -323,6 +324,45 @@ pub fn top(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `nook port`: the running container's published ports, as docker prints them.
+pub fn port(global: &GlobalArgs, args: &PortArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
+    let state = containers.load_state(&id)?;
+    let wanted = args
+        .port
+        .as_deref()
+        .map(|p| {
+            let (port, proto) = p.split_once('/').unwrap_or((p, "tcp"));
+            Ok::<_, anyhow::Error>((
+                port.parse::<u16>()
+                    .with_context(|| format!("invalid port {p:?}: use PORT[/tcp|/udp]"))?,
+                proto.parse::<Proto>().map_err(anyhow::Error::msg)?,
+            ))
+        })
+        .transpose()?;
+    let shown: Vec<_> = state
+        .ports()
+        .iter()
+        .filter(|b| wanted.is_none_or(|(p, proto)| b.container_port == p && b.proto == proto))
+        .collect();
+    if let (Some(p), true) = (&args.port, shown.is_empty()) {
+        bail!(
+            "no public port {p} is published for container {}",
+            args.container
+        );
+    }
+    for b in shown {
+        match wanted {
+            // docker prints only the host side when asked about one port
+            Some(_) => println!("{}", b.to_string().split(" -> ").nth(1).unwrap_or("")),
+            None => println!("{b}"),
+        }
+    }
+    Ok(0)
+}
+
 /// docker-shaped details of a container.
 pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_json::Value> {
     let c = containers.load_config(id)?;
@@ -352,6 +392,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         "Id": c.id,
         "Name": c.name,
         "Created": c.created,
+        "NetworkSettings": network_settings(&c, &s),
         "Path": c.process.args.first(),
         "Args": c.process.args.get(1..),
         "State": {
@@ -388,8 +429,55 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "RestartPolicy": c.restart.to_string(),
             "CapAdd": c.capabilities,
             "Init": c.init,
+            "NetworkMode": c.network.mode.name(),
+            "PortBindings": c.network.ports.iter().map(|p| (
+                format!("{}/{}", p.container_port, p.proto),
+                serde_json::json!({
+                    "HostIp": p.host_ip.map(|i| i.to_string()).unwrap_or_default(),
+                    "HostPort": p.host_port.map(|h| h.to_string()).unwrap_or_default(),
+                }),
+            )).collect::<serde_json::Map<_, _>>(),
+            "PublishAllPorts": c.network.publish_all,
+            "Dns": c.network.dns,
+            "DnsSearch": c.network.dns_search,
+            "ExtraHosts": c.network.extra_hosts.iter().map(|h| format!(
+                "{}:{}", h.name, h.ip.map_or("host-gateway".to_string(), |i| i.to_string()),
+            )).collect::<Vec<_>>(),
         },
     }))
+}
+
+/// docker's `NetworkSettings`: addresses and the ports bound, while the container runs.
+fn network_settings(c: &ContainerConfig, s: &ContainerState) -> serde_json::Value {
+    let running = s.network.as_ref().filter(|_| s.status == Status::Running);
+    let mut ports = serde_json::Map::new();
+    for b in s.ports() {
+        let key = format!("{}/{}", b.container_port, b.proto);
+        let entry = serde_json::json!({
+            "HostIp": b.host_ip.map_or("0.0.0.0".to_string(), |i| i.to_string()),
+            "HostPort": b.host_port.to_string(),
+        });
+        match ports.entry(key).or_insert_with(|| serde_json::json!([])) {
+            serde_json::Value::Array(v) => v.push(entry),
+            _ => unreachable!("inserted as an array"),
+        }
+    }
+    let mut networks = serde_json::Map::new();
+    if let (crate::network::NetworkMode::User { name }, Some(n)) = (&c.network.mode, running) {
+        networks.insert(
+            name.clone(),
+            serde_json::json!({
+                "IPAddress": n.network_address.map(|a| a.to_string()),
+                "Aliases": c.network.aliases,
+            }),
+        );
+    }
+    serde_json::json!({
+        "IPAddress": running.and_then(|n| n.address).map(|a| a.to_string()).unwrap_or_default(),
+        "Gateway": running.and_then(|n| n.gateway).map(|a| a.to_string()).unwrap_or_default(),
+        "Ports": ports,
+        "Networks": networks,
+    })
 }
 
 /// `nook container inspect`: containers only.

@@ -7,6 +7,7 @@ pub mod exec;
 pub mod format;
 pub mod image;
 pub mod lifecycle;
+pub mod network;
 pub mod registry;
 pub mod run;
 pub mod system;
@@ -15,7 +16,8 @@ pub mod volume;
 use anyhow::Context as _;
 
 use crate::cli::{
-    Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, SystemCommand, VolumeCommand,
+    Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, NetworkCommand, SystemCommand,
+    VolumeCommand,
 };
 use crate::config::{self, Config};
 use crate::image::store::Store;
@@ -95,6 +97,14 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Cp(args) => copy::cp(global, &args),
         Command::Rename(args) => container::rename(global, &args),
         Command::Top(args) => container::top(global, &args),
+        Command::Port(args) => container::port(global, &args),
+        Command::Network(sub) => match sub {
+            NetworkCommand::Create(args) => network::create(global, &args),
+            NetworkCommand::Ls(args) => network::ls(global, &args),
+            NetworkCommand::Inspect(args) => network::inspect(global, &args),
+            NetworkCommand::Rm(args) => network::rm(global, &args),
+            NetworkCommand::Prune => network::prune(global),
+        },
         Command::Ps(args) => container::ps(global, &args),
         Command::Rm(args) => container::rm(global, &args),
         Command::Container(sub) => match sub {
@@ -111,6 +121,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Cp(args) => copy::cp(global, &args),
             ContainerCommand::Rename(args) => container::rename(global, &args),
             ContainerCommand::Top(args) => container::top(global, &args),
+            ContainerCommand::Port(args) => container::port(global, &args),
             ContainerCommand::Inspect(args) => container::inspect(global, &args),
             ContainerCommand::Rm(args) => container::rm(global, &args),
             ContainerCommand::Prune => container::prune(global),
@@ -169,10 +180,19 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
 /// NAME ...`): parsed by hand, as they are not for people and sit on the hot path.
 pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     use crate::container::monitor::{self, DETACH_FLAG, MONITOR_COMMAND};
+    use crate::network::hub::{self, HUB_COMMAND};
     use crate::runtime::jobs::{self, JOB_COMMAND};
     let name = args.get(1)?.to_str()?;
     if name == JOB_COMMAND {
         return Some(jobs::serve());
+    }
+    if name == HUB_COMMAND {
+        // __network STORE-ROOT NAME
+        let (Some(root), Some(net)) = (args.get(2), args.get(3).and_then(|a| a.to_str())) else {
+            eprintln!("Error: usage: nook {HUB_COMMAND} STORE-ROOT NETWORK");
+            return Some(125);
+        };
+        return Some(hub::serve(std::path::Path::new(root), net));
     }
     if name != MONITOR_COMMAND {
         return None;

@@ -18,6 +18,8 @@ use crate::container::{ContainerConfig, Containers, RestartPolicy, now_rfc3339};
 use crate::image::digest::Digest;
 use crate::image::index::{ImageIndex, IndexError};
 use crate::image::reference::Reference;
+use crate::network::user::Networks;
+use crate::network::{self, NetworkConfig, NetworkMode};
 use crate::runtime::launch::MountKind;
 use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
 use crate::runtime::{caps, driver};
@@ -139,10 +141,15 @@ fn container_config(
     }
 
     let id = Containers::new_id();
-    let hostname = args
-        .hostname
-        .clone()
-        .unwrap_or_else(|| id[..12].to_string());
+    let network = network_config(ctx, args, &defaults)?;
+    let hostname = match (&args.hostname, &network.mode) {
+        (Some(h), _) => h.clone(),
+        // As docker: the host's network, the host's name.
+        (None, NetworkMode::Host) => nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_else(|_| id[..12].to_string()),
+        (None, _) => id[..12].to_string(),
+    };
     let mut env = defaults.env().clone().unwrap_or_default();
     if !env.iter().any(|e| e.starts_with("PATH=")) {
         set_env(&mut env, "PATH", DEFAULT_PATH);
@@ -195,8 +202,80 @@ fn container_config(
             .clone()
             .or_else(|| defaults.stop_signal().clone()),
         labels: parse_labels(&args.labels),
+        network,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// The container's network from its flags (and `[network] default` in config.toml), checked
+/// for what contradicts itself.
+fn network_config(
+    ctx: &Context,
+    args: &RunArgs,
+    image: &oci_spec::image::Config,
+) -> anyhow::Result<NetworkConfig> {
+    let mode: NetworkMode = args
+        .network
+        .as_deref()
+        .or(ctx.config.network.default.as_deref())
+        .unwrap_or("pasta")
+        .parse()?;
+    let mut ports = Vec::new();
+    for p in &args.publish {
+        ports.extend(network::ports::parse(p)?);
+    }
+    let own = match &mode {
+        NetworkMode::User { name } => {
+            let net = Networks::new(&ctx.store).get(name)?;
+            !net.internal
+        }
+        NetworkMode::Pasta => true,
+        NetworkMode::Container { name } => {
+            Containers::new(&ctx.store).resolve(name)?;
+            if args.hostname.is_some() || !args.dns.is_empty() || !args.add_host.is_empty() {
+                bail!(
+                    "--hostname, --dns and --add-host cannot be given with --network container:{name}: \
+                     the container shares that one's network and its /etc files"
+                );
+            }
+            false
+        }
+        NetworkMode::None | NetworkMode::Host => false,
+    };
+    if (!ports.is_empty() || args.publish_all) && !own {
+        bail!(
+            "--publish needs a network of the container's own with a way out (pasta, or a user \
+             network that is not internal), not --network {}",
+            mode.name()
+        );
+    }
+    if !args.network_alias.is_empty() && !matches!(mode, NetworkMode::User { .. }) {
+        bail!("--network-alias needs a user network (--network NAME; see `nook network create`)");
+    }
+    let dns = args
+        .dns
+        .iter()
+        .map(|d| {
+            d.parse()
+                .with_context(|| format!("invalid --dns {d:?}: not an IP address"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let extra_hosts = args
+        .add_host
+        .iter()
+        .map(|h| h.parse())
+        .collect::<Result<_, _>>()?;
+    Ok(NetworkConfig {
+        mode,
+        ports,
+        publish_all: args.publish_all,
+        exposed: network::ports::parse_exposed(&image.exposed_ports().clone().unwrap_or_default()),
+        dns,
+        dns_search: args.dns_search.clone(),
+        dns_options: args.dns_option.clone(),
+        extra_hosts,
+        aliases: args.network_alias.clone(),
+    })
 }
 
 /// Create the container, its volumes and its cidfile; on failure nothing is left.
@@ -251,6 +330,12 @@ pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let config = create_container(&ctx, &args)?;
+    // A port that cannot be published fails the run before the container is started (and,
+    // as a mistake, leaves nothing behind).
+    if let Err(e) = network::ports::settle(&config.network.ports, false, &[]) {
+        let _ = Containers::new(&ctx.store).remove(&config);
+        return Err(e.into());
+    }
     if args.detach {
         return match lifecycle::start_detached(&ctx.store, &config.id) {
             Ok(()) => {

@@ -6,6 +6,7 @@ pub mod copy;
 pub mod logs;
 pub mod monitor;
 pub mod names;
+pub mod net;
 pub mod volume;
 
 use std::fs;
@@ -72,6 +73,8 @@ pub struct ContainerConfig {
     pub stop_signal: Option<String>,
     #[serde(default)]
     pub labels: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub network: crate::network::NetworkConfig,
 }
 
 /// When the monitor starts a container again after it exits.
@@ -185,6 +188,21 @@ pub struct ContainerState {
     /// Starts by the restart policy.
     #[serde(default)]
     pub restart_count: u32,
+    /// How it is reached while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkState>,
+}
+
+/// A running container's addresses and published ports.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkState {
+    /// Its address (as pasta gives it: the host's), if it has one.
+    pub address: Option<std::net::IpAddr>,
+    pub gateway: Option<std::net::IpAddr>,
+    pub ports: Vec<crate::network::PortBinding>,
+    /// Its address on its user network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_address: Option<std::net::Ipv4Addr>,
 }
 
 impl ContainerState {
@@ -198,6 +216,7 @@ impl ContainerState {
             exit_code: None,
             error: None,
             restart_count: 0,
+            network: None,
         }
     }
 
@@ -206,6 +225,14 @@ impl ContainerState {
         self.init
             .as_ref()
             .filter(|_| self.status == Status::Running)
+    }
+
+    /// The published ports while it runs.
+    pub fn ports(&self) -> &[crate::network::PortBinding] {
+        match (&self.network, self.status) {
+            (Some(n), Status::Running) => &n.ports,
+            _ => &[],
+        }
     }
 }
 
@@ -237,6 +264,10 @@ impl<'a> Containers<'a> {
     }
     pub fn log(&self, id: &str) -> PathBuf {
         self.dir(id).join("ctr.log")
+    }
+    /// The container's own `/etc/hosts`, `/etc/resolv.conf` or `/etc/hostname`.
+    pub fn etc_file(&self, id: &str, name: &str) -> PathBuf {
+        self.dir(id).join(name)
     }
     /// Present while the user has stopped the container: the restart policy then waits.
     pub fn stop_marker(&self, id: &str) -> PathBuf {

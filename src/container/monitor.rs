@@ -20,13 +20,14 @@ use nix::unistd::{getpid, isatty};
 use serde::{Deserialize, Serialize};
 
 use super::logs::{LogWriter, Stream};
+use super::net::{self, NetError};
 use super::{
     ContainerConfig, ContainerError, ContainerState, Containers, ProcessId, RestartPolicy, Status,
     now_rfc3339,
 };
 use crate::image::store::Store;
 use crate::runtime::idmap::{IdMap, IdMapError};
-use crate::runtime::launch::{self, LaunchError, LaunchSpec, Stdio};
+use crate::runtime::launch::{self, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio};
 use crate::runtime::relay::{self, RawMode, Relay};
 use crate::sys;
 
@@ -58,6 +59,8 @@ pub enum MonitorError {
     Lost,
     #[error("container {0} is already running")]
     AlreadyRunning(String),
+    #[error(transparent)]
+    Network(#[from] NetError),
 }
 
 impl MonitorError {
@@ -154,32 +157,12 @@ fn supervise(
                 .ok()
         })
         .flatten();
-    let spec = LaunchSpec {
-        idmap: mapping.map,
-        driver: config.driver,
-        lowers: config
-            .layers
-            .iter()
-            .rev()
-            .map(|d| store.layer_diff(d))
-            .collect(),
-        upper: containers.upper(&config.id),
-        work: containers.work(&config.id),
-        rootfs: store.mount_point(),
-        fuse_log: containers.dir(&config.id).join("fuse-overlayfs.log"),
-        hostname: config.hostname.clone(),
-        read_only: config.read_only,
-        read_only_tmpfs: config.read_only_tmpfs,
-        init: config.init,
-        caps: config.capabilities.clone(),
-        process: config.process.clone(),
-        mounts: config.mounts.clone(),
+    let run = Run {
+        store,
+        containers,
+        config,
+        idmap: &mapping.map,
         winsize,
-        discard: if config.auto_remove {
-            vec![containers.upper(&config.id), containers.work(&config.id)]
-        } else {
-            Vec::new()
-        },
     };
 
     let signals = relay::signal_fd().map_err(MonitorError::Signals)?;
@@ -189,9 +172,7 @@ fn supervise(
     let mut backoff = Duration::from_millis(100);
     loop {
         let started = Instant::now();
-        let outcome = run_once(
-            containers, config, &spec, &signals, &mut log, &mut state, report,
-        );
+        let outcome = run.once(&signals, &mut log, &mut state, report);
         let code = match outcome {
             Ok(code) => code,
             Err(e) => {
@@ -260,99 +241,158 @@ fn wait_or_stop(signals: &SignalFd, pause: Duration) -> bool {
     }
 }
 
-/// One run of the container: launch, record, start, relay until it exits.
-fn run_once(
-    containers: &Containers<'_>,
-    config: &ContainerConfig,
-    spec: &LaunchSpec,
-    signals: &SignalFd,
-    log: &mut LogWriter,
-    state: &mut ContainerState,
-    report: &mut Option<Reporter>,
-) -> Result<Option<i32>, MonitorError> {
-    let foreground = report.is_none();
-    let process = &config.process;
-    let launching = launch::launch(spec)?;
-    // Recorded while init sets itself up, and before the program can run.
-    state.status = Status::Running;
-    state.monitor = ProcessId::of(getpid().as_raw());
-    state.init = ProcessId::of(launching.init().as_raw());
-    state.started_at = Some(now_rfc3339());
-    state.finished_at = None;
-    state.exit_code = None;
-    containers.save_state(&config.id, state)?;
-    let created = launching.ready()?;
+/// What every run of a container shares.
+struct Run<'a> {
+    store: &'a Store,
+    containers: &'a Containers<'a>,
+    config: &'a ContainerConfig,
+    idmap: &'a IdMap,
+    winsize: Option<sys::WinSize>,
+}
 
-    // The program's output comes to us through pipes (a terminal's through its master).
-    let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| MonitorError::Output(e.into()));
-    let (out_r, out_w) = pipe()?;
-    let (err_r, err_w) = pipe()?;
-    // Input: ours in the foreground; detached with -i, a pipe held open, as docker keeps
-    // a detached container's stdin open.
-    let (stdin, _held_open) = match (process.interactive && !process.terminal, foreground) {
-        (false, _) => (None, None),
-        (true, true) => (
-            Some(nix::unistd::dup(io::stdin()).map_err(|e| MonitorError::Output(e.into()))?),
-            None,
-        ),
-        (true, false) => {
-            let (r, w) = pipe()?;
-            (Some(r), Some(w))
+impl Run<'_> {
+    /// How to launch the container this time: its network decides which namespaces it
+    /// makes or joins, and adds its /etc files.
+    fn spec(&self, namespaces: Namespaces, network_files: Vec<MountSpec>) -> LaunchSpec {
+        let (store, containers, config) = (self.store, self.containers, self.config);
+        let mut mounts = config.mounts.clone();
+        mounts.extend(network_files);
+        LaunchSpec {
+            idmap: self.idmap.clone(),
+            namespaces,
+            driver: config.driver,
+            lowers: config
+                .layers
+                .iter()
+                .rev()
+                .map(|d| store.layer_diff(d))
+                .collect(),
+            upper: containers.upper(&config.id),
+            work: containers.work(&config.id),
+            rootfs: store.mount_point(),
+            fuse_log: containers.dir(&config.id).join("fuse-overlayfs.log"),
+            hostname: config.hostname.clone(),
+            read_only: config.read_only,
+            read_only_tmpfs: config.read_only_tmpfs,
+            init: config.init,
+            caps: config.capabilities.clone(),
+            process: config.process.clone(),
+            mounts,
+            winsize: self.winsize,
+            discard: if config.auto_remove {
+                vec![containers.upper(&config.id), containers.work(&config.id)]
+            } else {
+                Vec::new()
+            },
         }
-    };
-    let running = created.start(Some(Stdio {
-        stdin,
-        stdout: out_w,
-        stderr: err_w,
-    }))?;
-    if let Some(r) = report.take() {
-        r.send(StartReport::Started);
     }
-    let master = running.terminal.as_ref().map(|m| m.as_fd());
-    let raw = (foreground
-        && master.is_some()
-        && process.interactive
-        && isatty(io::stdin()).unwrap_or(false))
-    .then(RawMode::enter)
-    .flatten();
-    // With a terminal, everything comes through its master; the pipes stay unused.
-    let outputs = match master {
-        Some(m) => vec![(
-            m.try_clone_to_owned().map_err(MonitorError::Output)?,
-            Stream::Stdout,
-        )],
-        None => vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
-    };
-    let stdin = io::stdin();
-    let input = match master {
-        Some(m) if foreground && process.interactive => Some((stdin.as_fd(), m)),
-        _ => None,
-    };
-    let mut echo = foreground;
-    Relay {
-        outputs,
-        input,
-        signals,
-        done: running.events_fd(),
+
+    /// One run of the container: launch, connect, record, start, relay until it exits.
+    fn once(
+        &self,
+        signals: &SignalFd,
+        log: &mut LogWriter,
+        state: &mut ContainerState,
+        report: &mut Option<Reporter>,
+    ) -> Result<Option<i32>, MonitorError> {
+        let (containers, config) = (self.containers, self.config);
+        let foreground = report.is_none();
+        let process = &config.process;
+        let net::Prepared {
+            namespaces,
+            mounts,
+            pending,
+        } = net::prepare(self.store, containers, config)?;
+        let launching = launch::launch(&self.spec(namespaces, mounts))?;
+        let (keeper, init) = (launching.keeper(), launching.init());
+        // A program that cannot start fails here (docker's 126/127), before any network.
+        let created = launching.ready()?;
+        // Init now waits, its namespaces in place: connect them. pasta ends with this run.
+        let network = pending.connect(self.store, containers, &config.id, keeper)?;
+        // Recorded before the program can run.
+        state.status = Status::Running;
+        state.monitor = ProcessId::of(getpid().as_raw());
+        state.init = ProcessId::of(init.as_raw());
+        state.started_at = Some(now_rfc3339());
+        state.finished_at = None;
+        state.exit_code = None;
+        state.network = Some(network.state.clone());
+        containers.save_state(&config.id, state)?;
+
+        // The program's output comes to us through pipes (a terminal's through its master).
+        let pipe =
+            || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| MonitorError::Output(e.into()));
+        let (out_r, out_w) = pipe()?;
+        let (err_r, err_w) = pipe()?;
+        // Input: ours in the foreground; detached with -i, a pipe held open, as docker keeps
+        // a detached container's stdin open.
+        let (stdin, _held_open) = match (process.interactive && !process.terminal, foreground) {
+            (false, _) => (None, None),
+            (true, true) => (
+                Some(nix::unistd::dup(io::stdin()).map_err(|e| MonitorError::Output(e.into()))?),
+                None,
+            ),
+            (true, false) => {
+                let (r, w) = pipe()?;
+                (Some(r), Some(w))
+            }
+        };
+        let running = created.start(Some(Stdio {
+            stdin,
+            stdout: out_w,
+            stderr: err_w,
+        }))?;
+        if let Some(r) = report.take() {
+            r.send(StartReport::Started);
+        }
+        let master = running.terminal.as_ref().map(|m| m.as_fd());
+        let raw = (foreground
+            && master.is_some()
+            && process.interactive
+            && isatty(io::stdin()).unwrap_or(false))
+        .then(RawMode::enter)
+        .flatten();
+        // With a terminal, everything comes through its master; the pipes stay unused.
+        let outputs = match master {
+            Some(m) => vec![(
+                m.try_clone_to_owned().map_err(MonitorError::Output)?,
+                Stream::Stdout,
+            )],
+            None => vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
+        };
+        let stdin = io::stdin();
+        let input = match master {
+            Some(m) if foreground && process.interactive => Some((stdin.as_fd(), m)),
+            _ => None,
+        };
+        let mut echo = foreground;
+        Relay {
+            outputs,
+            input,
+            signals,
+            done: running.events_fd(),
+        }
+        .run(
+            |stream, data| {
+                let _ = log.write(stream, data);
+                if echo && !copy_out(stream, data) {
+                    echo = false;
+                }
+            },
+            |sig| match (sig, master) {
+                (Signal::SIGWINCH, Some(m)) => relay::copy_winsize(m),
+                (Signal::SIGWINCH, None) => {}
+                (sig, _) => {
+                    let _ = running.signal(sig);
+                }
+            },
+        );
+        let _ = log.flush();
+        drop(raw);
+        let code = running.collect_exit();
+        drop(network);
+        Ok(code)
     }
-    .run(
-        |stream, data| {
-            let _ = log.write(stream, data);
-            if echo && !copy_out(stream, data) {
-                echo = false;
-            }
-        },
-        |sig| match (sig, master) {
-            (Signal::SIGWINCH, Some(m)) => relay::copy_winsize(m),
-            (Signal::SIGWINCH, None) => {}
-            (sig, _) => {
-                let _ = running.signal(sig);
-            }
-        },
-    );
-    let _ = log.flush();
-    drop(raw);
-    Ok(running.collect_exit())
 }
 
 /// Record how the run ended, and whether the restart policy starts it again.

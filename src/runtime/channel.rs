@@ -6,7 +6,8 @@ use std::io::IoSlice;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::sys::socket::{
-    AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType, sendmsg, socketpair,
+    AddressFamily, Backlog, ControlMessage, MsgFlags, SockFlag, SockType, UnixAddr, bind, connect,
+    listen, sendmsg, socket, socketpair,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -23,6 +24,8 @@ pub enum ChannelError {
     Recv(sys::SysError),
     #[error("malformed message from the other stage: {0}")]
     Decode(serde_json::Error),
+    #[error("cannot connect: {0}")]
+    Connect(nix::Error),
 }
 
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -106,6 +109,58 @@ impl Channel {
         }
         let msg = serde_json::from_slice(&buf[..n]).map_err(ChannelError::Decode)?;
         Ok(Some((msg, fds)))
+    }
+}
+
+impl Channel {
+    /// Connect to the listener at `path` (see [`Listener`]).
+    pub fn connect(path: &std::path::Path) -> Result<Channel, ChannelError> {
+        let fd = socket(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            SockFlag::SOCK_CLOEXEC,
+            None,
+        )
+        .map_err(ChannelError::Create)?;
+        let addr = UnixAddr::new(path).map_err(ChannelError::Create)?;
+        connect(fd.as_raw_fd(), &addr).map_err(ChannelError::Connect)?;
+        Ok(Channel { fd })
+    }
+}
+
+/// A listening `SOCK_SEQPACKET` socket at a path (non-blocking: see [`Listener::accept`]);
+/// each connection is a [`Channel`].
+pub struct Listener {
+    fd: OwnedFd,
+}
+
+impl Listener {
+    pub fn bind(path: &std::path::Path) -> Result<Listener, ChannelError> {
+        let fd = socket(
+            AddressFamily::Unix,
+            SockType::SeqPacket,
+            SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+            None,
+        )
+        .map_err(ChannelError::Create)?;
+        let addr = UnixAddr::new(path).map_err(ChannelError::Create)?;
+        bind(fd.as_raw_fd(), &addr).map_err(ChannelError::Create)?;
+        listen(&fd, Backlog::new(64).map_err(ChannelError::Create)?)
+            .map_err(ChannelError::Create)?;
+        Ok(Listener { fd })
+    }
+
+    /// The next waiting connection (a blocking channel), or `None` if there is none.
+    pub fn accept(&self) -> Result<Option<Channel>, ChannelError> {
+        Ok(sys::accept(self.fd.as_fd())
+            .map_err(ChannelError::Recv)?
+            .map(|fd| Channel { fd }))
+    }
+}
+
+impl AsFd for Listener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.fd.as_fd()
     }
 }
 

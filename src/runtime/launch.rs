@@ -114,9 +114,28 @@ pub enum MountKind {
     },
 }
 
+/// Which namespaces the container makes and which it joins.
+pub struct Namespaces {
+    /// Join this user namespace (a user network's, or another container's) instead of making
+    /// one with the user's id map: its namespaces are then owned by it.
+    pub join_user: Option<OwnedFd>,
+    pub net: NetNamespace,
+}
+
+pub enum NetNamespace {
+    /// A network namespace of its own.
+    New,
+    /// The host's (or rather, the monitor's).
+    Inherit,
+    /// Another container's (with `join_user` its user namespace).
+    Join(OwnedFd),
+}
+
 /// Everything the keeper and init need; computed by the monitor before any clone.
 pub struct LaunchSpec {
+    /// The user's id map: written for a new user namespace, and what says which ids exist.
     pub idmap: IdMap,
+    pub namespaces: Namespaces,
     pub driver: Driver,
     /// Lower layers, topmost first.
     pub lowers: Vec<PathBuf>,
@@ -258,12 +277,11 @@ impl Drop for KeeperGuard {
 pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
-    let flags = CloneFlags::CLONE_NEWUSER
-        | CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWNET
-        | CloneFlags::CLONE_NEWCGROUP;
+    // Joining a user namespace comes first, so the keeper makes the rest in the child.
+    let flags = match spec.namespaces.join_user {
+        Some(_) => CloneFlags::empty(),
+        None => CloneFlags::CLONE_NEWUSER | own_namespaces(&spec.namespaces),
+    };
     let keeper = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
         Forked::Child => {
             drop(keeper_chan);
@@ -275,7 +293,9 @@ pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
     drop(keeper_end);
     drop(init_end);
     let guard = KeeperGuard(Some(keeper));
-    spec.idmap.apply(keeper)?;
+    if spec.namespaces.join_user.is_none() {
+        spec.idmap.apply(keeper)?;
+    }
     keeper_chan.send(&ToKeeper::Mapped)?;
     let (init, pidfd) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
         Some((FromKeeper::Started { init_pid }, mut fds)) => match fds.pop() {
@@ -295,6 +315,7 @@ pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
     };
     Ok(Launching {
         guard,
+        keeper,
         init,
         pidfd,
         keeper_chan,
@@ -305,6 +326,7 @@ pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
 /// A container whose init exists and is setting itself up (mounts, pivot_root, user).
 pub struct Launching {
     guard: KeeperGuard,
+    keeper: Pid,
     init: Pid,
     pidfd: OwnedFd,
     keeper_chan: Channel,
@@ -317,12 +339,15 @@ impl Launching {
         self.init
     }
 
+    /// Host pid of the keeper, which is in all the container's namespaces but its pid
+    /// namespace (and lives as long as the container).
+    pub fn keeper(&self) -> Pid {
+        self.keeper
+    }
+
     /// Wait until init is set up and about to execute the program.
     pub fn ready(mut self) -> Result<Created, LaunchError> {
-        let keeper = self
-            .guard
-            .0
-            .expect("the guard holds the keeper until ready");
+        let keeper = self.keeper;
         let mut terminal = None;
         loop {
             match self.init_chan.recv_with_fds::<FromInit>()? {
@@ -404,6 +429,18 @@ impl Created {
     }
 }
 
+/// The namespaces the container makes for itself (besides a user namespace).
+fn own_namespaces(ns: &Namespaces) -> CloneFlags {
+    let mut flags = CloneFlags::CLONE_NEWNS
+        | CloneFlags::CLONE_NEWUTS
+        | CloneFlags::CLONE_NEWIPC
+        | CloneFlags::CLONE_NEWCGROUP;
+    if matches!(ns.net, NetNamespace::New) {
+        flags |= CloneFlags::CLONE_NEWNET;
+    }
+    flags
+}
+
 /// Stage 1. Never returns.
 fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
@@ -421,9 +458,22 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         if getppid() != parent {
             crate::sys::exit_now(1);
         }
+        let ns = &spec.namespaces;
+        if let Some(user) = &ns.join_user {
+            nix::sched::setns(user, CloneFlags::CLONE_NEWUSER)
+                .map_err(|e| format!("cannot join the network's user namespace: {e}"))?;
+            nix::sched::unshare(own_namespaces(ns))
+                .map_err(|e| format!("cannot create the container's namespaces: {e}"))?;
+        }
+        if let NetNamespace::Join(net) = &ns.net {
+            nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
+                .map_err(|e| format!("cannot join the other container's network: {e}"))?;
+        }
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
-        sys::set_link_up("lo")
-            .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
+        if matches!(ns.net, NetNamespace::New) {
+            sys::set_link_up("lo")
+                .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
+        }
         mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
             .map_err(|e| format!("cannot make mounts private: {e}"))
     })();

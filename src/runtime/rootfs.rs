@@ -206,7 +206,7 @@ pub fn mount_fuse_overlay(
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log_file);
-    sys::kill_with_parent(&mut cmd);
+    sys::clean_child(&mut cmd, true);
     let mut child = cmd.spawn().map_err(|e| match e.kind() {
         io::ErrorKind::NotFound => RootfsError::FuseMissing,
         _ => RootfsError::FuseFailed(e.to_string()),

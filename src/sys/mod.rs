@@ -342,24 +342,47 @@ pub fn exit_now(code: i32) -> ! {
     unsafe { libc::_exit(code) }
 }
 
-/// Make the program `cmd` starts receive SIGKILL when the calling thread ends (as
-/// `PR_SET_PDEATHSIG` does), and not start at all if the caller is already gone.
-pub fn kill_with_parent(cmd: &mut std::process::Command) {
+/// Make the program `cmd` starts begin clean: no signal blocked and SIGPIPE at its default
+/// (a monitor blocks the signals it relays, and Rust ignores SIGPIPE; both would otherwise be
+/// inherited). With `die_with_parent`, it also receives SIGKILL when the calling thread ends
+/// (`PR_SET_PDEATHSIG`), and does not start at all if the caller is already gone.
+pub fn clean_child(cmd: &mut std::process::Command, die_with_parent: bool) {
     use std::os::unix::process::CommandExt;
     let parent = std::process::id() as libc::pid_t;
     // SAFETY: the hook runs in the forked child before execve, where only async-signal-safe
-    // calls are allowed: prctl(2), getppid(2) and _exit(2) are system calls that allocate
-    // nothing and take no locks.
+    // calls are allowed: sigemptyset, sigprocmask, signal, prctl, getppid and _exit are, and
+    // the sigset is a local on the child's stack.
     unsafe {
         cmd.pre_exec(move || {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
-                return Err(std::io::Error::last_os_error());
-            }
-            // The parent died before the prctl took effect: nobody wants this program.
-            if libc::getppid() != parent {
-                libc::_exit(1);
+            let mut none: libc::sigset_t = std::mem::zeroed();
+            libc::sigemptyset(&mut none);
+            libc::sigprocmask(libc::SIG_SETMASK, &none, std::ptr::null_mut());
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            if die_with_parent {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                // The parent died before the prctl took effect: nobody wants this program.
+                if libc::getppid() != parent {
+                    libc::_exit(1);
+                }
             }
             Ok(())
         });
+    }
+}
+
+/// Accept a connection on a listening socket; the new socket is close-on-exec. On a
+/// non-blocking listener, `Ok(None)` when no connection is waiting.
+pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>, SysError> {
+    match nix::sys::socket::accept4(
+        listener.as_raw_fd(),
+        nix::sys::socket::SockFlag::SOCK_CLOEXEC,
+    ) {
+        // SAFETY: accept4 returned a fresh descriptor that nothing else owns; it is wrapped
+        // exactly once.
+        Ok(fd) => Ok(Some(unsafe { OwnedFd::from_raw_fd(fd) })),
+        Err(Errno::EAGAIN) => Ok(None),
+        Err(e) => Err(e.into()),
     }
 }

@@ -652,6 +652,63 @@ impl Drop for Terminal<'_> {
     }
 }
 
+/// A TCP port free on the host's loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The first of `n` consecutive TCP ports free on the host's loopback now.
+pub fn free_ports(n: u16) -> u16 {
+    (0..100)
+        .map(|_| free_port())
+        .find(|&base| {
+            base.checked_add(n).is_some_and(|_| {
+                (base..base + n).all(|p| std::net::TcpListener::bind(("127.0.0.1", p)).is_ok())
+            })
+        })
+        .expect("some run of free ports")
+}
+
+/// `GET path` from the host's `127.0.0.1:port`: the response body, or why it failed.
+pub fn http_get(port: u16, path: &str) -> Result<String, String> {
+    use std::net::TcpStream;
+    let mut s = TcpStream::connect(("127.0.0.1", port)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").map_err(|e| e.to_string())?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).map_err(|e| e.to_string())?;
+    match answer.split_once("\r\n\r\n") {
+        Some((head, body)) if head.starts_with("HTTP/1.") && head.contains(" 200 ") => {
+            Ok(body.to_string())
+        }
+        _ => Err(format!("unexpected answer: {answer:?}")),
+    }
+}
+
+/// An HTTP server on the host's loopback that answers every request with `body`; it serves
+/// until the test process ends. Returns its port.
+pub fn serve_on_host_loopback(body: &'static str) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut conn = conn;
+            let mut buf = [0u8; 1024];
+            let _ = conn.read(&mut buf);
+            let _ = write!(
+                conn,
+                "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
 /// Owner uid of a path as the host sees it (not following symlinks).
 pub fn host_uid(path: &Path) -> u32 {
     fs::symlink_metadata(path)
@@ -663,11 +720,18 @@ pub fn host_gid(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().gid()
 }
 
+/// Where `program` is installed.
+pub fn which(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(program))
+            .find(|p| p.is_file())
+    })
+}
+
 /// Is `program` installed?
 pub fn have(program: &str) -> bool {
-    std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(program).is_file()))
-        .unwrap_or(false)
+    which(program).is_some()
 }
 
 /// Fail (not skip) when a tool the suite relies on is missing: CI installs them all.

@@ -194,6 +194,51 @@ pub fn busybox_rootfs() -> Tar {
         .file("home/app/.profile", b"# app\n", 0o644, 1000, 1000)
 }
 
+/// The busybox root filesystem plus programs of the host's, with the shared libraries they
+/// load (as `ldd` lists them) at the same paths: for tests that need a real server.
+pub fn busybox_with_host_programs(programs: &[&str]) -> Tar {
+    let mut files: Vec<String> = Vec::new();
+    for program in programs {
+        let path = crate::harness::which(program)
+            .unwrap_or_else(|| panic!("{program} is not installed: run scripts/setup-host"));
+        files.push(path.display().to_string());
+        let ldd = Command::new("ldd").arg(&path).output().unwrap();
+        for line in String::from_utf8_lossy(&ldd.stdout).lines() {
+            // "libx.so.1 => /lib/.../libx.so.1 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
+            let lib = line
+                .split("=>")
+                .last()
+                .and_then(|s| s.split_whitespace().next())
+                .filter(|s| s.starts_with('/'));
+            if let Some(lib) = lib {
+                files.push(lib.to_string());
+            }
+        }
+    }
+    files.sort();
+    files.dedup();
+    let mut t = busybox_rootfs();
+    let mut dirs = std::collections::BTreeSet::new();
+    for f in &files {
+        let rel = f.trim_start_matches('/');
+        let mut parent = Path::new(rel).parent();
+        let mut chain = Vec::new();
+        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
+            chain.push(p.display().to_string());
+            parent = p.parent();
+        }
+        for d in chain.into_iter().rev() {
+            if !["bin", "etc", "tmp", "root", "home"].contains(&d.as_str())
+                && dirs.insert(d.clone())
+            {
+                t = t.dir(&d, 0o755, 0, 0);
+            }
+        }
+        t = t.file(rel, &fs::read(f).unwrap(), 0o755, 0, 0);
+    }
+    t
+}
+
 /// An image to write into an archive.
 pub struct Image {
     /// Layer blobs as stored (possibly compressed), bottom first.

@@ -7,6 +7,7 @@ mod harness;
 mod images;
 mod lifecycle;
 mod manage;
+mod network;
 mod registry;
 mod registry_server;
 mod run;

@@ -102,13 +102,13 @@ fn identity_and_isolation(driver: &str) {
         out.lines().last().unwrap().contains(root_fs),
         "root is mounted by {driver}: {out}"
     );
-    // network: only loopback, and it is up
+    // without a network: only loopback, and it is up
     let net = sh(
         &env,
-        &[],
+        &["--network", "none"],
         "ls /sys/class/net; cat /sys/class/net/lo/operstate",
     );
-    assert_eq!(net.lines().next(), Some("lo"), "{net}");
+    assert_eq!(net, "lo\nunknown\n", "{net}");
 }
 
 fn files_get_mapped_owners_in_the_upper_layer(driver: &str) {
@@ -576,11 +576,31 @@ fn missing_newuidmap_is_explained() {
     let env = env_with("overlay");
     let empty = env.root.join("emptybin");
     fs::create_dir(&empty).unwrap();
-    env.nook(&["run", "--rm", "busybox", "true"])
+    env.nook(&["run", "--rm", "--network", "none", "busybox", "true"])
         .env("PATH", &empty)
         .output()
         .code(125)
         .stderr_has("apt install uidmap");
+}
+
+#[test]
+fn missing_pasta_is_explained() {
+    let env = env_with("overlay");
+    let bin = env.root.join("bin");
+    fs::create_dir(&bin).unwrap();
+    for tool in ["newuidmap", "newgidmap"] {
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
+    }
+    env.nook(&["run", "--rm", "busybox", "true"])
+        .env("PATH", &bin)
+        .output()
+        .code(125)
+        .stderr_has("apt install passt");
+    assert!(env.container_ids().is_empty(), "nothing is left");
+    // without a network of its own, a container needs no pasta
+    env.nook(&["run", "--rm", "--network", "none", "busybox", "true"])
+        .env("PATH", &bin)
+        .ok();
 }
 
 #[test]
@@ -596,6 +616,8 @@ fn missing_fuse_overlayfs_is_explained() {
         "fuse-overlayfs",
         "run",
         "--rm",
+        "--network",
+        "none",
         "busybox",
         "true",
     ])

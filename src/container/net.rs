@@ -1,0 +1,338 @@
+//! A container's network, for one run: before launch, its ports are settled, its
+//! `/etc/hosts`, `/etc/resolv.conf` and `/etc/hostname` written, and the namespaces it joins
+//! found; after launch (its namespaces exist, its program not yet running), it is attached to
+//! its user network and pasta is started for it.
+
+use std::fs::{self, File};
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::{AsFd, OwnedFd};
+
+use nix::unistd::Pid;
+
+use super::{ContainerConfig, ContainerError, Containers, NetworkState};
+use crate::image::store::Store;
+use crate::network::files::{self, NetworkFacts};
+use crate::network::hub::{self, HubError, Joined, MemberInfo};
+use crate::network::pasta::{self, Features, Pasta, PastaError, PastaSpec};
+use crate::network::user::{Networks, UserNetError};
+use crate::network::{NetworkError, NetworkMode, PortSpec, Proto, host, ports};
+use crate::runtime::launch::{MountKind, MountSpec, Namespaces, NetNamespace};
+
+#[derive(Debug, thiserror::Error)]
+pub enum NetError {
+    #[error(transparent)]
+    Ports(#[from] NetworkError),
+    #[error(transparent)]
+    Pasta(#[from] PastaError),
+    #[error(transparent)]
+    Hub(#[from] HubError),
+    #[error(transparent)]
+    UserNet(#[from] UserNetError),
+    #[error(transparent)]
+    Container(#[from] ContainerError),
+    #[error(transparent)]
+    Store(#[from] crate::image::store::StoreError),
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "container {0} is not running, and this container shares its network (--network \
+         container:{0}): start it first"
+    )]
+    PeerNotRunning(String),
+    #[error("cannot open the namespaces of container {name}: {source}")]
+    PeerNamespaces {
+        name: String,
+        source: std::io::Error,
+    },
+}
+
+/// A run's network, ready for its launch.
+pub struct Prepared {
+    pub namespaces: Namespaces,
+    /// The network files, bound over the image's.
+    pub mounts: Vec<MountSpec>,
+    /// What is left to do once the container's namespaces exist.
+    pub pending: Pending,
+}
+
+/// `-p`, and `-P` with the image's exposed ports.
+struct Publish {
+    specs: Vec<PortSpec>,
+    all: bool,
+    exposed: Vec<(u16, Proto)>,
+}
+
+/// What a run's network needs once the container's namespaces exist.
+pub struct Pending {
+    /// The ports to publish, when it has pasta.
+    publish: Option<Publish>,
+    pasta: Option<Features>,
+    joined: Option<Joined>,
+    member: Option<MemberInfo>,
+    state: NetworkState,
+}
+
+fn write(path: &std::path::Path, contents: &str) -> Result<(), NetError> {
+    files::rewrite(path, contents).map_err(|source| NetError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Get a run of `config` ready, up to its launch.
+pub fn prepare(
+    store: &Store,
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+) -> Result<Prepared, NetError> {
+    let net = &config.network;
+    let id = &config.id;
+    let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+    let user_network = match &net.mode {
+        NetworkMode::User { name } => Some(Networks::new(store).get(name)?),
+        _ => None,
+    };
+    let with_pasta = net.mode.uses_pasta() && !user_network.as_ref().is_some_and(|n| n.internal);
+    let features = with_pasta
+        .then(|| pasta::features(&store.root().join("pasta-features.json")))
+        .transpose()?;
+    let route = with_pasta.then(host::default_route).flatten();
+    let state = NetworkState {
+        address: route.as_ref().map(|r| IpAddr::V4(r.address)),
+        gateway: route.as_ref().map(|r| IpAddr::V4(r.gateway)),
+        ports: Vec::new(),
+        network_address: None,
+    };
+    let host_gateway = match (&features, &route) {
+        (Some(f), Some(r)) if f.maps_gateway => Some(IpAddr::V4(r.gateway)),
+        _ => None,
+    };
+    let nameservers = match &features {
+        Some(f) if f.dns_forward => pasta::nameservers(f),
+        _ => files::host_nameservers(&host_resolv),
+    };
+    let facts = NetworkFacts {
+        hostname: &config.hostname,
+        name: &config.name,
+        address: match &net.mode {
+            // On a user network the hub writes the container's own line, with its address there.
+            NetworkMode::User { .. } => None,
+            _ => Some(
+                state
+                    .address
+                    .unwrap_or(IpAddr::V4(Ipv4Addr::new(127, 0, 1, 1))),
+            ),
+        },
+        host_gateway,
+        nameservers,
+        config: net,
+    };
+    let (hosts, resolv) = match &net.mode {
+        NetworkMode::Host => (
+            host_mode_hosts(&facts),
+            if net.dns.is_empty() && net.dns_search.is_empty() && net.dns_options.is_empty() {
+                host_resolv.clone()
+            } else {
+                files::resolv_conf(&facts, &host_resolv)
+            },
+        ),
+        NetworkMode::Container { name } => {
+            let peer = containers.resolve(name)?;
+            let read = |file: &str| fs::read_to_string(containers.etc_file(&peer, file));
+            (
+                read("hosts").unwrap_or_else(|_| files::hosts(&facts)),
+                read("resolv.conf").unwrap_or_else(|_| files::resolv_conf(&facts, &host_resolv)),
+            )
+        }
+        _ => (
+            files::hosts(&facts),
+            files::resolv_conf(&facts, &host_resolv),
+        ),
+    };
+    let mut mounts = Vec::new();
+    for (file, contents) in [
+        ("hosts", hosts.as_str()),
+        ("resolv.conf", resolv.as_str()),
+        ("hostname", &format!("{}\n", config.hostname)),
+    ] {
+        let path = containers.etc_file(id, file);
+        write(&path, contents)?;
+        mounts.push(MountSpec {
+            target: format!("/etc/{file}"),
+            kind: MountKind::Bind {
+                source: path,
+                volume: None,
+                copy_up: false,
+            },
+            read_only: false,
+        });
+    }
+    let (namespaces, joined) = match &net.mode {
+        NetworkMode::Pasta | NetworkMode::None => (
+            Namespaces {
+                join_user: None,
+                net: NetNamespace::New,
+            },
+            None,
+        ),
+        NetworkMode::Host => (
+            Namespaces {
+                join_user: None,
+                net: NetNamespace::Inherit,
+            },
+            None,
+        ),
+        NetworkMode::Container { name } => (peer_namespaces(containers, name)?, None),
+        NetworkMode::User { .. } => {
+            let network = user_network.as_ref().expect("read above");
+            let joined = hub::join(store, network)?;
+            let user = joined.userns.try_clone().map_err(|e| {
+                NetError::Hub(HubError::Io {
+                    what: "cannot duplicate",
+                    path: "the network's user namespace".into(),
+                    source: e,
+                })
+            })?;
+            (
+                Namespaces {
+                    join_user: Some(user),
+                    net: NetNamespace::New,
+                },
+                Some(joined),
+            )
+        }
+    };
+    let member = joined.as_ref().map(|_| MemberInfo {
+        id: id.clone(),
+        name: config.name.clone(),
+        hostname: config.hostname.clone(),
+        aliases: net.aliases.clone(),
+        hosts_file: containers.etc_file(id, "hosts"),
+        hosts_base: hosts.clone(),
+    });
+    Ok(Prepared {
+        namespaces,
+        mounts,
+        pending: Pending {
+            publish: with_pasta.then(|| Publish {
+                specs: net.ports.clone(),
+                all: net.publish_all,
+                exposed: net.exposed.clone(),
+            }),
+            pasta: features,
+            joined,
+            member,
+            state,
+        },
+    })
+}
+
+/// `--network host`: the host's /etc/hosts, and the host's own loopback under the names
+/// containers use for the host.
+fn host_mode_hosts(facts: &NetworkFacts<'_>) -> String {
+    let mut out = fs::read_to_string("/etc/hosts").unwrap_or_default();
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out.push_str(&format!("127.0.0.1\t{}\n", files::HOST_NAMES));
+    for e in &facts.config.extra_hosts {
+        let ip = e.ip.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+        out.push_str(&format!("{ip}\t{}\n", e.name));
+    }
+    out
+}
+
+/// The user and network namespaces of running container `name`.
+fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces, NetError> {
+    let id = containers.resolve(name)?;
+    let state = containers.load_state(&id)?;
+    let init = state
+        .running_init()
+        .ok_or_else(|| NetError::PeerNotRunning(name.to_string()))?;
+    let open = |ns: &str| {
+        File::open(format!("/proc/{}/ns/{ns}", init.pid))
+            .map(OwnedFd::from)
+            .map_err(|source| NetError::PeerNamespaces {
+                name: name.to_string(),
+                source,
+            })
+    };
+    let (user, net) = (open("user")?, open("net")?);
+    // Opened from a pid: still the process recorded, so the namespaces are the container's.
+    if !init.is_alive() {
+        return Err(NetError::PeerNotRunning(name.to_string()));
+    }
+    Ok(Namespaces {
+        join_user: Some(user),
+        net: NetNamespace::Join(net),
+    })
+}
+
+/// A run's network once connected; pasta ends when this is dropped.
+pub struct Connected {
+    _pasta: Option<Pasta>,
+    pub state: NetworkState,
+}
+
+impl Pending {
+    /// Attach the container whose keeper is `keeper` to its user network, and start its pasta.
+    /// (After the launch: a lock taken before it would be inherited by the keeper.)
+    pub fn connect(
+        self,
+        store: &Store,
+        containers: &Containers<'_>,
+        id: &str,
+        keeper: Pid,
+    ) -> Result<Connected, NetError> {
+        let Pending {
+            publish,
+            pasta: features,
+            joined,
+            member,
+            mut state,
+        } = self;
+        if let (Some(joined), Some(member)) = (joined, member) {
+            let netns =
+                File::open(format!("/proc/{}/ns/net", keeper.as_raw())).map_err(|source| {
+                    NetError::PeerNamespaces {
+                        name: id[..12].to_string(),
+                        source,
+                    }
+                })?;
+            let pidfd = crate::sys::pidfd_open(keeper).map_err(|e| NetError::PeerNamespaces {
+                name: id[..12].to_string(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+            let at = joined.attach(&member, netns.as_fd(), pidfd.as_fd())?;
+            state.network_address = Some(at.address);
+        }
+        // From settling the ports until pasta has bound them, no other container of ours may
+        // settle any (see `ports::verify_bound`).
+        let _ports_lock = match &publish {
+            Some(p) if !p.specs.is_empty() || p.all => Some(store.lock("ports")?),
+            _ => None,
+        };
+        let ports = match &publish {
+            Some(p) => ports::settle(&p.specs, p.all, &p.exposed)?,
+            None => Vec::new(),
+        };
+        state.ports = ports.clone();
+        let pasta = match &features {
+            Some(f) => Some(Pasta::start(&PastaSpec {
+                pid: keeper.as_raw(),
+                ports: &ports,
+                fifo: &containers.dir(id).join("pasta.ready"),
+                log: &containers.dir(id).join("pasta.log"),
+                features: f,
+            })?),
+            None => None,
+        };
+        Ok(Connected {
+            _pasta: pasta,
+            state,
+        })
+    }
+}

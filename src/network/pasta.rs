@@ -1,0 +1,290 @@
+//! pasta, connecting a container's network namespace to the host's with no privileges.
+//!
+//! The monitor starts it (`std::process`) in the foreground as its child, dying with it
+//! (`PR_SET_PDEATHSIG`), once the container's namespaces exist, and ends it when the container
+//! exits: a pasta pointed at a namespace by path keeps that namespace alive and would never
+//! quit by itself. It is ready when it writes its pid file, which here is a FIFO the monitor
+//! reads: pasta writes it only after the interface, routes and published ports are set up.
+//!
+//! What the installed pasta can do is read from its `--help` (Debian's is a 2023 snapshot)
+//! and cached in the store, keyed by the binary's size and time.
+
+use std::fs::{self, File};
+use std::io::{self, Read};
+use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::AsFd;
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use serde::{Deserialize, Serialize};
+
+use super::ports::{self, PortBinding};
+use crate::network::NetworkError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PastaError {
+    #[error(
+        "pasta is not installed, and containers use it for their network.\n  Fix: sudo apt \
+         install passt (Fedora: sudo dnf install passt), or run with --network none or host"
+    )]
+    Missing,
+    #[error(
+        "the installed pasta is too old: it has no {0} option.\n  Fix: install a newer passt, \
+         or run with --network none or host"
+    )]
+    TooOld(&'static str),
+    #[error("cannot run pasta: {0}")]
+    Spawn(io::Error),
+    #[error("pasta could not connect the container's network: {0}")]
+    Failed(String),
+    #[error(transparent)]
+    Ports(#[from] NetworkError),
+    #[error("cannot prepare pasta's readiness pipe {path}: {source}")]
+    Fifo { path: PathBuf, source: io::Error },
+}
+
+/// The address whose DNS queries pasta forwards to the host's resolvers.
+pub const DNS_FORWARD: Ipv4Addr = Ipv4Addr::new(169, 254, 1, 1);
+
+/// Options of the installed pasta that nook uses when it has them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    /// `--dns-forward ADDR`.
+    pub dns_forward: bool,
+    /// `--ns-ifname NAME` (else the interface is named after the host's).
+    pub ns_ifname: bool,
+    /// `-T`/`-U`: forwarding from the namespace to the host, which nook turns off.
+    pub ns_forwarding: bool,
+    /// Connections to the gateway reach the host (`--no-map-gw` or `--map-host-loopback`
+    /// exist to change that).
+    pub maps_gateway: bool,
+}
+
+impl Features {
+    fn from_help(help: &str) -> Result<Self, PastaError> {
+        for required in [
+            "--config-net",
+            "--foreground",
+            "--pid",
+            "--netns",
+            "--userns",
+        ] {
+            if !help.contains(required) {
+                return Err(PastaError::TooOld(required));
+            }
+        }
+        Ok(Self {
+            dns_forward: help.contains("--dns-forward"),
+            ns_ifname: help.contains("--ns-ifname"),
+            ns_forwarding: help.contains("--tcp-ns") && help.contains("--udp-ns"),
+            maps_gateway: help.contains("--no-map-gw") || help.contains("--map-host-loopback"),
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Cached {
+    path: PathBuf,
+    size: u64,
+    mtime: i64,
+    features: Features,
+}
+
+/// What the installed pasta offers; `cache` is a file to remember it in.
+pub fn features(cache: &Path) -> Result<Features, PastaError> {
+    let path = crate::runtime::driver::which("pasta").ok_or(PastaError::Missing)?;
+    let meta = fs::metadata(&path).map_err(|_| PastaError::Missing)?;
+    if let Some(c) = fs::read(cache)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Cached>(&b).ok())
+        .filter(|c| c.path == path && c.size == meta.size() && c.mtime == meta.mtime())
+    {
+        return Ok(c.features);
+    }
+    let out = Command::new(&path)
+        .arg("--help")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(PastaError::Spawn)?;
+    let help = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let features = Features::from_help(&help)?;
+    let record = Cached {
+        path,
+        size: meta.size(),
+        mtime: meta.mtime(),
+        features: features.clone(),
+    };
+    // A cache that cannot be written only costs the next start a `pasta --help`.
+    let _ =
+        crate::image::store::replace_file(cache, &serde_json::to_vec(&record).expect("serializes"));
+    Ok(features)
+}
+
+/// What the container's namespace gets from pasta: the host's address and gateway, and its
+/// DNS forwarder.
+pub fn nameservers(features: &Features) -> Vec<IpAddr> {
+    if features.dns_forward {
+        vec![IpAddr::V4(DNS_FORWARD)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// A running pasta, ended when dropped.
+pub struct Pasta {
+    child: Child,
+}
+
+/// Where to start one.
+pub struct PastaSpec<'a> {
+    /// A process in the container's user and network namespaces.
+    pub pid: i32,
+    pub ports: &'a [PortBinding],
+    /// Where the readiness FIFO is made (removed again before `start` returns).
+    pub fifo: &'a Path,
+    /// Where pasta's messages go.
+    pub log: &'a Path,
+    pub features: &'a Features,
+}
+
+impl Pasta {
+    /// Start pasta for the container and return once its network is up and its ports bound.
+    pub fn start(spec: &PastaSpec<'_>) -> Result<Pasta, PastaError> {
+        let fifo_err = |source| PastaError::Fifo {
+            path: spec.fifo.to_path_buf(),
+            source,
+        };
+        let _ = fs::remove_file(spec.fifo);
+        nix::unistd::mkfifo(spec.fifo, nix::sys::stat::Mode::from_bits_truncate(0o600))
+            .map_err(|e| fifo_err(e.into()))?;
+        // Opened before pasta starts, so that pasta's open for writing does not wait.
+        let mut ready = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(spec.fifo)
+            .map_err(fifo_err)?;
+        let started = Self::spawn(spec).and_then(|mut pasta| {
+            pasta.wait_ready(&mut ready, spec.log)?;
+            Ok(pasta)
+        });
+        let _ = fs::remove_file(spec.fifo);
+        let pasta = started?;
+        ports::verify_bound(spec.ports)?;
+        Ok(pasta)
+    }
+
+    fn spawn(spec: &PastaSpec<'_>) -> Result<Pasta, PastaError> {
+        let log = File::create(spec.log).map_err(|e| PastaError::Fifo {
+            path: spec.log.to_path_buf(),
+            source: e,
+        })?;
+        let mut cmd = Command::new("pasta");
+        cmd.args(["--config-net", "--quiet", "--foreground", "--pid"])
+            .arg(spec.fifo);
+        if spec.features.ns_ifname {
+            cmd.args(["--ns-ifname", "eth0"]);
+        }
+        if spec.features.dns_forward {
+            cmd.arg("--dns-forward").arg(DNS_FORWARD.to_string());
+        }
+        if spec.features.ns_forwarding {
+            cmd.args(["-T", "none", "-U", "none"]);
+        }
+        if spec.ports.iter().all(|p| p.proto != ports::Proto::Tcp) {
+            cmd.args(["-t", "none"]);
+        }
+        if spec.ports.iter().all(|p| p.proto != ports::Proto::Udp) {
+            cmd.args(["-u", "none"]);
+        }
+        cmd.args(ports::pasta_args(spec.ports))
+            .arg("--netns")
+            .arg(format!("/proc/{}/ns/net", spec.pid))
+            .arg("--userns")
+            .arg(format!("/proc/{}/ns/user", spec.pid))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log);
+        crate::sys::clean_child(&mut cmd, true);
+        let child = cmd.spawn().map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => PastaError::Missing,
+            _ => PastaError::Spawn(e),
+        })?;
+        Ok(Pasta { child })
+    }
+
+    /// Wait for pasta's pid to arrive through the FIFO (or for pasta to end).
+    fn wait_ready(&mut self, fifo: &mut File, log: &Path) -> Result<(), PastaError> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut buf = [0u8; 32];
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(PastaError::Failed(
+                    "it did not set up the network within 10 seconds".to_string(),
+                ));
+            }
+            let mut fds = [PollFd::new(fifo.as_fd(), PollFlags::POLLIN)];
+            let _ = poll(
+                &mut fds,
+                PollTimeout::from(u16::try_from(left.as_millis().min(50)).unwrap_or(50)),
+            );
+            match fifo.read(&mut buf) {
+                Ok(n) if n > 0 => return Ok(()),
+                // No writer (yet, or any more): poll does not wait for one.
+                Ok(_) => std::thread::sleep(Duration::from_micros(500)),
+                Err(_) => {}
+            }
+            if let Ok(Some(status)) = self.child.try_wait() {
+                let said = fs::read_to_string(log).unwrap_or_default();
+                let said: Vec<&str> = said
+                    .lines()
+                    .filter(|l| !l.starts_with("Failed to send") && !l.trim().is_empty())
+                    .collect();
+                return Err(PastaError::Failed(format!(
+                    "it exited ({status}){}",
+                    if said.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", said.join("; "))
+                    }
+                )));
+            }
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+impl Drop for Pasta {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn features_from_help() {
+        let old = "  --config-net  -f, --foreground  -P, --pid FILE  --netns  --userns \
+                   --dns-forward ADDR  -I, --ns-ifname NAME  -T, --tcp-ns  -U, --udp-ns \
+                   --no-map-gw";
+        let f = Features::from_help(old).unwrap();
+        assert!(f.dns_forward && f.ns_ifname && f.ns_forwarding && f.maps_gateway);
+        assert!(matches!(
+            Features::from_help("--netns --userns --pid --foreground"),
+            Err(PastaError::TooOld("--config-net"))
+        ));
+    }
+}

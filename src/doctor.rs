@@ -56,7 +56,7 @@ pub fn run_checks(store: Option<&Store>) -> Vec<Check> {
     ];
     out.push(mapping_works());
     out.extend(storage(store));
-    out.push(pasta());
+    out.extend(pasta(store));
     out.extend(xdg(store));
     out.push(cgroups());
     out
@@ -258,24 +258,63 @@ fn version_of(path: &Path, flag: &str) -> String {
     format!("{} ({text})", path.display())
 }
 
-fn pasta() -> Check {
-    match which("pasta") {
-        None => check(
-            "pasta",
-            Level::Warn,
-            "not installed: containers will have no network but loopback",
-            Some("sudo apt install passt"),
-        ),
-        Some(p) => match access("/dev/net/tun", AccessFlags::R_OK | AccessFlags::W_OK) {
-            Err(e) => check(
-                "pasta",
-                Level::Warn,
-                format!("/dev/net/tun is not usable by you: {e}"),
-                Some("sudo chmod 666 /dev/net/tun"),
+fn pasta(store: Option<&Store>) -> Vec<Check> {
+    const NAME: &str = "networking (pasta)";
+    let Some(path) = which("pasta") else {
+        return vec![check(
+            NAME,
+            Level::Fail,
+            "pasta is not installed: containers on the default network cannot start",
+            Some(
+                "sudo apt install passt (or use --network none, or set default = \"none\" \
+                 under [network] in ~/.config/nook/config.toml)",
             ),
-            Ok(()) => check("pasta", Level::Ok, version_of(&p, "--version"), None),
-        },
+        )];
+    };
+    if let Err(e) = access("/dev/net/tun", AccessFlags::R_OK | AccessFlags::W_OK) {
+        return vec![check(
+            NAME,
+            Level::Fail,
+            format!("/dev/net/tun is not usable by you ({e}): pasta cannot connect containers"),
+            Some("sudo chmod 666 /dev/net/tun (it is on most distributions)"),
+        )];
     }
+    let cache = store.map_or_else(
+        || std::env::temp_dir().join("nook-pasta-features.json"),
+        |s| s.root().join("pasta-features.json"),
+    );
+    let mut out = vec![match crate::network::pasta::features(&cache) {
+        Err(e) => check(NAME, Level::Fail, e.to_string(), None),
+        Ok(f) => {
+            let yes = |b: bool| if b { "yes" } else { "no" };
+            check(
+                NAME,
+                if f.dns_forward && f.maps_gateway {
+                    Level::Ok
+                } else {
+                    Level::Warn
+                },
+                format!(
+                    "{}; DNS forwarding: {}, host.containers.internal: {}",
+                    version_of(&path, "--version"),
+                    yes(f.dns_forward),
+                    yes(f.maps_gateway)
+                ),
+                (!f.dns_forward || !f.maps_gateway)
+                    .then_some("a newer passt has both: containers then use the host's resolvers"),
+            )
+        }
+    }];
+    let start = read_trimmed("/proc/sys/net/ipv4/ip_unprivileged_port_start").unwrap_or_default();
+    out.push(check(
+        "published ports",
+        Level::Ok,
+        format!(
+            "host ports from {start} up can be published (net.ipv4.ip_unprivileged_port_start)"
+        ),
+        None,
+    ));
+    out
 }
 
 fn xdg(store: Option<&Store>) -> Vec<Check> {

@@ -171,6 +171,11 @@ fn supervise(
     state.error = None;
     let mut backoff = Duration::from_millis(100);
     loop {
+        // What earlier runs left to reap (pasta is not waited for when it is ended).
+        while matches!(
+            nix::sys::wait::waitpid(None, Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
+            Ok(nix::sys::wait::WaitStatus::Exited(..) | nix::sys::wait::WaitStatus::Signaled(..))
+        ) {}
         let started = Instant::now();
         let outcome = run.once(&signals, &mut log, &mut state, report);
         let code = match outcome {
@@ -305,10 +310,11 @@ impl Run<'_> {
         } = net::prepare(self.store, containers, config)?;
         let launching = launch::launch(&self.spec(namespaces, mounts))?;
         let (keeper, init) = (launching.keeper(), launching.init());
-        // A program that cannot start fails here (docker's 126/127), before any network.
+        // pasta starts while init sets itself up; it ends with this run.
+        let connecting = pending.begin(self.store, containers, &config.id, keeper);
+        // A program that cannot start fails here (docker's 126/127), whatever the network did.
         let created = launching.ready()?;
-        // Init now waits, its namespaces in place: connect them. pasta ends with this run.
-        let network = pending.connect(self.store, containers, &config.id, keeper)?;
+        let network = connecting?.finish()?;
         // Recorded before the program can run.
         state.status = Status::Running;
         state.monitor = ProcessId::of(getpid().as_raw());

@@ -277,16 +277,25 @@ pub struct Connected {
     pub state: NetworkState,
 }
 
+/// A run's network being connected: attached to its user network, pasta starting.
+pub struct Connecting {
+    pasta: Option<pasta::Starting>,
+    /// Held until pasta has bound the ports.
+    _ports_lock: Option<File>,
+    state: NetworkState,
+}
+
 impl Pending {
-    /// Attach the container whose keeper is `keeper` to its user network, and start its pasta.
-    /// (After the launch: a lock taken before it would be inherited by the keeper.)
-    pub fn connect(
+    /// Attach the container whose keeper is `keeper` to its user network, settle its ports
+    /// and start its pasta. (After the launch: a lock taken before it would be inherited by
+    /// the keeper.)
+    pub fn begin(
         self,
         store: &Store,
         containers: &Containers<'_>,
         id: &str,
         keeper: Pid,
-    ) -> Result<Connected, NetError> {
+    ) -> Result<Connecting, NetError> {
         let Pending {
             publish,
             pasta: features,
@@ -311,7 +320,7 @@ impl Pending {
         }
         // From settling the ports until pasta has bound them, no other container of ours may
         // settle any (see `ports::verify_bound`).
-        let _ports_lock = match &publish {
+        let ports_lock = match &publish {
             Some(p) if !p.specs.is_empty() || p.all => Some(store.lock("ports")?),
             _ => None,
         };
@@ -330,9 +339,21 @@ impl Pending {
             })?),
             None => None,
         };
+        Ok(Connecting {
+            pasta,
+            _ports_lock: ports_lock,
+            state,
+        })
+    }
+}
+
+impl Connecting {
+    /// Wait until the network is up.
+    pub fn finish(self) -> Result<Connected, NetError> {
+        let pasta = self.pasta.map(pasta::Starting::wait).transpose()?;
         Ok(Connected {
             _pasta: pasta,
-            state,
+            state: self.state,
         })
     }
 }

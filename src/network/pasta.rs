@@ -140,6 +140,8 @@ pub fn nameservers(features: &Features) -> Vec<IpAddr> {
 /// A running pasta, ended when dropped.
 pub struct Pasta {
     child: Child,
+    /// Wait for it to be gone when it is ended: it holds published ports until then.
+    wait_on_end: bool,
 }
 
 /// Where to start one.
@@ -147,16 +149,25 @@ pub struct PastaSpec<'a> {
     /// A process in the container's user and network namespaces.
     pub pid: i32,
     pub ports: &'a [PortBinding],
-    /// Where the readiness FIFO is made (removed again before `start` returns).
+    /// Where the readiness FIFO is made (removed again once pasta is ready).
     pub fifo: &'a Path,
     /// Where pasta's messages go.
     pub log: &'a Path,
     pub features: &'a Features,
 }
 
+/// A pasta started and not yet ready.
+pub struct Starting {
+    pasta: Pasta,
+    ready: File,
+    fifo: PathBuf,
+    log: PathBuf,
+    ports: Vec<PortBinding>,
+}
+
 impl Pasta {
-    /// Start pasta for the container and return once its network is up and its ports bound.
-    pub fn start(spec: &PastaSpec<'_>) -> Result<Pasta, PastaError> {
+    /// Start pasta for the container; [`Starting::wait`] for it to be ready.
+    pub fn start(spec: &PastaSpec<'_>) -> Result<Starting, PastaError> {
         let fifo_err = |source| PastaError::Fifo {
             path: spec.fifo.to_path_buf(),
             source,
@@ -165,19 +176,22 @@ impl Pasta {
         nix::unistd::mkfifo(spec.fifo, nix::sys::stat::Mode::from_bits_truncate(0o600))
             .map_err(|e| fifo_err(e.into()))?;
         // Opened before pasta starts, so that pasta's open for writing does not wait.
-        let mut ready = fs::OpenOptions::new()
+        let opened = fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
             .open(spec.fifo)
-            .map_err(fifo_err)?;
-        let started = Self::spawn(spec).and_then(|mut pasta| {
-            pasta.wait_ready(&mut ready, spec.log)?;
-            Ok(pasta)
-        });
-        let _ = fs::remove_file(spec.fifo);
-        let pasta = started?;
-        ports::verify_bound(spec.ports)?;
-        Ok(pasta)
+            .map_err(fifo_err);
+        let spawned = opened.and_then(|ready| Ok((ready, Self::spawn(spec)?)));
+        let (ready, pasta) = spawned.inspect_err(|_| {
+            let _ = fs::remove_file(spec.fifo);
+        })?;
+        Ok(Starting {
+            pasta,
+            ready,
+            fifo: spec.fifo.to_path_buf(),
+            log: spec.log.to_path_buf(),
+            ports: spec.ports.to_vec(),
+        })
     }
 
     fn spawn(spec: &PastaSpec<'_>) -> Result<Pasta, PastaError> {
@@ -216,11 +230,26 @@ impl Pasta {
             io::ErrorKind::NotFound => PastaError::Missing,
             _ => PastaError::Spawn(e),
         })?;
-        Ok(Pasta { child })
+        Ok(Pasta {
+            child,
+            wait_on_end: !spec.ports.is_empty(),
+        })
+    }
+}
+
+impl Starting {
+    /// Wait until pasta has the network up and its ports bound.
+    pub fn wait(mut self) -> Result<Pasta, PastaError> {
+        let waited = self.wait_ready();
+        let _ = fs::remove_file(&self.fifo);
+        waited?;
+        ports::verify_bound(&self.ports)?;
+        Ok(self.pasta)
     }
 
     /// Wait for pasta's pid to arrive through the FIFO (or for pasta to end).
-    fn wait_ready(&mut self, fifo: &mut File, log: &Path) -> Result<(), PastaError> {
+    fn wait_ready(&mut self) -> Result<(), PastaError> {
+        let (fifo, log) = (&mut self.ready, &self.log);
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut buf = [0u8; 32];
         loop {
@@ -241,7 +270,7 @@ impl Pasta {
                 Ok(_) => std::thread::sleep(Duration::from_micros(500)),
                 Err(_) => {}
             }
-            if let Ok(Some(status)) = self.child.try_wait() {
+            if let Ok(Some(status)) = self.pasta.child.try_wait() {
                 let said = fs::read_to_string(log).unwrap_or_default();
                 let said: Vec<&str> = said
                     .lines()
@@ -258,16 +287,20 @@ impl Pasta {
             }
         }
     }
-
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
 }
 
 impl Drop for Pasta {
+    /// End pasta. Unless it holds published ports, which must be free again when the
+    /// container has stopped, its exit is not waited for: the kernel unregistering the
+    /// namespace's device takes tens of milliseconds that concern nobody (the monitor reaps
+    /// it later).
     fn drop(&mut self) {
         let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = if self.wait_on_end {
+            self.child.wait().map(Some)
+        } else {
+            self.child.try_wait()
+        };
     }
 }
 

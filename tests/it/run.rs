@@ -597,6 +597,11 @@ fn missing_pasta_is_explained() {
         .code(125)
         .stderr_has("apt install passt");
     assert!(env.container_ids().is_empty(), "nothing is left");
+    env.nook(&["doctor"])
+        .env("PATH", &bin)
+        .output()
+        .code(1)
+        .stdout_has("sudo apt install passt");
     // without a network of its own, a container needs no pasta
     env.nook(&["run", "--rm", "--network", "none", "busybox", "true"])
         .env("PATH", &bin)

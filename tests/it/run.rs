@@ -571,11 +571,20 @@ fn names_are_unique_even_under_a_race() {
     assert!(codes.iter().all(|c| *c == 0 || *c == 125), "{codes:?}");
 }
 
+/// A directory to be PATH that has only these programs of the host's.
+fn path_with(env: &Env, programs: &[&str]) -> PathBuf {
+    let bin = env.root.join("bin");
+    fs::create_dir(&bin).unwrap();
+    for tool in programs {
+        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
+    }
+    bin
+}
+
 #[test]
 fn missing_newuidmap_is_explained() {
     let env = env_with("overlay");
-    let empty = env.root.join("emptybin");
-    fs::create_dir(&empty).unwrap();
+    let empty = path_with(&env, &[]);
     env.nook(&["run", "--rm", "--network", "none", "busybox", "true"])
         .env("PATH", &empty)
         .output()
@@ -586,11 +595,7 @@ fn missing_newuidmap_is_explained() {
 #[test]
 fn missing_pasta_is_explained() {
     let env = env_with("overlay");
-    let bin = env.root.join("bin");
-    fs::create_dir(&bin).unwrap();
-    for tool in ["newuidmap", "newgidmap"] {
-        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
-    }
+    let bin = path_with(&env, &["newuidmap", "newgidmap"]);
     env.nook(&["run", "--rm", "busybox", "true"])
         .env("PATH", &bin)
         .output()
@@ -611,11 +616,7 @@ fn missing_pasta_is_explained() {
 #[test]
 fn missing_fuse_overlayfs_is_explained() {
     let env = env_with("overlay");
-    let bin = env.root.join("bin");
-    fs::create_dir(&bin).unwrap();
-    for tool in ["newuidmap", "newgidmap"] {
-        std::os::unix::fs::symlink(format!("/usr/bin/{tool}"), bin.join(tool)).unwrap();
-    }
+    let bin = path_with(&env, &["newuidmap", "newgidmap"]);
     env.nook(&[
         "--storage-driver",
         "fuse-overlayfs",

@@ -100,6 +100,9 @@ _nook() {
             nook,run)
                 cmd="nook__subcmd__run"
                 ;;
+            nook,sandbox)
+                cmd="nook__subcmd__sandbox"
+                ;;
             nook,save)
                 cmd="nook__subcmd__save"
                 ;;
@@ -315,6 +318,9 @@ _nook() {
                 ;;
             nook__subcmd__help,run)
                 cmd="nook__subcmd__help__subcmd__run"
+                ;;
+            nook__subcmd__help,sandbox)
+                cmd="nook__subcmd__help__subcmd__sandbox"
                 ;;
             nook__subcmd__help,save)
                 cmd="nook__subcmd__help__subcmd__save"
@@ -638,7 +644,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps rm container volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps rm container sandbox volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -710,7 +716,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -769,6 +775,10 @@ _nook() {
                     return 0
                     ;;
                 --cap-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --security-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1374,7 +1384,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1433,6 +1443,10 @@ _nook() {
                     return 0
                     ;;
                 --cap-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --security-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1626,7 +1640,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1685,6 +1699,10 @@ _nook() {
                     return 0
                     ;;
                 --cap-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --security-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1840,7 +1858,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps rm container volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps rm container sandbox volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2694,6 +2712,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__run)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__sandbox)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4004,7 +4036,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P --rm --interactive --tty --env --env-file --workdir --user --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --network-alias --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4063,6 +4095,10 @@ _nook() {
                     return 0
                     ;;
                 --cap-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --security-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4143,6 +4179,64 @@ _nook() {
                     return 0
                     ;;
                 --platform)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__sandbox)
+            opts="-e -h --ro --rw --net --image --env-keep --env-clear --env --timeout --memory --pids-limit --config --explain --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ro)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rw)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-keep)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --memory)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pids-limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -78,6 +78,9 @@ pub enum Command {
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
+    /// Run a command in a sandbox: the host's system read-only, the project writable, no
+    /// home, no network, no privileges
+    Sandbox(SandboxArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
@@ -168,6 +171,14 @@ pub struct RunArgs {
     /// Drop a Linux capability (e.g. CHOWN, or ALL)
     #[arg(long, value_name = "CAP")]
     pub cap_drop: Vec<String>,
+    /// seccomp=unconfined|PROFILE.json (docker's format; default: docker's default profile),
+    /// no-new-privileges[=true|false]
+    #[arg(long, value_name = "OPTION")]
+    pub security_opt: Vec<String>,
+    /// Every capability of the container's user namespace, no seccomp filter, no masked
+    /// kernel paths (the host stays as protected as from any process of yours)
+    #[arg(long)]
+    pub privileged: bool,
     /// Write the container id to this file
     #[arg(long, value_name = "FILE")]
     pub cidfile: Option<PathBuf>,
@@ -243,6 +254,64 @@ pub struct RunArgs {
         allow_hyphen_values = true,
         value_name = "COMMAND"
     )]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Run a command (a build step, an install hook, a test suite) so that it cannot \
+                  read your secrets, write outside the project, reach the network or take the \
+                  machine down. It sees the host's /usr, /bin, /lib*, /etc and /opt read-only \
+                  (or an image's root filesystem), the current directory writable at its own \
+                  path, a private /tmp and an empty private home; only lo; no capabilities, \
+                  no_new_privs, a session of its own, a seccomp filter, and Landlock where the \
+                  kernel has it. A [sandbox] section in the project's nook.toml (here or in a \
+                  directory above) sets defaults: ro, rw, net, env_keep, env_clear, env, \
+                  timeout, memory, pids_limit, image.\n\nExit status: the command's; 124 at \
+                  the timeout; 125 when nook fails; 126 and 127 as docker's.",
+    after_help = "Examples:\n  nook sandbox -- make\n  nook sandbox --ro ~/.cargo/registry --rw \
+                  ~/.cargo/git -- cargo build --offline\n  nook sandbox --net --timeout 10m -- \
+                  npm ci\n  nook sandbox --explain -- ./configure"
+)]
+pub struct SandboxArgs {
+    /// Show a host path read-only, at the same path
+    #[arg(long = "ro", value_name = "PATH")]
+    pub ro: Vec<PathBuf>,
+    /// Show a host path writable, at the same path
+    #[arg(long = "rw", value_name = "PATH")]
+    pub rw: Vec<PathBuf>,
+    /// Let it reach the network, through pasta (default: only lo)
+    #[arg(long)]
+    pub net: bool,
+    /// Use this image's root filesystem instead of the host's system
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
+    /// Pass this variable from your environment too (NAME, or a prefix: NAME*)
+    #[arg(long, value_name = "NAME")]
+    pub env_keep: Vec<String>,
+    /// Pass no variable of yours but PATH (HOME, PWD and TMPDIR are the sandbox's)
+    #[arg(long)]
+    pub env_clear: bool,
+    /// Set a variable
+    #[arg(short, long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Stop it after this long (30s, 10m, 2h): exit 124
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// Bound the memory of each of its processes (address space: 512m, 2g)
+    #[arg(long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Bound its number of processes
+    #[arg(long, value_name = "N")]
+    pub pids_limit: Option<u64>,
+    /// Read the policy from this file instead of the nearest nook.toml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Print the walls it would run behind, and run nothing
+    #[arg(long)]
+    pub explain: bool,
+    /// The command and its arguments
+    #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
 }
 

@@ -13,6 +13,7 @@ pub mod network;
 pub mod progress;
 pub mod registry;
 pub mod runtime;
+pub mod sandbox;
 pub mod sys;
 
 use clap::Parser;

@@ -428,6 +428,8 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "ReadonlyRootfs": c.read_only,
             "RestartPolicy": c.restart.to_string(),
             "CapAdd": c.capabilities,
+            "Privileged": c.privileged,
+            "SecurityOpt": c.security_opt,
             "Init": c.init,
             "NetworkMode": c.network.mode.name(),
             "PortBindings": c.network.ports.iter().map(|p| (

@@ -55,6 +55,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
             interactive: args.interactive,
         },
         caps: config.capabilities.clone(),
+        security: config.security.clone(),
     };
     match exec::exec(&spec) {
         Ok(code) => Ok(code),

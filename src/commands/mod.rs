@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod network;
 pub mod registry;
 pub mod run;
+pub mod sandbox;
 pub mod system;
 pub mod volume;
 
@@ -126,6 +127,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Rm(args) => container::rm(global, &args),
             ContainerCommand::Prune => container::prune(global),
         },
+        Command::Sandbox(args) => sandbox::sandbox(global, args),
         Command::Volume(sub) => match sub {
             VolumeCommand::Create(args) => volume::create(global, &args),
             VolumeCommand::Ls(args) => volume::ls(global, &args),

@@ -20,8 +20,9 @@ use crate::image::index::{ImageIndex, IndexError};
 use crate::image::reference::Reference;
 use crate::network::user::Networks;
 use crate::network::{self, NetworkConfig, NetworkMode};
-use crate::runtime::launch::MountKind;
 use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
+use crate::runtime::launch::{MountKind, Security};
+use crate::runtime::seccomp;
 use crate::runtime::{caps, driver};
 
 /// Set `key` in a `KEY=VALUE` list, replacing an earlier value.
@@ -71,7 +72,12 @@ fn container_config(
     {
         bail!("the working directory {w:?} is not an absolute path");
     }
-    let capabilities = caps::resolve(&args.cap_add, &args.cap_drop)?;
+    let capabilities = if args.privileged {
+        caps::resolve(&["ALL".to_string()], &[])?
+    } else {
+        caps::resolve(&args.cap_add, &args.cap_drop)?
+    };
+    let security = security_options(ctx, args, &capabilities)?;
     let restart: RestartPolicy = args.restart.parse().map_err(anyhow::Error::msg)?;
     if args.rm && restart != RestartPolicy::No {
         bail!(
@@ -203,8 +209,57 @@ fn container_config(
             .or_else(|| defaults.stop_signal().clone()),
         labels: parse_labels(&args.labels),
         network,
+        security,
+        privileged: args.privileged,
+        security_opt: args.security_opt.clone(),
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// `--security-opt` and `--privileged`: the seccomp programs (compiled now, for the
+/// capabilities the container keeps), no_new_privs, masked paths.
+fn security_options(
+    ctx: &Context,
+    args: &RunArgs,
+    capabilities: &[String],
+) -> anyhow::Result<Security> {
+    let mut profile = Some(None);
+    let mut no_new_privileges = false;
+    for opt in &args.security_opt {
+        // docker takes KEY=VALUE and KEY:VALUE
+        let (key, value) = opt
+            .split_once(['=', ':'])
+            .map_or((opt.as_str(), None), |(k, v)| (k, Some(v)));
+        match (key, value) {
+            ("seccomp", Some("unconfined")) => profile = None,
+            ("seccomp", Some(path)) if !path.is_empty() => {
+                profile = Some(Some(std::path::PathBuf::from(path)))
+            }
+            ("no-new-privileges", None | Some("true")) => no_new_privileges = true,
+            ("no-new-privileges", Some("false")) => no_new_privileges = false,
+            // nook applies no SELinux label or AppArmor profile: turning them off is a no-op.
+            ("label", Some("disable")) | ("apparmor", Some("unconfined")) => {}
+            _ => bail!(
+                "unsupported --security-opt {opt:?}: use seccomp=unconfined, seccomp=PROFILE.json, \
+                 or no-new-privileges[=true|false]"
+            ),
+        }
+    }
+    let cache = ctx.store.root().join("seccomp-cache");
+    let seccomp = match (args.privileged, profile) {
+        (true, _) | (false, None) => None,
+        (false, Some(None)) => {
+            Some(seccomp::Profile::default_for_containers().compile_cached(capabilities, &cache)?)
+        }
+        (false, Some(Some(path))) => {
+            Some(seccomp::Profile::from_file(&path)?.compile_cached(capabilities, &cache)?)
+        }
+    };
+    Ok(Security {
+        seccomp,
+        no_new_privileges,
+        masked_paths: !args.privileged,
+    })
 }
 
 /// The container's network from its flags (and `[network] default` in config.toml), checked

@@ -75,6 +75,14 @@ pub struct ContainerConfig {
     pub labels: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub network: crate::network::NetworkConfig,
+    #[serde(default)]
+    pub security: crate::runtime::launch::Security,
+    /// `--privileged`: every capability, no seccomp, no masked paths.
+    #[serde(default)]
+    pub privileged: bool,
+    /// The `--security-opt` values given, as given (for inspect).
+    #[serde(default)]
+    pub security_opt: Vec<String>,
 }
 
 /// When the monitor starts a container again after it exits.

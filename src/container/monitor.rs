@@ -281,6 +281,7 @@ impl Run<'_> {
             read_only_tmpfs: config.read_only_tmpfs,
             init: config.init,
             caps: config.capabilities.clone(),
+            security: config.security.clone(),
             process: config.process.clone(),
             mounts,
             winsize: self.winsize,

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 
 use super::channel::{Channel, ChannelError};
 use super::idmap::IdMap;
-use super::launch::{ProcessSpec, drop_privileges, search_path, with_home};
+use super::launch::{ProcessSpec, Security, drop_privileges, search_path, with_home};
 use super::process::{self, StartFailure};
 use super::relay::{self, RawMode, Relay, Stream};
 use crate::sys::{self, Forked};
@@ -64,6 +64,7 @@ pub struct ExecSpec {
     pub idmap: IdMap,
     pub process: ProcessSpec,
     pub caps: Vec<String>,
+    pub security: Security,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -262,7 +263,7 @@ fn program_main(spec: &ExecSpec, chan: &Channel) -> Result<Infallible, StartFail
         nix::unistd::dup2_stdin(&null).map_err(|e| StartFailure::setup(format!("dup2: {e}")))?;
     }
     sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
-    drop_privileges(&spec.idmap, &user, &spec.caps)?;
+    drop_privileges(&spec.idmap, &user, &spec.caps, &spec.security)?;
     let exe = process::find_executable(&p.args[0], search_path(&env))?;
     Err(process::exec(&exe, &p.args, &env))
 }

@@ -81,6 +81,34 @@ pub struct ProcessSpec {
     pub interactive: bool,
 }
 
+/// How a container's processes are confined besides their namespaces and capabilities.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Security {
+    /// The seccomp programs to install (none: unconfined).
+    #[serde(default)]
+    pub seccomp: Option<Vec<super::seccomp::Program>>,
+    /// Set no_new_privs: setuid programs and file capabilities then grant nothing.
+    #[serde(default)]
+    pub no_new_privileges: bool,
+    /// podman's masked and read-only kernel paths (all but `--privileged` containers).
+    #[serde(default = "yes")]
+    pub masked_paths: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Security {
+            seccomp: None,
+            no_new_privileges: false,
+            masked_paths: true,
+        }
+    }
+}
+
 /// Something mounted into the container besides its root filesystem.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MountSpec {
@@ -150,6 +178,7 @@ pub struct LaunchSpec {
     pub read_only_tmpfs: bool,
     pub init: bool,
     pub caps: Vec<String>,
+    pub security: Security,
     pub process: ProcessSpec,
     pub mounts: Vec<MountSpec>,
     /// Initial terminal size, when `process.terminal`.
@@ -576,6 +605,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         read_only: spec.read_only,
         read_only_tmpfs: spec.read_only_tmpfs,
         mounts: &spec.mounts,
+        masked_paths: spec.security.masked_paths,
     })
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 
@@ -625,7 +655,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     }
     sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
 
-    drop_privileges(&spec.idmap, &user, &spec.caps)?;
+    drop_privileges(&spec.idmap, &user, &spec.caps, &spec.security)?;
     let args = &spec.process.args;
     let exe = process::find_executable(&args[0], search_path(&env))?;
     if let Some(c) = chan.as_ref() {
@@ -643,9 +673,17 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     }
     drop(tty);
     if spec.init {
-        let never = process::run_as_init(&exe, args, &env, spec.process.terminal, || {
-            chan.take();
-        })?;
+        let terminal = spec.process.terminal;
+        let never = process::run_as_init(
+            &exe,
+            args,
+            &env,
+            false,
+            || process::own_process_group(terminal),
+            || {
+                chan.take();
+            },
+        )?;
         match never {}
     }
     Err(process::exec(&exe, args, &env))
@@ -693,21 +731,30 @@ pub(crate) fn search_path(env: &[String]) -> &str {
 }
 
 /// The last steps before the program, for a container's process and for one run by `exec`
-/// alike: only the capabilities in `caps` stay possible, the user becomes `user`, and no
-/// later execve can gain privileges.
+/// alike: only the capabilities in `caps` stay possible, the seccomp filter is installed
+/// (while the capability to install one without no_new_privs is still there; everything
+/// after it is in any sensible allowlist), the user becomes `user`, and with
+/// `no_new_privileges` no later execve can gain privileges.
 pub(crate) fn drop_privileges(
     map: &IdMap,
     user: &process::ExecUser,
     caps: &[String],
+    security: &Security,
 ) -> Result<(), StartFailure> {
     let keep = caps::to_set(caps).map_err(|e| StartFailure::setup(e.to_string()))?;
     caps::limit_bounding(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    if let Some(programs) = &security.seccomp {
+        super::seccomp::install(programs).map_err(|e| StartFailure::setup(e.to_string()))?;
+    }
     switch_user(map, user)?;
     if user.uid == 0 {
         caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
     }
-    prctl::set_no_new_privs()
-        .map_err(|e| StartFailure::setup(format!("cannot set no_new_privs: {e}")))
+    if security.no_new_privileges {
+        prctl::set_no_new_privs()
+            .map_err(|e| StartFailure::setup(format!("cannot set no_new_privs: {e}")))?;
+    }
+    Ok(())
 }
 
 fn switch_user(map: &IdMap, user: &process::ExecUser) -> Result<(), StartFailure> {

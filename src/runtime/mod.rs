@@ -10,4 +10,5 @@ pub mod launch;
 pub mod process;
 pub mod relay;
 pub mod rootfs;
+pub mod seccomp;
 pub mod userns;

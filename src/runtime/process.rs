@@ -214,6 +214,17 @@ fn cstrings(items: &[String]) -> Result<Vec<CString>, StartFailure> {
         .collect()
 }
 
+/// A container's program under `--init`: its own process group, in the terminal's
+/// foreground, so ^C reaches it once.
+pub fn own_process_group(terminal: bool) -> Result<(), StartFailure> {
+    let me = getpid();
+    let _ = setpgid(me, me);
+    if terminal {
+        let _ = tcsetpgrp(std::io::stdin(), me);
+    }
+    Ok(())
+}
+
 /// Replace this process with the program. Returns only on failure.
 pub fn exec(exe: &Path, args: &[String], env: &[String]) -> StartFailure {
     let (path, argv, envp) = match (
@@ -233,14 +244,18 @@ pub fn exec(exe: &Path, args: &[String], env: &[String]) -> StartFailure {
     }
 }
 
-/// `--init`: stay as PID 1, run the program as its child, forward signals to it, reap every
-/// orphan, and exit with the program's status (128+N when a signal N ended it).
-/// `started` is called once the program has been executed; errors before that are returned.
+/// `--init`: stay as PID 1, run the program as its child, forward signals to it (to its
+/// whole process group with `to_group`, as a terminal would), reap every orphan, and exit
+/// with the program's status (128+N when a signal N ended it).
+/// `in_child` runs in the child just before it executes the program (what fails there is
+/// reported like a failed execve); `started` is called once the program has been executed.
+/// Errors before that are returned.
 pub fn run_as_init(
     exe: &Path,
     args: &[String],
     env: &[String],
-    terminal: bool,
+    to_group: bool,
+    in_child: impl FnOnce() -> Result<(), StartFailure>,
     started: impl FnOnce(),
 ) -> Result<Infallible, StartFailure> {
     SigSet::all()
@@ -253,13 +268,10 @@ pub fn run_as_init(
     {
         Forked::Child => {
             drop(err_r);
-            // Own process group, in the terminal's foreground, so ^C reaches it once.
-            let me = getpid();
-            let _ = setpgid(me, me);
-            if terminal {
-                let _ = tcsetpgrp(std::io::stdin(), me);
-            }
-            let failure = exec(exe, args, env);
+            let failure = match in_child() {
+                Ok(()) => exec(exe, args, env),
+                Err(f) => f,
+            };
             let _ = write!(err_w, "{}\n{}", failure.code, failure.message);
             crate::sys::exit_now(failure.code);
         }
@@ -283,7 +295,15 @@ pub fn run_as_init(
             Err(_) => continue,
         };
         if sig != Signal::SIGCHLD {
-            let _ = kill(child, sig);
+            // The program leads its own group (it made one, or a session).
+            let _ = kill(
+                if to_group {
+                    Pid::from_raw(-child.as_raw())
+                } else {
+                    child
+                },
+                sig,
+            );
             continue;
         }
         loop {

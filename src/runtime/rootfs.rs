@@ -314,6 +314,8 @@ pub struct FsSetup<'a> {
     pub read_only: bool,
     pub read_only_tmpfs: bool,
     pub mounts: &'a [MountSpec],
+    /// Hide and protect podman's kernel paths.
+    pub masked_paths: bool,
 }
 
 /// Resolve `path` (absolute, inside the container) to a host path under `rootfs` without
@@ -359,7 +361,7 @@ pub fn in_root(rootfs: &Path, path: &str) -> PathBuf {
     out
 }
 
-fn mkdir_p(path: &Path) -> Result<(), RootfsError> {
+pub(crate) fn mkdir_p(path: &Path) -> Result<(), RootfsError> {
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)
@@ -370,7 +372,7 @@ fn mkdir_p(path: &Path) -> Result<(), RootfsError> {
         })
 }
 
-fn touch(path: &Path, mode: u32) -> Result<(), RootfsError> {
+pub(crate) fn touch(path: &Path, mode: u32) -> Result<(), RootfsError> {
     OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -395,95 +397,11 @@ fn link(target: &str, at: &Path) -> Result<(), RootfsError> {
 /// what podman does. Must run in the container's pid namespace (for /proc).
 pub fn prepare(setup: &FsSetup<'_>) -> Result<(), RootfsError> {
     let root = setup.rootfs;
-    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-
-    let proc_dir = in_root(root, "/proc");
-    mkdir_p(&proc_dir)?;
-    mount(
-        Some("proc"),
-        &proc_dir,
-        Some("proc"),
-        nosuid_nodev_noexec,
-        None::<&str>,
-    )
-    .map_err(mount_err("proc", &proc_dir))?;
-
-    prepare_dev(root)?;
-
-    let sys_dir = in_root(root, "/sys");
-    mkdir_p(&sys_dir)?;
-    if mount(
-        Some("sysfs"),
-        &sys_dir,
-        Some("sysfs"),
-        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
-        None::<&str>,
-    )
-    .is_err()
-    {
-        // Without a network namespace of our own, sysfs cannot be mounted: show the host's.
-        mount(
-            Some("/sys"),
-            &sys_dir,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(mount_err("/sys", &sys_dir))?;
-        remount_read_only(&sys_dir)?;
-    } else {
-        let cg = sys_dir.join("fs/cgroup");
-        if cg.is_dir() {
-            // Best effort: the container's own cgroup namespace, read-only.
-            let _ = mount(
-                Some("cgroup2"),
-                &cg,
-                Some("cgroup2"),
-                nosuid_nodev_noexec | MsFlags::MS_RDONLY,
-                None::<&str>,
-            );
-        }
-    }
-
+    mount_kernel_filesystems(root)?;
     apply_mounts(root, setup.mounts)?;
-
-    for path in MASKED_PATHS {
-        let p = in_root(root, path);
-        match fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => mount(
-                Some("tmpfs"),
-                &p,
-                Some("tmpfs"),
-                MsFlags::MS_RDONLY | nosuid_nodev_noexec,
-                Some("size=0"),
-            )
-            .map_err(mount_err("tmpfs", &p))?,
-            Ok(_) => mount(
-                Some(&in_root(root, "/dev/null")),
-                &p,
-                None::<&str>,
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map_err(mount_err("/dev/null", &p))?,
-            Err(_) => {}
-        }
+    if setup.masked_paths {
+        mask_kernel_paths(root)?;
     }
-    for path in READONLY_PATHS {
-        let p = in_root(root, path);
-        if p.exists() {
-            mount(
-                Some(&p),
-                &p,
-                None::<&str>,
-                MsFlags::MS_BIND | MsFlags::MS_REC,
-                None::<&str>,
-            )
-            .map_err(mount_err(path, &p))?;
-            remount_read_only(&p)?;
-        }
-    }
-
     if setup.read_only {
         if setup.read_only_tmpfs {
             for (path, mode) in [("/tmp", "1777"), ("/var/tmp", "1777"), ("/run", "755")] {
@@ -511,7 +429,7 @@ pub fn prepare(setup: &FsSetup<'_>) -> Result<(), RootfsError> {
     Ok(())
 }
 
-fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
+pub(crate) fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
     let dev = in_root(root, "/dev");
     mkdir_p(&dev)?;
     mount(
@@ -720,6 +638,114 @@ fn copy_tree(src: &Path, dest: &Path) -> io::Result<()> {
     copy_meta(&fs::symlink_metadata(src)?, dest, false)
 }
 
+/// Hide what podman hides (a tmpfs or /dev/null over it) and make read-only what it does.
+pub(crate) fn mask_kernel_paths(root: &Path) -> Result<(), RootfsError> {
+    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    for path in MASKED_PATHS {
+        let p = in_root(root, path);
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.is_dir() => mount(
+                Some("tmpfs"),
+                &p,
+                Some("tmpfs"),
+                MsFlags::MS_RDONLY | nosuid_nodev_noexec,
+                Some("size=0"),
+            )
+            .map_err(mount_err("tmpfs", &p))?,
+            Ok(_) => mount(
+                Some(&in_root(root, "/dev/null")),
+                &p,
+                None::<&str>,
+                MsFlags::MS_BIND,
+                None::<&str>,
+            )
+            .map_err(mount_err("/dev/null", &p))?,
+            Err(_) => {}
+        }
+    }
+    for path in READONLY_PATHS {
+        let p = in_root(root, path);
+        if p.exists() {
+            mount(
+                Some(&p),
+                &p,
+                None::<&str>,
+                MsFlags::MS_BIND | MsFlags::MS_REC,
+                None::<&str>,
+            )
+            .map_err(mount_err(path, &p))?;
+            remount_read_only(&p)?;
+        }
+    }
+    Ok(())
+}
+
+/// A fresh /proc (for the calling pid namespace), a /dev of harmless devices, and /sys
+/// read-only, under `root`.
+pub(crate) fn mount_kernel_filesystems(root: &Path) -> Result<(), RootfsError> {
+    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+    let proc_dir = in_root(root, "/proc");
+    mkdir_p(&proc_dir)?;
+    mount(
+        Some("proc"),
+        &proc_dir,
+        Some("proc"),
+        nosuid_nodev_noexec,
+        None::<&str>,
+    )
+    .map_err(mount_err("proc", &proc_dir))?;
+
+    prepare_dev(root)?;
+
+    let sys_dir = in_root(root, "/sys");
+    mkdir_p(&sys_dir)?;
+    if mount(
+        Some("sysfs"),
+        &sys_dir,
+        Some("sysfs"),
+        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+        None::<&str>,
+    )
+    .is_err()
+    {
+        // Without a network namespace of our own, sysfs cannot be mounted: show the host's.
+        mount(
+            Some("/sys"),
+            &sys_dir,
+            None::<&str>,
+            MsFlags::MS_BIND | MsFlags::MS_REC,
+            None::<&str>,
+        )
+        .map_err(mount_err("/sys", &sys_dir))?;
+        remount_read_only(&sys_dir)?;
+    } else {
+        let cg = sys_dir.join("fs/cgroup");
+        if cg.is_dir() {
+            // Best effort: the container's own cgroup namespace, read-only.
+            let _ = mount(
+                Some("cgroup2"),
+                &cg,
+                Some("cgroup2"),
+                nosuid_nodev_noexec | MsFlags::MS_RDONLY,
+                None::<&str>,
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A tmpfs at `target` with `options` (e.g. `mode=1777`).
+pub(crate) fn mount_tmpfs(target: &Path, options: &str) -> Result<(), RootfsError> {
+    mount(
+        Some("tmpfs"),
+        target,
+        Some("tmpfs"),
+        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
+        Some(options),
+    )
+    .map_err(mount_err("tmpfs", target))
+}
+
 /// Bind the terminal `pts` (a path in the container's devpts) to /dev/console.
 pub fn bind_console(root: &Path, pts_number: u32) -> Result<(), RootfsError> {
     let console = in_root(root, "/dev/console");
@@ -735,8 +761,14 @@ pub fn bind_console(root: &Path, pts_number: u32) -> Result<(), RootfsError> {
     .map_err(mount_err("the terminal", &console))
 }
 
-/// Remount a bind mount read-only, keeping the flags a user namespace may not drop.
-fn remount_read_only(path: &Path) -> Result<(), RootfsError> {
+/// Make a mount read-only with every mount beneath it; on kernels before 5.12, remount it
+/// (the top one only), keeping the flags a user namespace may not drop.
+pub(crate) fn remount_read_only(path: &Path) -> Result<(), RootfsError> {
+    match crate::sys::make_tree_read_only(path) {
+        Ok(()) => return Ok(()),
+        Err(nix::errno::Errno::ENOSYS) => {}
+        Err(e) => return Err(mount_err("read-only", path)(e)),
+    }
     let locked = statvfs(path).map(|s| s.flags()).unwrap_or(FsFlags::empty());
     let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
     for (fs_flag, ms_flag) in [

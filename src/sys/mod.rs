@@ -273,6 +273,67 @@ impl FsContext {
     }
 }
 
+/// Bind the tree at `source` (with the mounts beneath it) onto `target`, both descriptors
+/// (`O_PATH` is enough), so no path is looked up again between a check and the mount. The
+/// copy is `nosuid,nodev`, and read-only all the way down with `read_only`.
+pub fn bind_tree(
+    source: BorrowedFd<'_>,
+    target: BorrowedFd<'_>,
+    read_only: bool,
+) -> Result<(), Errno> {
+    let empty = c"";
+    // SAFETY: the descriptor is open for the call, the path an empty NUL-terminated string
+    // (AT_EMPTY_PATH: the descriptor itself), flags by value.
+    let tree = Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            source.as_raw_fd(),
+            empty.as_ptr(),
+            (libc::OPEN_TREE_CLONE
+                | libc::OPEN_TREE_CLOEXEC
+                | libc::AT_RECURSIVE as libc::c_uint
+                | libc::AT_EMPTY_PATH as libc::c_uint) as libc::c_uint,
+        )
+    })?;
+    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+    let tree = unsafe { OwnedFd::from_raw_fd(tree as RawFd) };
+    let mut set = libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV;
+    if read_only {
+        set |= libc::MOUNT_ATTR_RDONLY;
+    }
+    let attr = libc::mount_attr {
+        attr_set: set,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: the descriptor is open, the path empty and NUL-terminated, `attr` a valid
+    // mount_attr of the size passed; the kernel only reads them during the call.
+    Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            tree.as_raw_fd(),
+            empty.as_ptr(),
+            (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as libc::c_uint,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    })?;
+    // SAFETY: both descriptors are open for the call and both paths empty NUL-terminated
+    // strings: with the two EMPTY_PATH flags the kernel uses the descriptors themselves.
+    Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_move_mount,
+            tree.as_raw_fd(),
+            empty.as_ptr(),
+            target.as_raw_fd(),
+            empty.as_ptr(),
+            libc::MOVE_MOUNT_F_EMPTY_PATH | libc::MOVE_MOUNT_T_EMPTY_PATH,
+        )
+    })?;
+    Ok(())
+}
+
 // ---- descriptor passing ----
 
 /// Receive one datagram from a seqpacket socket into `buf`, with any descriptors sent along
@@ -385,4 +446,73 @@ pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>, SysError> {
         Err(Errno::EAGAIN) => Ok(None),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Install a seccomp filter (BPF instructions as `(code, jt, jf, k)`) on the calling thread
+/// *without* setting no_new_privs: allowed to a thread with CAP_SYS_ADMIN in its user
+/// namespace (a container's init before it drops its capabilities). Whether no_new_privs is
+/// set stays the container's choice, as with docker.
+pub fn install_seccomp_filter(program: &[(u16, u8, u8, u32)]) -> Result<(), SysError> {
+    let filter: Vec<libc::sock_filter> = program
+        .iter()
+        .map(|&(code, jt, jf, k)| libc::sock_filter { code, jt, jf, k })
+        .collect();
+    let len = u16::try_from(filter.len()).map_err(|_| SysError::Errno(Errno::E2BIG))?;
+    let prog = libc::sock_fprog {
+        len,
+        filter: filter.as_ptr() as *mut libc::sock_filter,
+    };
+    // SAFETY: `prog` points to `len` valid instructions that outlive the call; the kernel
+    // copies the program (copy_from_user) and keeps no pointer to our memory.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0 as libc::c_ulong,
+            &prog as *const libc::sock_fprog,
+        )
+    };
+    Errno::result(ret).map(drop).map_err(SysError::from)
+}
+
+/// The Landlock ABI version this kernel offers (`None`: no Landlock).
+pub fn landlock_abi() -> Option<i64> {
+    const LANDLOCK_CREATE_RULESET_VERSION: libc::c_uint = 1;
+    // SAFETY: with a null attribute pointer, size 0 and the VERSION flag, the call only
+    // returns the ABI version (or fails); it reads and writes no memory of ours.
+    let v = unsafe {
+        libc::syscall(
+            libc::SYS_landlock_create_ruleset,
+            std::ptr::null::<libc::c_void>(),
+            0usize,
+            LANDLOCK_CREATE_RULESET_VERSION,
+        )
+    };
+    (v > 0).then_some(v)
+}
+
+/// Make the mount at `path` and every mount beneath it read-only (`mount_setattr(2)` with
+/// `AT_RECURSIVE`; a bind remount would change only the top one).
+pub fn make_tree_read_only(path: &std::path::Path) -> Result<(), Errno> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
+    let attr = libc::mount_attr {
+        attr_set: libc::MOUNT_ATTR_RDONLY,
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    // SAFETY: the path is a valid NUL-terminated string and `attr` a valid mount_attr of the
+    // size passed; the kernel only reads both during the call.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            libc::AT_FDCWD,
+            c.as_ptr(),
+            (libc::AT_RECURSIVE | libc::AT_SYMLINK_NOFOLLOW) as libc::c_uint,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    };
+    Errno::result(ret).map(drop)
 }

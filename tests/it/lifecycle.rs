@@ -174,7 +174,7 @@ fn exec_runs_in_the_container_as_its_process_does() {
             "sh",
             "-c",
             "id -un; echo $FOO $PWD $HOME; hostname; ps -o pid,comm | grep -c sleep; \
-             grep -E '^(CapEff|NoNewPrivs)' /proc/self/status",
+             grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status",
         ])
         .ok()
         .stdout;
@@ -187,7 +187,14 @@ fn exec_runs_in_the_container_as_its_process_does() {
         lines[4].ends_with("0000000000000000"),
         "a non-root user has no capabilities: {out}"
     );
-    assert!(lines[5].ends_with('1'), "no_new_privs: {out}");
+    assert!(
+        lines[5].ends_with('0'),
+        "no_new_privs as the container's (off): {out}"
+    );
+    assert!(
+        lines[6].ends_with('2'),
+        "the container's seccomp filter: {out}"
+    );
     // as root: the container's capabilities (podman's set), not the user namespace's full set
     let caps = env
         .nook(&[

@@ -11,6 +11,7 @@ mod network;
 mod registry;
 mod registry_server;
 mod run;
+mod sandbox;
 mod store;
 mod system;
 mod volumes;

@@ -323,10 +323,12 @@ fn capabilities_and_no_new_privileges(driver: &str) {
     };
     // podman's default set: CHOWN DAC_OVERRIDE FOWNER FSETID KILL SETGID SETUID SETPCAP
     // NET_BIND_SERVICE SYS_CHROOT SETFCAP
+    // no_new_privs is docker's default too: off, unless asked for
     assert_eq!(
         caps(&[]),
-        "CapEff: 00000000800405fb\nCapBnd: 00000000800405fb\nNoNewPrivs: 1\n"
+        "CapEff: 00000000800405fb\nCapBnd: 00000000800405fb\nNoNewPrivs: 0\n"
     );
+    assert!(caps(&["--security-opt", "no-new-privileges"]).ends_with("NoNewPrivs: 1\n"));
     assert!(
         caps(&["--cap-drop", "ALL"])
             .starts_with("CapEff: 0000000000000000\nCapBnd: 0000000000000000")
@@ -715,4 +717,85 @@ fn unwritable_data_dir_is_explained() {
         .output()
         .code(125)
         .stderr_has("XDG_DATA_HOME");
+}
+
+/// Every container is hardened by default: docker's seccomp profile (no new namespaces, no
+/// keyring, no mounts), and podman's masked and read-only kernel paths. --security-opt
+/// loosens or replaces the profile; --privileged lifts all three walls.
+#[test]
+fn containers_are_hardened_by_default() {
+    let env = Env::new();
+    env.busybox("busybox");
+    let probe = "grep -E '^(CapEff|Seccomp):' /proc/self/status | tr -s '\\t' ' '; \
+                 unshare -U true 2>/dev/null && echo unshared; \
+                 echo h > /proc/sysrq-trigger 2>/dev/null && echo sysrq; \
+                 head -c 1 /proc/kcore 2>/dev/null | wc -c; ls /sys/firmware | wc -l";
+    assert_eq!(
+        sh(&env, &[], probe),
+        "CapEff: 00000000800405fb\nSeccomp: 2\n0\n0\n"
+    );
+    // seccomp off: a user namespace may be made again (the kernel allows it unprivileged)
+    assert_eq!(
+        sh(&env, &["--security-opt", "seccomp=unconfined"], probe),
+        "CapEff: 00000000800405fb\nSeccomp: 0\nunshared\n0\n0\n"
+    );
+    // --privileged: every capability of the user namespace, no filter, no masks
+    let last: u32 = fs::read_to_string("/proc/sys/kernel/cap_last_cap")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let all = format!("{:016x}", (1u64 << (last + 1)) - 1);
+    let out = sh(&env, &["--privileged"], probe);
+    assert!(
+        out.starts_with(&format!("CapEff: {all}\nSeccomp: 0\nunshared\n")),
+        "{out}"
+    );
+    // a profile of one's own, in docker's format
+    let profile = env.file(
+        "no-mkdir.json",
+        br#"{"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}"#,
+    );
+    let seccomp = format!("seccomp={}", profile.display());
+    env.nook(&[
+        "run",
+        "--rm",
+        "--security-opt",
+        &seccomp,
+        "busybox",
+        "mkdir",
+        "/tmp/d",
+    ])
+    .output()
+    .code(1)
+    .stderr_has("Operation not permitted");
+    // what inspect says
+    let id = env.run_detached(&[
+        "--security-opt",
+        "no-new-privileges",
+        "busybox",
+        "sleep",
+        "30",
+    ]);
+    let inspected = env.inspect(&id);
+    assert_eq!(
+        inspected["HostConfig"]["SecurityOpt"],
+        json!(["no-new-privileges"])
+    );
+    assert_eq!(inspected["HostConfig"]["Privileged"], json!(false));
+    env.nook(&["rm", "-f", &id]).ok();
+    // bad options and profiles
+    let bad = env.file("bad.json", b"{ not json");
+    let bad_opt = format!("seccomp={}", bad.display());
+    for (opt, says) in [
+        ("seccomp=/no/such/profile.json", "/no/such/profile.json"),
+        (bad_opt.as_str(), "bad.json"),
+        ("bogus", "unsupported --security-opt"),
+    ] {
+        env.nook(&["run", "--rm", "--security-opt", opt, "busybox", "true"])
+            .output()
+            .code(125)
+            .stderr_has(says);
+    }
 }

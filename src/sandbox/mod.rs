@@ -1,0 +1,688 @@
+//! `nook sandbox`: what a sandboxed command may see and do, settled and checked before any
+//! namespace is made (flags first, then the project's `nook.toml`, then defaults), and the
+//! account of it that `--explain` prints. [`launch`] builds it.
+//!
+//! By default the command sees the host's system (`/usr`, `/bin`, `/lib*`, `/etc`, `/opt`)
+//! read-only, the project (the current directory) writable at its own path, a private `/tmp`
+//! and an empty private home at `$HOME`; nothing else of the host. It has only `lo`, no
+//! capabilities, no_new_privs, a session of its own, a seccomp filter, and Landlock rules as a
+//! second wall where the kernel has Landlock.
+
+pub mod launch;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SandboxError {
+    #[error("{what} {path}: no such file or directory")]
+    Missing { what: String, path: PathBuf },
+    #[error(
+        "{what} {path} is a symbolic link (to {target}): give the path it leads to, if that is \
+         what the sandbox should see"
+    )]
+    Symlink {
+        what: String,
+        path: PathBuf,
+        target: PathBuf,
+    },
+    #[error("{path} is given both --ro and --rw")]
+    Conflict { path: PathBuf },
+    #[error("{what} {path}: {why}")]
+    Refused {
+        what: String,
+        path: PathBuf,
+        why: &'static str,
+    },
+    #[error(
+        "the project (the current directory, {0}) would expose your whole home or the whole \
+         system: run nook sandbox in a project's directory (and --rw what else it needs)"
+    )]
+    ProjectTooWide(PathBuf),
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid {path}:\n{message}")]
+    Config { path: PathBuf, message: String },
+    #[error("invalid {what} {value:?}: {why}")]
+    BadValue {
+        what: &'static str,
+        value: String,
+        why: &'static str,
+    },
+    #[error("cannot find your home directory: set HOME")]
+    NoHome,
+    #[error("nothing to run: give the command after --")]
+    NoCommand,
+}
+
+/// The `[sandbox]` section of a project's `nook.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxFile {
+    /// Paths to expose read-only (`~/` is your home; relative paths are the file's directory's).
+    pub ro: Vec<String>,
+    /// Paths to expose writable.
+    pub rw: Vec<String>,
+    pub net: Option<bool>,
+    pub env_keep: Vec<String>,
+    pub env_clear: Option<bool>,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<String>,
+    pub memory: Option<String>,
+    pub pids_limit: Option<u64>,
+    pub image: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ProjectFile {
+    sandbox: SandboxFile,
+}
+
+/// A project's `nook.toml`: where it is and its `[sandbox]`.
+pub struct Project {
+    pub path: PathBuf,
+    pub sandbox: SandboxFile,
+}
+
+impl Project {
+    /// `nook.toml` in `dir` or the nearest directory above it, if any.
+    pub fn find(dir: &Path) -> Result<Option<Project>, SandboxError> {
+        for d in dir.ancestors() {
+            let path = d.join("nook.toml");
+            if path.is_file() {
+                return Self::read(&path).map(Some);
+            }
+        }
+        Ok(None)
+    }
+
+    pub fn read(path: &Path) -> Result<Project, SandboxError> {
+        let text = fs::read_to_string(path).map_err(|source| SandboxError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let file: ProjectFile = toml::from_str(&text).map_err(|e| SandboxError::Config {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        Ok(Project {
+            path: path.to_path_buf(),
+            sandbox: file.sandbox,
+        })
+    }
+}
+
+/// What the flags asked for (each overrides or adds to the project's file).
+#[derive(Debug, Default)]
+pub struct Request {
+    pub ro: Vec<PathBuf>,
+    pub rw: Vec<PathBuf>,
+    pub net: bool,
+    pub image: Option<String>,
+    pub env_keep: Vec<String>,
+    pub env_clear: bool,
+    pub env: Vec<String>,
+    pub timeout: Option<String>,
+    pub memory: Option<String>,
+    pub pids_limit: Option<u64>,
+    pub command: Vec<String>,
+}
+
+/// A host path the sandbox sees at the same place.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bind {
+    pub path: PathBuf,
+    pub writable: bool,
+}
+
+/// Everything the sandbox is.
+#[derive(Clone, Debug)]
+pub struct Policy {
+    pub project: PathBuf,
+    pub home: PathBuf,
+    /// The system directories shown read-only (host mode), in order.
+    pub system: Vec<PathBuf>,
+    /// `--ro` and `--rw`, parents first.
+    pub binds: Vec<Bind>,
+    /// Policy files in the project, made read-only over themselves.
+    pub protected: Vec<PathBuf>,
+    pub net: bool,
+    /// An image's root filesystem instead of the host's system.
+    pub image: Option<String>,
+    pub env: Vec<String>,
+    pub timeout: Option<Duration>,
+    pub memory: Option<u64>,
+    pub pids_limit: Option<u64>,
+    pub command: Vec<String>,
+}
+
+/// The host directories a sandbox sees read-only by default (those that exist).
+pub const SYSTEM: &[&str] = &[
+    "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/opt",
+];
+
+/// Variables passed from your environment unless `--env-clear`: nothing that usually holds a
+/// secret.
+const ENV_DEFAULT: &[&str] = &[
+    "PATH",
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+];
+
+/// `30s`, `10m`, `2h`, or seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, SandboxError> {
+    let bad = || SandboxError::BadValue {
+        what: "duration",
+        value: s.to_string(),
+        why: "use seconds, or a number with s, m or h (30s, 10m, 2h)",
+    };
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let secs = match unit {
+        "" | "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        _ => return Err(bad()),
+    };
+    if secs == 0 {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// `512m`, `2g`, `100k`, or bytes.
+pub fn parse_size(s: &str) -> Result<u64, SandboxError> {
+    let bad = || SandboxError::BadValue {
+        what: "size",
+        value: s.to_string(),
+        why: "use bytes, or a number with k, m or g (512m, 2g)",
+    };
+    let lower = s.to_ascii_lowercase();
+    let (num, unit) = lower.split_at(
+        lower
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(lower.len()),
+    );
+    let n: u64 = num.parse().map_err(|_| bad())?;
+    let factor = match unit.trim_end_matches('b') {
+        "" => 1,
+        "k" => 1 << 10,
+        "m" => 1 << 20,
+        "g" => 1 << 30,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(factor).filter(|b| *b > 0).ok_or_else(bad)
+}
+
+/// `path` with `.` and `..` worked out without the filesystem (as `realpath -s`).
+fn lexical(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Check a path to expose: it exists, and neither it nor a directory on the way to it is a
+/// symbolic link (the sandbox would see it elsewhere, or a later run be led to somewhere
+/// else). Returns it absolute.
+fn checked(what: &str, path: &Path, base: &Path) -> Result<PathBuf, SandboxError> {
+    let abs = lexical(&base.join(path));
+    let mut at = PathBuf::new();
+    for c in abs.components() {
+        at.push(c);
+        match fs::symlink_metadata(&at) {
+            Err(_) => {
+                return Err(SandboxError::Missing {
+                    what: what.to_string(),
+                    path: abs,
+                });
+            }
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(SandboxError::Symlink {
+                    what: what.to_string(),
+                    target: fs::canonicalize(&at)
+                        .unwrap_or_else(|_| fs::read_link(&at).unwrap_or_default()),
+                    path: abs,
+                });
+            }
+            Ok(_) => {}
+        }
+    }
+    for kernel in ["/proc", "/sys", "/dev"] {
+        if abs.starts_with(kernel) {
+            return Err(SandboxError::Refused {
+                what: what.to_string(),
+                path: abs,
+                why: "kernel filesystems are the sandbox's own",
+            });
+        }
+    }
+    if abs == Path::new("/") {
+        return Err(SandboxError::Refused {
+            what: what.to_string(),
+            path: abs,
+            why: "that is the whole filesystem",
+        });
+    }
+    Ok(abs)
+}
+
+/// Expand `~/` (your home) in a path from a file.
+fn expand(p: &str, home: &Path) -> PathBuf {
+    match p.strip_prefix("~/") {
+        Some(rest) => home.join(rest),
+        None if p == "~" => home.to_path_buf(),
+        None => PathBuf::from(p),
+    }
+}
+
+impl Policy {
+    /// Settle the policy for running in `cwd` with your `environment`: the flags first, then
+    /// `project`'s file.
+    pub fn settle(
+        req: Request,
+        project: Option<&Project>,
+        cwd: &Path,
+        environment: &[(String, String)],
+    ) -> Result<Policy, SandboxError> {
+        let home = environment
+            .iter()
+            .find(|(k, _)| k == "HOME")
+            .map(|(_, v)| PathBuf::from(v))
+            .filter(|h| h.is_absolute())
+            .ok_or(SandboxError::NoHome)?;
+        let home = lexical(&home);
+        let project_dir = checked("the project", cwd, Path::new("/"))?;
+        if project_dir == Path::new("/") || home.starts_with(&project_dir) {
+            return Err(SandboxError::ProjectTooWide(project_dir));
+        }
+        let empty = SandboxFile::default();
+        let file = project.map_or(&empty, |p| &p.sandbox);
+        let file_dir = project
+            .and_then(|p| p.path.parent())
+            .unwrap_or(cwd)
+            .to_path_buf();
+        let mut binds: Vec<Bind> = Vec::new();
+        let mut add = |path: PathBuf, writable: bool| -> Result<(), SandboxError> {
+            if let Some(b) = binds.iter().find(|b| b.path == path) {
+                if b.writable != writable {
+                    return Err(SandboxError::Conflict { path });
+                }
+                return Ok(());
+            }
+            binds.push(Bind { path, writable });
+            Ok(())
+        };
+        for p in &req.ro {
+            add(checked("--ro", p, cwd)?, false)?;
+        }
+        for p in &req.rw {
+            add(checked("--rw", p, cwd)?, true)?;
+        }
+        for p in &file.ro {
+            add(
+                checked("ro in nook.toml:", &expand(p, &home), &file_dir)?,
+                false,
+            )?;
+        }
+        for p in &file.rw {
+            add(
+                checked("rw in nook.toml:", &expand(p, &home), &file_dir)?,
+                true,
+            )?;
+        }
+        binds.sort_by_key(|b| b.path.components().count());
+        // The policy must not be changed from inside: its file, where the sandbox sees it.
+        let protected: Vec<PathBuf> = project
+            .map(|p| p.path.clone())
+            .into_iter()
+            .filter(|p| {
+                p.starts_with(&project_dir)
+                    || binds.iter().any(|b| b.writable && p.starts_with(&b.path))
+            })
+            .collect();
+        let env_clear = req.env_clear || file.env_clear.unwrap_or(false);
+        let mut keep: Vec<&str> = if env_clear {
+            vec!["PATH"]
+        } else {
+            ENV_DEFAULT.to_vec()
+        };
+        keep.extend(req.env_keep.iter().map(String::as_str));
+        keep.extend(file.env_keep.iter().map(String::as_str));
+        let kept = |name: &str| {
+            keep.iter().any(|k| match k.strip_suffix('*') {
+                Some(prefix) => name.starts_with(prefix),
+                None => name == *k,
+            })
+        };
+        let mut env: Vec<String> = environment
+            .iter()
+            .filter(|(k, _)| kept(k) && k != "HOME" && k != "PWD")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let mut set = |entry: String| {
+            let key = entry.split('=').next().unwrap_or("").to_string();
+            env.retain(|e| e.split('=').next() != Some(&key));
+            env.push(entry);
+        };
+        set(format!("HOME={}", home.display()));
+        set(format!("PWD={}", project_dir.display()));
+        set("TMPDIR=/tmp".to_string());
+        if !environment.iter().any(|(k, _)| k == "PATH") {
+            set(format!("PATH={}", crate::runtime::launch::DEFAULT_PATH));
+        }
+        for (k, v) in &file.env {
+            set(format!("{k}={v}"));
+        }
+        for e in &req.env {
+            match e.split_once('=') {
+                Some((k, _)) if !k.is_empty() => set(e.clone()),
+                _ => {
+                    return Err(SandboxError::BadValue {
+                        what: "--env",
+                        value: e.clone(),
+                        why: "use KEY=VALUE",
+                    });
+                }
+            }
+        }
+        let timeout = req
+            .timeout
+            .as_deref()
+            .or(file.timeout.as_deref())
+            .map(parse_duration)
+            .transpose()?;
+        let memory = req
+            .memory
+            .as_deref()
+            .or(file.memory.as_deref())
+            .map(parse_size)
+            .transpose()?;
+        let pids_limit = req.pids_limit.or(file.pids_limit);
+        if pids_limit == Some(0) {
+            return Err(SandboxError::BadValue {
+                what: "--pids-limit",
+                value: "0".to_string(),
+                why: "at least 1",
+            });
+        }
+        let system = SYSTEM
+            .iter()
+            .map(PathBuf::from)
+            .filter(|p| fs::symlink_metadata(p).is_ok())
+            .collect();
+        Ok(Policy {
+            project: project_dir,
+            home,
+            system,
+            binds,
+            protected,
+            net: req.net || file.net.unwrap_or(false),
+            image: req.image.or_else(|| file.image.clone()),
+            env,
+            timeout,
+            memory,
+            pids_limit,
+            command: req.command,
+        })
+    }
+
+    /// The walls, in words (`nook sandbox --explain`).
+    pub fn explain(&self) -> String {
+        let list = |ps: &mut dyn Iterator<Item = &Path>| {
+            ps.map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let mut out = String::from("nook sandbox: the walls around ");
+        out.push_str(&format!("`{}`\n", self.command.join(" ")));
+        let row = |out: &mut String, k: &str, v: String| {
+            out.push_str(&format!("  {k:<12} {v}\n"));
+        };
+        row(
+            &mut out,
+            "namespaces",
+            "user (you, as yourself; the mounts locked by a second user namespace), mount, \
+             pid, ipc, uts, cgroup, network"
+                .to_string(),
+        );
+        let system = match &self.image {
+            Some(i) => format!("read-only: the image {i}'s root filesystem"),
+            None => format!(
+                "read-only: {} (the host's)",
+                list(&mut self.system.iter().map(PathBuf::as_path))
+            ),
+        };
+        row(&mut out, "filesystem", system);
+        let ro: Vec<&Path> = self
+            .binds
+            .iter()
+            .filter(|b| !b.writable)
+            .map(|b| b.path.as_path())
+            .collect();
+        if !ro.is_empty() {
+            row(
+                &mut out,
+                "",
+                format!("read-only: {}", list(&mut ro.into_iter())),
+            );
+        }
+        let mut rw = vec![format!("{} (the project)", self.project.display())];
+        rw.extend(
+            self.binds
+                .iter()
+                .filter(|b| b.writable)
+                .map(|b| b.path.display().to_string()),
+        );
+        rw.push("/tmp /var/tmp (private, empty)".to_string());
+        row(&mut out, "", format!("writable:  {}", rw.join(" ")));
+        row(
+            &mut out,
+            "",
+            format!(
+                "hidden:    {} (an empty private home), and the rest of the host",
+                self.home.display()
+            ),
+        );
+        if !self.protected.is_empty() {
+            row(
+                &mut out,
+                "",
+                format!(
+                    "protected: {} (read-only: the sandbox cannot change its policy)",
+                    list(&mut self.protected.iter().map(PathBuf::as_path))
+                ),
+            );
+        }
+        row(
+            &mut out,
+            "network",
+            if self.net {
+                "through pasta (--net): outbound connections, no published ports".to_string()
+            } else {
+                "none: only lo (--net for pasta)".to_string()
+            },
+        );
+        row(
+            &mut out,
+            "privileges",
+            "no capabilities, no_new_privs, a session of its own (no terminal to inject into), \
+             only stdin, stdout and stderr open"
+                .to_string(),
+        );
+        row(
+            &mut out,
+            "seccomp",
+            "docker's default allowlist (without io_uring); TIOCSTI and TIOCLINUX refused"
+                .to_string(),
+        );
+        row(
+            &mut out,
+            "landlock",
+            match crate::sys::landlock_abi() {
+                Some(v) => format!(
+                    "ABI {v}: writes only beneath the writable paths{}",
+                    if v >= 6 {
+                        "; no signals to, and no abstract sockets of, processes outside"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "not available in this kernel: the other walls stand alone".to_string(),
+            },
+        );
+        let mut limits = Vec::new();
+        if let Some(t) = self.timeout {
+            limits.push(format!("ended after {}s (exit 124)", t.as_secs()));
+        }
+        if let Some(m) = self.memory {
+            limits.push(format!(
+                "{} MiB of address space per process (RLIMIT_AS: no cgroup is delegated here)",
+                m >> 20
+            ));
+        }
+        if let Some(p) = self.pids_limit {
+            limits.push(format!(
+                "{p} processes (RLIMIT_NPROC, counted in its user namespace)"
+            ));
+        }
+        row(
+            &mut out,
+            "limits",
+            if limits.is_empty() {
+                "none (--timeout, --memory, --pids-limit)".to_string()
+            } else {
+                limits.join("; ")
+            },
+        );
+        let names: Vec<&str> = self
+            .env
+            .iter()
+            .filter_map(|e| e.split('=').next())
+            .collect();
+        row(
+            &mut out,
+            "environment",
+            format!("{} (--env-keep NAME to pass more)", names.join(" ")),
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(home: &Path) -> Vec<(String, String)> {
+        vec![
+            ("HOME".into(), home.display().to_string()),
+            ("PATH".into(), "/usr/bin:/bin".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "hush".into()),
+            ("LC_ALL".into(), "C.UTF-8".into()),
+            ("CARGO_HOME".into(), "/c".into()),
+        ]
+    }
+
+    #[test]
+    fn policies_are_checked_and_merged() {
+        let d = tempfile::tempdir().unwrap();
+        let home = d.path().join("home");
+        let proj = home.join("proj");
+        fs::create_dir_all(proj.join("out")).unwrap();
+        fs::create_dir_all(home.join("cache")).unwrap();
+        std::os::unix::fs::symlink(home.join("cache"), proj.join("link")).unwrap();
+        let req = |ro: &[&str], rw: &[&str]| Request {
+            ro: ro.iter().map(PathBuf::from).collect(),
+            rw: rw.iter().map(PathBuf::from).collect(),
+            command: vec!["make".into()],
+            ..Request::default()
+        };
+        let p = Policy::settle(req(&["../cache"], &["out"]), None, &proj, &env(&home)).unwrap();
+        assert_eq!(p.project, proj);
+        assert_eq!(p.binds.len(), 2);
+        assert!(
+            p.binds
+                .iter()
+                .any(|b| b.path == home.join("cache") && !b.writable)
+        );
+        assert!(
+            !p.env.iter().any(|e| e.starts_with("AWS_")),
+            "secrets stay out"
+        );
+        assert!(p.env.contains(&"LC_ALL=C.UTF-8".to_string()));
+        assert!(p.env.contains(&format!("PWD={}", proj.display())));
+        // mistakes
+        assert!(matches!(
+            Policy::settle(req(&[], &["nope"]), None, &proj, &env(&home)),
+            Err(SandboxError::Missing { .. })
+        ));
+        assert!(matches!(
+            Policy::settle(req(&[], &["link"]), None, &proj, &env(&home)),
+            Err(SandboxError::Symlink { .. })
+        ));
+        assert!(matches!(
+            Policy::settle(req(&["out"], &["out"]), None, &proj, &env(&home)),
+            Err(SandboxError::Conflict { .. })
+        ));
+        assert!(matches!(
+            Policy::settle(req(&["/proc/1"], &[]), None, &proj, &env(&home)),
+            Err(SandboxError::Refused { .. })
+        ));
+        assert!(matches!(
+            Policy::settle(req(&[], &[]), None, &home, &env(&home)),
+            Err(SandboxError::ProjectTooWide(_))
+        ));
+        // nook.toml: ~ and relative paths, kept variables, refusal of unknown keys
+        let file = proj.join("nook.toml");
+        fs::write(
+            &file,
+            "[sandbox]\nro = [\"~/cache\"]\nenv_keep = [\"CARGO_*\"]\npids_limit = 50\ntimeout = \"2m\"\n",
+        )
+        .unwrap();
+        let project = Project::find(&proj.join("out")).unwrap().unwrap();
+        let p = Policy::settle(req(&[], &[]), Some(&project), &proj, &env(&home)).unwrap();
+        assert_eq!(p.binds[0].path, home.join("cache"));
+        assert!(p.env.contains(&"CARGO_HOME=/c".to_string()));
+        assert_eq!(
+            (p.pids_limit, p.timeout),
+            (Some(50), Some(Duration::from_secs(120)))
+        );
+        assert_eq!(p.protected, vec![file.clone()]);
+        let e = Policy {
+            command: vec!["make".into()],
+            ..p
+        }
+        .explain();
+        assert!(e.contains("landlock") && e.contains("nook.toml"), "{e}");
+        fs::write(&file, "[sandbox]\nnetwork = true\n").unwrap();
+        assert!(matches!(
+            Project::find(&proj),
+            Err(SandboxError::Config { .. })
+        ));
+        assert_eq!(parse_size("512m").unwrap(), 512 << 20);
+        assert!(parse_size("lots").is_err() && parse_duration("0").is_err());
+    }
+}

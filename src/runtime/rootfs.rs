@@ -467,25 +467,20 @@ pub(crate) fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
     let pts = dev.join("pts");
     mkdir_p(&pts)?;
     let pts_flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
-    if mount(
+    // Terminals belong to group tty (5) where it is mapped; not with a single-id map (a
+    // refused option would also be logged by the kernel).
+    let options = match gid_mapped(5) {
+        true => "newinstance,ptmxmode=0666,mode=0620,gid=5",
+        false => "newinstance,ptmxmode=0666,mode=0620",
+    };
+    mount(
         Some("devpts"),
         &pts,
         Some("devpts"),
         pts_flags,
-        Some("newinstance,ptmxmode=0666,mode=0620,gid=5"),
+        Some(options),
     )
-    .is_err()
-    {
-        // gid 5 (tty) is not mapped with a single-id map.
-        mount(
-            Some("devpts"),
-            &pts,
-            Some("devpts"),
-            pts_flags,
-            Some("newinstance,ptmxmode=0666,mode=0620"),
-        )
-        .map_err(mount_err("devpts", &pts))?;
-    }
+    .map_err(mount_err("devpts", &pts))?;
     let shm = dev.join("shm");
     mkdir_p(&shm)?;
     mount(
@@ -759,6 +754,19 @@ pub fn bind_console(root: &Path, pts_number: u32) -> Result<(), RootfsError> {
         None::<&str>,
     )
     .map_err(mount_err("the terminal", &console))
+}
+
+/// Is `gid` mapped in this process's user namespace?
+fn gid_mapped(gid: u32) -> bool {
+    fs::read_to_string("/proc/self/gid_map").is_ok_and(|map| {
+        map.lines().any(|l| {
+            let f: Vec<u64> = l
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            f.len() == 3 && (f[0]..f[0] + f[2]).contains(&u64::from(gid))
+        })
+    })
 }
 
 /// Make a mount read-only with every mount beneath it; on kernels before 5.12, remount it

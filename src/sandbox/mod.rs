@@ -457,8 +457,13 @@ impl Policy {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let mut out = String::from("nook sandbox: the walls around ");
-        out.push_str(&format!("`{}`\n", self.command.join(" ")));
+        let mut out = match self.command.is_empty() {
+            true => "nook sandbox: the walls a command here would run behind\n".to_string(),
+            false => format!(
+                "nook sandbox: the walls around `{}`\n",
+                self.command.join(" ")
+            ),
+        };
         let row = |out: &mut String, k: &str, v: String| {
             out.push_str(&format!("  {k:<12} {v}\n"));
         };

@@ -704,11 +704,11 @@ pub fn serve_on_host_loopback(body: &'static str) -> u16 {
             let mut conn = conn;
             let mut buf = [0u8; 1024];
             let _ = conn.read(&mut buf);
-            let _ = write!(
-                conn,
+            let reply = format!(
                 "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             );
+            let _ = conn.write_all(reply.as_bytes());
         }
     });
     port

@@ -73,6 +73,14 @@ pub enum Command {
     Port(PortArgs),
     /// List containers
     Ps(PsArgs),
+    /// Show what running containers use: CPU, memory, network, block I/O, processes
+    Stats(StatsArgs),
+    /// Freeze every process of containers (cgroup freezer)
+    Pause(ContainersArgs),
+    /// Thaw paused containers
+    Unpause(ContainersArgs),
+    /// Change the resource limits of containers, running or not
+    Update(UpdateArgs),
     /// Remove containers
     Rm(RmArgs),
     /// Manage containers
@@ -237,6 +245,16 @@ pub struct RunArgs {
     /// Another name the container has on its user network
     #[arg(long, value_name = "NAME")]
     pub network_alias: Vec<String>,
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// Who makes the container's cgroup (default: systemd when your user manager runs,
+    /// else cgroupfs in a delegated subtree)
+    #[arg(long, value_enum, value_name = "MANAGER")]
+    pub cgroup_manager: Option<crate::cgroups::ManagerKind>,
+    /// disabled: no cgroup, so no limits, stats or pause (default: `cgroups` under
+    /// [containers] in config.toml, else enabled)
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub cgroups: Option<crate::cgroups::CgroupsMode>,
     /// When to pull the image from its registry
     #[arg(long, value_enum, default_value_t = PullPolicy::Missing, value_name = "WHEN")]
     pub pull: PullPolicy,
@@ -468,6 +486,34 @@ pub struct NetworkNamesArgs {
     /// Networks
     #[arg(required = true, value_name = "NETWORK")]
     pub names: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// Print one sample and exit
+    #[arg(long)]
+    pub no_stream: bool,
+    /// table (default), or json: one object per container and sample
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// The containers (default: all running ones)
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ContainersArgs {
+    /// The containers
+    #[arg(required = true)]
+    pub containers: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    #[command(flatten)]
+    pub resources: ResourceArgs,
+    /// The containers
+    #[arg(required = true)]
+    pub containers: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -799,4 +845,53 @@ pub struct CompletionArgs {
 /// The clap command tree (for man pages and completions).
 pub fn command() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
+}
+
+/// Resource limits (cgroup v2); an asked-for limit that cannot be enforced is an error.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Resource limits")]
+pub struct ResourceArgs {
+    /// Memory limit (512m, 2g); the container's processes are OOM-killed beyond it
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    pub memory: Option<String>,
+    /// Memory and swap together (-1: unlimited swap)
+    #[arg(long, value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Memory kept for the container under pressure (memory.low)
+    #[arg(long, value_name = "SIZE")]
+    pub memory_reservation: Option<String>,
+    /// CPU time, in CPUs (0.5: half a core)
+    #[arg(long, value_name = "N")]
+    pub cpus: Option<String>,
+    /// Relative CPU weight, 1-10000 (default 100)
+    #[arg(long, value_name = "WEIGHT")]
+    pub cpu_weight: Option<u64>,
+    /// Relative CPU weight in cgroup v1 shares, 2-262144 (converted to a weight)
+    #[arg(short = 'c', long, value_name = "SHARES")]
+    pub cpu_shares: Option<u64>,
+    /// CPUs it may run on (0-3, 0,2)
+    #[arg(long, value_name = "LIST")]
+    pub cpuset_cpus: Option<String>,
+    /// Most processes it may have; 0 or -1: no limit (default 2048 where cgroups are given)
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub pids_limit: Option<i64>,
+    /// Relative block I/O weight, 1-10000
+    #[arg(long, value_name = "WEIGHT")]
+    pub io_weight: Option<u64>,
+}
+
+impl ResourceArgs {
+    pub fn requested(&self) -> crate::cgroups::Requested<'_> {
+        crate::cgroups::Requested {
+            memory: self.memory.as_deref(),
+            memory_swap: self.memory_swap.as_deref(),
+            memory_reservation: self.memory_reservation.as_deref(),
+            cpus: self.cpus.as_deref(),
+            cpu_weight: self.cpu_weight,
+            cpu_shares: self.cpu_shares,
+            cpuset_cpus: self.cpuset_cpus.as_deref(),
+            pids_limit: self.pids_limit,
+            io_weight: self.io_weight,
+        }
+    }
 }

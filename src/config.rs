@@ -29,6 +29,17 @@ pub struct Config {
     pub storage: StorageConfig,
     pub registries: RegistriesConfig,
     pub network: NetworkDefaults,
+    pub containers: ContainerDefaults,
+}
+
+/// `[containers]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ContainerDefaults {
+    /// `disabled`: containers get no cgroup (no limits, stats or pause).
+    pub cgroups: crate::cgroups::CgroupsMode,
+    /// `systemd` or `cgroupfs` (default: systemd when the user manager runs).
+    pub cgroup_manager: Option<crate::cgroups::ManagerKind>,
 }
 
 /// `[network]`.

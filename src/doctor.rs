@@ -376,32 +376,52 @@ fn xdg(store: Option<&Store>) -> Vec<Check> {
 }
 
 fn cgroups() -> Check {
-    const NAME: &str = "cgroup v2 delegation";
-    let unified = nix::sys::statfs::statfs("/sys/fs/cgroup")
-        .is_ok_and(|s| s.filesystem_type() == nix::sys::statfs::CGROUP2_SUPER_MAGIC);
-    if !unified {
+    use crate::cgroups::{CgroupsMode, DELEGATE_FIX, Host};
+    const NAME: &str = "cgroups (resource limits)";
+    let defaults = Config::load().map(|c| c.containers).unwrap_or_default();
+    if defaults.cgroups == CgroupsMode::Disabled {
         return check(
             NAME,
-            Level::Warn,
-            "/sys/fs/cgroup is not a unified cgroup v2 hierarchy: --memory, --cpus and --pids-limit are unavailable",
-            Some(
-                "boot with systemd.unified_cgroup_hierarchy=1 (the default on current distributions)",
-            ),
+            Level::Ok,
+            "disabled in config.toml ([containers] cgroups): containers get no limits",
+            None,
         );
     }
-    let uid = Uid::current().as_raw();
-    let path =
-        format!("/sys/fs/cgroup/user.slice/user-{uid}.slice/user@{uid}.service/cgroup.controllers");
-    let controllers = read_trimmed(&path).unwrap_or_default();
-    let missing: Vec<&str> = ["memory", "cpu", "pids"]
+    let host = Host::probe();
+    let kind = match host.manager(defaults.cgroup_manager) {
+        Ok(kind) => kind,
+        Err(why) => {
+            return check(
+                NAME,
+                Level::Warn,
+                format!(
+                    "{why}: containers run without a cgroup, and --memory, --cpus,                      --pids-limit and the other limits are refused"
+                ),
+                Some(if host.unified {
+                    "log in through a systemd session, or `loginctl enable-linger $USER`"
+                } else {
+                    "boot with systemd.unified_cgroup_hierarchy=1 (the default on current distributions)"
+                }),
+            );
+        }
+    };
+    let controllers = host.controllers(kind);
+    let missing: Vec<&str> = ["memory", "cpu", "pids", "cpuset", "io"]
         .into_iter()
-        .filter(|c| !controllers.split_whitespace().any(|x| x == *c))
+        .filter(|c| !controllers.iter().any(|x| x == c))
         .collect();
+    let manager = match kind {
+        crate::cgroups::ManagerKind::Systemd => "the systemd user manager",
+        crate::cgroups::ManagerKind::Cgroupfs => "cgroupfs",
+    };
     if missing.is_empty() {
         check(
             NAME,
             Level::Ok,
-            format!("delegated controllers: {controllers}"),
+            format!(
+                "{manager}; delegated controllers: {}",
+                controllers.join(" ")
+            ),
             None,
         )
     } else {
@@ -409,12 +429,10 @@ fn cgroups() -> Check {
             NAME,
             Level::Warn,
             format!(
-                "controllers not delegated to your systemd user session: {}",
+                "{manager}; not delegated to you: {} (limits that need them are refused)",
                 missing.join(", ")
             ),
-            Some(
-                "create /etc/systemd/system/user@.service.d/delegate.conf with [Service] Delegate=cpu cpuset io memory pids, then sudo systemctl daemon-reload and log in again",
-            ),
+            Some(DELEGATE_FIX),
         )
     }
 }

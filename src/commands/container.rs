@@ -22,8 +22,13 @@ fn status_text(state: &ContainerState) -> String {
     match state.status {
         Status::Created => "Created".to_string(),
         Status::Running => format!(
-            "Up {}",
-            human_duration(state.started_at.as_deref().map_or(0, since))
+            "Up {}{}",
+            human_duration(state.started_at.as_deref().map_or(0, since)),
+            if super::resources::is_paused(state) {
+                " (Paused)"
+            } else {
+                ""
+            }
         ),
         Status::Restarting => format!("Restarting {}", exited()),
         Status::Exited => format!("Exited {}", exited()),
@@ -368,6 +373,17 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
     let c = containers.load_config(id)?;
     let s = containers.load_state(id)?;
     let status = s.status;
+    let paused = super::resources::is_paused(&s);
+    let limits = c
+        .cgroup
+        .as_ref()
+        .map(|g| g.limits.clone())
+        .unwrap_or_default();
+    let max = |m: Option<crate::cgroups::Max>| match m {
+        Some(crate::cgroups::Max::Limit(n)) => n as i64,
+        Some(crate::cgroups::Max::Unlimited) => -1,
+        None => 0,
+    };
     let mounts: Vec<serde_json::Value> = c
         .mounts
         .iter()
@@ -396,8 +412,10 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         "Path": c.process.args.first(),
         "Args": c.process.args.get(1..),
         "State": {
-            "Status": status,
+            "Status": if paused { "paused".to_string() } else { status_name(status).to_string() },
             "Running": status == Status::Running,
+            "Paused": paused,
+            "OOMKilled": s.oom_killed,
             "Restarting": status == Status::Restarting,
             "Pid": s.running_init().map_or(0, |p| p.pid),
             "ExitCode": s.exit_code.unwrap_or(if status == Status::Exited { -1 } else { 0 }),
@@ -424,6 +442,20 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "StopSignal": c.stop_signal,
         },
         "HostConfig": {
+            "Memory": limits.memory.unwrap_or(0),
+            "MemorySwap": match (limits.memory, limits.swap) {
+                (_, Some(crate::cgroups::Max::Unlimited)) => -1,
+                (Some(m), Some(crate::cgroups::Max::Limit(s))) => (m + s) as i64,
+                _ => 0,
+            },
+            "MemoryReservation": limits.memory_low.unwrap_or(0),
+            "NanoCpus": limits.cpu_quota.map_or(0, |q| q * 1_000_000_000 / crate::cgroups::CPU_PERIOD_US),
+            "CpuWeight": limits.cpu_weight.unwrap_or(0),
+            "CpusetCpus": limits.cpuset_cpus.clone().unwrap_or_default(),
+            "PidsLimit": max(limits.pids),
+            "IOWeight": limits.io_weight.unwrap_or(0),
+            "CgroupManager": c.cgroup.as_ref().map(|g| g.manager),
+            "CgroupPath": s.cgroup.as_ref().filter(|_| status == Status::Running).map(|p| &p.path),
             "AutoRemove": c.auto_remove,
             "ReadonlyRootfs": c.read_only,
             "RestartPolicy": c.restart.to_string(),

@@ -9,6 +9,7 @@ pub mod image;
 pub mod lifecycle;
 pub mod network;
 pub mod registry;
+pub mod resources;
 pub mod run;
 pub mod sandbox;
 pub mod system;
@@ -107,6 +108,10 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             NetworkCommand::Prune => network::prune(global),
         },
         Command::Ps(args) => container::ps(global, &args),
+        Command::Stats(args) => resources::stats(global, &args),
+        Command::Pause(args) => resources::pause(global, &args, true),
+        Command::Unpause(args) => resources::pause(global, &args, false),
+        Command::Update(args) => resources::update(global, &args),
         Command::Rm(args) => container::rm(global, &args),
         Command::Container(sub) => match sub {
             ContainerCommand::Ls(args) => container::ps(global, &args),
@@ -187,6 +192,9 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     let name = args.get(1)?.to_str()?;
     if name == JOB_COMMAND {
         return Some(jobs::serve());
+    }
+    if name == crate::cgroups::systemd::SCOPE_COMMAND {
+        return Some(crate::cgroups::systemd::serve_scope());
     }
     if name == HUB_COMMAND {
         // __network STORE-ROOT NAME

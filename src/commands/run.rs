@@ -95,6 +95,17 @@ fn container_config(
             path.display()
         );
     }
+    // Limits are settled first: one that cannot be enforced fails before any pull.
+    let asked = args
+        .resources
+        .requested()
+        .limits(&crate::cgroups::Limits::default())?;
+    let cgroup = crate::cgroups::plan(
+        &crate::cgroups::Host::probe(),
+        args.cgroups.unwrap_or(ctx.config.containers.cgroups),
+        args.cgroup_manager.or(ctx.config.containers.cgroup_manager),
+        asked,
+    )?;
     let index = ImageIndex::load(&ctx.store)?;
     // A short name with no default registry can only mean a local image.
     let pullable = Reference::parse(&args.image)
@@ -212,6 +223,7 @@ fn container_config(
         security,
         privileged: args.privileged,
         security_opt: args.security_opt.clone(),
+        cgroup,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
 }

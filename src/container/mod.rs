@@ -83,6 +83,9 @@ pub struct ContainerConfig {
     /// The `--security-opt` values given, as given (for inspect).
     #[serde(default)]
     pub security_opt: Vec<String>,
+    /// Its cgroup and limits, when it gets one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<crate::cgroups::CgroupConfig>,
 }
 
 /// When the monitor starts a container again after it exits.
@@ -199,6 +202,12 @@ pub struct ContainerState {
     /// How it is reached while it runs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkState>,
+    /// Its cgroup while it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cgroup: Option<crate::cgroups::Placed>,
+    /// The last run ended with a process killed for want of memory.
+    #[serde(default)]
+    pub oom_killed: bool,
 }
 
 /// A running container's addresses and published ports.
@@ -225,6 +234,8 @@ impl ContainerState {
             error: None,
             restart_count: 0,
             network: None,
+            cgroup: None,
+            oom_killed: false,
         }
     }
 
@@ -451,6 +462,11 @@ impl<'a> Containers<'a> {
             }
         }
         unreachable!("the loop only ends by returning")
+    }
+
+    /// Replace a container's config (atomically).
+    pub fn save_config(&self, config: &ContainerConfig) -> Result<(), ContainerError> {
+        write_json(&self.dir(&config.id).join("config.json"), config)
     }
 
     pub fn load_config(&self, id: &str) -> Result<ContainerConfig, ContainerError> {

@@ -25,6 +25,7 @@ use super::{
     ContainerConfig, ContainerError, ContainerState, Containers, ProcessId, RestartPolicy, Status,
     now_rfc3339,
 };
+use crate::cgroups;
 use crate::image::store::Store;
 use crate::runtime::idmap::{IdMap, IdMapError};
 use crate::runtime::launch::{self, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio};
@@ -309,7 +310,18 @@ impl Run<'_> {
             mounts,
             pending,
         } = net::prepare(self.store, containers, config)?;
-        let launching = launch::launch(&self.spec(namespaces, mounts))?;
+        // The keeper, and so everything of the container, goes in its cgroup first.
+        let mut placed = None;
+        let restarts = state.restart_count;
+        let launching = launch::launch(&self.spec(namespaces, mounts), |keeper| {
+            let Some(cg) = &config.cgroup else {
+                return Ok(None);
+            };
+            let p = cgroups::place(cg, &config.id, restarts, keeper).map_err(|e| e.to_string())?;
+            let path = p.path.clone();
+            placed = Some(p);
+            Ok(Some(path))
+        })?;
         let (keeper, init) = (launching.keeper(), launching.init());
         // pasta starts while init sets itself up; it ends with this run.
         let connecting = pending.begin(self.store, containers, &config.id, keeper);
@@ -324,6 +336,8 @@ impl Run<'_> {
         state.finished_at = None;
         state.exit_code = None;
         state.network = Some(network.state.clone());
+        state.cgroup = placed.clone();
+        state.oom_killed = false;
         containers.save_state(&config.id, state)?;
 
         // The program's output comes to us through pipes (a terminal's through its master).
@@ -396,9 +410,14 @@ impl Run<'_> {
         );
         let _ = log.flush();
         drop(raw);
-        let code = running.collect_exit();
+        let exit = running.collect_exit();
         drop(network);
-        Ok(code)
+        if let Some(p) = &placed {
+            p.remove();
+        }
+        state.cgroup = None;
+        state.oom_killed = exit.is_some_and(|(_, oom)| oom);
+        Ok(exit.map(|(code, _)| code))
     }
 }
 

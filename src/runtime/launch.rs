@@ -2,11 +2,12 @@
 //!
 //! ```text
 //! monitor (nook, single-threaded)
-//!   └─ clone(NEWUSER|NEWNS|NEWUTS|NEWIPC|NEWNET|NEWCGROUP) ──▶ keeper
-//!        waits until the monitor has written its id map, becomes root, sets the hostname,
+//!   └─ clone(NEWUSER|NEWNS|NEWUTS|NEWIPC|NEWNET) ──▶ keeper
+//!        waits until the monitor has put it in the container's cgroup and written its id
+//!        map, becomes root, sets the hostname,
 //!        brings lo up, mounts the root filesystem (kernel overlayfs, or fuse-overlayfs whose
 //!        daemon then lives here, out of the container's sight) ...
-//!        └─ clone(NEWNS|NEWPID) ──▶ init (PID 1 of the container)
+//!        └─ clone(NEWNS|NEWPID|NEWCGROUP) ──▶ init (PID 1 of the container)
 //!             mounts /proc, /dev, /sys, masks paths, pivot_root, picks the user, drops
 //!             capabilities, sets no_new_privs and executes the program (or, with --init,
 //!             stays PID 1 and runs the program as its child).
@@ -190,7 +191,9 @@ pub struct LaunchSpec {
 
 #[derive(Serialize, Deserialize)]
 enum ToKeeper {
-    Mapped,
+    /// With the container's cgroup, if it has one: the keeper reads its OOM kills at the
+    /// end, while the keeper, still in it, keeps it from being removed.
+    Mapped { cgroup: Option<PathBuf> },
 }
 
 #[derive(Serialize, Deserialize)]
@@ -222,6 +225,7 @@ enum FromKeeper {
     /// docker-style status: the exit code, or 128+N for signal N.
     Exited {
         code: i32,
+        oom_killed: bool,
     },
 }
 
@@ -258,16 +262,17 @@ impl Running {
         self.keeper_chan.as_fd()
     }
 
-    /// Read the exit status once [`Self::events_fd`] is readable. `None` if the keeper
-    /// vanished without a word (it was killed).
+    /// Read the exit status once [`Self::events_fd`] is readable, and whether the OOM
+    /// killer ended a process of it. `None` if the keeper vanished without a word (it was
+    /// killed).
     ///
     /// The keeper reports only when it is done with the container's files; what it does
     /// after that is exit, and the kernel tearing down its namespaces (a millisecond or two
     /// of RCU grace periods) concerns nobody, so it is not waited for. It is reaped, if it
     /// has exited, when this value is dropped; otherwise whoever inherits it does.
-    pub fn collect_exit(&self) -> Option<i32> {
+    pub fn collect_exit(&self) -> Option<(i32, bool)> {
         match self.keeper_chan.recv::<FromKeeper>() {
-            Ok(Some(FromKeeper::Exited { code })) => Some(code),
+            Ok(Some(FromKeeper::Exited { code, oom_killed })) => Some((code, oom_killed)),
             _ => None,
         }
     }
@@ -302,8 +307,13 @@ impl Drop for KeeperGuard {
 
 /// Create the container described by `spec`: its namespaces, id map, root filesystem and
 /// init, which then sets itself up (see [`Launching::ready`]) and waits to be started (see
-/// [`Created::start`]). The caller must be single-threaded.
-pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
+/// [`Created::start`]). `place` puts the keeper (host pid given) in the container's cgroup
+/// before anything of the container exists, and says where that is. The caller must be
+/// single-threaded.
+pub fn launch(
+    spec: &LaunchSpec,
+    place: impl FnOnce(Pid) -> Result<Option<PathBuf>, String>,
+) -> Result<Launching, LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
     // Joining a user namespace comes first, so the keeper makes the rest in the child.
@@ -322,10 +332,11 @@ pub fn launch(spec: &LaunchSpec) -> Result<Launching, LaunchError> {
     drop(keeper_end);
     drop(init_end);
     let guard = KeeperGuard(Some(keeper));
+    let cgroup = place(keeper).map_err(LaunchError::Setup)?;
     if spec.namespaces.join_user.is_none() {
         spec.idmap.apply(keeper)?;
     }
-    keeper_chan.send(&ToKeeper::Mapped)?;
+    keeper_chan.send(&ToKeeper::Mapped { cgroup })?;
     let (init, pidfd) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
         Some((FromKeeper::Started { init_pid }, mut fds)) => match fds.pop() {
             Some(fd) => (Pid::from_raw(init_pid), fd),
@@ -460,10 +471,7 @@ impl Created {
 
 /// The namespaces the container makes for itself (besides a user namespace).
 fn own_namespaces(ns: &Namespaces) -> CloneFlags {
-    let mut flags = CloneFlags::CLONE_NEWNS
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWCGROUP;
+    let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
     if matches!(ns.net, NetNamespace::New) {
         flags |= CloneFlags::CLONE_NEWNET;
     }
@@ -506,9 +514,10 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
             .map_err(|e| format!("cannot make mounts private: {e}"))
     })();
-    if !matches!(chan.recv::<ToKeeper>(), Ok(Some(ToKeeper::Mapped))) {
-        crate::sys::exit_now(1);
-    }
+    let cgroup = match chan.recv::<ToKeeper>() {
+        Ok(Some(ToKeeper::Mapped { cgroup })) => cgroup,
+        _ => crate::sys::exit_now(1),
+    };
     let mut fuse = None;
     let prepared = early.and_then(|()| {
         userns::become_root(spec.idmap.is_single())
@@ -523,8 +532,12 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         .map_err(|e| e.to_string())
     });
     let started = prepared.and_then(|()| {
-        sys::fork_into(CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID)
-            .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
+        // The cgroup namespace comes with init, once the keeper is in its cgroup: the
+        // container's leaf is then its root.
+        sys::fork_into(
+            CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWCGROUP,
+        )
+        .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
     });
     let started = match started {
         Ok(Forked::Child) => {
@@ -574,7 +587,10 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     for tree in &spec.discard {
         let _ = fs::remove_dir_all(tree);
     }
-    let _ = chan.send(&FromKeeper::Exited { code });
+    let oom_killed = cgroup.as_ref().is_some_and(|c| {
+        crate::cgroups::v2::read_key(&c.join("memory.events"), "oom_kill").is_some_and(|n| n > 0)
+    });
+    let _ = chan.send(&FromKeeper::Exited { code, oom_killed });
     crate::sys::exit_now(0);
 }
 

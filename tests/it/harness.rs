@@ -121,12 +121,15 @@ fn scratch_root() -> &'static Path {
 }
 
 /// The nook binary, copied where the test users can execute it (the build tree may be
-/// under root's private home).
+/// under root's private home). `NOOK_TEST_BIN` names it where the build tree is not (the VM
+/// tier).
 pub fn nook_bin() -> &'static Path {
     static BIN: OnceLock<PathBuf> = OnceLock::new();
     BIN.get_or_init(|| {
         let dest = scratch_root().join("nook");
-        fs::copy(env!("CARGO_BIN_EXE_nook"), &dest).unwrap();
+        let built = std::env::var_os("NOOK_TEST_BIN")
+            .map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_nook")), PathBuf::from);
+        fs::copy(&built, &dest).unwrap_or_else(|e| panic!("{}: {e}", built.display()));
         fs::set_permissions(&dest, fs::Permissions::from_mode(0o755)).unwrap();
         dest
     })
@@ -226,6 +229,10 @@ impl Env {
             .env("XDG_CONFIG_HOME", &self.config)
             .env("XDG_RUNTIME_DIR", &self.runtime)
             .current_dir(&self.root);
+        // The user's session bus, where the VM tier gives the test user a systemd manager.
+        if let Some(bus) = std::env::var_os("DBUS_SESSION_BUS_ADDRESS") {
+            cmd.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
         for (k, v) in &self.extra_env {
             cmd.env(k, v);
         }

@@ -6,6 +6,7 @@ mod docs;
 mod harness;
 mod images;
 mod lifecycle;
+mod limits;
 mod manage;
 mod network;
 mod registry;

@@ -1,0 +1,359 @@
+//! Resource limits through cgroup v2. Where the test user has a systemd user manager with
+//! delegated controllers (the VM tier, `tests/vm/run`, like a laptop), limits are enforced
+//! and measured; where it has none (these build machines: no systemd, hybrid cgroups), asking
+//! for a limit is a clear error.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::harness::{Env, chown, wait_until};
+
+/// The test user's systemd user manager's cgroup, when it delegates what the tests need and
+/// its bus is reachable.
+fn delegated() -> Option<PathBuf> {
+    let uid = crate::harness::user().uid;
+    let dir = PathBuf::from(format!(
+        "/sys/fs/cgroup/user.slice/user-{uid}.slice/user@{uid}.service"
+    ));
+    let controllers = fs::read_to_string(dir.join("cgroup.controllers")).ok()?;
+    let has = |c: &str| controllers.split_whitespace().any(|x| x == c);
+    (std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
+        && has("memory")
+        && has("pids")
+        && has("cpu"))
+    .then_some(dir)
+}
+
+/// The limits tier needs delegated cgroups; says so when it skips.
+fn with_cgroups(test: &str) -> Option<(Env, PathBuf)> {
+    match delegated() {
+        Some(dir) => {
+            let env = Env::new();
+            env.busybox("bb");
+            Some((env, dir))
+        }
+        None => {
+            eprintln!(
+                "skipping {test}: the test user has no systemd user manager with delegated \
+                 memory, pids and cpu controllers here; tests/vm/run runs it in a systemd VM"
+            );
+            None
+        }
+    }
+}
+
+fn cgroup_of(env: &Env, name: &str) -> PathBuf {
+    let v = env.inspect(name);
+    PathBuf::from(
+        v["HostConfig"]["CgroupPath"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no cgroup path: {v}")),
+    )
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .trim()
+        .to_string()
+}
+
+/// On a machine without delegated cgroups, a limit is refused (exit 125) with why and what
+/// to do, and no container is left; without limits containers run, with no cgroup.
+#[test]
+fn limits_that_cannot_be_enforced_are_refused() {
+    if delegated().is_some() {
+        eprintln!(
+            "skipping limits_that_cannot_be_enforced_are_refused: this machine delegates \
+             cgroups to the test user (the build machines test the refusal)"
+        );
+        return;
+    }
+    let env = Env::new();
+    env.busybox("bb");
+    for flags in [
+        &["--memory", "64m"][..],
+        &["--pids-limit", "10"],
+        &["--cpus", "0.5"],
+        &["--memory", "64m", "--cgroup-manager", "systemd"],
+    ] {
+        let mut args = vec!["run", "--rm"];
+        args.extend_from_slice(flags);
+        args.extend(["bb", "true"]);
+        let out = env.nook(&args).output().code(125);
+        assert!(out.stderr.contains("cannot be enforced here"), "{out}");
+        assert!(out.stderr.contains("cgroup"), "{out}");
+        assert!(out.stderr.contains("--cgroups disabled"), "{out}");
+    }
+    env.nook(&["create", "--memory", "64m", "bb", "true"])
+        .output()
+        .code(125);
+    assert!(
+        env.container_ids().is_empty(),
+        "a refused container was kept"
+    );
+    env.nook(&[
+        "run",
+        "--rm",
+        "--cgroups",
+        "disabled",
+        "--memory",
+        "64m",
+        "bb",
+        "true",
+    ])
+    .output()
+    .code(125)
+    .stderr_has("conflicts with --memory");
+    env.nook(&["run", "--rm", "--memory", "lots", "bb", "true"])
+        .output()
+        .code(125)
+        .stderr_has("invalid --memory value");
+    // No limits asked for: it runs, without a cgroup; stats and pause say why not.
+    env.nook(&["run", "--rm", "bb", "true"]).ok();
+    env.run_detached(&["--name", "plain", "bb", "sleep", "300"]);
+    env.nook(&["stats", "--no-stream", "plain"])
+        .output()
+        .code(125)
+        .stderr_has("has no cgroup");
+    env.nook(&["pause", "plain"])
+        .output()
+        .code(125)
+        .stderr_has("has no cgroup");
+    env.nook(&["update", "--memory", "64m", "plain"])
+        .output()
+        .code(125)
+        .stderr_has("has no cgroup");
+    env.nook(&["doctor"])
+        .output()
+        .stdout_has("cgroups (resource limits)");
+    env.nook(&["rm", "-f", "plain"]).ok();
+    // Disabled on purpose in config.toml: the same, said by doctor.
+    env.write_config("[containers]\ncgroups = \"disabled\"\n");
+    env.nook(&["doctor"])
+        .output()
+        .stdout_has("disabled in config.toml");
+}
+
+/// A memory hog is OOM-killed at its limit: exit 137 and `OOMKilled: true`, as docker says.
+#[test]
+fn a_memory_hog_is_oom_killed_at_its_limit() {
+    let Some((env, _)) = with_cgroups("a_memory_hog_is_oom_killed_at_its_limit") else {
+        return;
+    };
+    // tail keeps a line without end in memory: zeros, until the limit.
+    env.nook(&[
+        "run",
+        "--name",
+        "hog",
+        "--memory",
+        "32m",
+        "--memory-swap",
+        "32m",
+        "bb",
+        "tail",
+        "/dev/zero",
+    ])
+    .output()
+    .code(137);
+    let v = env.inspect("hog");
+    assert_eq!(v["State"]["OOMKilled"], true, "{v}");
+    assert_eq!(v["HostConfig"]["Memory"], 32 << 20);
+    // Within its limit, the same work is fine.
+    env.nook(&[
+        "run",
+        "--rm",
+        "--memory",
+        "64m",
+        "bb",
+        "sh",
+        "-c",
+        "head -c 8m /dev/zero | tail > /dev/null; echo survived",
+    ])
+    .ok()
+    .stdout_has("survived");
+}
+
+/// A fork bomb stops at the pids limit (podman's default of 2048 applies otherwise).
+#[test]
+fn a_fork_bomb_stops_at_the_pids_limit() {
+    let Some((env, _)) = with_cgroups("a_fork_bomb_stops_at_the_pids_limit") else {
+        return;
+    };
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--pids-limit",
+            "20",
+            "bb",
+            "sh",
+            "-c",
+            // The forking shell fails at the limit; what it started stays. Counted by a
+            // builtin: no process is left to fork. The rest ends with PID 1.
+            "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
+             read n < /sys/fs/cgroup/pids.current; echo running $n",
+        ])
+        .ok();
+    let n: u32 = out
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        (10..=20).contains(&n),
+        "{n} processes under a limit of 20: {out}"
+    );
+    let id = env.run_detached(&["bb", "sleep", "300"]);
+    assert_eq!(env.inspect(&id)["HostConfig"]["PidsLimit"], 2048);
+    assert_eq!(read(&cgroup_of(&env, &id).join("pids.max")), "2048");
+    env.nook(&["rm", "-f", &id]).ok();
+}
+
+/// `--cpus 0.5`: a CPU burner gets about half a core, as `stats` shows.
+#[test]
+fn a_cpu_burner_gets_its_share_and_stats_show_it() {
+    let Some((env, _)) = with_cgroups("a_cpu_burner_gets_its_share_and_stats_show_it") else {
+        return;
+    };
+    env.run_detached(&[
+        "--name",
+        "burner",
+        "--cpus",
+        "0.5",
+        "--memory",
+        "64m",
+        "bb",
+        "sh",
+        "-c",
+        "while :; do :; done",
+    ]);
+    let cg = cgroup_of(&env, "burner");
+    assert_eq!(read(&cg.join("cpu.max")), "50000 100000");
+    let usage = |p: &Path| -> u64 {
+        read(&p.join("cpu.stat"))
+            .lines()
+            .find_map(|l| l.strip_prefix("usage_usec "))
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let before = usage(&cg);
+    std::thread::sleep(Duration::from_secs(3));
+    let share = (usage(&cg) - before) as f64 / 3e6;
+    assert!((0.3..=0.6).contains(&share), "{share} of a core");
+    let out = env
+        .nook(&["stats", "--no-stream", "--format", "json", "burner"])
+        .ok();
+    let v: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let cpu = v["CPUPercent"].as_f64().unwrap();
+    assert!((20.0..=70.0).contains(&cpu), "{v}");
+    assert_eq!(v["MemLimit"], 64 << 20);
+    assert!(v["MemUsage"].as_u64().unwrap() > 0, "{v}");
+    assert!(v["PIDs"].as_u64().unwrap() >= 1, "{v}");
+    env.nook(&["stats", "--no-stream"])
+        .ok()
+        .stdout_has("burner")
+        .stdout_has("/ 67.1MB");
+    env.nook(&["rm", "-f", "burner"]).ok();
+}
+
+/// pause freezes every process (a counter stops), unpause resumes it.
+#[test]
+fn pause_freezes_and_unpause_resumes() {
+    let Some((env, _)) = with_cgroups("pause_freezes_and_unpause_resumes") else {
+        return;
+    };
+    let out = env.root.join("out");
+    fs::create_dir(&out).unwrap();
+    chown(&out, env.user);
+    let volume = format!("{}:/out", out.display());
+    env.run_detached(&[
+        "--name",
+        "counter",
+        "-v",
+        &volume,
+        "bb",
+        "sh",
+        "-c",
+        "i=0; while :; do i=$((i+1)); echo $i > /out/n; sleep 0.05; done",
+    ]);
+    let count = || {
+        fs::read_to_string(out.join("n"))
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    wait_until(Duration::from_secs(20), "the counter to count", || {
+        count() > 2
+    });
+    env.nook(&["pause", "counter"]).ok();
+    assert_eq!(env.inspect("counter")["State"]["Status"], "paused");
+    env.nook(&["ps"]).ok().stdout_has("(Paused)");
+    let frozen = count();
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(count(), frozen, "the counter went on while paused");
+    env.nook(&["pause", "counter"])
+        .output()
+        .code(125)
+        .stderr_has("already paused");
+    env.nook(&["unpause", "counter"]).ok();
+    wait_until(Duration::from_secs(20), "the counter to go on", || {
+        count() > frozen
+    });
+    assert_eq!(env.inspect("counter")["State"]["Status"], "running");
+    env.nook(&["rm", "-f", "counter"]).ok();
+}
+
+/// A container's cgroup is a systemd scope with the limits, the container in a leaf of it
+/// that is the root of its cgroup namespace; `update` changes limits of a running container;
+/// the scope is gone after `rm`.
+#[test]
+fn scopes_carry_the_limits_and_go_with_the_container() {
+    let Some((env, manager)) = with_cgroups("scopes_carry_the_limits_and_go_with_the_container")
+    else {
+        return;
+    };
+    let id = env.run_detached(&[
+        "--memory",
+        "48m",
+        "--pids-limit",
+        "30",
+        "--cpu-weight",
+        "50",
+        "bb",
+        "sleep",
+        "300",
+    ]);
+    let cg = cgroup_of(&env, &id);
+    assert!(cg.starts_with(&manager), "{}", cg.display());
+    assert!(
+        cg.file_name()
+            .unwrap()
+            .to_string_lossy()
+            .ends_with(".scope"),
+        "{}",
+        cg.display()
+    );
+    assert_eq!(read(&cg.join("memory.max")), (48u64 << 20).to_string());
+    assert_eq!(read(&cg.join("pids.max")), "30");
+    assert_eq!(read(&cg.join("cpu.weight")), "50");
+    let procs = read(&cg.join("container/cgroup.procs"));
+    assert!(!procs.is_empty(), "the container's leaf is empty");
+    // Inside, its own leaf is the root.
+    env.nook(&["exec", &id, "cat", "/proc/self/cgroup"])
+        .ok()
+        .stdout_has("0::/");
+    env.nook(&["update", "--memory", "96m", "--pids-limit", "40", &id])
+        .ok();
+    assert_eq!(read(&cg.join("memory.max")), (96u64 << 20).to_string());
+    assert_eq!(read(&cg.join("pids.max")), "40");
+    assert_eq!(env.inspect(&id)["HostConfig"]["Memory"], 96 << 20);
+    env.nook(&["update", "--memory", "lots", &id])
+        .output()
+        .code(125);
+    env.nook(&["rm", "-f", &id]).ok();
+    wait_until(Duration::from_secs(20), "the scope to go", || !cg.exists());
+}

@@ -521,8 +521,8 @@ complete -c nook -n "__fish_nook_using_subcommand sandbox" -l image -d 'Use this
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l env-keep -d 'Pass this variable from your environment too (NAME, or a prefix: NAME*)' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -s e -l env -d 'Set a variable' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l timeout -d 'Stop it after this long (30s, 10m, 2h): exit 124' -r
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l memory -d 'Bound the memory of each of its processes (address space: 512m, 2g)' -r
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l pids-limit -d 'Bound its number of processes' -r
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l memory -d 'Bound its memory (512m, 2g): in all, without swap, in a cgroup of its own where one is delegated; else the address space of each process' -r
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l pids-limit -d 'Bound its number of processes (in a cgroup of its own where one is delegated)' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l config -d 'Read the policy from this file instead of the nearest nook.toml' -r -F
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'

@@ -316,10 +316,11 @@ pub struct SandboxArgs {
     /// Stop it after this long (30s, 10m, 2h): exit 124
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
-    /// Bound the memory of each of its processes (address space: 512m, 2g)
+    /// Bound its memory (512m, 2g): in all, without swap, in a cgroup of its own where one is
+    /// delegated; else the address space of each process
     #[arg(long, value_name = "SIZE")]
     pub memory: Option<String>,
-    /// Bound its number of processes
+    /// Bound its number of processes (in a cgroup of its own where one is delegated)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<u64>,
     /// Read the policy from this file instead of the nearest nook.toml

@@ -126,6 +126,14 @@ impl Limits {
         out
     }
 
+    /// The controllers these limits need that are not among `available`.
+    pub fn missing(&self, available: &[String]) -> Vec<&'static str> {
+        self.controllers()
+            .into_iter()
+            .filter(|c| !available.iter().any(|a| a == c))
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.controllers().is_empty()
     }
@@ -404,6 +412,22 @@ impl Placed {
         v2::freeze(&self.path, frozen)
     }
 
+    /// Put `pid` in the container's leaf: directly where this user may move it there (the
+    /// caller is in the same delegated subtree), else through systemd, which moves it with
+    /// the system manager's help.
+    pub fn attach(&self, pid: nix::unistd::Pid) -> Result<(), CgroupError> {
+        let procs = self.leaf().join("cgroup.procs");
+        match (fs::write(&procs, pid.as_raw().to_string()), &self.unit) {
+            (Ok(()), _) => Ok(()),
+            (Err(e), Some(unit))
+                if matches!(e.raw_os_error(), Some(libc::EACCES | libc::EPERM)) =>
+            {
+                systemd::attach(unit, LEAF, pid)
+            }
+            (Err(e), _) => Err(io_err(&procs)(e)),
+        }
+    }
+
     /// Change the limits of the running container.
     pub fn update(&self, limits: &Limits) -> Result<(), CgroupError> {
         match &self.unit {
@@ -536,11 +560,7 @@ pub fn plan(
         }
     };
     let available = host.controllers(kind);
-    let missing: Vec<&str> = asked
-        .controllers()
-        .into_iter()
-        .filter(|c| !available.iter().any(|a| a == c))
-        .collect();
+    let missing = asked.missing(&available);
     if !missing.is_empty() {
         return Err(CgroupError::Unavailable {
             what: asked.flags(),

@@ -9,17 +9,16 @@
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use zbus::zvariant::{OwnedObjectPath, Value};
 
 use super::{CgroupError, Limits, Max, ROOT};
 
-/// The internal command that makes a scope: `nook __scope`, a request as JSON on stdin,
-/// the scope's cgroup path on stdout.
+/// The internal command that talks to systemd for a monitor or `nook exec`: `nook __scope`,
+/// a [`ScopeRequest`] as JSON on stdin, the scope's cgroup path (when one is made) on stdout.
 pub const SCOPE_COMMAND: &str = "__scope";
-
-const SERVICE: &str = "org.freedesktop.systemd1";
 
 #[zbus::proxy(
     interface = "org.freedesktop.systemd1.Manager",
@@ -44,10 +43,12 @@ trait Manager {
         properties: &[(&str, Value<'_>)],
     ) -> zbus::Result<()>;
 
-    fn get_unit(&self, name: &str) -> zbus::Result<OwnedObjectPath>;
-
-    #[zbus(signal)]
-    fn job_removed(&self, id: u32, job: OwnedObjectPath, unit: String, result: String);
+    fn attach_processes_to_unit(
+        &self,
+        unit_name: &str,
+        subcgroup: &str,
+        pids: &[u32],
+    ) -> zbus::Result<()>;
 }
 
 /// The session bus, where the user manager listens: `DBUS_SESSION_BUS_ADDRESS`, else the
@@ -133,10 +134,19 @@ fn cpu_mask(list: &str) -> Vec<u8> {
 }
 
 #[derive(Serialize, Deserialize)]
-struct ScopeRequest {
-    unit: String,
-    pid: i32,
-    limits: Limits,
+enum ScopeRequest {
+    /// Make scope `unit` for `pid`, with `limits`.
+    Start {
+        unit: String,
+        pid: i32,
+        limits: Limits,
+    },
+    /// Move `pid` into `subcgroup` of scope `unit`.
+    Attach {
+        unit: String,
+        subcgroup: String,
+        pid: i32,
+    },
 }
 
 /// Have the user manager make scope `unit` for `pid` with `limits`; returns the scope's
@@ -146,13 +156,29 @@ pub fn start_scope(
     pid: nix::unistd::Pid,
     limits: &Limits,
 ) -> Result<PathBuf, CgroupError> {
-    let request = serde_json::to_vec(&ScopeRequest {
+    let out = helper(&ScopeRequest::Start {
         unit: unit.to_string(),
         pid: pid.as_raw(),
         limits: limits.clone(),
+    })?;
+    Ok(PathBuf::from(out.trim()))
+}
+
+/// Have the user manager move `pid` into `subcgroup` of scope `unit` (it asks the system
+/// manager when `pid` is outside its own tree, e.g. in a login session's scope).
+pub fn attach(unit: &str, subcgroup: &str, pid: nix::unistd::Pid) -> Result<(), CgroupError> {
+    helper(&ScopeRequest::Attach {
+        unit: unit.to_string(),
+        subcgroup: subcgroup.to_string(),
+        pid: pid.as_raw(),
     })
-    .map_err(|e| CgroupError::Systemd(e.to_string()))?;
-    let helper =
+    .map(drop)
+}
+
+/// Run `nook __scope` with `request`; its output.
+fn helper(request: &ScopeRequest) -> Result<String, CgroupError> {
+    let request = serde_json::to_vec(request).map_err(|e| CgroupError::Systemd(e.to_string()))?;
+    let failed =
         |e: std::io::Error| CgroupError::Systemd(format!("cannot run nook {SCOPE_COMMAND}: {e}"));
     let mut child = Command::new("/proc/self/exe")
         .arg(SCOPE_COMMAND)
@@ -160,21 +186,20 @@ pub fn start_scope(
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .map_err(helper)?;
+        .map_err(failed)?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin.write_all(&request).map_err(helper)?;
+        stdin.write_all(&request).map_err(failed)?;
     }
-    let out = child.wait_with_output().map_err(helper)?;
-    let text = String::from_utf8_lossy(&out.stdout);
+    let out = child.wait_with_output().map_err(failed)?;
     match out.status.success() {
-        true => Ok(PathBuf::from(text.trim())),
+        true => Ok(String::from_utf8_lossy(&out.stdout).into_owned()),
         false => Err(CgroupError::Systemd(
             String::from_utf8_lossy(&out.stderr).trim().to_string(),
         )),
     }
 }
 
-/// `nook __scope`: make the scope a monitor asked for; print its cgroup.
+/// `nook __scope`: do what a monitor or `nook exec` asked of systemd.
 pub fn serve_scope() -> i32 {
     let mut input = Vec::new();
     let made = std::io::stdin()
@@ -184,10 +209,19 @@ pub fn serve_scope() -> i32 {
             serde_json::from_slice::<ScopeRequest>(&input)
                 .map_err(|e| CgroupError::Systemd(format!("bad request: {e}")))
         })
-        .and_then(|r| make_scope(&r.unit, r.pid, &r.limits));
+        .and_then(|r| match r {
+            ScopeRequest::Start { unit, pid, limits } => {
+                make_scope(&unit, pid, &limits).map(|p| p.display().to_string())
+            }
+            ScopeRequest::Attach {
+                unit,
+                subcgroup,
+                pid,
+            } => attach_now(&unit, &subcgroup, pid).map(|()| String::new()),
+        });
     match made {
-        Ok(path) => {
-            println!("{}", path.display());
+        Ok(out) => {
+            println!("{out}");
             0
         }
         Err(e) => {
@@ -199,11 +233,6 @@ pub fn serve_scope() -> i32 {
 
 fn make_scope(unit: &str, pid: i32, limits: &Limits) -> Result<PathBuf, CgroupError> {
     let conn = connect()?;
-    let manager = ManagerProxy::new(&conn).map_err(bus_err("the manager"))?;
-    // Listen before asking, so the job's end cannot be missed.
-    let mut jobs = manager
-        .receive_job_removed()
-        .map_err(bus_err("cannot follow systemd's jobs"))?;
     let pids = vec![pid as u32];
     let mut props: Vec<(&str, Value<'_>)> = vec![
         ("Description", Value::from("nook container")),
@@ -212,48 +241,50 @@ fn make_scope(unit: &str, pid: i32, limits: &Limits) -> Result<PathBuf, CgroupEr
         ("CollectMode", Value::from("inactive-or-failed")),
     ];
     props.extend(properties(limits));
-    let job = manager
+    manager(&conn)?
         .start_transient_unit(unit, "fail", &props, &[])
         .map_err(bus_err("cannot create the container's scope"))?;
-    let result = loop {
-        let Some(signal) = jobs.next() else {
-            return Err(CgroupError::Systemd(
-                "the bus closed before the scope started".to_string(),
-            ));
-        };
-        if let Ok(args) = signal.args()
-            && args.job == job
+    // The job is done when systemd has moved the process into the scope: its cgroup, read
+    // where the kernel keeps it, says so (and where the scope is) without more bus calls.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let suffix = format!("/{unit}");
+    loop {
+        let own = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+        if let Some(group) = own.lines().find_map(|l| l.strip_prefix("0::"))
+            && group.ends_with(&suffix)
         {
-            break args.result;
+            return Ok(Path::new(ROOT).join(group.trim_start_matches('/')));
         }
-    };
-    if result != "done" {
-        return Err(CgroupError::Systemd(format!(
-            "scope {unit} did not start ({result}); `journalctl --user -u {unit}` tells why"
-        )));
+        if Instant::now() > deadline {
+            return Err(CgroupError::Systemd(format!(
+                "scope {unit} did not start; `journalctl --user -u {unit}` tells why"
+            )));
+        }
+        std::thread::sleep(Duration::from_micros(200));
     }
-    let path = manager
-        .get_unit(unit)
-        .map_err(bus_err("cannot find the container's scope"))?;
-    let props = zbus::blocking::fdo::PropertiesProxy::builder(&conn)
-        .destination(SERVICE)
-        .and_then(|b| b.path(path))
-        .and_then(|b| b.build())
-        .map_err(bus_err("the scope's properties"))?;
-    let interface = zbus::names::InterfaceName::from_static_str("org.freedesktop.systemd1.Scope")
-        .map_err(|e| CgroupError::Systemd(e.to_string()))?;
-    let group = props
-        .get(interface, "ControlGroup")
-        .map_err(|e| CgroupError::Systemd(format!("the scope's cgroup: {e}")))?;
-    let group = String::try_from(group).map_err(|e| CgroupError::Systemd(e.to_string()))?;
-    Ok(Path::new(ROOT).join(group.trim_start_matches('/')))
+}
+
+/// The manager's proxy, without the property cache (a round trip for nothing here).
+fn manager(conn: &zbus::blocking::Connection) -> Result<ManagerProxy<'_>, CgroupError> {
+    ManagerProxy::builder(conn)
+        .cache_properties(zbus::proxy::CacheProperties::No)
+        .build()
+        .map_err(bus_err("the manager"))
+}
+
+fn attach_now(unit: &str, subcgroup: &str, pid: i32) -> Result<(), CgroupError> {
+    let conn = connect()?;
+    manager(&conn)?
+        .attach_processes_to_unit(unit, &format!("/{subcgroup}"), &[pid as u32])
+        .map_err(bus_err(
+            "cannot move the process into the container's scope",
+        ))
 }
 
 /// Change the limits of a running container's scope.
 pub fn set_limits(unit: &str, limits: &Limits) -> Result<(), CgroupError> {
     let conn = connect()?;
-    let manager = ManagerProxy::new(&conn).map_err(bus_err("the manager"))?;
-    manager
+    manager(&conn)?
         .set_unit_properties(unit, true, &properties(limits))
         .map_err(bus_err("cannot change the container's limits"))
 }

@@ -57,7 +57,15 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
         caps: config.capabilities.clone(),
         security: config.security.clone(),
     };
-    match exec::exec(&spec) {
+    // Its processes count against the container's limits, as docker's do.
+    let cgroup = state.cgroup.clone();
+    let place = |pid| match &cgroup {
+        Some(c) => c
+            .attach(pid)
+            .map_err(|e| format!("cannot join the container's cgroup: {e}")),
+        None => Ok(()),
+    };
+    match exec::exec(&spec, place) {
         Ok(code) => Ok(code),
         Err(e) => {
             eprintln!("Error: {e}");

@@ -83,12 +83,7 @@ pub fn update(global: &GlobalArgs, args: &UpdateArgs) -> anyhow::Result<i32> {
         let state = containers.load_state(&id)?;
         let placed = state.cgroup.filter(|_| state.status == Status::Running);
         if let Some(p) = &placed {
-            let have = cgroups::v2::controllers(&p.path);
-            let missing: Vec<&str> = change
-                .controllers()
-                .into_iter()
-                .filter(|c| !have.iter().any(|h| h == c))
-                .collect();
+            let missing = change.missing(&cgroups::v2::controllers(&p.path));
             if !missing.is_empty() {
                 bail!(
                     "container {name}'s cgroup has no {} controller: {}",

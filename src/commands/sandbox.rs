@@ -21,7 +21,7 @@ pub fn sandbox(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<i32> {
         None => Project::find(&cwd)?,
     };
     let environment: Vec<(String, String)> = std::env::vars().collect();
-    let policy = Policy::settle(
+    let mut policy = Policy::settle(
         Request {
             ro: args.ro,
             rw: args.rw,
@@ -39,6 +39,7 @@ pub fn sandbox(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<i32> {
         &cwd,
         &environment,
     )?;
+    policy.limit_with_cgroups(&crate::cgroups::Host::probe());
     if args.explain {
         print!("{}", policy.explain());
         return Ok(0);

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! nook exec (single-threaded)           relays terminal and signals, returns the status
-//!   └─ joiner   setns(pidfd of the container's PID 1, USER|MNT|PID|UTS|IPC|NET|CGROUP):
+//!   └─ joiner   put in the container's cgroup, then
+//!      │        setns(pidfd of the container's PID 1, USER|MNT|PID|UTS|IPC|NET|CGROUP):
 //!      │        all at once, through the pidfd, so a recycled pid is never entered;
 //!      │        waits for the program and exits with its status
 //!      └─ program   born in the container's pid namespace: its user, working directory,
@@ -68,6 +69,12 @@ pub struct ExecSpec {
 }
 
 #[derive(Serialize, Deserialize)]
+enum ToJoiner {
+    /// In the container's cgroup (if it has one): go on.
+    Placed,
+}
+
+#[derive(Serialize, Deserialize)]
 enum FromJoiner {
     /// Carries the master side of the program's terminal.
     Terminal,
@@ -88,8 +95,12 @@ const NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWUSER
     .union(CloneFlags::CLONE_NEWCGROUP);
 
 /// Run `spec` in its container with our stdio (or a terminal of the container's own devpts)
-/// and return its docker-style status. The caller must be single-threaded.
-pub fn exec(spec: &ExecSpec) -> Result<i32, ExecError> {
+/// and return its docker-style status. `place` puts the joiner (host pid given) in the
+/// container's cgroup before it does anything. The caller must be single-threaded.
+pub fn exec(
+    spec: &ExecSpec,
+    place: impl FnOnce(Pid) -> Result<(), String>,
+) -> Result<i32, ExecError> {
     let signals = relay::signal_fd().map_err(ExecError::Signals)?;
     let (chan, child_end) = Channel::pair()?;
     let joiner = match sys::fork_into(CloneFlags::empty()).map_err(ExecError::Fork)? {
@@ -101,6 +112,12 @@ pub fn exec(spec: &ExecSpec) -> Result<i32, ExecError> {
     };
     drop(child_end);
     let joiner_fd = sys::pidfd_open(joiner).map_err(ExecError::Fork)?;
+    if let Err(message) = place(joiner) {
+        let _ = nix::sys::signal::kill(joiner, Signal::SIGKILL);
+        reap(joiner);
+        return Err(ExecError::Start(StartFailure::setup(message)));
+    }
+    chan.send(&ToJoiner::Placed)?;
     let mut terminal = None;
     let mut program = None;
     loop {
@@ -190,6 +207,9 @@ fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
     }
     // Nothing of the host may be reached through this process from inside the container.
     let _ = prctl::set_dumpable(false);
+    if !matches!(chan.recv::<ToJoiner>(), Ok(Some(ToJoiner::Placed))) {
+        sys::exit_now(125);
+    }
     if let Err(e) = nix::sched::setns(spec.init.as_fd(), NAMESPACES) {
         fail(
             &chan,

@@ -92,13 +92,29 @@ fn mount_err(what: &str, target: &Path) -> impl FnOnce(Errno) -> RootfsError {
     }
 }
 
+/// Is the running kernel at least `major.minor`? (`true` when it cannot be told.)
+fn kernel_at_least(major: u32, minor: u32) -> bool {
+    let release = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut parts = release
+        .trim()
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|n| n.parse::<u32>().ok());
+    match (parts.next().flatten(), parts.next().flatten()) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => true,
+    }
+}
+
 /// Mount the layers with the kernel's overlayfs at `target`.
 pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsError> {
-    // The new mount API takes one lower layer per call, so any number of layers fits.
-    match mount_overlay_fsconfig(layers, target) {
-        Ok(()) => return Ok(()),
-        Err(Errno::EINVAL) | Err(Errno::ENOSYS) => {} // an older kernel: no `lowerdir+`
-        Err(e) => return Err(RootfsError::Overlay(e.desc().to_string())),
+    // The new mount API takes one lower layer per call, so any number of layers fits. Only
+    // asked of kernels that may have `lowerdir+` (6.8): others would log each refusal.
+    if kernel_at_least(6, 8) {
+        match mount_overlay_fsconfig(layers, target) {
+            Ok(()) => return Ok(()),
+            Err(Errno::EINVAL) | Err(Errno::ENOSYS) => {} // a backport without `lowerdir+`
+            Err(e) => return Err(RootfsError::Overlay(e.desc().to_string())),
+        }
     }
     let escape = |p: &Path| {
         p.to_string_lossy()

@@ -3,8 +3,9 @@
 //! ```text
 //! nook sandbox (you)   opens every path to show (O_PATH, no symlink followed), then relays
 //!  │                   signals, ends it at its timeout, starts pasta with --net
-//!  └─ PID 1            clone(NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS|NEWCGROUP), root of a
-//!     │                one-id user namespace (no setuid helper): a tmpfs root with the host's
+//!  └─ PID 1            clone(NEWUSER|NEWNS|NEWPID|NEWNET|NEWIPC|NEWUTS), root of a one-id
+//!     │                user namespace (no setuid helper), put in a cgroup of its own when the
+//!     │                limits have one, then makes its cgroup namespace: a tmpfs root with the host's
 //!     │                system bound read-only from those descriptors, the project writable,
 //!     │                /proc, /dev, /sys, private /tmp and home; pivot_root; then a second
 //!     │                user namespace, as yourself, in which every mount is locked; stays as
@@ -204,8 +205,7 @@ pub fn run(policy: &Policy, setup: &Setup) -> Result<i32, LaunchError> {
         | CloneFlags::CLONE_NEWPID
         | CloneFlags::CLONE_NEWNET
         | CloneFlags::CLONE_NEWIPC
-        | CloneFlags::CLONE_NEWUTS
-        | CloneFlags::CLONE_NEWCGROUP;
+        | CloneFlags::CLONE_NEWUTS;
     let init = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
         Forked::Child => {
             drop(chan);
@@ -291,6 +291,15 @@ fn supervise(
             }],
         },
     };
+    // In its cgroup before it does anything; its cgroup namespace is made there.
+    let placed = match &policy.cgroup {
+        Some(cg) => Some(
+            crate::cgroups::place(cg, &format!("sandbox-{init}"), 0, init)
+                .map_err(|e| LaunchError::Setup(e.to_string()))?,
+        ),
+        None => None,
+    };
+    let _cleanup = RemoveCgroup(placed);
     map.apply(init)?;
     chan.send(&ToInit::Mapped)?;
     match chan.recv::<FromInit>()? {
@@ -367,6 +376,17 @@ fn supervise(
     }
 }
 
+/// Removes what nook made of a sandbox's cgroup when the sandbox is over.
+struct RemoveCgroup(Option<crate::cgroups::Placed>);
+
+impl Drop for RemoveCgroup {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            p.remove();
+        }
+    }
+}
+
 /// PID 1. Never returns.
 fn init_main(plan: Plan<'_>, chan: Channel) -> ! {
     let fail = |chan: &Channel, f: StartFailure| -> ! {
@@ -432,6 +452,9 @@ fn build(plan: &Plan<'_>) -> Result<(), String> {
     use nix::mount::{MsFlags, mount};
     let e = |e: RootfsError| e.to_string();
     // A one-id map (host mode) denies setgroups; the user's full map (an image) does not.
+    // Its cgroup (the leaf it was put in, or nook's own) is the root of what it sees.
+    nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP)
+        .map_err(|err| format!("cannot make the cgroup namespace: {err}"))?;
     userns::become_root(plan.setup.image.is_none())
         .map_err(|err| format!("cannot become root of the sandbox's user namespace: {err}"))?;
     mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
@@ -620,11 +643,12 @@ fn confine(policy: &Policy, writable: &[PathBuf], seccomp: &[Program]) -> Result
     };
     // No terminal: TIOCSTI and the like need a controlling one.
     setsid().map_err(|e| StartFailure::setup(format!("setsid: {e}")))?;
-    if let Some(n) = policy.pids_limit {
+    // With a cgroup, the limits are its; rlimits otherwise.
+    if let Some(n) = policy.pids_limit.filter(|_| policy.cgroup.is_none()) {
         setrlimit(Resource::RLIMIT_NPROC, n, n)
             .map_err(|e| StartFailure::setup(format!("RLIMIT_NPROC: {e}")))?;
     }
-    if let Some(m) = policy.memory {
+    if let Some(m) = policy.memory.filter(|_| policy.cgroup.is_none()) {
         setrlimit(Resource::RLIMIT_AS, m, m)
             .map_err(|e| StartFailure::setup(format!("RLIMIT_AS: {e}")))?;
     }

@@ -161,6 +161,8 @@ pub struct Policy {
     pub timeout: Option<Duration>,
     pub memory: Option<u64>,
     pub pids_limit: Option<u64>,
+    /// Where a cgroup is delegated, the limits are its (else rlimits): see [`Policy::limit_with_cgroups`].
+    pub cgroup: Option<crate::cgroups::CgroupConfig>,
     pub command: Vec<String>,
 }
 
@@ -208,26 +210,11 @@ pub fn parse_duration(s: &str) -> Result<Duration, SandboxError> {
 
 /// `512m`, `2g`, `100k`, or bytes.
 pub fn parse_size(s: &str) -> Result<u64, SandboxError> {
-    let bad = || SandboxError::BadValue {
+    crate::cgroups::parse_size(s).ok_or_else(|| SandboxError::BadValue {
         what: "size",
         value: s.to_string(),
         why: "use bytes, or a number with k, m or g (512m, 2g)",
-    };
-    let lower = s.to_ascii_lowercase();
-    let (num, unit) = lower.split_at(
-        lower
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(lower.len()),
-    );
-    let n: u64 = num.parse().map_err(|_| bad())?;
-    let factor = match unit.trim_end_matches('b') {
-        "" => 1,
-        "k" => 1 << 10,
-        "m" => 1 << 20,
-        "g" => 1 << 30,
-        _ => return Err(bad()),
-    };
-    n.checked_mul(factor).filter(|b| *b > 0).ok_or_else(bad)
+    })
 }
 
 /// `path` with `.` and `..` worked out without the filesystem (as `realpath -s`).
@@ -446,8 +433,30 @@ impl Policy {
             timeout,
             memory,
             pids_limit,
+            cgroup: None,
             command: req.command,
         })
+    }
+
+    /// Enforce --memory and --pids-limit with a cgroup of the sandbox's own where `host`
+    /// delegates the controllers (memory without swap: what the sandbox gets is all it
+    /// gets); otherwise they stay rlimits.
+    pub fn limit_with_cgroups(&mut self, host: &crate::cgroups::Host) {
+        use crate::cgroups::{CgroupConfig, Limits, Max};
+        let limits = Limits {
+            memory: self.memory,
+            swap: self.memory.map(|_| Max::Limit(0)),
+            pids: self.pids_limit.map(Max::Limit),
+            ..Limits::default()
+        };
+        if limits.is_empty() {
+            return;
+        }
+        if let Ok(manager) = host.manager(None)
+            && limits.missing(&host.controllers(manager)).is_empty()
+        {
+            self.cgroup = Some(CgroupConfig { manager, limits });
+        }
     }
 
     /// The walls, in words (`nook sandbox --explain`).
@@ -563,16 +572,21 @@ impl Policy {
         if let Some(t) = self.timeout {
             limits.push(format!("ended after {}s (exit 124)", t.as_secs()));
         }
+        let by_cgroup = self.cgroup.is_some();
         if let Some(m) = self.memory {
-            limits.push(format!(
-                "{} MiB of address space per process (RLIMIT_AS: no cgroup is delegated here)",
-                m >> 20
-            ));
+            limits.push(match by_cgroup {
+                true => format!("{} MiB of memory in all, no swap (its own cgroup)", m >> 20),
+                false => format!(
+                    "{} MiB of address space per process (RLIMIT_AS: no cgroup is delegated here)",
+                    m >> 20
+                ),
+            });
         }
         if let Some(p) = self.pids_limit {
-            limits.push(format!(
-                "{p} processes (RLIMIT_NPROC, counted in its user namespace)"
-            ));
+            limits.push(match by_cgroup {
+                true => format!("{p} processes in all (its own cgroup)"),
+                false => format!("{p} processes (RLIMIT_NPROC, counted in its user namespace)"),
+            });
         }
         row(
             &mut out,

@@ -342,10 +342,24 @@ fn scopes_carry_the_limits_and_go_with_the_container() {
     assert_eq!(read(&cg.join("cpu.weight")), "50");
     let procs = read(&cg.join("container/cgroup.procs"));
     assert!(!procs.is_empty(), "the container's leaf is empty");
-    // Inside, its own leaf is the root.
-    env.nook(&["exec", &id, "cat", "/proc/self/cgroup"])
-        .ok()
-        .stdout_has("0::/");
+    // Inside, its own leaf is the root; what exec runs is in it too (and counts).
+    let out = env.nook(&["exec", &id, "cat", "/proc/self/cgroup"]).ok();
+    assert_eq!(out.stdout.trim(), "0::/", "{out}");
+    let out = env
+        .nook(&[
+            "exec",
+            &id,
+            "sh",
+            "-c",
+            "sleep 0.1; cat /sys/fs/cgroup/cgroup.procs | wc -l",
+        ])
+        .ok();
+    let n: u32 = out
+        .stdout
+        .trim()
+        .parse()
+        .unwrap_or_else(|_| panic!("{out}"));
+    assert!(n >= 3, "init, sh and cat are in its cgroup: {out}");
     env.nook(&["update", "--memory", "96m", "--pids-limit", "40", &id])
         .ok();
     assert_eq!(read(&cg.join("memory.max")), (96u64 << 20).to_string());
@@ -356,4 +370,45 @@ fn scopes_carry_the_limits_and_go_with_the_container() {
         .code(125);
     env.nook(&["rm", "-f", &id]).ok();
     wait_until(Duration::from_secs(20), "the scope to go", || !cg.exists());
+}
+
+/// `nook sandbox` takes the same limits, in a cgroup of its own where one is delegated: a
+/// memory hog is killed at --memory in all (not per process), a fork bomb stops at
+/// --pids-limit, and --explain says which walls hold them.
+#[test]
+fn sandboxes_are_limited_by_a_cgroup_of_their_own() {
+    let Some((env, _)) = with_cgroups("sandboxes_are_limited_by_a_cgroup_of_their_own") else {
+        return;
+    };
+    let dir = crate::sandbox::project(&env);
+    crate::sandbox::sandbox(&env, &dir, &["--memory", "32m", "--explain"])
+        .ok()
+        .stdout_has("32 MiB of memory in all, no swap (its own cgroup)");
+    crate::sandbox::sandbox(&env, &dir, &["--memory", "32m", "--", "tail", "/dev/zero"])
+        .output()
+        .code(137);
+    let out = crate::sandbox::sandbox(
+        &env,
+        &dir,
+        &[
+            "--pids-limit",
+            "20",
+            "--",
+            "sh",
+            "-c",
+            "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
+             read n < /sys/fs/cgroup/pids.current; echo running $n",
+        ],
+    )
+    .ok();
+    let n: u32 = out
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        (10..=20).contains(&n),
+        "{n} processes under a limit of 20: {out}"
+    );
 }

@@ -39,7 +39,7 @@ mod nr {
 
 /// A test's project directory (owned by the user, outside its home), and a planted key in
 /// the user's real home.
-fn project(env: &Env) -> PathBuf {
+pub(crate) fn project(env: &Env) -> PathBuf {
     let dir = env.root.join("proj");
     fs::create_dir_all(&dir).unwrap();
     chown(&dir, env.user);
@@ -53,7 +53,7 @@ fn project(env: &Env) -> PathBuf {
 }
 
 /// `nook sandbox ARGS` run in `dir`.
-fn sandbox(env: &Env, dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn sandbox(env: &Env, dir: &Path, args: &[&str]) -> Run {
     let mut all = vec!["sandbox"];
     all.extend_from_slice(args);
     env.nook(&all).current_dir(dir)

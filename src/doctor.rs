@@ -395,7 +395,8 @@ fn cgroups() -> Check {
                 NAME,
                 Level::Warn,
                 format!(
-                    "{why}: containers run without a cgroup, and --memory, --cpus,                      --pids-limit and the other limits are refused"
+                    "{why}: containers run without a cgroup, and --memory, --cpus, \
+                     --pids-limit and the other limits are refused"
                 ),
                 Some(if host.unified {
                     "log in through a systemd session, or `loginctl enable-linger $USER`"

@@ -229,7 +229,14 @@ pub fn stats(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<i32> {
             .collect::<anyhow::Result<_>>()?
     };
     let online = std::thread::available_parallelism().map_or(1, |n| n.get()) as f64;
-    let mut last: Vec<Sample> = targets.iter().map(|(_, _, p, i)| sample(p, *i)).collect();
+    // What each container's CPU time was, and when: the base of the next CPU %.
+    let mut last: Vec<(Instant, u64)> = targets
+        .iter()
+        .map(|(_, _, p, i)| {
+            let s = sample(p, *i);
+            (s.at, s.stats.cpu_usage_us)
+        })
+        .collect();
     let terminal = std::io::stdout().is_terminal();
     let interval = if args.no_stream {
         Duration::from_millis(500)
@@ -241,14 +248,11 @@ pub fn stats(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<i32> {
         let mut rows = Vec::new();
         for ((id, name, placed, init), before) in targets.iter().zip(last.iter_mut()) {
             let now = sample(placed, *init);
-            let wall = now.at.duration_since(before.at).as_micros().max(1) as f64;
-            let used = now
-                .stats
-                .cpu_usage_us
-                .saturating_sub(before.stats.cpu_usage_us) as f64;
+            let wall = now.at.duration_since(before.0).as_micros().max(1) as f64;
+            let used = now.stats.cpu_usage_us.saturating_sub(before.1) as f64;
             // As docker: 100% is one CPU busy.
             let cpu_percent = (used / wall * 100.0).min(online * 100.0);
-            *before = sample(placed, *init);
+            *before = (now.at, now.stats.cpu_usage_us);
             rows.push(Row {
                 id: id.clone(),
                 name: name.clone(),

@@ -59,6 +59,27 @@ fn read(path: &Path) -> String {
         .to_string()
 }
 
+/// A fork bomb for a shell under a limit of 20 processes: the forking subshell fails at
+/// the limit, what it started stays; a builtin counts them (no process is left to fork),
+/// and the rest ends with PID 1 (or the sandbox).
+const FORK_BOMB: &str = "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
+                         read n < /sys/fs/cgroup/pids.current; echo running $n";
+
+/// What [`FORK_BOMB`] counted: at the limit of 20, not far below it.
+#[track_caller]
+fn assert_bounded_at_20(out: &crate::harness::Output) {
+    let n: u32 = out
+        .stdout
+        .split_whitespace()
+        .nth(1)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        (10..=20).contains(&n),
+        "{n} processes under a limit of 20: {out}"
+    );
+}
+
 /// On a machine without delegated cgroups, a limit is refused (exit 125) with why and what
 /// to do, and no container is left; without limits containers run, with no cgroup.
 #[test]
@@ -190,22 +211,10 @@ fn a_fork_bomb_stops_at_the_pids_limit() {
             "bb",
             "sh",
             "-c",
-            // The forking shell fails at the limit; what it started stays. Counted by a
-            // builtin: no process is left to fork. The rest ends with PID 1.
-            "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
-             read n < /sys/fs/cgroup/pids.current; echo running $n",
+            FORK_BOMB,
         ])
         .ok();
-    let n: u32 = out
-        .stdout
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{out}"));
-    assert!(
-        (10..=20).contains(&n),
-        "{n} processes under a limit of 20: {out}"
-    );
+    assert_bounded_at_20(&out);
     let id = env.run_detached(&["bb", "sleep", "300"]);
     assert_eq!(env.inspect(&id)["HostConfig"]["PidsLimit"], 2048);
     assert_eq!(read(&cgroup_of(&env, &id).join("pids.max")), "2048");
@@ -390,25 +399,8 @@ fn sandboxes_are_limited_by_a_cgroup_of_their_own() {
     let out = crate::sandbox::sandbox(
         &env,
         &dir,
-        &[
-            "--pids-limit",
-            "20",
-            "--",
-            "sh",
-            "-c",
-            "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
-             read n < /sys/fs/cgroup/pids.current; echo running $n",
-        ],
+        &["--pids-limit", "20", "--", "sh", "-c", FORK_BOMB],
     )
     .ok();
-    let n: u32 = out
-        .stdout
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{out}"));
-    assert!(
-        (10..=20).contains(&n),
-        "{n} processes under a limit of 20: {out}"
-    );
+    assert_bounded_at_20(&out);
 }

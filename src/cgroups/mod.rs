@@ -632,11 +632,27 @@ pub fn place(
 }
 
 impl Placed {
-    /// Remove what nook made (systemd removes its scope once the container is gone).
+    /// Remove what nook made (systemd removes its scope once the container is gone). What
+    /// is left of a half-started container is killed first: a cgroup with processes cannot
+    /// be removed.
     pub fn remove(&self) {
         if self.unit.is_none() {
+            v2::kill_all(&self.path);
             let _ = fs::remove_dir(self.leaf());
             let _ = fs::remove_dir(&self.path);
+        }
+    }
+}
+
+/// A cgroup nook placed, removed when this is dropped: at the end of a run and on every
+/// error path after the placement.
+#[derive(Default)]
+pub struct Cleanup(pub Option<Placed>);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if let Some(p) = &self.0 {
+            p.remove();
         }
     }
 }

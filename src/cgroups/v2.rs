@@ -125,6 +125,19 @@ pub fn freeze(path: &Path, frozen: bool) -> Result<(), CgroupError> {
     Ok(())
 }
 
+/// Kill every process in the cgroup at `path` and wait (a little) until it is empty.
+pub fn kill_all(path: &Path) {
+    let events = path.join("cgroup.events");
+    if read_key(&events, "populated") != Some(1) {
+        return;
+    }
+    let _ = fs::write(path.join("cgroup.kill"), "1");
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while read_key(&events, "populated") == Some(1) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
 /// The number after `key` in a flat-keyed file (`memory.events`, `cpu.stat`).
 pub fn read_key(file: &Path, key: &str) -> Option<u64> {
     let text = fs::read_to_string(file).ok()?;

@@ -310,8 +310,9 @@ impl Run<'_> {
             mounts,
             pending,
         } = net::prepare(self.store, containers, config)?;
-        // The keeper, and so everything of the container, goes in its cgroup first.
-        let mut placed = None;
+        // The keeper, and so everything of the container, goes in its cgroup first; the
+        // cgroup goes when this run is over (or fails), after the container's processes.
+        let mut placed = cgroups::Cleanup::default();
         let restarts = state.restart_count;
         let launching = launch::launch(&self.spec(namespaces, mounts), |keeper| {
             let Some(cg) = &config.cgroup else {
@@ -319,7 +320,7 @@ impl Run<'_> {
             };
             let p = cgroups::place(cg, &config.id, restarts, keeper).map_err(|e| e.to_string())?;
             let path = p.path.clone();
-            placed = Some(p);
+            placed.0 = Some(p);
             Ok(Some(path))
         })?;
         let (keeper, init) = (launching.keeper(), launching.init());
@@ -336,7 +337,7 @@ impl Run<'_> {
         state.finished_at = None;
         state.exit_code = None;
         state.network = Some(network.state.clone());
-        state.cgroup = placed.clone();
+        state.cgroup = placed.0.clone();
         state.oom_killed = false;
         containers.save_state(&config.id, state)?;
 
@@ -412,9 +413,8 @@ impl Run<'_> {
         drop(raw);
         let exit = running.collect_exit();
         drop(network);
-        if let Some(p) = &placed {
-            p.remove();
-        }
+        drop(running);
+        drop(placed);
         state.cgroup = None;
         state.oom_killed = exit.is_some_and(|(_, oom)| oom);
         Ok(exit.map(|(code, _)| code))

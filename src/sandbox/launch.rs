@@ -299,7 +299,7 @@ fn supervise(
         ),
         None => None,
     };
-    let _cleanup = RemoveCgroup(placed);
+    let _cleanup = crate::cgroups::Cleanup(placed);
     map.apply(init)?;
     chan.send(&ToInit::Mapped)?;
     match chan.recv::<FromInit>()? {
@@ -372,17 +372,6 @@ fn supervise(
                 Ok(WaitStatus::Signaled(_, sig, _)) => 128 + sig as i32,
                 _ => 125,
             });
-        }
-    }
-}
-
-/// Removes what nook made of a sandbox's cgroup when the sandbox is over.
-struct RemoveCgroup(Option<crate::cgroups::Placed>);
-
-impl Drop for RemoveCgroup {
-    fn drop(&mut self) {
-        if let Some(p) = &self.0 {
-            p.remove();
         }
     }
 }

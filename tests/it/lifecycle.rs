@@ -573,7 +573,8 @@ fn restart_policies_are_carried_out_by_the_monitor() {
 #[test]
 fn wait_reports_the_exit_status_even_of_a_removed_container() {
     let env = env_with("overlay");
-    let id = env.run_detached(&["--rm", "busybox", "sh", "-c", "sleep 0.5; exit 3"]);
+    // Long enough for `wait` to begin on a slow (emulated) machine.
+    let id = env.run_detached(&["--rm", "busybox", "sh", "-c", "sleep 3; exit 3"]);
     assert_eq!(env.nook(&["wait", &id]).ok().stdout, "3\n");
     wait_until(Duration::from_secs(10), "the removal", || {
         env.container_ids().is_empty()

@@ -70,9 +70,9 @@ const FORK_BOMB: &str = "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
 fn assert_bounded_at_20(out: &crate::harness::Output) {
     let n: u32 = out
         .stdout
-        .split_whitespace()
-        .nth(1)
-        .and_then(|n| n.parse().ok())
+        .lines()
+        .find_map(|l| l.strip_prefix("running "))
+        .and_then(|n| n.trim().parse().ok())
         .unwrap_or_else(|| panic!("{out}"));
     assert!(
         (10..=20).contains(&n),
@@ -138,6 +138,10 @@ fn limits_that_cannot_be_enforced_are_refused() {
         .output()
         .code(125)
         .stderr_has("has no cgroup");
+    env.nook(&["stats", "--no-stream", "--format", "yaml"])
+        .output()
+        .code(125)
+        .stderr_has("unknown --format `yaml`: use table or json");
     env.nook(&["pause", "plain"])
         .output()
         .code(125)
@@ -403,4 +407,100 @@ fn sandboxes_are_limited_by_a_cgroup_of_their_own() {
     )
     .ok();
     assert_bounded_at_20(&out);
+}
+
+/// Without a user bus, in a subtree delegated to the user (here a scope with Delegate=yes,
+/// as a CI job or a nested container has one), nook makes the cgroups itself (cgroupfs):
+/// the limits hold, exec and update work, and nothing is left behind after a run, after
+/// `rm`, or after a start that fails once the cgroup was made.
+#[test]
+fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
+    let Some((env, manager)) =
+        with_cgroups("cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus")
+    else {
+        return;
+    };
+    // The bus only for systemd-run, which gives the delegated scope; nook goes without.
+    let in_scope = |args: &[&str]| {
+        let mut cmd = env.command("systemd-run");
+        cmd.args(["--user", "--scope", "--quiet", "-p", "Delegate=yes", "--"])
+            .args(["env", "-u", "DBUS_SESSION_BUS_ADDRESS"])
+            .arg(crate::harness::nook_bin())
+            .args(args);
+        crate::harness::Run::new(cmd, format!("nook {} (in a scope)", args.join(" ")))
+    };
+    let leftovers = || -> Vec<String> {
+        fs::read_dir(&manager)
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with("nook-"))
+            .collect()
+    };
+    let out = in_scope(&[
+        "run",
+        "--rm",
+        "--cgroup-manager",
+        "cgroupfs",
+        "--memory",
+        "48m",
+        "--pids-limit",
+        "20",
+        "bb",
+        "sh",
+        "-c",
+        &format!("cat /sys/fs/cgroup/memory.max /proc/self/cgroup; {FORK_BOMB}"),
+    ])
+    .ok();
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines[..2], [&(48u64 << 20).to_string(), "0::/"], "{out}");
+    assert_bounded_at_20(&out);
+    in_scope(&[
+        "run",
+        "--rm",
+        "--cgroup-manager",
+        "cgroupfs",
+        "--memory",
+        "32m",
+        "--memory-swap",
+        "32m",
+        "bb",
+        "tail",
+        "/dev/zero",
+    ])
+    .output()
+    .code(137);
+    // With no bus, cgroupfs is the manager nook picks by itself.
+    let out = in_scope(&["run", "-d", "--memory", "48m", "bb", "sleep", "300"]).ok();
+    let id = out.stdout.trim().to_string();
+    let cg = cgroup_of(&env, &id);
+    assert_eq!(cg, manager.join(format!("nook-{id}")), "{out}");
+    assert_eq!(read(&cg.join("memory.max")), (48u64 << 20).to_string());
+    assert_eq!(read(&cg.join("pids.max")), "2048");
+    assert_eq!(
+        read(&cg.join("container/memory.max")),
+        (48u64 << 20).to_string()
+    );
+    let out = in_scope(&["exec", &id, "cat", "/proc/self/cgroup"]).ok();
+    assert_eq!(out.stdout.trim(), "0::/", "{out}");
+    env.nook(&["update", "--memory", "96m", &id]).ok();
+    assert_eq!(read(&cg.join("memory.max")), (96u64 << 20).to_string());
+    env.nook(&["pause", &id]).ok();
+    assert_eq!(read(&cg.join("cgroup.freeze")), "1");
+    env.nook(&["unpause", &id]).ok();
+    env.nook(&["rm", "-f", &id]).ok();
+    wait_until(Duration::from_secs(10), "its cgroup to go", || !cg.exists());
+    // A program that cannot start: 127, and its cgroup is gone too.
+    in_scope(&[
+        "run",
+        "--rm",
+        "--cgroup-manager",
+        "cgroupfs",
+        "--memory",
+        "48m",
+        "bb",
+        "/no/such/program",
+    ])
+    .output()
+    .code(127);
+    assert_eq!(leftovers(), Vec::<String>::new());
 }

@@ -491,15 +491,22 @@ print('made', made)
     assert!(made > 0 && made < 40, "{out}");
 }
 
-/// A memory hog: with --memory, allocation fails beyond the limit instead of pushing the
-/// machine into swap.
+/// A memory hog: with --memory, it cannot go beyond the limit and push the machine into
+/// swap. Where a cgroup is delegated, the sandbox's cgroup OOM-kills it (exit 137); else
+/// RLIMIT_AS makes the allocation fail.
 #[test]
 fn a_memory_hog_is_bounded_by_memory() {
     let env = Env::new();
     let dir = project(&env);
-    let hog = "try:\n    b = bytearray(2 << 30); print('allocated')\nexcept MemoryError:\n    print('bounded')\n";
-    let out = python(&env, &dir, &["--memory", "256m"], hog).ok();
-    assert!(out.stdout.contains("bounded"), "{out}");
+    let hog = "try:\n    b = bytearray(2 << 30); b[::4096] = b'x' * len(b[::4096]); print('allocated')\nexcept MemoryError:\n    print('bounded')\n";
+    let out = python(&env, &dir, &["--memory", "256m"], hog);
+    let explained = sandbox(&env, &dir, &["--memory", "256m", "--explain"]).ok();
+    if explained.stdout.contains("(its own cgroup)") {
+        assert_eq!(out.code, 137, "{out}");
+    } else {
+        assert!(explained.stdout.contains("RLIMIT_AS"), "{explained}");
+        assert_eq!((out.code, out.stdout.trim()), (0, "bounded"), "{out}");
+    }
 }
 
 /// A symlink race on a bind mount: the path given to --ro is swapped, again and again, for a

@@ -65,6 +65,18 @@ fn read(path: &Path) -> String {
 const FORK_BOMB: &str = "(for i in $(seq 60); do sleep 30 & done) 2>/dev/null; \
                          read n < /sys/fs/cgroup/pids.current; echo running $n";
 
+/// A memory hog under a limit of 32 MiB without swap: tail keeps a line without end in
+/// memory, zeros, until the limit.
+const MEMORY_HOG: &[&str] = &[
+    "--memory",
+    "32m",
+    "--memory-swap",
+    "32m",
+    "bb",
+    "tail",
+    "/dev/zero",
+];
+
 /// What [`FORK_BOMB`] counted: at the limit of 20, not far below it.
 #[track_caller]
 fn assert_bounded_at_20(out: &crate::harness::Output) {
@@ -167,21 +179,9 @@ fn a_memory_hog_is_oom_killed_at_its_limit() {
     let Some((env, _)) = with_cgroups("a_memory_hog_is_oom_killed_at_its_limit") else {
         return;
     };
-    // tail keeps a line without end in memory: zeros, until the limit.
-    env.nook(&[
-        "run",
-        "--name",
-        "hog",
-        "--memory",
-        "32m",
-        "--memory-swap",
-        "32m",
-        "bb",
-        "tail",
-        "/dev/zero",
-    ])
-    .output()
-    .code(137);
+    env.nook(&[&["run", "--name", "hog"][..], MEMORY_HOG].concat())
+        .output()
+        .code(137);
     let v = env.inspect("hog");
     assert_eq!(v["State"]["OOMKilled"], true, "{v}");
     assert_eq!(v["HostConfig"]["Memory"], 32 << 20);
@@ -454,19 +454,13 @@ fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[..2], [&(48u64 << 20).to_string(), "0::/"], "{out}");
     assert_bounded_at_20(&out);
-    in_scope(&[
-        "run",
-        "--rm",
-        "--cgroup-manager",
-        "cgroupfs",
-        "--memory",
-        "32m",
-        "--memory-swap",
-        "32m",
-        "bb",
-        "tail",
-        "/dev/zero",
-    ])
+    in_scope(
+        &[
+            &["run", "--rm", "--cgroup-manager", "cgroupfs"][..],
+            MEMORY_HOG,
+        ]
+        .concat(),
+    )
     .output()
     .code(137);
     // With no bus, cgroupfs is the manager nook picks by itself.

@@ -116,24 +116,25 @@ pub fn write_limits(path: &Path, limits: &Limits) -> Result<(), CgroupError> {
 pub fn freeze(path: &Path, frozen: bool) -> Result<(), CgroupError> {
     let file = path.join("cgroup.freeze");
     fs::write(&file, if frozen { "1" } else { "0" }).map_err(io_err(&file))?;
-    let events = path.join("cgroup.events");
-    let want = u64::from(frozen);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while read_key(&events, "frozen") != Some(want) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
-    }
+    wait_event(path, "frozen", u64::from(frozen), Duration::from_secs(5));
     Ok(())
 }
 
 /// Kill every process in the cgroup at `path` and wait (a little) until it is empty.
 pub fn kill_all(path: &Path) {
-    let events = path.join("cgroup.events");
-    if read_key(&events, "populated") != Some(1) {
+    if read_key(&path.join("cgroup.events"), "populated") != Some(1) {
         return;
     }
     let _ = fs::write(path.join("cgroup.kill"), "1");
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while read_key(&events, "populated") == Some(1) && Instant::now() < deadline {
+    wait_event(path, "populated", 0, Duration::from_secs(2));
+}
+
+/// Wait, at most `limit`, until the kernel says `key` is `want` in the cgroup's
+/// `cgroup.events`.
+fn wait_event(path: &Path, key: &str, want: u64, limit: Duration) {
+    let events = path.join("cgroup.events");
+    let deadline = Instant::now() + limit;
+    while read_key(&events, key) != Some(want) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(2));
     }
 }

@@ -429,6 +429,9 @@ fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
             .args(args);
         crate::harness::Run::new(cmd, format!("nook {} (in a scope)", args.join(" ")))
     };
+    let run_cgroupfs = |args: &[&str]| {
+        in_scope(&[&["run", "--rm", "--cgroup-manager", "cgroupfs"], args].concat())
+    };
     let leftovers = || -> Vec<String> {
         fs::read_dir(&manager)
             .unwrap()
@@ -436,11 +439,7 @@ fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
             .filter(|n| n.starts_with("nook-"))
             .collect()
     };
-    let out = in_scope(&[
-        "run",
-        "--rm",
-        "--cgroup-manager",
-        "cgroupfs",
+    let out = run_cgroupfs(&[
         "--memory",
         "48m",
         "--pids-limit",
@@ -454,15 +453,7 @@ fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[..2], [&(48u64 << 20).to_string(), "0::/"], "{out}");
     assert_bounded_at_20(&out);
-    in_scope(
-        &[
-            &["run", "--rm", "--cgroup-manager", "cgroupfs"][..],
-            MEMORY_HOG,
-        ]
-        .concat(),
-    )
-    .output()
-    .code(137);
+    run_cgroupfs(MEMORY_HOG).output().code(137);
     // With no bus, cgroupfs is the manager nook picks by itself.
     let out = in_scope(&["run", "-d", "--memory", "48m", "bb", "sleep", "300"]).ok();
     let id = out.stdout.trim().to_string();
@@ -484,17 +475,8 @@ fn cgroupfs_manager_works_in_a_delegated_subtree_without_a_bus() {
     env.nook(&["rm", "-f", &id]).ok();
     wait_until(Duration::from_secs(10), "its cgroup to go", || !cg.exists());
     // A program that cannot start: 127, and its cgroup is gone too.
-    in_scope(&[
-        "run",
-        "--rm",
-        "--cgroup-manager",
-        "cgroupfs",
-        "--memory",
-        "48m",
-        "bb",
-        "/no/such/program",
-    ])
-    .output()
-    .code(127);
+    run_cgroupfs(&["--memory", "48m", "bb", "/no/such/program"])
+        .output()
+        .code(127);
     assert_eq!(leftovers(), Vec::<String>::new());
 }

@@ -22,6 +22,9 @@ use clap::Parser;
 /// Parse the command line, run it, and return the process exit status: 125 for nook's own
 /// errors (bad flags included, as docker does), otherwise what the command returned.
 pub fn main_entry() -> i32 {
+    // Whatever descriptors the caller leaked to us (an `flock` on your home, a shell's open
+    // files) must reach no container or helper of ours: nook never needs one.
+    let _ = sys::close_fds_except(&[]);
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(code) = commands::internal(&args) {
         return code;

@@ -13,6 +13,8 @@ use crate::runtime::idmap::IdMap;
 use crate::runtime::launch::ProcessSpec;
 
 pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
+    // This process enters the container: it must not be a file the container could change.
+    crate::runtime::sealed::reexec_if_exposed();
     if let Some(w) = &args.workdir
         && !w.starts_with('/')
     {

@@ -30,7 +30,8 @@ pub struct StartFailure {
 /// Start container `id` under a detached monitor; returns once it runs (or could not).
 pub fn start_detached(store: &Store, id: &str) -> Result<(), StartFailure> {
     let failure = |message: String| StartFailure { code: 125, message };
-    let mut monitor = Command::new("/proc/self/exe")
+    let program = crate::runtime::sealed::program();
+    let mut monitor = Command::new(program.path())
         .arg0("nook")
         .arg(MONITOR_COMMAND)
         .arg(store.root())

@@ -416,7 +416,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
         };
     }
     // Become the container's monitor: same pid, terminal and stdio; returns only on failure.
-    let err = Command::new("/proc/self/exe")
+    let program = crate::runtime::sealed::program();
+    let err = Command::new(program.path())
         .arg0("nook")
         .arg(MONITOR_COMMAND)
         .arg(ctx.store.root())

@@ -15,6 +15,9 @@ use crate::sandbox::launch::{self, ImageRoot, Setup};
 use crate::sandbox::{Policy, Project, Request};
 
 pub fn sandbox(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<i32> {
+    // This process builds the sandbox and runs the command: it must not be a file the
+    // command could change.
+    crate::runtime::sealed::reexec_if_exposed();
     let cwd = std::env::current_dir().context("cannot find the current directory")?;
     let project = match &args.config {
         Some(path) => Some(Project::read(path)?),

@@ -346,15 +346,12 @@ impl Run<'_> {
             || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(|e| MonitorError::Output(e.into()));
         let (out_r, out_w) = pipe()?;
         let (err_r, err_w) = pipe()?;
-        // Input: ours in the foreground; detached with -i, a pipe held open, as docker keeps
-        // a detached container's stdin open.
-        let (stdin, _held_open) = match (process.interactive && !process.terminal, foreground) {
-            (false, _) => (None, None),
-            (true, true) => (
-                Some(nix::unistd::dup(io::stdin()).map_err(|e| MonitorError::Output(e.into()))?),
-                None,
-            ),
-            (true, false) => {
+        // Input, with -i: a pipe, fed from ours in the foreground (never our own descriptor:
+        // a terminal handed over would stay the container's after we are gone); detached,
+        // held open, as docker keeps a detached container's stdin open.
+        let (stdin, input_pipe) = match process.interactive && !process.terminal {
+            false => (None, None),
+            true => {
                 let (r, w) = pipe()?;
                 (Some(r), Some(w))
             }
@@ -383,8 +380,18 @@ impl Run<'_> {
             None => vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
         };
         let stdin = io::stdin();
-        let input = match master {
-            Some(m) if foreground && process.interactive => Some((stdin.as_fd(), m)),
+        let mut held_open = None;
+        let input = match (master, input_pipe) {
+            (Some(m), _) if foreground && process.interactive => Some((
+                stdin.as_fd(),
+                m.try_clone_to_owned().map_err(MonitorError::Output)?,
+            )),
+            (None, Some(w)) if foreground => Some((stdin.as_fd(), w)),
+            // Detached: the pipe stays open, unfed, for the container's life.
+            (None, Some(w)) => {
+                held_open = Some(w);
+                None
+            }
             _ => None,
         };
         let mut echo = foreground;
@@ -410,6 +417,7 @@ impl Run<'_> {
             },
         );
         let _ = log.flush();
+        drop(held_open);
         drop(raw);
         let exit = running.collect_exit();
         drop(network);

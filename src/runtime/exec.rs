@@ -14,7 +14,7 @@
 
 use std::convert::Infallible;
 use std::fs;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 
 use nix::fcntl::{OFlag, open};
 use nix::sched::CloneFlags;
@@ -26,6 +26,7 @@ use nix::unistd::{Pid, setsid};
 use serde::{Deserialize, Serialize};
 
 use super::channel::{Channel, ChannelError};
+use super::confine::Create;
 use super::idmap::IdMap;
 use super::launch::{ProcessSpec, Security, drop_privileges, search_path, with_home};
 use super::process::{self, StartFailure};
@@ -103,14 +104,22 @@ pub fn exec(
 ) -> Result<i32, ExecError> {
     let signals = relay::signal_fd().map_err(ExecError::Signals)?;
     let (chan, child_end) = Channel::pair()?;
+    // Without a terminal, the program's streams are pipes that we relay, never our own
+    // descriptors: a terminal of the user's handed over would stay the container's (to read
+    // keystrokes, or push input) after this command has returned.
+    let pipes = match spec.process.terminal {
+        true => None,
+        false => Some(Pipes::new(spec.process.interactive).map_err(ExecError::Terminal)?),
+    };
     let joiner = match sys::fork_into(CloneFlags::empty()).map_err(ExecError::Fork)? {
         Forked::Child => {
             drop(chan);
-            joiner_main(spec, child_end)
+            joiner_main(spec, child_end, pipes.map(Pipes::program_ends))
         }
         Forked::Parent(pid) => pid,
     };
     drop(child_end);
+    let ours = pipes.map(Pipes::our_ends);
     let joiner_fd = sys::pidfd_open(joiner).map_err(ExecError::Fork)?;
     if let Err(message) = place(joiner) {
         let _ = nix::sys::signal::kill(joiner, Signal::SIGKILL);
@@ -147,13 +156,19 @@ pub fn exec(
     .then(RawMode::enter)
     .flatten();
     let stdin = std::io::stdin();
-    let outputs = match &terminal {
-        Some(m) => vec![(m.try_clone().map_err(ExecError::Terminal)?, Stream::Stdout)],
-        None => Vec::new(),
-    };
-    let input = match &terminal {
-        Some(m) if interactive => Some((stdin.as_fd(), m.as_fd())),
-        _ => None,
+    let (outputs, input) = match (&terminal, ours) {
+        (Some(m), _) => (
+            vec![(m.try_clone().map_err(ExecError::Terminal)?, Stream::Stdout)],
+            match interactive {
+                true => Some((stdin.as_fd(), m.try_clone().map_err(ExecError::Terminal)?)),
+                false => None,
+            },
+        ),
+        (None, Some(p)) => (
+            vec![(p.stdout, Stream::Stdout), (p.stderr, Stream::Stderr)],
+            p.stdin.map(|w| (stdin.as_fd(), w)),
+        ),
+        (None, None) => (Vec::new(), None),
     };
     if let Some(m) = &terminal {
         relay::copy_winsize(m.as_fd());
@@ -165,8 +180,11 @@ pub fn exec(
         done: joiner_fd.as_fd(),
     }
     .run(
-        |_, data| {
-            let _ = relay::write_all_fd(std::io::stdout().as_fd(), data);
+        |stream, data| {
+            let _ = match stream {
+                Stream::Stdout => relay::write_all_fd(std::io::stdout().as_fd(), data),
+                Stream::Stderr => relay::write_all_fd(std::io::stderr().as_fd(), data),
+            };
         },
         |sig| match (sig, &terminal) {
             (Signal::SIGWINCH, Some(m)) => relay::copy_winsize(m.as_fd()),
@@ -184,6 +202,55 @@ pub fn exec(
     })
 }
 
+/// The pipes a program without a terminal talks through: (read, write) pairs.
+struct Pipes {
+    stdin: Option<(OwnedFd, OwnedFd)>,
+    stdout: (OwnedFd, OwnedFd),
+    stderr: (OwnedFd, OwnedFd),
+}
+
+/// The program's ends: its stdin (none: /dev/null), stdout and stderr.
+struct ProgramStdio {
+    stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+/// Our ends: what we feed its stdin through, and read its output from.
+struct OurStdio {
+    stdin: Option<OwnedFd>,
+    stdout: OwnedFd,
+    stderr: OwnedFd,
+}
+
+impl Pipes {
+    fn new(stdin: bool) -> std::io::Result<Self> {
+        let pipe =
+            || nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(std::io::Error::from);
+        Ok(Pipes {
+            stdin: stdin.then(pipe).transpose()?,
+            stdout: pipe()?,
+            stderr: pipe()?,
+        })
+    }
+
+    fn program_ends(self) -> ProgramStdio {
+        ProgramStdio {
+            stdin: self.stdin.map(|(r, _)| r),
+            stdout: self.stdout.1,
+            stderr: self.stderr.1,
+        }
+    }
+
+    fn our_ends(self) -> OurStdio {
+        OurStdio {
+            stdin: self.stdin.map(|(_, w)| w),
+            stdout: self.stdout.0,
+            stderr: self.stderr.0,
+        }
+    }
+}
+
 fn reap(pid: Pid) -> Option<WaitStatus> {
     loop {
         match waitpid(pid, None) {
@@ -194,7 +261,7 @@ fn reap(pid: Pid) -> Option<WaitStatus> {
 }
 
 /// The joiner. Never returns.
-fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
+fn joiner_main(spec: &ExecSpec, chan: Channel, stdio: Option<ProgramStdio>) -> ! {
     let fail = |chan: &Channel, f: StartFailure| -> ! {
         let _ = chan.send(&FromJoiner::Failed {
             code: f.code,
@@ -202,11 +269,20 @@ fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
         });
         sys::exit_now(f.code)
     };
+    // Nothing of the host may be reached through this process from inside the container:
+    // only what it needs stays open (CVE-2024-21626), and its /proc entries are closed.
+    let mut keep = vec![chan.as_fd().as_raw_fd(), spec.init.as_raw_fd()];
+    if let Some(s) = &stdio {
+        keep.extend(s.stdin.iter().map(|f| f.as_raw_fd()));
+        keep.extend([s.stdout.as_raw_fd(), s.stderr.as_raw_fd()]);
+    }
+    if let Err(e) = sys::close_fds_except(&keep) {
+        fail(&chan, StartFailure::setup(format!("close_range: {e}")));
+    }
+    let _ = prctl::set_dumpable(false);
     if let Err(e) = prctl::set_pdeathsig(Signal::SIGKILL) {
         fail(&chan, StartFailure::setup(format!("prctl: {e}")));
     }
-    // Nothing of the host may be reached through this process from inside the container.
-    let _ = prctl::set_dumpable(false);
     if !matches!(chan.recv::<ToJoiner>(), Ok(Some(ToJoiner::Placed))) {
         sys::exit_now(125);
     }
@@ -217,7 +293,7 @@ fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
         );
     }
     let program = match sys::fork_again(CloneFlags::empty()) {
-        Ok(Forked::Child) => match program_main(spec, &chan) {
+        Ok(Forked::Child) => match program_main(spec, &chan, stdio) {
             Err(f) => fail(&chan, f),
             Ok(never) => match never {},
         },
@@ -227,6 +303,7 @@ fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
             StartFailure::setup(format!("cannot fork in the container: {e}")),
         ),
     };
+    drop(stdio);
     match sys::pidfd_open(program) {
         Ok(fd) => {
             let _ = chan.send_with_fd(&FromJoiner::Started, fd.as_fd());
@@ -246,41 +323,52 @@ fn joiner_main(spec: &ExecSpec, chan: Channel) -> ! {
 }
 
 /// The program, in the container's pid namespace. Returns only on failure.
-fn program_main(spec: &ExecSpec, chan: &Channel) -> Result<Infallible, StartFailure> {
+fn program_main(
+    spec: &ExecSpec,
+    chan: &Channel,
+    stdio: Option<ProgramStdio>,
+) -> Result<Infallible, StartFailure> {
     prctl::set_pdeathsig(Signal::SIGKILL)
         .map_err(|e| StartFailure::setup(format!("prctl: {e}")))?;
     let p = &spec.process;
     let user = process::resolve_user_in_root(&p.user)?;
     let env = with_home(&p.env, &user);
-    std::env::set_current_dir(&p.cwd).map_err(|e| StartFailure {
-        code: 126,
-        message: format!("cannot use {} as the working directory: {e}", p.cwd),
-    })?;
+    process::enter_workdir(&p.cwd, Create::Nothing)?;
     setsid().map_err(|e| StartFailure::setup(format!("setsid: {e}")))?;
-    if p.terminal {
-        let master = open(
-            "/dev/pts/ptmx",
-            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| {
-            StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
-        })?;
-        let (slave, _) = sys::open_pty_peer(master.as_fd()).map_err(|e| {
-            StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
-        })?;
-        chan.send_with_fd(&FromJoiner::Terminal, master.as_fd())
-            .map_err(|e| StartFailure::setup(e.to_string()))?;
-        sys::set_controlling_tty(slave.as_fd())
-            .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
-        let dup = |e: nix::Error| StartFailure::setup(format!("dup2: {e}"));
-        nix::unistd::dup2_stdin(&slave).map_err(dup)?;
-        nix::unistd::dup2_stdout(&slave).map_err(dup)?;
-        nix::unistd::dup2_stderr(&slave).map_err(dup)?;
-    } else if !p.interactive {
-        let null = fs::File::open("/dev/null")
-            .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
-        nix::unistd::dup2_stdin(&null).map_err(|e| StartFailure::setup(format!("dup2: {e}")))?;
+    let dup = |e: nix::Error| StartFailure::setup(format!("dup2: {e}"));
+    match stdio {
+        None => {
+            let master = open(
+                "/dev/pts/ptmx",
+                OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|e| {
+                StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
+            })?;
+            let (slave, _) = sys::open_pty_peer(master.as_fd()).map_err(|e| {
+                StartFailure::setup(format!("cannot open a terminal in the container: {e}"))
+            })?;
+            chan.send_with_fd(&FromJoiner::Terminal, master.as_fd())
+                .map_err(|e| StartFailure::setup(e.to_string()))?;
+            sys::set_controlling_tty(slave.as_fd())
+                .map_err(|e| StartFailure::setup(format!("cannot attach the terminal: {e}")))?;
+            nix::unistd::dup2_stdin(&slave).map_err(dup)?;
+            nix::unistd::dup2_stdout(&slave).map_err(dup)?;
+            nix::unistd::dup2_stderr(&slave).map_err(dup)?;
+        }
+        Some(s) => {
+            match s.stdin {
+                Some(input) => nix::unistd::dup2_stdin(&input).map_err(dup)?,
+                None => {
+                    let null = fs::File::open("/dev/null")
+                        .map_err(|e| StartFailure::setup(format!("/dev/null: {e}")))?;
+                    nix::unistd::dup2_stdin(&null).map_err(dup)?;
+                }
+            }
+            nix::unistd::dup2_stdout(&s.stdout).map_err(dup)?;
+            nix::unistd::dup2_stderr(&s.stderr).map_err(dup)?;
+        }
     }
     sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
     drop_privileges(&spec.idmap, &user, &spec.caps, &spec.security)?;

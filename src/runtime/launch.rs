@@ -21,10 +21,10 @@
 
 use std::convert::Infallible;
 use std::fs;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::path::PathBuf;
 
-use nix::fcntl::{OFlag, open};
+use nix::fcntl::{OFlag, openat};
 use nix::mount::{MsFlags, mount};
 use nix::sched::CloneFlags;
 use nix::sys::prctl;
@@ -36,6 +36,7 @@ use serde::{Deserialize, Serialize};
 
 use super::caps;
 use super::channel::{Channel, ChannelError};
+use super::confine::Create;
 use super::idmap::{IdMap, IdMapError};
 use super::process::{self, StartFailure};
 use super::rootfs::{self, Driver, FsSetup, Layers};
@@ -596,6 +597,12 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
 
 /// Stage 2, the container's PID 1. Never returns.
 fn init_main(spec: &LaunchSpec, chan: Channel) -> ! {
+    // Nothing the monitor (or whoever ran nook) had open may reach the container
+    // (CVE-2024-21626): every descriptor but 0-2 and the channel is closed, not only marked
+    // close-on-exec, since with --init this process stays as the container's PID 1. And
+    // its /proc entries (exe, fd, mem, root) stay closed to the container's processes.
+    let _ = sys::close_fds_except(&[chan.as_fd().as_raw_fd()]);
+    let _ = prctl::set_dumpable(false);
     let mut chan = Some(chan);
     let failure = match init_inner(spec, &mut chan) {
         Err(f) => f,
@@ -616,7 +623,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         move |e: nix::Error| StartFailure::setup(format!("{what}: {e}"))
     };
     prctl::set_pdeathsig(Signal::SIGKILL).map_err(setup("prctl"))?;
-    rootfs::prepare(&FsSetup {
+    let root = rootfs::prepare(&FsSetup {
         rootfs: &spec.rootfs,
         read_only: spec.read_only,
         read_only_tmpfs: spec.read_only_tmpfs,
@@ -626,10 +633,13 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 
     let tty = if spec.process.terminal {
-        let ptmx = rootfs::in_root(&spec.rootfs, "/dev/pts/ptmx");
-        let master = open(
-            &ptmx,
-            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
+        let pts = root
+            .open_path("/dev/pts", Create::Nothing)
+            .map_err(|e| StartFailure::setup(e.to_string()))?;
+        let master = openat(
+            &pts,
+            "ptmx",
+            OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::empty(),
         )
         .map_err(setup("cannot open the container's terminal"))?;
@@ -639,8 +649,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         if let Some(size) = spec.winsize {
             let _ = sys::set_winsize(slave.as_fd(), size);
         }
-        rootfs::bind_console(&spec.rootfs, number)
-            .map_err(|e| StartFailure::setup(e.to_string()))?;
+        rootfs::bind_console(&root, number).map_err(|e| StartFailure::setup(e.to_string()))?;
         if let Some(c) = chan.as_ref() {
             c.send_with_fd(&FromInit::Terminal, master.as_fd())
                 .map_err(|e| StartFailure::setup(e.to_string()))?;
@@ -650,16 +659,13 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         None
     };
 
-    rootfs::pivot(&spec.rootfs).map_err(|e| StartFailure::setup(e.to_string()))?;
+    rootfs::pivot(&root).map_err(|e| StartFailure::setup(e.to_string()))?;
+    drop(root);
+    rootfs::lock_mounts().map_err(|e| StartFailure::setup(e.to_string()))?;
 
     let user = process::resolve_user_in_root(&spec.process.user)?;
     let env = with_home(&spec.process.env, &user);
-    let cwd = &spec.process.cwd;
-    fs::create_dir_all(cwd)
-        .and_then(|_| std::env::set_current_dir(cwd))
-        .map_err(|e| {
-            StartFailure::setup(format!("cannot use {cwd} as the working directory: {e}"))
-        })?;
+    process::enter_workdir(&spec.process.cwd, Create::Dir)?;
 
     setsid().map_err(setup("setsid"))?;
     if let Some(slave) = &tty {

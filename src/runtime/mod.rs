@@ -2,6 +2,7 @@
 
 pub mod caps;
 pub mod channel;
+pub mod confine;
 pub mod driver;
 pub mod exec;
 pub mod idmap;
@@ -10,5 +11,6 @@ pub mod launch;
 pub mod process;
 pub mod relay;
 pub mod rootfs;
+pub mod sealed;
 pub mod seccomp;
 pub mod userns;

@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use std::ffi::CString;
 use std::fs;
 use std::io::{Read, Write};
+use std::os::fd::AsFd;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -14,6 +15,7 @@ use nix::sys::signal::{SigSet, SigmaskHow, Signal, kill, sigprocmask};
 use nix::sys::wait::{WaitPidFlag, WaitStatus, waitpid};
 use nix::unistd::{AccessFlags, Pid, access, execve, getpid, setpgid, tcsetpgrp};
 
+use super::confine::{self, Create, Root};
 use crate::sys::{self, Forked};
 
 /// Why the container's process could not start, with docker's exit code for it.
@@ -144,11 +146,51 @@ pub fn resolve_user(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, S
     })
 }
 
+/// A file of the container's (we are in its root), its links followed only inside it;
+/// absent or unreadable: empty.
+fn read_in_root(path: &str) -> String {
+    let read = || -> Option<String> {
+        let fd = Root::open(Path::new("/"))
+            .ok()?
+            .open_path(path, Create::Nothing)
+            .ok()?;
+        let file = confine::reopen(fd.as_fd(), nix::fcntl::OFlag::O_RDONLY).ok()?;
+        let mut text = String::new();
+        fs::File::from(file).read_to_string(&mut text).ok()?;
+        Some(text)
+    };
+    read().unwrap_or_default()
+}
+
 /// Read the container's /etc/passwd and /etc/group (absent files are empty).
 pub fn resolve_user_in_root(spec: &str) -> Result<ExecUser, StartFailure> {
-    let passwd = fs::read_to_string("/etc/passwd").unwrap_or_default();
-    let group = fs::read_to_string("/etc/group").unwrap_or_default();
+    let passwd = read_in_root("/etc/passwd");
+    let group = read_in_root("/etc/group");
     resolve_user(spec, &passwd, &group)
+}
+
+/// Make `cwd` (a path in the container, whose root is ours now) the working directory,
+/// following its links only inside the container, and check that it is inside: a descriptor
+/// leaked from outside (`/proc/self/fd/N`, CVE-2024-21626) would leave it unreachable from
+/// the root. With `create`, missing directories are made, as docker does for WORKDIR.
+pub fn enter_workdir(cwd: &str, create: Create) -> Result<(), StartFailure> {
+    let refused = |why: String| StartFailure {
+        code: if create == Create::Nothing { 126 } else { 125 },
+        message: format!("cannot use {cwd} as the working directory: {why}"),
+    };
+    let dir = Root::open(Path::new("/"))
+        .and_then(|root| root.open_path(cwd, create))
+        .map_err(|e| refused(e.to_string()))?;
+    if !confine::is_dir(dir.as_fd()) {
+        return Err(refused("not a directory".to_string()));
+    }
+    nix::unistd::fchdir(&dir).map_err(|e| refused(e.to_string()))?;
+    match std::env::current_dir() {
+        Ok(p) if p.is_absolute() => Ok(()),
+        _ => Err(refused(
+            "it is outside the container's root filesystem".to_string(),
+        )),
+    }
 }
 
 /// Find what `cmd` names, searching `path` (the container's $PATH) when it has no slash.

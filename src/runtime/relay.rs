@@ -101,12 +101,56 @@ pub fn write_all_fd(fd: BorrowedFd<'_>, mut data: &[u8]) -> Result<(), Errno> {
 pub struct Relay<'a> {
     /// The process's outputs: pipes, or the master side of its terminal.
     pub outputs: Vec<(OwnedFd, Stream)>,
-    /// Copy this (our stdin) to that (the process's input), until end of file.
-    pub input: Option<(BorrowedFd<'a>, BorrowedFd<'a>)>,
+    /// Copy this (our stdin) to that (the process's input: a pipe, closed at end of file so
+    /// that it sees end of file too, or a terminal's master side).
+    pub input: Option<(BorrowedFd<'a>, OwnedFd)>,
     /// Signals for us, to pass on.
     pub signals: &'a SignalFd,
     /// Readable once the process has ended.
     pub done: BorrowedFd<'a>,
+}
+
+/// Input on its way to the process: read from `from` only when what was read before has
+/// been written, and written without blocking, so that a process that does not read its
+/// input never stops its output from being relayed.
+struct Feed<'a> {
+    from: BorrowedFd<'a>,
+    to: OwnedFd,
+    pending: Vec<u8>,
+    eof: bool,
+}
+
+impl Feed<'_> {
+    /// What to wait for: more input, or room in the process's input.
+    fn poll_fd(&self) -> PollFd<'_> {
+        match self.pending.is_empty() {
+            true => PollFd::new(self.from, PollFlags::POLLIN),
+            false => PollFd::new(self.to.as_fd(), PollFlags::POLLOUT),
+        }
+    }
+
+    /// Move what can be moved now; false once the feed is over (end of input, all written,
+    /// or the process's input closed).
+    fn step(&mut self, buf: &mut [u8]) -> bool {
+        if self.pending.is_empty() && !self.eof {
+            match nix::unistd::read(self.from, buf) {
+                Err(Errno::EINTR | Errno::EAGAIN) => {}
+                Ok(0) | Err(_) => self.eof = true,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+            }
+        }
+        while !self.pending.is_empty() {
+            match nix::unistd::write(self.to.as_fd(), &self.pending) {
+                Ok(n) => {
+                    self.pending.drain(..n);
+                }
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => return true,
+                Err(_) => return false,
+            }
+        }
+        !self.eof
+    }
 }
 
 impl Relay<'_> {
@@ -115,11 +159,23 @@ impl Relay<'_> {
     pub fn run(self, mut output: impl FnMut(Stream, &[u8]), mut signal: impl FnMut(Signal)) {
         let Relay {
             outputs,
-            mut input,
+            input,
             signals,
             done,
         } = self;
         let mut outputs: Vec<(OwnedFd, Stream)> = outputs;
+        let mut input = input.and_then(|(from, to)| {
+            let flags = nix::fcntl::fcntl(&to, nix::fcntl::FcntlArg::F_GETFL).ok()?;
+            let flags =
+                nix::fcntl::OFlag::from_bits_truncate(flags) | nix::fcntl::OFlag::O_NONBLOCK;
+            nix::fcntl::fcntl(&to, nix::fcntl::FcntlArg::F_SETFL(flags)).ok()?;
+            Some(Feed {
+                from,
+                to,
+                pending: Vec::new(),
+                eof: false,
+            })
+        });
         let mut buf = vec![0u8; 64 * 1024];
         let mut finished = false;
         loop {
@@ -132,8 +188,8 @@ impl Relay<'_> {
                     .iter()
                     .map(|(fd, _)| PollFd::new(fd.as_fd(), PollFlags::POLLIN)),
             );
-            if let (Some((from, _)), false) = (input, finished) {
-                fds.push(PollFd::new(from, PollFlags::POLLIN));
+            if let (Some(feed), false) = (&input, finished) {
+                fds.push(feed.poll_fd());
             }
             let timeout = if finished {
                 PollTimeout::ZERO
@@ -147,11 +203,7 @@ impl Relay<'_> {
             }
             let ready: Vec<bool> = fds
                 .iter()
-                .map(|f| {
-                    f.revents().is_some_and(|r| {
-                        r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
-                    })
-                })
+                .map(|f| f.revents().is_some_and(|r| !r.is_empty()))
                 .collect();
             drop(fds);
             if ready[0] {
@@ -175,19 +227,13 @@ impl Relay<'_> {
                     Err(_) => closed.push(i),
                 }
             }
-            if let Some((from, to)) = input
+            if let Some(feed) = &mut input
                 && !finished
                 && ready.get(2 + outputs.len()) == Some(&true)
+                && !feed.step(&mut buf)
             {
-                match nix::unistd::read(from, &mut buf) {
-                    Err(Errno::EINTR | Errno::EAGAIN) => {}
-                    Ok(0) | Err(_) => input = None,
-                    Ok(n) => {
-                        if write_all_fd(to, &buf[..n]).is_err() {
-                            input = None;
-                        }
-                    }
-                }
+                // Dropped: the process sees the end of its input.
+                input = None;
             }
             for i in closed.into_iter().rev() {
                 outputs.remove(i);

@@ -6,19 +6,24 @@
 use std::ffi::CString;
 use std::fs::{self, OpenOptions};
 use std::io;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt, symlink};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag, openat, readlinkat};
 use nix::mount::{MntFlags, MsFlags, mount, umount2};
-use nix::sys::statvfs::{FsFlags, statvfs};
+use nix::sched::CloneFlags;
+use nix::sys::stat::{Mode, SFlag, fstat, mkdirat};
 use nix::unistd::{AccessFlags, access, chdir, pivot_root};
 use serde::{Deserialize, Serialize};
 
+use super::channel::Channel;
+use super::confine::{self, ConfineError, Create, Root};
 use super::launch::{MountKind, MountSpec};
-use crate::sys::{self, FsContext};
+use crate::sys::{self, Forked, FsContext, MountAttrs};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RootfsError {
@@ -44,13 +49,17 @@ pub enum RootfsError {
     #[error("cannot mount {what} on {target}: {source}")]
     Mount {
         what: String,
-        target: PathBuf,
+        target: String,
         source: Errno,
     },
+    #[error(transparent)]
+    Confine(#[from] ConfineError),
     #[error("cannot prepare {path} in the container: {source}")]
     Prepare { path: PathBuf, source: io::Error },
     #[error("cannot switch to the container's root filesystem (pivot_root): {0}")]
     Pivot(Errno),
+    #[error("cannot lock the container's mounts: {0}")]
+    Lock(String),
 }
 
 /// How the layers are stacked.
@@ -83,8 +92,8 @@ fn cstring(p: &Path) -> CString {
     CString::new(p.as_os_str().as_bytes()).expect("paths have no NUL bytes")
 }
 
-fn mount_err(what: &str, target: &Path) -> impl FnOnce(Errno) -> RootfsError {
-    let (what, target) = (what.to_string(), target.to_path_buf());
+fn mount_err(what: &str, target: &str) -> impl FnOnce(Errno) -> RootfsError {
+    let (what, target) = (what.to_string(), target.to_string());
     move |source| RootfsError::Mount {
         what,
         target,
@@ -105,8 +114,72 @@ fn kernel_at_least(major: u32, minor: u32) -> bool {
     }
 }
 
-/// Mount the layers with the kernel's overlayfs at `target`.
+/// The deepest directory all of `paths` are beneath.
+fn common_base<'p>(paths: impl Iterator<Item = &'p Path>) -> PathBuf {
+    let mut base: Option<PathBuf> = None;
+    for p in paths {
+        base = Some(match base {
+            None => p.parent().unwrap_or(p).to_path_buf(),
+            Some(b) => b
+                .components()
+                .zip(p.components())
+                .take_while(|(x, y)| x == y)
+                .map(|(x, _)| x)
+                .collect(),
+        });
+    }
+    base.unwrap_or_else(|| PathBuf::from("/"))
+}
+
+/// Mount the layers with the kernel's overlayfs at `target`. The layers are named relative
+/// to the directory they share (the store), entered for the mount, so that the container's
+/// mountinfo shows no path of the host (your home, your name).
 pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsError> {
+    let all = || {
+        layers
+            .lowers
+            .iter()
+            .map(PathBuf::as_path)
+            .chain([layers.upper, layers.work])
+    };
+    let base = common_base(all());
+    let rel = |p: &Path| -> PathBuf {
+        match p.strip_prefix(&base) {
+            Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+            _ => p.to_path_buf(),
+        }
+    };
+    let relative = Layers {
+        lowers: &layers.lowers.iter().map(|p| rel(p)).collect::<Vec<_>>(),
+        upper: &rel(layers.upper),
+        work: &rel(layers.work),
+    };
+    let at = nix::fcntl::open(
+        target,
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(|e| RootfsError::Prepare {
+        path: target.to_path_buf(),
+        source: e.into(),
+    })?;
+    let back = nix::fcntl::open(
+        ".",
+        OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    );
+    chdir(&base).map_err(|e| RootfsError::Prepare {
+        path: base.clone(),
+        source: e.into(),
+    })?;
+    let mounted = mount_overlay_here(&relative, at.as_fd());
+    if let Ok(back) = back {
+        let _ = nix::unistd::fchdir(&back);
+    }
+    mounted
+}
+
+fn mount_overlay_here(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(), RootfsError> {
     // The new mount API takes one lower layer per call, so any number of layers fits. Only
     // asked of kernels that may have `lowerdir+` (6.8): others would log each refusal.
     if kernel_at_least(6, 8) {
@@ -131,7 +204,7 @@ pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsErr
     );
     mount(
         Some("overlay"),
-        target,
+        format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&target)).as_str(),
         Some("overlay"),
         MsFlags::empty(),
         Some(data.as_str()),
@@ -139,7 +212,7 @@ pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsErr
     .map_err(|e| RootfsError::Overlay(e.desc().to_string()))
 }
 
-fn mount_overlay_fsconfig(layers: &Layers<'_>, target: &Path) -> Result<(), Errno> {
+fn mount_overlay_fsconfig(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
     let errno = |e: sys::SysError| match e {
         sys::SysError::Errno(e) => e,
         _ => Errno::EINVAL,
@@ -154,7 +227,7 @@ fn mount_overlay_fsconfig(layers: &Layers<'_>, target: &Path) -> Result<(), Errn
     fc.set_string(c"workdir", &cstring(layers.work))
         .map_err(errno)?;
     fc.set_flag(c"userxattr").map_err(errno)?;
-    fc.mount_at(&cstring(target)).map_err(errno)
+    fc.mount_on(target, MountAttrs::default()).map_err(errno)
 }
 
 /// A fuse-overlayfs mount, served by a child process that dies with its parent.
@@ -297,6 +370,9 @@ pub fn probe_overlay(dir: &Path) -> Result<(), String> {
 }
 
 // ---- the rest of the container's filesystem (run in the container's mount namespace) ----
+//
+// Every container path is resolved inside the root by `confine` (the image is hostile) and
+// every mount lands on the descriptor it found.
 
 /// Paths podman hides from containers.
 pub const MASKED_PATHS: &[&str] = &[
@@ -334,141 +410,123 @@ pub struct FsSetup<'a> {
     pub masked_paths: bool,
 }
 
-/// Resolve `path` (absolute, inside the container) to a host path under `rootfs` without
-/// following symlinks out of it: every symlink met is resolved against `rootfs`.
-pub fn in_root(rootfs: &Path, path: &str) -> PathBuf {
-    let mut out = rootfs.to_path_buf();
-    let mut todo: Vec<String> = path
-        .split('/')
-        .filter(|c| !c.is_empty())
-        .rev()
-        .map(str::to_string)
-        .collect();
-    let mut hops = 0;
-    while let Some(comp) = todo.pop() {
-        match comp.as_str() {
-            "." => {}
-            ".." => {
-                if out != rootfs {
-                    out.pop();
-                }
-            }
-            _ => {
-                let next = out.join(&comp);
-                match fs::read_link(&next) {
-                    Ok(target) if hops < 40 => {
-                        hops += 1;
-                        let t = target.to_string_lossy().into_owned();
-                        if t.starts_with('/') {
-                            out = rootfs.to_path_buf();
-                        }
-                        todo.extend(
-                            t.split('/')
-                                .filter(|c| !c.is_empty())
-                                .rev()
-                                .map(str::to_string),
-                        );
-                    }
-                    _ => out = next,
-                }
-            }
+/// A fresh filesystem of `fstype` with `options` (`key=value,flag,...`) on `target` (shown in
+/// errors as `shown`).
+pub(crate) fn mount_fs(
+    fstype: &str,
+    options: &str,
+    attrs: MountAttrs,
+    target: BorrowedFd<'_>,
+    shown: &str,
+) -> Result<(), RootfsError> {
+    let fail = |e: sys::SysError| RootfsError::Mount {
+        what: fstype.to_string(),
+        target: shown.to_string(),
+        source: match e {
+            sys::SysError::Errno(e) => e,
+            _ => Errno::EINVAL,
+        },
+    };
+    let cstr = |s: &str| CString::new(s).map_err(|_| fail(sys::SysError::Errno(Errno::EINVAL)));
+    let fc = FsContext::open(&cstr(fstype)?).map_err(fail)?;
+    for option in options.split(',').filter(|o| !o.is_empty()) {
+        match option.split_once('=') {
+            Some((k, v)) => fc.set_string(&cstr(k)?, &cstr(v)?),
+            None => fc.set_flag(&cstr(option)?),
         }
+        .map_err(fail)?;
     }
-    out
+    fc.mount_on(target, attrs).map_err(fail)
 }
 
-pub(crate) fn mkdir_p(path: &Path) -> Result<(), RootfsError> {
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o755)
-        .create(path)
-        .map_err(|source| RootfsError::Prepare {
+/// Bind `source` (a tree with what is mounted beneath it) onto `target`, with `attrs`.
+fn bind(
+    source: BorrowedFd<'_>,
+    target: BorrowedFd<'_>,
+    attrs: MountAttrs,
+    what: &str,
+    shown: &str,
+) -> Result<(), RootfsError> {
+    sys::bind_tree(source, target, attrs, true).map_err(mount_err(what, shown))
+}
+
+/// Open a path of the host's (trusted) as a source to bind.
+fn host_source(path: &Path) -> Result<OwnedFd, RootfsError> {
+    nix::fcntl::open(path, OFlag::O_PATH | OFlag::O_CLOEXEC, Mode::empty()).map_err(|e| {
+        RootfsError::Prepare {
             path: path.to_path_buf(),
-            source,
-        })
-}
-
-pub(crate) fn touch(path: &Path, mode: u32) -> Result<(), RootfsError> {
-    OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(mode)
-        .open(path)
-        .map(drop)
-        .map_err(|source| RootfsError::Prepare {
-            path: path.to_path_buf(),
-            source,
-        })
-}
-
-fn link(target: &str, at: &Path) -> Result<(), RootfsError> {
-    symlink(target, at).map_err(|source| RootfsError::Prepare {
-        path: at.to_path_buf(),
-        source,
+            source: e.into(),
+        }
     })
 }
 
 /// Mount /proc, /dev, /sys and the rest into the container's root, then mask and protect
 /// what podman does. Must run in the container's pid namespace (for /proc).
-pub fn prepare(setup: &FsSetup<'_>) -> Result<(), RootfsError> {
-    let root = setup.rootfs;
-    mount_kernel_filesystems(root)?;
-    apply_mounts(root, setup.mounts)?;
+pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
+    let root = Root::open(setup.rootfs)?;
+    mount_kernel_filesystems(&root)?;
+    apply_mounts(&root, setup.mounts)?;
     if setup.masked_paths {
-        mask_kernel_paths(root)?;
+        mask_kernel_paths(&root)?;
     }
     if setup.read_only {
         if setup.read_only_tmpfs {
             for (path, mode) in [("/tmp", "1777"), ("/var/tmp", "1777"), ("/run", "755")] {
-                let p = in_root(root, path);
-                mkdir_p(&p)?;
-                mount(
-                    Some("tmpfs"),
-                    &p,
-                    Some("tmpfs"),
-                    MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-                    Some(format!("mode={mode}").as_str()),
-                )
-                .map_err(mount_err("tmpfs", &p))?;
+                let at = root.open_path(path, Create::Dir)?;
+                let attrs = MountAttrs {
+                    noexec: false,
+                    ..MountAttrs::SAFE
+                };
+                mount_fs("tmpfs", &format!("mode={mode}"), attrs, at.as_fd(), path)?;
             }
         }
-        mount(
-            Some(root),
-            root,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY,
-            None::<&str>,
-        )
-        .map_err(mount_err("the read-only root", root))?;
+        let read_only = MountAttrs {
+            read_only: true,
+            ..MountAttrs::default()
+        };
+        sys::set_mount_attrs(root.fd(), read_only, false)
+            .map_err(mount_err("read-only", "the root filesystem"))?;
     }
-    Ok(())
+    Ok(root)
 }
 
-pub(crate) fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
-    let dev = in_root(root, "/dev");
-    mkdir_p(&dev)?;
-    mount(
-        Some("tmpfs"),
-        &dev,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_STRICTATIME,
-        Some("mode=755,size=65536k"),
-    )
-    .map_err(mount_err("tmpfs", &dev))?;
-    // A user namespace cannot create device nodes: bind the host's harmless ones.
+/// A /dev of harmless devices (bound from the host's: a user namespace cannot make device
+/// nodes), its links, a private devpts, shm and mqueue.
+pub(crate) fn prepare_dev(root: &Root) -> Result<(), RootfsError> {
+    let at = root.open_path("/dev", Create::Dir)?;
+    let attrs = MountAttrs {
+        noexec: false,
+        ..MountAttrs::SAFE
+    };
+    mount_fs("tmpfs", "mode=755,size=65536k", attrs, at.as_fd(), "/dev")?;
+    // The fresh tmpfs, as nothing but this process has seen it yet.
+    let dev = root.open_path("/dev", Create::Nothing)?;
+    let made = |name: &str| {
+        let path = format!("/dev/{name}");
+        move |e: Errno| RootfsError::Prepare {
+            path: PathBuf::from(path),
+            source: e.into(),
+        }
+    };
     for name in ["null", "zero", "full", "tty", "random", "urandom"] {
-        let node = dev.join(name);
-        touch(&node, 0o666)?;
-        let host = Path::new("/dev").join(name);
-        mount(
-            Some(&host),
-            &node,
-            None::<&str>,
-            MsFlags::MS_BIND,
-            None::<&str>,
+        openat(
+            &dev,
+            name,
+            OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o666),
         )
-        .map_err(mount_err(&host.to_string_lossy(), &node))?;
+        .map_err(made(name))?;
+        let node = openat(
+            &dev,
+            name,
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(made(name))?;
+        let host = Path::new("/dev").join(name);
+        let source = host_source(&host)?;
+        sys::bind_tree(source.as_fd(), node.as_fd(), MountAttrs::default(), false)
+            .map_err(mount_err(&host.to_string_lossy(), &format!("/dev/{name}")))?;
     }
     for (name, target) in [
         ("fd", "/proc/self/fd"),
@@ -478,110 +536,129 @@ pub(crate) fn prepare_dev(root: &Path) -> Result<(), RootfsError> {
         ("core", "/proc/kcore"),
         ("ptmx", "pts/ptmx"),
     ] {
-        link(target, &dev.join(name))?;
+        nix::unistd::symlinkat(target, &dev, name).map_err(made(name))?;
     }
-    let pts = dev.join("pts");
-    mkdir_p(&pts)?;
-    let pts_flags = MsFlags::MS_NOSUID | MsFlags::MS_NOEXEC;
+    let dir = |name: &str| -> Result<OwnedFd, RootfsError> {
+        mkdirat(&dev, name, Mode::from_bits_truncate(0o755)).map_err(made(name))?;
+        openat(
+            &dev,
+            name,
+            OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(made(name))
+    };
     // Terminals belong to group tty (5) where it is mapped; not with a single-id map (a
     // refused option would also be logged by the kernel).
     let options = match gid_mapped(5) {
         true => "newinstance,ptmxmode=0666,mode=0620,gid=5",
         false => "newinstance,ptmxmode=0666,mode=0620",
     };
-    mount(
-        Some("devpts"),
-        &pts,
-        Some("devpts"),
-        pts_flags,
-        Some(options),
-    )
-    .map_err(mount_err("devpts", &pts))?;
-    let shm = dev.join("shm");
-    mkdir_p(&shm)?;
-    mount(
-        Some("shm"),
-        &shm,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        Some("mode=1777,size=65536k"),
-    )
-    .map_err(mount_err("tmpfs", &shm))?;
-    let mqueue = dev.join("mqueue");
-    mkdir_p(&mqueue)?;
-    mount(
-        Some("mqueue"),
-        &mqueue,
-        Some("mqueue"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC,
-        None::<&str>,
-    )
-    .map_err(mount_err("mqueue", &mqueue))?;
+    let pts_attrs = MountAttrs {
+        nodev: false,
+        ..MountAttrs::SAFE
+    };
+    mount_fs(
+        "devpts",
+        options,
+        pts_attrs,
+        dir("pts")?.as_fd(),
+        "/dev/pts",
+    )?;
+    let shm = dir("shm")?;
+    mount_fs(
+        "tmpfs",
+        "mode=1777,size=65536k",
+        MountAttrs::SAFE,
+        shm.as_fd(),
+        "/dev/shm",
+    )?;
+    mount_fs(
+        "mqueue",
+        "",
+        MountAttrs::SAFE,
+        dir("mqueue")?.as_fd(),
+        "/dev/mqueue",
+    )?;
     Ok(())
 }
 
 /// Bind mounts, volumes and tmpfs, parents before children.
-fn apply_mounts(root: &Path, mounts: &[MountSpec]) -> Result<(), RootfsError> {
+fn apply_mounts(root: &Root, mounts: &[MountSpec]) -> Result<(), RootfsError> {
     let mut sorted: Vec<&MountSpec> = mounts.iter().collect();
     sorted.sort_by_key(|m| m.target.trim_end_matches('/').matches('/').count());
     for m in sorted {
-        let target = in_root(root, &m.target);
-        let prepare = |path: &Path, source: io::Error| RootfsError::Prepare {
-            path: path.to_path_buf(),
-            source,
-        };
+        let shown = m.target.as_str();
         match &m.kind {
             MountKind::Bind {
                 source, copy_up, ..
             } => {
-                let meta = fs::metadata(source).map_err(|e| prepare(source, e))?;
-                if meta.is_dir() {
-                    if *copy_up && target.is_dir() && is_empty_dir(source) {
-                        copy_tree(&target, source).map_err(|e| prepare(source, e))?;
+                let src = host_source(source)?;
+                let target = if confine::is_dir(src.as_fd()) {
+                    if *copy_up {
+                        copy_up_into(root, shown, source)?;
                     }
-                    mkdir_p(&target)?;
+                    root.open_path(shown, Create::Dir)?
                 } else {
-                    if let Some(parent) = target.parent() {
-                        mkdir_p(parent)?;
-                    }
-                    if !target.exists() {
-                        touch(&target, 0o644)?;
-                    }
+                    root.open_path(shown, Create::File)?
+                };
+                if confine::is_dir(src.as_fd()) != confine::is_dir(target.as_fd()) {
+                    return Err(RootfsError::Mount {
+                        what: source.to_string_lossy().into_owned(),
+                        target: shown.to_string(),
+                        source: Errno::ENOTDIR,
+                    });
                 }
-                mount(
-                    Some(source.as_path()),
-                    &target,
-                    None::<&str>,
-                    MsFlags::MS_BIND | MsFlags::MS_REC,
-                    None::<&str>,
-                )
-                .map_err(mount_err(&source.to_string_lossy(), &target))?;
-                if m.read_only {
-                    remount_read_only(&target)?;
-                }
+                let attrs = MountAttrs {
+                    read_only: m.read_only,
+                    ..MountAttrs::default()
+                };
+                bind(
+                    src.as_fd(),
+                    target.as_fd(),
+                    attrs,
+                    &source.to_string_lossy(),
+                    shown,
+                )?;
             }
             MountKind::Tmpfs { size, mode } => {
-                mkdir_p(&target)?;
+                let target = root.open_path(shown, Create::Dir)?;
                 let mut opts = vec![format!("mode={:o}", mode.unwrap_or(0o1777))];
                 if let Some(s) = size {
                     opts.push(format!("size={s}"));
                 }
-                let mut flags = MsFlags::MS_NOSUID | MsFlags::MS_NODEV;
-                if m.read_only {
-                    flags |= MsFlags::MS_RDONLY;
-                }
-                mount(
-                    Some("tmpfs"),
-                    &target,
-                    Some("tmpfs"),
-                    flags,
-                    Some(opts.join(",").as_str()),
-                )
-                .map_err(mount_err("tmpfs", &target))?;
+                let attrs = MountAttrs {
+                    read_only: m.read_only,
+                    nosuid: true,
+                    nodev: true,
+                    noexec: false,
+                };
+                mount_fs("tmpfs", &opts.join(","), attrs, target.as_fd(), shown)?;
             }
         }
     }
     Ok(())
+}
+
+/// As docker fills an empty volume from the image: what the image has at `target` (when it
+/// is a directory) copied into the volume's (empty) directory `volume`.
+fn copy_up_into(root: &Root, target: &str, volume: &Path) -> Result<(), RootfsError> {
+    let prepare = |source: io::Error| RootfsError::Prepare {
+        path: volume.to_path_buf(),
+        source,
+    };
+    let from = match root.open_path(target, Create::Nothing) {
+        Ok(fd) if confine::is_dir(fd.as_fd()) => fd,
+        Ok(_) | Err(ConfineError::Missing { .. }) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let dest = nix::fcntl::open(volume, dir_flags, Mode::empty()).map_err(|e| prepare(e.into()))?;
+    if !is_empty_dir(dest.as_fd()).map_err(prepare)? {
+        return Ok(());
+    }
+    let from = openat(&from, ".", dir_flags, Mode::empty()).map_err(|e| prepare(e.into()))?;
+    copy_tree(from.as_fd(), dest.as_fd()).map_err(prepare)
 }
 
 /// The container's volumes and bind mounts (not its tmpfs, which hold nothing while it is
@@ -601,91 +678,144 @@ pub fn mount_volumes(root: &Path, mounts: &[MountSpec]) -> Result<(), RootfsErro
             MountKind::Tmpfs { .. } => None,
         })
         .collect();
-    apply_mounts(root, &binds)
+    apply_mounts(&Root::open(root)?, &binds)
 }
 
-fn is_empty_dir(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut d| d.next().is_none())
+fn is_empty_dir(dir: BorrowedFd<'_>) -> io::Result<bool> {
+    let mut d = nix::dir::Dir::openat(
+        dir,
+        ".",
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
+        Mode::empty(),
+    )?;
+    Ok(!d
+        .iter()
+        .flatten()
+        .any(|e| !matches!(e.file_name().to_bytes(), b"." | b"..")))
 }
 
-/// Copy the tree at `src` into the (empty) directory `dest` with owners, modes and times,
-/// symbolic links as links, as docker fills a new volume from the image. Devices and sockets
-/// are skipped; nothing is followed out of `src`.
-fn copy_tree(src: &Path, dest: &Path) -> io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt, lchown};
-    let copy_meta = |meta: &fs::Metadata, to: &Path, link: bool| -> io::Result<()> {
-        lchown(to, Some(meta.uid()), Some(meta.gid()))?;
-        if !link {
-            fs::set_permissions(to, fs::Permissions::from_mode(meta.mode() & 0o7777))?;
-            let t = nix::sys::time::TimeSpec::new(meta.mtime(), meta.mtime_nsec());
-            nix::sys::stat::utimensat(
-                nix::fcntl::AT_FDCWD,
-                to,
-                &t,
-                &t,
-                nix::sys::stat::UtimensatFlags::NoFollowSymlink,
-            )?;
-        }
+/// Copy the tree in directory `src` into the (empty) directory `dest`, both descriptors,
+/// with owners, modes and times, symbolic links as links, as docker fills a new volume from
+/// the image. Every entry is opened from its parent's descriptor without following links,
+/// so nothing outside `src` is read and nothing outside `dest` is written, however either
+/// changes meanwhile. Devices, sockets and fifos are skipped.
+pub(crate) fn copy_tree(src: BorrowedFd<'_>, dest: BorrowedFd<'_>) -> io::Result<()> {
+    use nix::sys::stat::{UtimensatFlags, fchmod, fstatat, futimens, utimensat};
+    use nix::unistd::{Gid, Uid, fchown, fchownat};
+    let times = |st: &nix::sys::stat::FileStat| {
+        (
+            nix::sys::time::TimeSpec::new(st.st_atime, st.st_atime_nsec),
+            nix::sys::time::TimeSpec::new(st.st_mtime, st.st_mtime_nsec),
+        )
+    };
+    // Owner first: a chown clears set-id bits, which the mode then sets again.
+    let copy_meta = |st: &nix::sys::stat::FileStat, to: BorrowedFd<'_>| -> io::Result<()> {
+        fchown(
+            to,
+            Some(Uid::from_raw(st.st_uid)),
+            Some(Gid::from_raw(st.st_gid)),
+        )?;
+        fchmod(to, Mode::from_bits_truncate(st.st_mode & 0o7777))?;
+        let (a, m) = times(st);
+        futimens(to, &a, &m)?;
         Ok(())
     };
-    for entry in fs::read_dir(src)? {
-        let entry = entry?;
-        let from = entry.path();
-        let to = dest.join(entry.file_name());
-        let meta = fs::symlink_metadata(&from)?;
-        let kind = meta.file_type();
-        if kind.is_dir() {
-            fs::create_dir(&to)?;
-            copy_tree(&from, &to)?;
-            copy_meta(&meta, &to, false)?;
-        } else if kind.is_symlink() {
-            symlink(fs::read_link(&from)?, &to)?;
-            copy_meta(&meta, &to, true)?;
-        } else if kind.is_file() {
-            fs::copy(&from, &to)?;
-            copy_meta(&meta, &to, false)?;
+    let nofollow = OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let dir_flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | nofollow;
+    let mut entries: Vec<std::ffi::CString> = Vec::new();
+    for e in nix::dir::Dir::openat(src, ".", dir_flags, Mode::empty())?.iter() {
+        let e = e?;
+        if !matches!(e.file_name().to_bytes(), b"." | b"..") {
+            entries.push(e.file_name().to_owned());
         }
     }
-    copy_meta(&fs::symlink_metadata(src)?, dest, false)
+    for name in &entries {
+        let name = name.as_c_str();
+        let st = fstatat(src, name, AtFlags::AT_SYMLINK_NOFOLLOW)?;
+        match st.st_mode & SFlag::S_IFMT.bits() {
+            k if k == SFlag::S_IFDIR.bits() => {
+                mkdirat(dest, name, Mode::from_bits_truncate(0o700))?;
+                let from = openat(src, name, dir_flags, Mode::empty())?;
+                let to = openat(dest, name, dir_flags, Mode::empty())?;
+                copy_tree(from.as_fd(), to.as_fd())?;
+                copy_meta(&fstat(&from)?, to.as_fd())?;
+            }
+            k if k == SFlag::S_IFLNK.bits() => {
+                let target = readlinkat(src, name)?;
+                nix::unistd::symlinkat(target.as_os_str(), dest, name)?;
+                fchownat(
+                    dest,
+                    name,
+                    Some(Uid::from_raw(st.st_uid)),
+                    Some(Gid::from_raw(st.st_gid)),
+                    AtFlags::AT_SYMLINK_NOFOLLOW,
+                )?;
+                let (a, m) = times(&st);
+                utimensat(dest, name, &a, &m, UtimensatFlags::NoFollowSymlink)?;
+            }
+            k if k == SFlag::S_IFREG.bits() => {
+                // Non-blocking: if a fifo took the file's place meanwhile, opening it must
+                // not hang (and it is skipped below).
+                let from = openat(
+                    src,
+                    name,
+                    OFlag::O_RDONLY | OFlag::O_NONBLOCK | nofollow,
+                    Mode::empty(),
+                )?;
+                let now = fstat(&from)?;
+                if now.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFREG.bits() {
+                    continue;
+                }
+                let to = openat(
+                    dest,
+                    name,
+                    OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | nofollow,
+                    Mode::from_bits_truncate(0o600),
+                )?;
+                let (mut r, mut w) = (fs::File::from(from), fs::File::from(to));
+                io::copy(&mut r, &mut w)?;
+                copy_meta(&now, w.as_fd())?;
+            }
+            _ => {}
+        }
+    }
+    copy_meta(&fstat(src)?, dest)
 }
 
 /// Hide what podman hides (a tmpfs or /dev/null over it) and make read-only what it does.
-pub(crate) fn mask_kernel_paths(root: &Path) -> Result<(), RootfsError> {
-    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
+pub(crate) fn mask_kernel_paths(root: &Root) -> Result<(), RootfsError> {
+    let null = root.open_path("/dev/null", Create::Nothing)?;
     for path in MASKED_PATHS {
-        let p = in_root(root, path);
-        match fs::symlink_metadata(&p) {
-            Ok(m) if m.is_dir() => mount(
-                Some("tmpfs"),
-                &p,
-                Some("tmpfs"),
-                MsFlags::MS_RDONLY | nosuid_nodev_noexec,
-                Some("size=0"),
-            )
-            .map_err(mount_err("tmpfs", &p))?,
-            Ok(_) => mount(
-                Some(&in_root(root, "/dev/null")),
-                &p,
-                None::<&str>,
-                MsFlags::MS_BIND,
-                None::<&str>,
-            )
-            .map_err(mount_err("/dev/null", &p))?,
-            Err(_) => {}
+        let at = match root.open_path(path, Create::Nothing) {
+            Ok(fd) => fd,
+            Err(ConfineError::Missing { .. }) => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if confine::is_dir(at.as_fd()) {
+            let attrs = MountAttrs {
+                read_only: true,
+                ..MountAttrs::SAFE
+            };
+            mount_fs("tmpfs", "size=0", attrs, at.as_fd(), path)?;
+        } else {
+            bind(
+                null.as_fd(),
+                at.as_fd(),
+                MountAttrs::default(),
+                "/dev/null",
+                path,
+            )?;
         }
     }
+    let read_only = MountAttrs {
+        read_only: true,
+        ..MountAttrs::default()
+    };
     for path in READONLY_PATHS {
-        let p = in_root(root, path);
-        if p.exists() {
-            mount(
-                Some(&p),
-                &p,
-                None::<&str>,
-                MsFlags::MS_BIND | MsFlags::MS_REC,
-                None::<&str>,
-            )
-            .map_err(mount_err(path, &p))?;
-            remount_read_only(&p)?;
+        match root.open_path(path, Create::Nothing) {
+            Ok(at) => bind(at.as_fd(), at.as_fd(), read_only, path, path)?,
+            Err(ConfineError::Missing { .. }) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
@@ -693,83 +823,39 @@ pub(crate) fn mask_kernel_paths(root: &Path) -> Result<(), RootfsError> {
 
 /// A fresh /proc (for the calling pid namespace), a /dev of harmless devices, and /sys
 /// read-only, under `root`.
-pub(crate) fn mount_kernel_filesystems(root: &Path) -> Result<(), RootfsError> {
-    let nosuid_nodev_noexec = MsFlags::MS_NOSUID | MsFlags::MS_NODEV | MsFlags::MS_NOEXEC;
-    let proc_dir = in_root(root, "/proc");
-    mkdir_p(&proc_dir)?;
-    mount(
-        Some("proc"),
-        &proc_dir,
-        Some("proc"),
-        nosuid_nodev_noexec,
-        None::<&str>,
-    )
-    .map_err(mount_err("proc", &proc_dir))?;
+pub(crate) fn mount_kernel_filesystems(root: &Root) -> Result<(), RootfsError> {
+    let proc_dir = root.open_path("/proc", Create::Dir)?;
+    mount_fs("proc", "", MountAttrs::SAFE, proc_dir.as_fd(), "/proc")?;
 
     prepare_dev(root)?;
 
-    let sys_dir = in_root(root, "/sys");
-    mkdir_p(&sys_dir)?;
-    if mount(
-        Some("sysfs"),
-        &sys_dir,
-        Some("sysfs"),
-        nosuid_nodev_noexec | MsFlags::MS_RDONLY,
-        None::<&str>,
-    )
-    .is_err()
-    {
+    let sys_dir = root.open_path("/sys", Create::Dir)?;
+    let read_only = MountAttrs {
+        read_only: true,
+        ..MountAttrs::SAFE
+    };
+    if mount_fs("sysfs", "", read_only, sys_dir.as_fd(), "/sys").is_err() {
         // Without a network namespace of our own, sysfs cannot be mounted: show the host's.
-        mount(
-            Some("/sys"),
-            &sys_dir,
-            None::<&str>,
-            MsFlags::MS_BIND | MsFlags::MS_REC,
-            None::<&str>,
-        )
-        .map_err(mount_err("/sys", &sys_dir))?;
-        remount_read_only(&sys_dir)?;
-    } else {
-        let cg = sys_dir.join("fs/cgroup");
-        if cg.is_dir() {
-            // Best effort: the container's own cgroup namespace, read-only.
-            let _ = mount(
-                Some("cgroup2"),
-                &cg,
-                Some("cgroup2"),
-                nosuid_nodev_noexec | MsFlags::MS_RDONLY,
-                None::<&str>,
-            );
-        }
+        let host = host_source(Path::new("/sys"))?;
+        bind(host.as_fd(), sys_dir.as_fd(), read_only, "/sys", "/sys")?;
+    } else if let Ok(cg) = root.open_path("/sys/fs/cgroup", Create::Nothing) {
+        // Best effort: the container's own cgroup namespace, read-only.
+        let _ = mount_fs("cgroup2", "", read_only, cg.as_fd(), "/sys/fs/cgroup");
     }
     Ok(())
 }
 
-/// A tmpfs at `target` with `options` (e.g. `mode=1777`).
-pub(crate) fn mount_tmpfs(target: &Path, options: &str) -> Result<(), RootfsError> {
-    mount(
-        Some("tmpfs"),
-        target,
-        Some("tmpfs"),
-        MsFlags::MS_NOSUID | MsFlags::MS_NODEV,
-        Some(options),
-    )
-    .map_err(mount_err("tmpfs", target))
-}
-
 /// Bind the terminal `pts` (a path in the container's devpts) to /dev/console.
-pub fn bind_console(root: &Path, pts_number: u32) -> Result<(), RootfsError> {
-    let console = in_root(root, "/dev/console");
-    touch(&console, 0o620)?;
-    let pts = in_root(root, &format!("/dev/pts/{pts_number}"));
-    mount(
-        Some(&pts),
-        &console,
-        None::<&str>,
-        MsFlags::MS_BIND,
-        None::<&str>,
+pub fn bind_console(root: &Root, pts_number: u32) -> Result<(), RootfsError> {
+    let console = root.open_path("/dev/console", Create::File)?;
+    let pts = root.open_path(&format!("/dev/pts/{pts_number}"), Create::Nothing)?;
+    bind(
+        pts.as_fd(),
+        console.as_fd(),
+        MountAttrs::default(),
+        "the terminal",
+        "/dev/console",
     )
-    .map_err(mount_err("the terminal", &console))
 }
 
 /// Is `gid` mapped in this process's user namespace?
@@ -785,35 +871,48 @@ fn gid_mapped(gid: u32) -> bool {
     })
 }
 
-/// Make a mount read-only with every mount beneath it; on kernels before 5.12, remount it
-/// (the top one only), keeping the flags a user namespace may not drop.
-pub(crate) fn remount_read_only(path: &Path) -> Result<(), RootfsError> {
-    match crate::sys::make_tree_read_only(path) {
-        Ok(()) => return Ok(()),
-        Err(nix::errno::Errno::ENOSYS) => {}
-        Err(e) => return Err(mount_err("read-only", path)(e)),
-    }
-    let locked = statvfs(path).map(|s| s.flags()).unwrap_or(FsFlags::empty());
-    let mut flags = MsFlags::MS_BIND | MsFlags::MS_REMOUNT | MsFlags::MS_RDONLY | MsFlags::MS_REC;
-    for (fs_flag, ms_flag) in [
-        (FsFlags::ST_NOSUID, MsFlags::MS_NOSUID),
-        (FsFlags::ST_NODEV, MsFlags::MS_NODEV),
-        (FsFlags::ST_NOEXEC, MsFlags::MS_NOEXEC),
-        (FsFlags::ST_NOATIME, MsFlags::MS_NOATIME),
-        (FsFlags::ST_NODIRATIME, MsFlags::MS_NODIRATIME),
-        (FsFlags::ST_RELATIME, MsFlags::MS_RELATIME),
-    ] {
-        if locked.contains(fs_flag) {
-            flags |= ms_flag;
-        }
-    }
-    mount(Some(path), path, None::<&str>, flags, None::<&str>).map_err(mount_err("read-only", path))
-}
-
-/// Make `rootfs` the root of this mount namespace and drop every host mount from view.
-pub fn pivot(rootfs: &Path) -> Result<(), RootfsError> {
-    chdir(rootfs).map_err(RootfsError::Pivot)?;
+/// Make `root` the root of this mount namespace and drop every host mount from view.
+pub fn pivot(root: &Root) -> Result<(), RootfsError> {
+    nix::unistd::fchdir(root.fd()).map_err(RootfsError::Pivot)?;
     pivot_root(".", ".").map_err(RootfsError::Pivot)?;
     umount2(".", MntFlags::MNT_DETACH).map_err(RootfsError::Pivot)?;
     chdir("/").map_err(RootfsError::Pivot)
+}
+
+/// Move into a copy of this mount namespace that a new, child user namespace owns. The
+/// kernel locks every mount of such a copy: a read-only mount stays read-only and no mount
+/// can be taken off to show what lies beneath, whatever capabilities a process has (the
+/// container's `--cap-add SYS_ADMIN`, `--privileged`). The process itself stays in its user
+/// namespace, so that its network, uts and ipc namespaces (owned by that one) stay its own
+/// to configure: only the mounts change hands. Run after `pivot_root`, in a single-threaded
+/// process.
+pub fn lock_mounts() -> Result<(), RootfsError> {
+    let failed = |what: &str| {
+        let what = what.to_string();
+        move |e: String| RootfsError::Lock(format!("{what}: {e}"))
+    };
+    let (chan, child_end) = Channel::pair().map_err(|e| failed("socketpair")(e.to_string()))?;
+    let child = match sys::fork_again(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
+        .map_err(|e| failed("clone")(e.to_string()))?
+    {
+        Forked::Child => {
+            drop(chan);
+            // Born in the new namespaces: hand over the mount namespace, and go.
+            if let Ok(ns) = fs::File::open("/proc/self/ns/mnt") {
+                let _ = child_end.send_with_fd(&(), ns.as_fd());
+            }
+            sys::exit_now(0)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    drop(child_end);
+    let received = chan.recv_with_fds::<()>();
+    let _ = nix::sys::wait::waitpid(child, None);
+    let ns = match received {
+        Ok(Some(((), mut fds))) => fds.pop(),
+        _ => None,
+    }
+    .ok_or_else(|| failed("the namespace helper")("it sent nothing".to_string()))?;
+    nix::sched::setns(&ns, CloneFlags::CLONE_NEWNS).map_err(|e| failed("setns")(e.to_string()))?;
+    chdir("/").map_err(|e| failed("chdir")(e.to_string()))
 }

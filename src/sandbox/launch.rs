@@ -33,13 +33,14 @@ use serde::{Deserialize, Serialize};
 use super::Policy;
 use crate::network::pasta::{self, Pasta, PastaSpec};
 use crate::runtime::channel::{Channel, ChannelError};
+use crate::runtime::confine::{self, Create, Root};
 use crate::runtime::idmap::{IdMap, IdMapError, IdRange};
 use crate::runtime::process::{self, StartFailure};
 use crate::runtime::relay;
 use crate::runtime::rootfs::{self, Driver, Layers, RootfsError};
 use crate::runtime::seccomp::{self, Program};
 use crate::runtime::{caps, userns};
-use crate::sys::{self, Forked};
+use crate::sys::{self, Forked, MountAttrs};
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -472,14 +473,30 @@ fn build(plan: &Plan<'_>) -> Result<(), String> {
             .map_err(|err| format!("cannot open layer {}: {err}", l.display()))
         })
         .collect::<Result<Vec<OwnedFd>, _>>()?;
+    let staging = Root::open(Path::new(STAGING)).map_err(|err| err.to_string())?;
+    rootfs::mount_fs(
+        "tmpfs",
+        "mode=755",
+        MountAttrs::default(),
+        staging.fd(),
+        STAGING,
+    )
+    .map_err(e)?;
     let root = Path::new(STAGING);
-    rootfs::mount_tmpfs(root, "mode=755").map_err(e)?;
     if let Some(image) = &plan.setup.image {
         // The image, read-only in the end, over a writable layer kept in memory for the
         // mount points.
         let scratch = root.join(".image");
         fs::create_dir(&scratch).map_err(|err| err.to_string())?;
-        rootfs::mount_tmpfs(&scratch, "mode=700").map_err(e)?;
+        let at = open_nofollow(&scratch).map_err(|err| err.to_string())?;
+        rootfs::mount_fs(
+            "tmpfs",
+            "mode=700",
+            MountAttrs::default(),
+            at.as_fd(),
+            ".image",
+        )
+        .map_err(e)?;
         let (upper, work, merged) = (scratch.join("u"), scratch.join("w"), scratch.join("m"));
         for d in [&upper, &work, &merged] {
             fs::create_dir(d).map_err(|err| err.to_string())?;
@@ -490,7 +507,7 @@ fn build(plan: &Plan<'_>) -> Result<(), String> {
             let at = scratch.join(format!("l{n}"));
             fs::create_dir(&at).map_err(|err| err.to_string())?;
             let at_fd = open_nofollow(&at).map_err(|err| err.to_string())?;
-            sys::bind_tree(fd.as_fd(), at_fd.as_fd(), true)
+            sys::bind_tree(fd.as_fd(), at_fd.as_fd(), READ_ONLY, true)
                 .map_err(|err| format!("cannot show layer {}: {err}", at.display()))?;
             lowers.push(at);
         }
@@ -514,79 +531,104 @@ fn build(plan: &Plan<'_>) -> Result<(), String> {
     finish_tree(plan, &sources, root)
 }
 
+const READ_ONLY: MountAttrs = MountAttrs {
+    read_only: true,
+    nosuid: true,
+    nodev: true,
+    noexec: false,
+};
+
 /// Put the plan's mounts and the kernel's filesystems under `root`, and pivot into it.
 fn finish_tree(plan: &Plan<'_>, sources: &[Option<OwnedFd>], root: &Path) -> Result<(), String> {
-    use nix::mount::{MsFlags, mount};
     let e = |e: RootfsError| e.to_string();
+    let root = Root::open(root).map_err(|err| err.to_string())?;
     for (m, fd) in plan.mounts.iter().zip(sources) {
-        let target = rootfs::in_root(root, &m.target().to_string_lossy());
+        let shown = m.target().to_string_lossy();
         match m {
             Mount::Link(_, to) => {
-                if fs::symlink_metadata(&target).is_err() {
-                    std::os::unix::fs::symlink(to, &target).map_err(|err| err.to_string())?;
+                let (parent, name) = split(m.target());
+                let dir = root
+                    .open_path(parent, Create::Dir)
+                    .map_err(|err| err.to_string())?;
+                match nix::unistd::symlinkat(to.as_path(), &dir, name) {
+                    Ok(()) | Err(nix::errno::Errno::EEXIST) => {}
+                    Err(err) => return Err(format!("cannot make {shown}: {err}")),
                 }
             }
             Mount::Tmpfs(_, mode) => {
-                rootfs::mkdir_p(&target).map_err(e)?;
-                rootfs::mount_tmpfs(&target, mode).map_err(e)?;
+                let at = root
+                    .open_path(&shown, Create::Dir)
+                    .map_err(|err| err.to_string())?;
+                let attrs = MountAttrs {
+                    noexec: false,
+                    ..MountAttrs::SAFE
+                };
+                rootfs::mount_fs("tmpfs", mode, attrs, at.as_fd(), &shown).map_err(e)?;
             }
             Mount::Bind(_, writable) => {
                 let Some(fd) = fd else { continue };
-                let is_dir = nix::sys::stat::fstat(fd)
-                    .is_ok_and(|st| st.st_mode & libc::S_IFMT == libc::S_IFDIR);
-                make_mount_point(&target, is_dir).map_err(e)?;
-                // The mount point is opened as the source was: a link made on the way (by
-                // a process of the host writing in a project shown here) is refused.
-                let at = open_nofollow(&target)
-                    .map_err(|err| format!("cannot open {}: {err}", target.display()))?;
-                sys::bind_tree(fd.as_fd(), at.as_fd(), !writable)
-                    .map_err(|err| format!("cannot show {}: {err}", m.target().display()))?;
+                let create = match confine::is_dir(fd.as_fd()) {
+                    true => Create::Dir,
+                    false => Create::File,
+                };
+                // The mount point is found inside the tree being built, whatever a process of
+                // the host writing in a project shown here has put on the way.
+                let at = root
+                    .open_path(&shown, create)
+                    .map_err(|err| err.to_string())?;
+                let attrs = match writable {
+                    true => MountAttrs {
+                        read_only: false,
+                        ..READ_ONLY
+                    },
+                    false => READ_ONLY,
+                };
+                sys::bind_tree(fd.as_fd(), at.as_fd(), attrs, true)
+                    .map_err(|err| format!("cannot show {shown}: {err}"))?;
             }
             Mount::File(_, contents) => {
-                let file = root.join(format!(
-                    ".{}",
-                    m.target().file_name().unwrap_or_default().to_string_lossy()
-                ));
-                fs::write(&file, contents).map_err(|err| err.to_string())?;
-                make_mount_point(&target, false).map_err(e)?;
-                mount(
-                    Some(&file),
-                    &target,
-                    None::<&str>,
-                    MsFlags::MS_BIND,
-                    None::<&str>,
-                )
-                .map_err(|err| format!("cannot mount {}: {err}", target.display()))?;
-                rootfs::remount_read_only(&target).map_err(e)?;
+                let file = root_file(&root, m.target(), contents)?;
+                let at = root
+                    .open_path(&shown, Create::File)
+                    .map_err(|err| err.to_string())?;
+                sys::bind_tree(file.as_fd(), at.as_fd(), READ_ONLY, false)
+                    .map_err(|err| format!("cannot mount {shown}: {err}"))?;
             }
         }
     }
-    rootfs::mount_kernel_filesystems(root).map_err(e)?;
-    rootfs::mask_kernel_paths(root).map_err(e)?;
+    rootfs::mount_kernel_filesystems(&root).map_err(e)?;
+    rootfs::mask_kernel_paths(&root).map_err(e)?;
     // The root itself holds only mount points: read-only.
-    mount::<str, Path, str, str>(
-        None,
-        root,
-        None,
-        MsFlags::MS_REMOUNT | MsFlags::MS_BIND | MsFlags::MS_RDONLY,
-        None,
-    )
-    .map_err(|err| format!("cannot make the sandbox's root read-only: {err}"))?;
-    rootfs::pivot(root).map_err(e)
+    sys::set_mount_attrs(root.fd(), READ_ONLY, false)
+        .map_err(|err| format!("cannot make the sandbox's root read-only: {err}"))?;
+    rootfs::pivot(&root).map_err(e)
 }
 
-/// A directory or an empty file at `target` (creating its parents), to mount on.
-fn make_mount_point(target: &Path, dir: bool) -> Result<(), RootfsError> {
-    if dir {
-        return rootfs::mkdir_p(target);
-    }
-    if let Some(parent) = target.parent() {
-        rootfs::mkdir_p(parent)?;
-    }
-    if fs::symlink_metadata(target).is_err() {
-        rootfs::touch(target, 0o644)?;
-    }
-    Ok(())
+/// A path's parent directory and last name (`/a/b`: `/a`, `b`).
+fn split(path: &Path) -> (&str, &str) {
+    let parent = path.parent().and_then(Path::to_str).unwrap_or("/");
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    (parent, name)
+}
+
+/// A file of ours holding `contents`, made at the top of the tree (`.NAME`) to bind over
+/// the path `target` names.
+fn root_file(root: &Root, target: &Path, contents: &str) -> Result<OwnedFd, String> {
+    let name = format!(
+        ".{}",
+        target.file_name().unwrap_or_default().to_string_lossy()
+    );
+    let fd = nix::fcntl::openat(
+        root.fd(),
+        name.as_str(),
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o644),
+    )
+    .map_err(|err| format!("cannot make {name}: {err}"))?;
+    let mut file = fs::File::from(fd);
+    std::io::Write::write_all(&mut file, contents.as_bytes())
+        .map_err(|err| format!("cannot write {name}: {err}"))?;
+    Ok(OwnedFd::from(file))
 }
 
 /// Enter a second user namespace, as the user's own ids, with a mount namespace of its own:

@@ -3,7 +3,7 @@
 #![allow(unsafe_code)]
 
 use std::ffi::CStr;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd, RawFd};
 
 use nix::errno::Errno;
 use nix::sched::CloneFlags;
@@ -106,6 +106,76 @@ pub fn cloexec_from(first: RawFd) -> Result<(), SysError> {
     Errno::result(ret).map(drop).map_err(SysError::from)
 }
 
+/// Close every descriptor from 3 up but those in `keep`: what a process does first when it
+/// must not hold anything its caller (or its parent) had open. Only for a process that owns
+/// none of them otherwise (its start, or a forked child that never returns into its parent's
+/// code): a value wrapping a closed descriptor would later close whatever reused the number.
+pub fn close_fds_except(keep: &[RawFd]) -> Result<(), SysError> {
+    let mut keep: Vec<libc::c_uint> = keep
+        .iter()
+        .filter(|&&fd| fd > 2)
+        .map(|&fd| fd as libc::c_uint)
+        .collect();
+    keep.sort_unstable();
+    keep.dedup();
+    let mut first: libc::c_uint = 3;
+    for fd in keep.into_iter().chain(std::iter::once(libc::c_uint::MAX)) {
+        if fd > first {
+            // SAFETY: close_range takes plain integers. The descriptors it closes are not
+            // owned by any value this process will use again (the contract above).
+            let ret = unsafe { libc::syscall(libc::SYS_close_range, first, fd - 1, 0) };
+            Errno::result(ret)?;
+        }
+        first = fd.saturating_add(1);
+    }
+    Ok(())
+}
+
+// ---- the running executable ----
+
+/// A sealed in-memory copy of the running executable (`/proc/self/exe`): its contents can
+/// never change again, so a process executed from it shows no writable file as its
+/// `/proc/PID/exe` (what CVE-2019-5736 overwrote). The descriptor is close-on-exec.
+pub fn sealed_copy_of_self() -> Result<OwnedFd, SysError> {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    let name = c"nook";
+    let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
+    // SAFETY: the name is a valid NUL-terminated string; flags by value.
+    let mut fd = unsafe { libc::memfd_create(name.as_ptr(), flags | libc::MFD_EXEC) };
+    if fd < 0 && Errno::last() == Errno::EINVAL {
+        // A kernel before 6.3 knows no MFD_EXEC (and its memfds are always executable).
+        // SAFETY: as above.
+        fd = unsafe { libc::memfd_create(name.as_ptr(), flags) };
+    }
+    let fd = Errno::result(fd)?;
+    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+    let memfd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut exe = std::fs::File::open("/proc/self/exe")
+        .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    let mut copy = std::fs::File::from(memfd);
+    std::io::copy(&mut exe, &mut copy)
+        .map_err(|e| Errno::from_raw(e.raw_os_error().unwrap_or(libc::EIO)))?;
+    let seals = SealFlag::F_SEAL_SEAL
+        | SealFlag::F_SEAL_SHRINK
+        | SealFlag::F_SEAL_GROW
+        | SealFlag::F_SEAL_WRITE;
+    fcntl(&copy, FcntlArg::F_ADD_SEALS(seals))?;
+    Ok(OwnedFd::from(copy))
+}
+
+/// Is the running executable a sealed copy (see [`sealed_copy_of_self`])?
+pub fn running_sealed_copy() -> bool {
+    use nix::fcntl::{FcntlArg, SealFlag, fcntl};
+    let Ok(exe) = std::fs::File::open("/proc/self/exe") else {
+        return false;
+    };
+    // Ordinary files have no seals (EINVAL).
+    fcntl(&exe, FcntlArg::F_GET_SEALS).is_ok_and(|bits| {
+        SealFlag::from_bits_truncate(bits)
+            .contains(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW)
+    })
+}
+
 /// Put every catchable signal back to its default action. Dispositions survive `execve`
 /// only when they are "ignore" (Rust's runtime ignores SIGPIPE, for example), so a process
 /// about to run a user's program calls this first.
@@ -187,7 +257,45 @@ pub fn set_controlling_tty(tty: BorrowedFd<'_>) -> Result<(), SysError> {
     Ok(())
 }
 
-// ---- the new mount API (Linux 5.2+, `lowerdir+` for overlayfs since 6.8) ----
+// ---- the new mount API (Linux 5.2+; `lowerdir+` for overlayfs since 6.8) ----
+//
+// Mounts are made on descriptors, never on paths: a target is opened once (resolved inside
+// a container's root, see `runtime::confine`), and what is mounted lands on exactly that
+// directory or file, whatever a link or a rename does to the path meanwhile.
+
+/// Flags of a mount (`MOUNT_ATTR_*`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MountAttrs {
+    pub read_only: bool,
+    pub nosuid: bool,
+    pub nodev: bool,
+    pub noexec: bool,
+}
+
+impl MountAttrs {
+    /// nosuid, nodev and noexec: what kernel filesystems and scratch space get.
+    pub const SAFE: MountAttrs = MountAttrs {
+        read_only: false,
+        nosuid: true,
+        nodev: true,
+        noexec: true,
+    };
+
+    fn bits(self) -> u64 {
+        let mut bits = 0;
+        for (on, bit) in [
+            (self.read_only, libc::MOUNT_ATTR_RDONLY),
+            (self.nosuid, libc::MOUNT_ATTR_NOSUID),
+            (self.nodev, libc::MOUNT_ATTR_NODEV),
+            (self.noexec, libc::MOUNT_ATTR_NOEXEC),
+        ] {
+            if on {
+                bits |= bit;
+            }
+        }
+        bits
+    }
+}
 
 /// An unfinished filesystem context from `fsopen(2)`.
 pub struct FsContext(OwnedFd);
@@ -232,8 +340,9 @@ impl FsContext {
         Ok(())
     }
 
-    /// Create the superblock and attach it at `target` (an absolute path).
-    pub fn mount_at(self, target: &CStr) -> Result<(), SysError> {
+    /// Create the superblock and attach it on `target` (a directory or file descriptor,
+    /// `O_PATH` is enough) with `attrs`.
+    pub fn mount_on(self, target: BorrowedFd<'_>, attrs: MountAttrs) -> Result<(), SysError> {
         // SAFETY: FSCONFIG_CMD_CREATE takes no key or value.
         Errno::result(unsafe {
             libc::syscall(
@@ -251,74 +360,18 @@ impl FsContext {
                 libc::SYS_fsmount,
                 self.0.as_raw_fd(),
                 libc::FSMOUNT_CLOEXEC,
-                0,
+                attrs.bits(),
             )
         })?;
         // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
         let mnt = unsafe { OwnedFd::from_raw_fd(mnt as RawFd) };
-        let empty = c"";
-        // SAFETY: `mnt` is open; both paths are valid NUL-terminated strings; with
-        // MOVE_MOUNT_F_EMPTY_PATH the source is the descriptor itself.
-        Errno::result(unsafe {
-            libc::syscall(
-                libc::SYS_move_mount,
-                mnt.as_raw_fd(),
-                empty.as_ptr(),
-                libc::AT_FDCWD,
-                target.as_ptr(),
-                libc::MOVE_MOUNT_F_EMPTY_PATH,
-            )
-        })?;
-        Ok(())
+        Ok(move_mount(mnt.as_fd(), target)?)
     }
 }
 
-/// Bind the tree at `source` (with the mounts beneath it) onto `target`, both descriptors
-/// (`O_PATH` is enough), so no path is looked up again between a check and the mount. The
-/// copy is `nosuid,nodev`, and read-only all the way down with `read_only`.
-pub fn bind_tree(
-    source: BorrowedFd<'_>,
-    target: BorrowedFd<'_>,
-    read_only: bool,
-) -> Result<(), Errno> {
+/// Attach the detached mount `tree` on `target`.
+fn move_mount(tree: BorrowedFd<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
     let empty = c"";
-    // SAFETY: the descriptor is open for the call, the path an empty NUL-terminated string
-    // (AT_EMPTY_PATH: the descriptor itself), flags by value.
-    let tree = Errno::result(unsafe {
-        libc::syscall(
-            libc::SYS_open_tree,
-            source.as_raw_fd(),
-            empty.as_ptr(),
-            (libc::OPEN_TREE_CLONE
-                | libc::OPEN_TREE_CLOEXEC
-                | libc::AT_RECURSIVE as libc::c_uint
-                | libc::AT_EMPTY_PATH as libc::c_uint) as libc::c_uint,
-        )
-    })?;
-    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
-    let tree = unsafe { OwnedFd::from_raw_fd(tree as RawFd) };
-    let mut set = libc::MOUNT_ATTR_NOSUID | libc::MOUNT_ATTR_NODEV;
-    if read_only {
-        set |= libc::MOUNT_ATTR_RDONLY;
-    }
-    let attr = libc::mount_attr {
-        attr_set: set,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: the descriptor is open, the path empty and NUL-terminated, `attr` a valid
-    // mount_attr of the size passed; the kernel only reads them during the call.
-    Errno::result(unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            tree.as_raw_fd(),
-            empty.as_ptr(),
-            (libc::AT_EMPTY_PATH | libc::AT_RECURSIVE) as libc::c_uint,
-            &attr as *const libc::mount_attr,
-            std::mem::size_of::<libc::mount_attr>(),
-        )
-    })?;
     // SAFETY: both descriptors are open for the call and both paths empty NUL-terminated
     // strings: with the two EMPTY_PATH flags the kernel uses the descriptors themselves.
     Errno::result(unsafe {
@@ -332,6 +385,73 @@ pub fn bind_tree(
         )
     })?;
     Ok(())
+}
+
+/// Set `attrs` on the mount `fd` is on (and, with `recursive`, every mount beneath it):
+/// flags that are off in `attrs` are left as they are.
+pub fn set_mount_attrs(
+    fd: BorrowedFd<'_>,
+    attrs: MountAttrs,
+    recursive: bool,
+) -> Result<(), Errno> {
+    let attr = libc::mount_attr {
+        attr_set: attrs.bits(),
+        attr_clr: 0,
+        propagation: 0,
+        userns_fd: 0,
+    };
+    let mut flags = libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    let empty = c"";
+    // SAFETY: the descriptor is open, the path an empty NUL-terminated string (AT_EMPTY_PATH:
+    // the descriptor itself), `attr` a valid mount_attr of the size passed; the kernel only
+    // reads them during the call.
+    Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_mount_setattr,
+            fd.as_raw_fd(),
+            empty.as_ptr(),
+            flags,
+            &attr as *const libc::mount_attr,
+            std::mem::size_of::<libc::mount_attr>(),
+        )
+    })
+    .map(drop)
+}
+
+/// Bind the tree at `source` (with the mounts beneath it, when `recursive`) onto `target`,
+/// both descriptors (`O_PATH` is enough), so no path is looked up again between a check and
+/// the mount. The copy gets `attrs`, all the way down.
+pub fn bind_tree(
+    source: BorrowedFd<'_>,
+    target: BorrowedFd<'_>,
+    attrs: MountAttrs,
+    recursive: bool,
+) -> Result<(), Errno> {
+    let empty = c"";
+    let mut flags =
+        libc::OPEN_TREE_CLONE | libc::OPEN_TREE_CLOEXEC | libc::AT_EMPTY_PATH as libc::c_uint;
+    if recursive {
+        flags |= libc::AT_RECURSIVE as libc::c_uint;
+    }
+    // SAFETY: the descriptor is open for the call, the path an empty NUL-terminated string
+    // (AT_EMPTY_PATH: the descriptor itself), flags by value.
+    let tree = Errno::result(unsafe {
+        libc::syscall(
+            libc::SYS_open_tree,
+            source.as_raw_fd(),
+            empty.as_ptr(),
+            flags,
+        )
+    })?;
+    // SAFETY: on success the kernel returned a fresh descriptor that nothing else owns.
+    let tree = unsafe { OwnedFd::from_raw_fd(tree as RawFd) };
+    if attrs != MountAttrs::default() {
+        set_mount_attrs(tree.as_fd(), attrs, true)?;
+    }
+    move_mount(tree.as_fd(), target)
 }
 
 // ---- descriptor passing ----
@@ -489,30 +609,4 @@ pub fn landlock_abi() -> Option<i64> {
         )
     };
     (v > 0).then_some(v)
-}
-
-/// Make the mount at `path` and every mount beneath it read-only (`mount_setattr(2)` with
-/// `AT_RECURSIVE`; a bind remount would change only the top one).
-pub fn make_tree_read_only(path: &std::path::Path) -> Result<(), Errno> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| Errno::EINVAL)?;
-    let attr = libc::mount_attr {
-        attr_set: libc::MOUNT_ATTR_RDONLY,
-        attr_clr: 0,
-        propagation: 0,
-        userns_fd: 0,
-    };
-    // SAFETY: the path is a valid NUL-terminated string and `attr` a valid mount_attr of the
-    // size passed; the kernel only reads both during the call.
-    let ret = unsafe {
-        libc::syscall(
-            libc::SYS_mount_setattr,
-            libc::AT_FDCWD,
-            c.as_ptr(),
-            (libc::AT_RECURSIVE | libc::AT_SYMLINK_NOFOLLOW) as libc::c_uint,
-            &attr as *const libc::mount_attr,
-            std::mem::size_of::<libc::mount_attr>(),
-        )
-    };
-    Errno::result(ret).map(drop)
 }

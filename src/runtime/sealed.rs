@@ -1,0 +1,106 @@
+//! nook's own executable, as a container could reach it (CVE-2019-5736): a process that
+//! executes a program in a container is nook until that `execve`, and a script there whose
+//! interpreter is `#!/proc/self/exe` makes the kernel run *that* file, nook's, inside the
+//! container, where `/proc/PID/exe` then hands it to the container. If your containers'
+//! root (which is you) could change the file (you own it, as after `cargo install`, or it is
+//! writable), the processes that enter containers run from a sealed in-memory copy instead,
+//! as runc and crun do: its contents can never change, so there is nothing to overwrite or
+//! make setuid. A root-owned, read-only nook (a distribution package, `sudo install`) needs
+//! no copy and pays nothing.
+
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::MetadataExt;
+use std::path::PathBuf;
+
+use nix::sys::statvfs::{FsFlags, statvfs};
+use nix::unistd::{AccessFlags, access};
+
+use crate::sys;
+
+/// The path of nook's executable file when your containers could change it.
+pub fn exposed() -> Option<PathBuf> {
+    let path = std::fs::read_link("/proc/self/exe").ok()?;
+    let meta = std::fs::metadata("/proc/self/exe").ok()?;
+    let read_only_fs =
+        statvfs("/proc/self/exe").is_ok_and(|s| s.flags().contains(FsFlags::ST_RDONLY));
+    let writable = access("/proc/self/exe", AccessFlags::W_OK).is_ok();
+    // The owner may chmod it (make it setuid, or world-writable); anyone may write it if
+    // its mode says so. Root's file, read-only to you, is safe.
+    (!read_only_fs && (meta.uid() != 0 || writable)).then_some(path)
+}
+
+/// The program to start nook's own processes from (`nook __monitor`): this executable, or
+/// a sealed copy of it while this value lives.
+pub struct Program {
+    copy: Option<OwnedFd>,
+}
+
+impl Program {
+    /// What to execute.
+    pub fn path(&self) -> PathBuf {
+        match &self.copy {
+            // Close-on-exec, yet executable by this path: execve opens it before closing.
+            Some(fd) => PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd())),
+            None => PathBuf::from("/proc/self/exe"),
+        }
+    }
+}
+
+/// How nook starts processes that will enter containers: from a sealed copy when its file
+/// is [`exposed`] (and it does not already run from one).
+pub fn program() -> Program {
+    let copy = match exposed() {
+        Some(path) if !sys::running_sealed_copy() => copy_or_warn(&path),
+        _ => None,
+    };
+    Program { copy }
+}
+
+fn copy_or_warn(path: &std::path::Path) -> Option<OwnedFd> {
+    match sys::sealed_copy_of_self() {
+        Ok(fd) => Some(fd),
+        Err(e) => {
+            eprintln!(
+                "warning: cannot run from a sealed copy of nook ({e}): a container could \
+                 change {} (you own it); install nook root-owned (sudo install -m 755 nook \
+                 /usr/local/bin/) to need none",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// Execute this process again, with the same arguments and environment, from a sealed copy
+/// of nook when its file is [`exposed`] and it does not run from one yet: for commands that
+/// enter a container themselves (`exec`, `sandbox`). Returns when no copy is needed, or none
+/// could be made (after a warning).
+pub fn reexec_if_exposed() {
+    let Some(path) = exposed() else { return };
+    if sys::running_sealed_copy() {
+        return;
+    }
+    let Some(copy) = copy_or_warn(&path) else {
+        return;
+    };
+    let cstrings = |items: Vec<std::ffi::OsString>| -> Vec<std::ffi::CString> {
+        items
+            .into_iter()
+            .filter_map(|s| std::ffi::CString::new(s.as_bytes()).ok())
+            .collect()
+    };
+    let args = cstrings(std::env::args_os().collect());
+    let env = cstrings(
+        std::env::vars_os()
+            .map(|(k, v)| {
+                let mut kv = k;
+                kv.push("=");
+                kv.push(v);
+                kv
+            })
+            .collect(),
+    );
+    let Err(e) = nix::unistd::fexecve(&copy, &args, &env);
+    eprintln!("warning: cannot run from a sealed copy of nook: {e}");
+}

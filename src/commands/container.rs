@@ -282,16 +282,20 @@ pub fn top(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<i32> {
     let containers = Containers::new(&ctx.store);
     let id = containers.resolve(&args.container)?;
     let state = containers.load_state(&id)?;
-    let init = match state.running_init() {
-        Some(p) if p.is_alive() => p.pid,
-        _ => bail!("container {} is not running", args.container),
+    let config = containers.load_config(&id)?;
+    let (Some(init), Some((entry, _pidfd))) = (state.running_init(), state.entry(config.init))
+    else {
+        bail!("container {} is not running", args.container);
     };
+    let init = init.pid;
     let pidns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok();
-    let ns = pidns(&init.to_string()).context("cannot read the container's pid namespace")?;
+    let ns = pidns(&entry.to_string()).context("cannot read the container's pid namespace")?;
     let mut rows = Vec::new();
     for entry in std::fs::read_dir("/proc")?.flatten() {
         let pid = entry.file_name().to_string_lossy().into_owned();
-        if !pid.bytes().all(|b| b.is_ascii_digit()) || pidns(&pid).as_ref() != Some(&ns) {
+        // (nook's own PID 1, under --init, does not show its namespaces.)
+        let inside = pid == init.to_string() || pidns(&pid).as_ref() == Some(&ns);
+        if !pid.bytes().all(|b| b.is_ascii_digit()) || !inside {
             continue;
         }
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

@@ -157,7 +157,7 @@ fn in_container(
     work: impl FnOnce() -> Result<(), String>,
 ) -> anyhow::Result<Guard> {
     let state = containers.load_state(&config.id)?;
-    if let Some(pidfd) = state.running_init().and_then(|p| p.open()) {
+    if let Some((_, pidfd)) = state.entry(config.init) {
         let child = userns::spawn_joined(
             pidfd.as_fd(),
             CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS,

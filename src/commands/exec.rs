@@ -25,7 +25,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     let id = containers.resolve(&args.container)?;
     let config = containers.load_config(&id)?;
     let state = containers.load_state(&id)?;
-    let Some(init) = state.running_init().and_then(|p| p.open()) else {
+    let Some((_, init)) = state.entry(config.init) else {
         bail!(
             "container {} is not running: start it first (nook start {})",
             args.container,

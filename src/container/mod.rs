@@ -170,11 +170,16 @@ impl ProcessId {
     }
 }
 
-fn start_ticks(pid: i32) -> Option<u64> {
+/// Field `n` (1-based, as proc(5) numbers them, from 3 on) of /proc/PID/stat.
+fn stat_field(pid: i32, n: usize) -> Option<u64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) may hold spaces; fields resume after its closing ')'.
     let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(19)?.parse().ok()
+    rest.split(' ').nth(n - 3)?.parse().ok()
+}
+
+fn start_ticks(pid: i32) -> Option<u64> {
+    stat_field(pid, 22)
 }
 
 fn boot_id() -> String {
@@ -244,6 +249,27 @@ impl ContainerState {
         self.init
             .as_ref()
             .filter(|_| self.status == Status::Running)
+    }
+
+    /// A process in all of the running container's namespaces that nook may enter and
+    /// inspect, as its host pid and a pidfd: its PID 1, or, under `--init` (where PID 1 is
+    /// nook's own and closed to everyone), the first child of PID 1.
+    pub fn entry(&self, init: bool) -> Option<(i32, std::os::fd::OwnedFd)> {
+        let pid1 = self.running_init()?;
+        let fd = pid1.open()?;
+        if !init {
+            return Some((pid1.pid, fd));
+        }
+        let children = fs::read_to_string(format!("/proc/{0}/task/{0}/children", pid1.pid)).ok()?;
+        children
+            .split_whitespace()
+            .filter_map(|c| c.parse::<i32>().ok())
+            .find_map(|pid| {
+                let fd = crate::sys::pidfd_open(nix::unistd::Pid::from_raw(pid)).ok()?;
+                // Checked once the pidfd is open: still PID 1's child, not a recycled pid.
+                let parent = stat_field(pid, 4).and_then(|p| i32::try_from(p).ok());
+                (parent == Some(pid1.pid) && pid1.is_alive()).then_some((pid, fd))
+            })
     }
 
     /// The published ports while it runs.

@@ -249,11 +249,12 @@ fn host_mode_hosts(facts: &NetworkFacts<'_>) -> String {
 fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces, NetError> {
     let id = containers.resolve(name)?;
     let state = containers.load_state(&id)?;
-    let init = state
-        .running_init()
+    let config = containers.load_config(&id)?;
+    let (pid, _pidfd) = state
+        .entry(config.init)
         .ok_or_else(|| NetError::PeerNotRunning(name.to_string()))?;
     let open = |ns: &str| {
-        File::open(format!("/proc/{}/ns/{ns}", init.pid))
+        File::open(format!("/proc/{pid}/ns/{ns}"))
             .map(OwnedFd::from)
             .map_err(|source| NetError::PeerNamespaces {
                 name: name.to_string(),
@@ -261,10 +262,7 @@ fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces
             })
     };
     let (user, net) = (open("user")?, open("net")?);
-    // Opened from a pid: still the process recorded, so the namespaces are the container's.
-    if !init.is_alive() {
-        return Err(NetError::PeerNotRunning(name.to_string()));
-    }
+    // Opened while a pidfd held the process: the namespaces are the container's.
     Ok(Namespaces {
         join_user: Some(user),
         net: NetNamespace::Join(net),

@@ -31,6 +31,11 @@ pub enum ConfineError {
     NotADirectory { path: String, at: String },
     #[error("{path} in the container: no such file or directory")]
     Missing { path: String },
+    #[error(
+        "{path} in the container leads through {at}, a link of /proc to an open file or \
+         directory of a process: refused"
+    )]
+    MagicLink { path: String, at: String },
     #[error("{path} in the container: {what}: {source}")]
     Io {
         path: String,
@@ -118,6 +123,14 @@ impl Root {
                 Ok(fd) => {
                     let kind = fstat(&fd).map_err(err("stat"))?.st_mode & SFlag::S_IFMT.bits();
                     if kind == SFlag::S_IFLNK.bits() {
+                        // /proc/PID/{fd/N,cwd,root,exe,...} lead to what a process holds,
+                        // wherever it is: never followed (as RESOLVE_NO_MAGICLINKS).
+                        if is_magic(&fd, &name) {
+                            return Err(ConfineError::MagicLink {
+                                path: path.to_string(),
+                                at: name.to_string_lossy().into_owned(),
+                            });
+                        }
                         links += 1;
                         if links > MAX_LINKS {
                             return Err(ConfineError::TooManyLinks {
@@ -188,6 +201,15 @@ impl Root {
             }),
         }
     }
+}
+
+/// Is the link `fd` (named `name`) one of procfs's magic links? Of its links only `self` and
+/// `thread-self` are ordinary ones.
+fn is_magic(fd: &OwnedFd, name: &OsStr) -> bool {
+    use nix::sys::statfs::{PROC_SUPER_MAGIC, fstatfs};
+    fstatfs(fd).is_ok_and(|s| s.filesystem_type() == PROC_SUPER_MAGIC)
+        && name != "self"
+        && name != "thread-self"
 }
 
 /// Open what an `O_PATH` descriptor refers to again, for reading or writing (`flags`), through

@@ -600,7 +600,7 @@ fn init_main(spec: &LaunchSpec, chan: Channel) -> ! {
     // Nothing the monitor (or whoever ran nook) had open may reach the container
     // (CVE-2024-21626): every descriptor but 0-2 and the channel is closed, not only marked
     // close-on-exec, since with --init this process stays as the container's PID 1. And
-    // its /proc entries (exe, fd, mem, root) stay closed to the container's processes.
+    // its /proc entries (exe, fd, mem, root) stay closed while it sets the container up.
     let _ = sys::close_fds_except(&[chan.as_fd().as_raw_fd()]);
     let _ = prctl::set_dumpable(false);
     let mut chan = Some(chan);
@@ -695,6 +695,9 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     }
     drop(tty);
     if spec.init {
+        // PID 1 stays nook, and stays closed to the container's processes (not dumpable):
+        // it was forked from the monitor, so its memory and /proc/1/environ are the
+        // monitor's. `nook exec` enters through its first child instead.
         let terminal = spec.process.terminal;
         let never = process::run_as_init(
             &exe,

@@ -197,12 +197,29 @@ pub fn busybox_rootfs() -> Tar {
 /// The busybox root filesystem plus programs of the host's, with the shared libraries they
 /// load (as `ldd` lists them) at the same paths: for tests that need a real server.
 pub fn busybox_with_host_programs(programs: &[&str]) -> Tar {
+    let paths: Vec<std::path::PathBuf> = programs
+        .iter()
+        .map(|program| {
+            crate::harness::which(program)
+                .unwrap_or_else(|| panic!("{program} is not installed: run scripts/setup-host"))
+        })
+        .collect();
+    with_host_files(&paths, true)
+}
+
+/// The busybox root filesystem plus the shared libraries `program` loads (not the program
+/// itself), at the host's paths.
+pub fn busybox_with_libraries_of(program: &Path) -> Tar {
+    with_host_files(&[program.to_path_buf()], false)
+}
+
+fn with_host_files(programs: &[std::path::PathBuf], with_programs: bool) -> Tar {
     let mut files: Vec<String> = Vec::new();
-    for program in programs {
-        let path = crate::harness::which(program)
-            .unwrap_or_else(|| panic!("{program} is not installed: run scripts/setup-host"));
-        files.push(path.display().to_string());
-        let ldd = Command::new("ldd").arg(&path).output().unwrap();
+    for path in programs {
+        if with_programs {
+            files.push(path.display().to_string());
+        }
+        let ldd = Command::new("ldd").arg(path).output().unwrap();
         for line in String::from_utf8_lossy(&ldd.stdout).lines() {
             // "libx.so.1 => /lib/.../libx.so.1 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)"
             let lib = line

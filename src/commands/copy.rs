@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, PipeWriter};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, bail};
@@ -74,7 +74,11 @@ pub fn cp(global: &GlobalArgs, args: &CpArgs) -> anyhow::Result<i32> {
             let config = containers.load_config(&containers.resolve(&spec)?)?;
             let (data_r, data_w) = io::pipe().context("cannot create a pipe")?;
             let (src_path, contents) = split_contents(&path);
+            // The container's side is a forked child: its copy of our receiving end would let
+            // it write on (and block) after we stopped reading.
+            let receiving_end = data_r.as_raw_fd();
             let guard = in_container(&ctx, &containers, &config, move || {
+                let _ = nix::unistd::close(receiving_end);
                 send_tree(&src_path, contents, data_w).map_err(|e| e.to_string())
             })?;
             let received = match &dest {
@@ -90,7 +94,21 @@ pub fn cp(global: &GlobalArgs, args: &CpArgs) -> anyhow::Result<i32> {
         }
         (src @ (End::Host(_) | End::Stream), End::Container { spec, path }) => {
             let config = containers.load_config(&containers.resolve(&spec)?)?;
+            if let End::Host(p) = &src
+                && let Err(e) = std::fs::symlink_metadata(split_contents(p).0)
+            {
+                // As docker: a missing source is exit 1, before anything starts.
+                let why = match e.kind() {
+                    io::ErrorKind::NotFound => "no such file or directory".to_string(),
+                    _ => e.to_string(),
+                };
+                eprintln!("Error: {p}: {why}");
+                return Ok(1);
+            }
             let (data_r, data_w) = io::pipe().context("cannot create a pipe")?;
+            // The container's side is a forked child: its copy of our sending end would keep
+            // the stream open (and the copy waiting) however ours ends.
+            let sending_end = data_w.as_raw_fd();
             let from_stream = src == End::Stream;
             let contents = match &src {
                 End::Host(p) => split_contents(p).1,
@@ -99,6 +117,7 @@ pub fn cp(global: &GlobalArgs, args: &CpArgs) -> anyhow::Result<i32> {
             let dest = PathBuf::from(&path);
             let trailing = path.ends_with('/');
             let guard = in_container(&ctx, &containers, &config, move || {
+                let _ = nix::unistd::close(sending_end);
                 if from_stream && !dest.is_dir() {
                     return Err(format!(
                         "{}: a tar stream is unpacked into a directory, and there is none",

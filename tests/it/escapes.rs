@@ -604,3 +604,64 @@ fn locked_mounts_leave_the_containers_own_powers() {
         .ok();
     assert_eq!(out.stdout, "ok\ninner\n", "{out}");
 }
+
+// ---- 8. `nook cp` to the host led by a link the container swapped in ----
+
+/// `nook cp c:/data DEST` where DEST is also bound into the container: the container swaps
+/// each directory it sees arrive for a link to a directory of the user's, and the copy's
+/// final chmod followed it (the home went 0700 to 0777, a mode the container chose). Every
+/// write and change of mode on the host now goes through descriptors, never a link.
+#[test]
+fn cp_to_the_host_is_not_led_by_swapped_links() {
+    let env = world();
+    let shared = env.root.join("shared");
+    let victim = env.root.join("victim");
+    for d in [&shared, &victim] {
+        fs::create_dir(d).unwrap();
+        chown(d, env.user);
+    }
+    fs::set_permissions(&victim, fs::Permissions::from_mode(0o700)).unwrap();
+    let mut tar = busybox_rootfs().dir("data", 0o777, 0, 0);
+    for i in 0..100 {
+        tar = tar
+            .dir(&format!("data/d{i}"), 0o777, 0, 0)
+            .file(&format!("data/d{i}/f"), b"from the container", 0o666, 0, 0);
+    }
+    image(&env, "swapper", tar, &[]);
+    let swap = format!(
+        "while :; do for d in /shared/out*/data/d*; do \
+           [ -d \"$d\" ] && [ ! -L \"$d\" ] && mv \"$d\" /shared/aside-$$-$RANDOM 2>/dev/null \
+           && ln -s {} \"$d\"; done; done",
+        victim.display()
+    );
+    let bind = format!("{}:/shared", shared.display());
+    let id = env.run_detached(&["-v", &bind, "swapper", "sh", "-c", &swap]);
+    let mut raced = 0;
+    for i in 0..10 {
+        let dest = shared.join(format!("out{i}"));
+        fs::create_dir(&dest).unwrap();
+        chown(&dest, env.user);
+        let out = env
+            .nook(&["cp", &format!("{id}:/data"), dest.to_str().unwrap()])
+            .output();
+        raced += usize::from(out.code != 0);
+    }
+    env.nook(&["rm", "-f", &id]).ok();
+    assert!(raced > 0, "the container never swapped a directory in time");
+    assert_eq!(fs::metadata(&victim).unwrap().mode() & 0o777, 0o700, "the victim's mode changed");
+    let planted: Vec<_> = fs::read_dir(&victim).unwrap().flatten().collect();
+    assert!(planted.is_empty(), "written through a link: {planted:?}");
+}
+
+/// `nook cp` of a missing host file fails at once, exit 1, as docker's does (it hung: the
+/// container's side held the stream open).
+#[test]
+fn cp_of_a_missing_file_fails_at_once() {
+    let env = env_with("overlay");
+    let id = env.run_detached(&["busybox", "sleep", "100"]);
+    env.nook(&["cp", "/no/such/file", &format!("{id}:/tmp")])
+        .output()
+        .code(1)
+        .stderr_has("no such file or directory");
+    env.nook(&["rm", "-f", &id]).ok();
+}

@@ -94,7 +94,9 @@ complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publi
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
-complete -c nook -n "__fish_nook_using_subcommand run" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host, with --host-loopback)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l host-loopback -d 'Let the container reach services bound to the host\'s loopback (127.0.0.1), through its gateway as host.containers.internal (default: no, or `host_loopback` under [network] in config.toml)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l network-alias -d 'Another name the container has on its user network' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s m -l memory -d 'Memory limit (512m, 2g); the container\'s processes are OOM-killed beyond it' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l memory-swap -d 'Memory and swap together (-1: unlimited swap)' -r
@@ -149,7 +151,9 @@ complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Pu
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
-complete -c nook -n "__fish_nook_using_subcommand create" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host, with --host-loopback)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l host-loopback -d 'Let the container reach services bound to the host\'s loopback (127.0.0.1), through its gateway as host.containers.internal (default: no, or `host_loopback` under [network] in config.toml)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l network-alias -d 'Another name the container has on its user network' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s m -l memory -d 'Memory limit (512m, 2g); the container\'s processes are OOM-killed beyond it' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l memory-swap -d 'Memory and swap together (-1: unlimited swap)' -r
@@ -340,7 +344,9 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host, with --host-loopback)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l host-loopback -d 'Let the container reach services bound to the host\'s loopback (127.0.0.1), through its gateway as host.containers.internal (default: no, or `host_loopback` under [network] in config.toml)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network-alias -d 'Another name the container has on its user network' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s m -l memory -d 'Memory limit (512m, 2g); the container\'s processes are OOM-killed beyond it' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l memory-swap -d 'Memory and swap together (-1: unlimited swap)' -r
@@ -395,7 +401,9 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l add-host -d 'Add a line to the container\'s /etc/hosts; IP may be host-gateway (the host, with --host-loopback)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l host-loopback -d 'Let the container reach services bound to the host\'s loopback (127.0.0.1), through its gateway as host.containers.internal (default: no, or `host_loopback` under [network] in config.toml)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network-alias -d 'Another name the container has on its user network' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s m -l memory -d 'Memory limit (512m, 2g); the container\'s processes are OOM-killed beyond it' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l memory-swap -d 'Memory and swap together (-1: unlimited swap)' -r
@@ -528,6 +536,7 @@ complete -c nook -n "__fish_nook_using_subcommand sandbox" -l storage-driver -d 
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l net -d 'Let it reach the network, through pasta (default: only lo)'
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l host-loopback -d 'With --net, let it reach services bound to the host\'s loopback too (default: never)'
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l env-clear -d 'Pass no variable of yours but PATH (HOME, PWD and TMPDIR are the sandbox\'s)'
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l explain -d 'Print the walls it would run behind, and run nothing'
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -239,9 +239,21 @@ pub struct RunArgs {
     /// A resolver option for the container (e.g. ndots:2)
     #[arg(long, value_name = "OPTION")]
     pub dns_option: Vec<String>,
-    /// Add a line to the container's /etc/hosts; IP may be host-gateway (the host)
+    /// Add a line to the container's /etc/hosts; IP may be host-gateway (the host, with
+    /// --host-loopback)
     #[arg(long, value_name = "NAME:IP")]
     pub add_host: Vec<String>,
+    /// Let the container reach services bound to the host's loopback (127.0.0.1), through
+    /// its gateway as host.containers.internal (default: no, or `host_loopback` under
+    /// [network] in config.toml)
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    pub host_loopback: Option<bool>,
     /// Another name the container has on its user network
     #[arg(long, value_name = "NAME")]
     pub network_alias: Vec<String>,
@@ -301,6 +313,9 @@ pub struct SandboxArgs {
     /// Let it reach the network, through pasta (default: only lo)
     #[arg(long)]
     pub net: bool,
+    /// With --net, let it reach services bound to the host's loopback too (default: never)
+    #[arg(long, requires = "net")]
+    pub host_loopback: bool,
     /// Use this image's root filesystem instead of the host's system
     #[arg(long, value_name = "IMAGE")]
     pub image: Option<String>,

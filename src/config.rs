@@ -48,6 +48,8 @@ pub struct ContainerDefaults {
 pub struct NetworkDefaults {
     /// The network of containers started without `--network` (default: pasta).
     pub default: Option<String>,
+    /// Containers reach services bound to the host's loopback (default: false).
+    pub host_loopback: bool,
 }
 
 /// `[registries]`: where short names are pulled from, registries spoken to over plain HTTP,

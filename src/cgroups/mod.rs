@@ -138,6 +138,17 @@ impl Limits {
         self.controllers().is_empty()
     }
 
+    /// These limits without those that lift a bound (`--pids-limit -1`): what needs a
+    /// cgroup to be enforced.
+    fn bounding(&self) -> Limits {
+        let bound = |m: Option<Max>| m.filter(|m| *m != Max::Unlimited);
+        Limits {
+            swap: bound(self.swap),
+            pids: bound(self.pids),
+            ..self.clone()
+        }
+    }
+
     /// The flags that set these limits, for messages.
     pub fn flags(&self) -> String {
         let mut out = Vec::new();
@@ -531,14 +542,14 @@ pub fn plan(
     asked: Limits,
 ) -> Result<Option<CgroupConfig>, CgroupError> {
     if mode == CgroupsMode::Disabled {
-        return match asked.is_empty() {
+        return match asked.bounding().is_empty() {
             true => Ok(None),
             false => Err(CgroupError::Conflict(asked.flags())),
         };
     }
     let kind = match host.manager(manager) {
         Ok(kind) => kind,
-        Err(_) if asked.is_empty() && manager.is_none() => return Ok(None),
+        Err(_) if asked.bounding().is_empty() && manager.is_none() => return Ok(None),
         Err(why) => {
             let fix = match host.unified {
                 false => "Boot with systemd.unified_cgroup_hierarchy=1 (cgroup v2), as current \

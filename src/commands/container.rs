@@ -236,23 +236,7 @@ fn remove_one(
     }
     containers.remove(config)?;
     if volumes {
-        remove_anonymous_volumes(ctx, config)?;
-    }
-    Ok(())
-}
-
-/// The anonymous volumes a removed container had (named ones stay, as with docker).
-fn remove_anonymous_volumes(ctx: &Context, config: &ContainerConfig) -> anyhow::Result<()> {
-    let vols = Volumes::new(&ctx.store);
-    let _lock = vols.lock()?;
-    for m in &config.mounts {
-        if let MountKind::Bind {
-            volume: Some(name), ..
-        } = &m.kind
-            && vols.get(name).is_ok_and(|v| v.anonymous)
-        {
-            vols.remove(name)?;
-        }
+        Volumes::new(&ctx.store).remove_anonymous(&config.mounts)?;
     }
     Ok(())
 }

@@ -345,10 +345,21 @@ fn print_log(
     since: Option<DateTime<Utc>>,
     timestamps: bool,
 ) -> anyhow::Result<LogReader> {
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    // Buffered (a write per line made millions of system calls), each stream flushed when
+    // the other takes over, so that they interleave as they were written.
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut err = std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr().lock());
+    let mut last = Stream::Stdout;
     while let Some(e) = reader.next_entry()? {
         if since.is_some_and(|s| e.time < s) {
             continue;
+        }
+        if e.stream != last {
+            match last {
+                Stream::Stdout => out.flush()?,
+                Stream::Stderr => err.flush()?,
+            }
+            last = e.stream;
         }
         let w: &mut dyn Write = match e.stream {
             Stream::Stdout => &mut out,
@@ -367,6 +378,7 @@ fn print_log(
         }
     }
     out.flush()?;
+    err.flush()?;
     Ok(reader)
 }
 

@@ -77,7 +77,7 @@ fn container_config(
     } else {
         caps::resolve(&args.cap_add, &args.cap_drop)?
     };
-    let security = security_options(ctx, args, &capabilities)?;
+    let mut security = security_options(ctx, args, &capabilities)?;
     let restart: RestartPolicy = args.restart.parse().map_err(anyhow::Error::msg)?;
     if args.rm && restart != RestartPolicy::No {
         bail!(
@@ -100,12 +100,29 @@ fn container_config(
         .resources
         .requested()
         .limits(&crate::cgroups::Limits::default())?;
+    let unlimited = asked.pids == Some(crate::cgroups::Max::Unlimited);
     let cgroup = crate::cgroups::plan(
         &crate::cgroups::Host::probe(),
         args.cgroups.unwrap_or(ctx.config.containers.cgroups),
         args.cgroup_manager.or(ctx.config.containers.cgroup_manager),
         asked,
     )?;
+    // Where no cgroup bounds its processes, the container still gets podman's default
+    // number of them, as an rlimit counted in its own user namespace (per user id inside).
+    if !unlimited && cgroup.as_ref().is_none_or(|c| c.limits.pids.is_none()) {
+        security.pids_rlimit = Some(crate::cgroups::DEFAULT_PIDS_LIMIT);
+        warn_once(
+            ctx,
+            "no-pids-cgroup",
+            &format!(
+                "no cgroup with the pids controller is delegated to you here, so containers' \
+                 processes are bounded by RLIMIT_NPROC instead ({} per user id inside; \
+                 --pids-limit -1 for none), and their memory and CPU are not bounded at all. \
+                 `nook doctor` says how to get cgroup v2 delegation. (Said once.)",
+                crate::cgroups::DEFAULT_PIDS_LIMIT
+            ),
+        );
+    }
     let index = ImageIndex::load(&ctx.store)?;
     // A short name with no default registry can only mean a local image.
     let pullable = Reference::parse(&args.image)
@@ -228,6 +245,19 @@ fn container_config(
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
 }
 
+/// Print `message` as a warning the first time `what` happens with this store.
+fn warn_once(ctx: &Context, what: &str, message: &str) {
+    let marker = ctx.store.root().join(format!("warned-{what}"));
+    if fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&marker)
+        .is_ok()
+    {
+        eprintln!("warning: {message}");
+    }
+}
+
 /// `--security-opt` and `--privileged`: the seccomp programs (compiled now, for the
 /// capabilities the container keeps), no_new_privs, masked paths.
 fn security_options(
@@ -271,6 +301,7 @@ fn security_options(
         seccomp,
         no_new_privileges,
         masked_paths: !args.privileged,
+        pids_rlimit: None,
     })
 }
 
@@ -342,6 +373,9 @@ fn network_config(
         dns_options: args.dns_option.clone(),
         extra_hosts,
         aliases: args.network_alias.clone(),
+        host_loopback: args
+            .host_loopback
+            .unwrap_or(ctx.config.network.host_loopback),
     })
 }
 

@@ -29,6 +29,7 @@ pub fn sandbox(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<i32> {
             ro: args.ro,
             rw: args.rw,
             net: args.net,
+            host_loopback: args.host_loopback,
             image: args.image,
             env_keep: args.env_keep,
             env_clear: args.env_clear,

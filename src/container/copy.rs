@@ -78,13 +78,21 @@ impl At {
     fn of(path: &Path) -> io::Result<At> {
         let (parent, name) = match (path.parent(), path.file_name()) {
             (Some(p), Some(n)) => (
-                if p.as_os_str().is_empty() { Path::new(".") } else { p },
+                if p.as_os_str().is_empty() {
+                    Path::new(".")
+                } else {
+                    p
+                },
                 n.to_os_string(),
             ),
             _ => (path, OsString::from(".")),
         };
-        let dir = nix::fcntl::open(parent, OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC, Mode::empty())
-            .map_err(errno)?;
+        let dir = nix::fcntl::open(
+            parent,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(errno)?;
         Ok(At { dir, name })
     }
 
@@ -151,11 +159,20 @@ fn append<W: Write>(
         path: "the copy stream".to_string(),
         source: e,
     };
-    let nofollow = if follow { OFlag::empty() } else { OFlag::O_NOFOLLOW };
+    let nofollow = if follow {
+        OFlag::empty()
+    } else {
+        OFlag::O_NOFOLLOW
+    };
     match file_kind(st) {
         SFlag::S_IFDIR => {
-            let dir = openat(&at.dir, at.name.as_os_str(), (DIR - OFlag::O_NOFOLLOW) | nofollow, Mode::empty())
-                .map_err(|e| read_err(errno(e)))?;
+            let dir = openat(
+                &at.dir,
+                at.name.as_os_str(),
+                (DIR - OFlag::O_NOFOLLOW) | nofollow,
+                Mode::empty(),
+            )
+            .map_err(|e| read_err(errno(e)))?;
             let now = fstat(&dir).map_err(|e| read_err(errno(e)))?;
             if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) {
                 return Err(read_err(io::Error::other("it changed while being copied")));
@@ -186,7 +203,8 @@ fn append<W: Write>(
             }
         }
         SFlag::S_IFLNK => {
-            let target = readlinkat(&at.dir, at.name.as_os_str()).map_err(|e| read_err(errno(e)))?;
+            let target =
+                readlinkat(&at.dir, at.name.as_os_str()).map_err(|e| read_err(errno(e)))?;
             let mut h = header(st, tar::EntryType::Symlink, 0);
             builder
                 .append_link(&mut h, name, &target)
@@ -208,7 +226,10 @@ fn append<W: Write>(
             let size = u64::try_from(now.st_size).unwrap_or(0);
             let mut h = header(&now, tar::EntryType::Regular, size);
             // A file that shrinks meanwhile is padded with zeros: the stream stays whole.
-            let data = fs::File::from(fd).take(size).chain(io::repeat(0)).take(size);
+            let data = fs::File::from(fd)
+                .take(size)
+                .chain(io::repeat(0))
+                .take(size);
             builder.append_data(&mut h, name, data).map_err(write_err)?;
         }
         _ => {}
@@ -253,8 +274,13 @@ fn landing(
         return Err(CopyError::NotADirectory(shown()));
     }
     let into = |at: &At| -> Result<OwnedFd, CopyError> {
-        openat(&at.dir, at.name.as_os_str(), DIR - OFlag::O_NOFOLLOW, Mode::empty())
-            .map_err(|e| write_err(errno(e)))
+        openat(
+            &at.dir,
+            at.name.as_os_str(),
+            DIR - OFlag::O_NOFOLLOW,
+            Mode::empty(),
+        )
+        .map_err(|e| write_err(errno(e)))
     };
     match (source_is_dir, existing) {
         (true, Some(false)) => Err(CopyError::DirOntoFile(shown())),
@@ -383,10 +409,7 @@ pub fn receive_tree(
         };
         let mode = entry.header().mode().unwrap_or(0o644) & 0o7777;
         let mtime = entry.header().mtime().unwrap_or(0) as i64;
-        let times = [
-            TimeSpec::new(mtime, 0),
-            TimeSpec::new(mtime, 0),
-        ];
+        let times = [TimeSpec::new(mtime, 0), TimeSpec::new(mtime, 0)];
         let at = open_parent(&land.base, &rel)?;
         match kind {
             tar::EntryType::Directory => {
@@ -394,8 +417,12 @@ pub fn receive_tree(
                     match at.stat(false) {
                         Ok(st) if file_kind(&st) == SFlag::S_IFDIR => {}
                         Ok(_) => return Err(CopyError::DirOntoFile(shown())),
-                        Err(_) => mkdirat(&at.dir, at.name.as_os_str(), Mode::from_bits_truncate(0o700))
-                            .map_err(write_err)?,
+                        Err(_) => mkdirat(
+                            &at.dir,
+                            at.name.as_os_str(),
+                            Mode::from_bits_truncate(0o700),
+                        )
+                        .map_err(write_err)?,
                     }
                     let dir = openat(&at.dir, at.name.as_os_str(), DIR, Mode::empty())
                         .map_err(write_err)?;
@@ -434,7 +461,11 @@ pub fn receive_tree(
                     let fd = openat(
                         &at.dir,
                         at.name.as_os_str(),
-                        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                        OFlag::O_WRONLY
+                            | OFlag::O_CREAT
+                            | OFlag::O_EXCL
+                            | OFlag::O_NOFOLLOW
+                            | OFlag::O_CLOEXEC,
                         Mode::from_bits_truncate(0o600),
                     )
                     .map_err(write_err)?;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use super::logs::{LogWriter, Stream};
 use super::net::{self, NetError};
+use super::volume::Volumes;
 use super::{
     ContainerConfig, ContainerError, ContainerState, Containers, ProcessId, RestartPolicy, Status,
     now_rfc3339,
@@ -97,13 +98,22 @@ pub fn run(store: &Store, id: &str, detached: bool) -> Result<i32, MonitorError>
             let outcome = supervise(store, &containers, &config, &mut report);
             // `nook wait` may be reading the exit status: the record goes once it has.
             let _waiters_done = config.auto_remove.then(|| containers.wait_until_read(id));
-            if config.auto_remove
-                && let Err(e) = containers.remove(&config)
-            {
-                eprintln!(
-                    "warning: could not remove container {}: {e}",
-                    &config.id[..12]
-                );
+            // As docker's --rm: the container, and the anonymous volumes it had.
+            if config.auto_remove {
+                let removed = containers
+                    .remove(&config)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        Volumes::new(store)
+                            .remove_anonymous(&config.mounts)
+                            .map_err(|e| e.to_string())
+                    });
+                if let Err(e) = removed {
+                    eprintln!(
+                        "warning: could not remove container {}: {e}",
+                        &config.id[..12]
+                    );
+                }
             }
             outcome
         }

@@ -73,6 +73,7 @@ pub struct Pending {
     joined: Option<Joined>,
     member: Option<MemberInfo>,
     state: NetworkState,
+    host_loopback: bool,
 }
 
 fn write(path: &std::path::Path, contents: &str) -> Result<(), NetError> {
@@ -107,7 +108,7 @@ pub fn prepare(
         network_address: None,
     };
     let host_gateway = match (&features, &route) {
-        (Some(f), Some(r)) if f.maps_gateway => Some(IpAddr::V4(r.gateway)),
+        (Some(f), Some(r)) if f.maps_gateway && net.host_loopback => Some(IpAddr::V4(r.gateway)),
         _ => None,
     };
     let nameservers = match &features {
@@ -226,6 +227,7 @@ pub fn prepare(
             joined,
             member,
             state,
+            host_loopback: net.host_loopback,
         },
     })
 }
@@ -300,6 +302,7 @@ impl Pending {
             joined,
             member,
             mut state,
+            host_loopback,
         } = self;
         if let (Some(joined), Some(member)) = (joined, member) {
             let netns =
@@ -334,6 +337,7 @@ impl Pending {
                 fifo: &containers.dir(id).join("pasta.ready"),
                 log: &containers.dir(id).join("pasta.log"),
                 features: f,
+                host_loopback,
             })?),
             None => None,
         };

@@ -193,6 +193,23 @@ impl<'a> Volumes<'a> {
         Ok(())
     }
 
+    /// Remove the anonymous volumes of a removed container's `mounts` (named ones stay, as
+    /// with docker), unless another container uses them.
+    pub fn remove_anonymous(&self, mounts: &[MountSpec]) -> Result<(), VolumeError> {
+        let _lock = self.lock()?;
+        for m in mounts {
+            if let MountKind::Bind {
+                volume: Some(name), ..
+            } = &m.kind
+                && self.get(name).is_ok_and(|v| v.anonymous)
+                && self.users(name)?.is_empty()
+            {
+                self.remove(name)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Remove unused volumes: anonymous ones, or all with `all`.
     pub fn prune(&self, all: bool) -> Result<Vec<String>, VolumeError> {
         let mut removed = Vec::new();

@@ -193,6 +193,9 @@ pub struct NetworkConfig {
     /// Other names on a user network.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The host's loopback is reached through the gateway (host.containers.internal).
+    #[serde(default)]
+    pub host_loopback: bool,
 }
 
 #[cfg(test)]

@@ -154,6 +154,8 @@ pub struct PastaSpec<'a> {
     /// Where pasta's messages go.
     pub log: &'a Path,
     pub features: &'a Features,
+    /// Connections to the gateway reach the host's loopback (else they go to the gateway).
+    pub host_loopback: bool,
 }
 
 /// A pasta started and not yet ready.
@@ -210,6 +212,11 @@ impl Pasta {
         }
         if spec.features.ns_forwarding {
             cmd.args(["-T", "none", "-U", "none"]);
+        }
+        // pasta maps the gateway to the host's loopback unless told not to: services bound
+        // there only (databases, agents, development servers) stay out of reach by default.
+        if !spec.host_loopback && spec.features.maps_gateway {
+            cmd.arg("--no-map-gw");
         }
         if spec.ports.iter().all(|p| p.proto != ports::Proto::Tcp) {
             cmd.args(["-t", "none"]);

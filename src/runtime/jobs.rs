@@ -4,12 +4,15 @@
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
+use nix::fcntl::OFlag;
 use nix::sched::CloneFlags;
+use nix::sys::stat::Mode;
 use serde::{Deserialize, Serialize};
 
 use super::idmap::IdMap;
@@ -132,41 +135,96 @@ pub fn commit_layer(staging: &Path, dest: &Path) -> Result<(), String> {
 /// Remove trees that may hold files owned by mapped ids: directly when the user can, in the
 /// user namespace otherwise.
 pub fn remove_trees(paths: &[PathBuf]) -> Result<(), JobError> {
-    let mut left = Vec::new();
-    for p in paths {
-        let removed = fs::remove_dir_all(p).or_else(|e| match e.kind() {
-            io::ErrorKind::NotFound => Ok(()),
-            // Directories of ours without permissions (overlayfs leaves work/work at 0000).
-            io::ErrorKind::PermissionDenied => open_own_dirs(p).and_then(|_| fs::remove_dir_all(p)),
-            _ => Err(e),
-        });
-        if removed.is_err() {
-            left.push(p.clone());
-        }
-    }
+    let left: Vec<PathBuf> = paths
+        .iter()
+        .filter(|p| remove_tree(p).is_err())
+        .cloned()
+        .collect();
     if left.is_empty() {
         return Ok(());
     }
     run(&Job::Remove { paths: left }).map(drop)
 }
 
-/// Give every directory under `dir` that the user owns read, write and search permission.
-fn open_own_dirs(dir: &Path) -> io::Result<()> {
-    use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let meta = fs::symlink_metadata(dir)?;
-    if !meta.is_dir() {
-        return Ok(());
-    }
-    if meta.uid() == nix::unistd::Uid::current().as_raw() && meta.mode() & 0o700 != 0o700 {
-        fs::set_permissions(
-            dir,
-            fs::Permissions::from_mode(meta.mode() & 0o7777 | 0o700),
-        )?;
-    }
-    for entry in fs::read_dir(dir)? {
-        open_own_dirs(&entry?.path())?;
+/// How deep [`remove_tree`] descends before it moves what lies deeper up to the top.
+const REMOVE_DEPTH: usize = 128;
+
+/// Remove the tree at `path` (gone already is fine), links as links, holding a bounded number
+/// of descriptors and never a path longer than a name, however deep the tree: a directory
+/// deeper than [`REMOVE_DEPTH`] is first moved up beside `path` and removed on its own. (A
+/// container can make a tree thousands of levels deep; one descriptor per level, as
+/// `remove_dir_all` holds, runs out.) Directories of the user's without permissions
+/// (overlayfs leaves `work/work` at 0000) are opened up first.
+pub fn remove_tree(path: &Path) -> io::Result<()> {
+    let (parent, name) = match (path.parent(), path.file_name()) {
+        (Some(p), Some(n)) => (p, n),
+        _ => return Err(io::Error::from(io::ErrorKind::InvalidInput)),
+    };
+    let top = match nix::fcntl::open(
+        parent,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => fd,
+        Err(nix::errno::Errno::ENOENT) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut pending: Vec<std::ffi::OsString> = vec![name.to_os_string()];
+    let mut moved = 0usize;
+    while let Some(name) = pending.pop() {
+        let mut spill = |dir: &OwnedFd, deep: &std::ffi::OsStr| -> io::Result<()> {
+            moved += 1;
+            let up = std::ffi::OsString::from(format!(".{}-deep-{moved}", name.to_string_lossy()));
+            nix::fcntl::renameat(dir, deep, &top, up.as_os_str())?;
+            pending.push(up);
+            Ok(())
+        };
+        match remove_at(&top, &name, 0, &mut spill) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            other => other?,
+        }
     }
     Ok(())
+}
+
+fn remove_at(
+    dir: &OwnedFd,
+    name: &std::ffi::OsStr,
+    depth: usize,
+    spill: &mut dyn FnMut(&OwnedFd, &std::ffi::OsStr) -> io::Result<()>,
+) -> io::Result<()> {
+    use nix::sys::stat::{FchmodatFlags, SFlag, fchmodat, fstatat};
+    use nix::unistd::{UnlinkatFlags, unlinkat};
+    let st = fstatat(dir, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW)?;
+    if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFDIR.bits() {
+        return Ok(unlinkat(dir, name, UnlinkatFlags::NoRemoveDir)?);
+    }
+    if depth >= REMOVE_DEPTH {
+        return spill(dir, name);
+    }
+    if st.st_uid == nix::unistd::geteuid().as_raw() && st.st_mode & 0o700 != 0o700 {
+        fchmodat(
+            dir,
+            name,
+            Mode::from_bits_truncate((st.st_mode & 0o7777) | 0o700),
+            FchmodatFlags::NoFollowSymlink,
+        )?;
+    }
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let sub = nix::fcntl::openat(dir, name, flags, Mode::empty())?;
+    let mut names = Vec::new();
+    for entry in nix::dir::Dir::openat(&sub, ".", flags, Mode::empty())?.iter() {
+        let entry = entry?;
+        let n = entry.file_name().to_bytes();
+        if n != b"." && n != b".." {
+            names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
+        }
+    }
+    for n in names {
+        remove_at(&sub, &n, depth + 1, spill)?;
+    }
+    drop(sub);
+    Ok(unlinkat(dir, name, UnlinkatFlags::RemoveDir)?)
 }
 
 /// The body of `nook __userns-job`: returns the process exit code.
@@ -232,11 +290,7 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
         }
         Job::Remove { paths } => {
             for p in paths {
-                match fs::remove_dir_all(&p) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                    Err(e) => return Err(format!("cannot remove {}: {e}", p.display())),
-                }
+                remove_tree(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
             }
             Ok(JobOutput::Removed)
         }
@@ -289,4 +343,38 @@ fn unpack_into(
             .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tree deeper than [`REMOVE_DEPTH`], with a path far beyond PATH_MAX, files, links
+    /// and a directory without permissions on the way, goes whole.
+    #[test]
+    fn deep_trees_are_removed() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("tree");
+        fs::create_dir(&root).unwrap();
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let mut dir = nix::fcntl::open(&root, flags, Mode::empty()).unwrap();
+        for i in 0..1500 {
+            let name = format!("level-{i:04}");
+            nix::sys::stat::mkdirat(&dir, name.as_str(), Mode::from_bits_truncate(0o755)).unwrap();
+            nix::fcntl::openat(
+                &dir,
+                "file",
+                OFlag::O_CREAT | OFlag::O_WRONLY,
+                Mode::from_bits_truncate(0o644),
+            )
+            .unwrap();
+            nix::unistd::symlinkat("/", &dir, "link").unwrap();
+            dir = nix::fcntl::openat(&dir, name.as_str(), flags, Mode::empty()).unwrap();
+        }
+        nix::sys::stat::mkdirat(&dir, "closed", Mode::empty()).unwrap();
+        drop(dir);
+        remove_tree(&root).unwrap();
+        assert!(fs::read_dir(d.path()).unwrap().next().is_none());
+        remove_tree(&root).unwrap();
+    }
 }

@@ -95,6 +95,10 @@ pub struct Security {
     /// podman's masked and read-only kernel paths (all but `--privileged` containers).
     #[serde(default = "yes")]
     pub masked_paths: bool,
+    /// Processes per user id inside (RLIMIT_NPROC, counted in the container's user
+    /// namespace), where no cgroup bounds them.
+    #[serde(default)]
+    pub pids_rlimit: Option<u64>,
 }
 
 fn yes() -> bool {
@@ -107,6 +111,7 @@ impl Default for Security {
             seccomp: None,
             no_new_privileges: false,
             masked_paths: true,
+            pids_rlimit: None,
         }
     }
 }
@@ -586,7 +591,7 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
         m.unmount();
     }
     for tree in &spec.discard {
-        let _ = fs::remove_dir_all(tree);
+        let _ = super::jobs::remove_tree(tree);
     }
     let oom_killed = cgroup.as_ref().is_some_and(|c| {
         crate::cgroups::v2::read_key(&c.join("memory.events"), "oom_kill").is_some_and(|n| n > 0)
@@ -770,6 +775,10 @@ pub(crate) fn drop_privileges(
     caps::limit_bounding(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
     if let Some(programs) = &security.seccomp {
         super::seccomp::install(programs).map_err(|e| StartFailure::setup(e.to_string()))?;
+    }
+    if let Some(n) = security.pids_rlimit {
+        nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, n, n)
+            .map_err(|e| StartFailure::setup(format!("RLIMIT_NPROC: {e}")))?;
     }
     switch_user(map, user)?;
     if user.uid == 0 {

@@ -319,6 +319,7 @@ fn supervise(
                 fifo: &dir.join(format!("sandbox-{}.ready", init.as_raw())),
                 log: &dir.join(format!("sandbox-{}.log", init.as_raw())),
                 features,
+                host_loopback: policy.host_loopback,
             })?
             .wait()?,
         ),

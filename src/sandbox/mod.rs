@@ -71,6 +71,8 @@ pub struct SandboxFile {
     /// Paths to expose writable.
     pub rw: Vec<String>,
     pub net: Option<bool>,
+    /// With net: reach services bound to the host's loopback.
+    pub host_loopback: Option<bool>,
     pub env_keep: Vec<String>,
     pub env_clear: Option<bool>,
     pub env: BTreeMap<String, String>,
@@ -126,6 +128,7 @@ pub struct Request {
     pub ro: Vec<PathBuf>,
     pub rw: Vec<PathBuf>,
     pub net: bool,
+    pub host_loopback: bool,
     pub image: Option<String>,
     pub env_keep: Vec<String>,
     pub env_clear: bool,
@@ -155,6 +158,8 @@ pub struct Policy {
     /// Policy files in the project, made read-only over themselves.
     pub protected: Vec<PathBuf>,
     pub net: bool,
+    /// With `net`, the host's loopback is reachable through the gateway.
+    pub host_loopback: bool,
     /// An image's root filesystem instead of the host's system.
     pub image: Option<String>,
     pub env: Vec<String>,
@@ -428,6 +433,7 @@ impl Policy {
             binds,
             protected,
             net: req.net || file.net.unwrap_or(false),
+            host_loopback: req.host_loopback || file.host_loopback.unwrap_or(false),
             image: req.image.or_else(|| file.image.clone()),
             env,
             timeout,

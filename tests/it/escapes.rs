@@ -623,9 +623,13 @@ fn cp_to_the_host_is_not_led_by_swapped_links() {
     fs::set_permissions(&victim, fs::Permissions::from_mode(0o700)).unwrap();
     let mut tar = busybox_rootfs().dir("data", 0o777, 0, 0);
     for i in 0..100 {
-        tar = tar
-            .dir(&format!("data/d{i}"), 0o777, 0, 0)
-            .file(&format!("data/d{i}/f"), b"from the container", 0o666, 0, 0);
+        tar = tar.dir(&format!("data/d{i}"), 0o777, 0, 0).file(
+            &format!("data/d{i}/f"),
+            b"from the container",
+            0o666,
+            0,
+            0,
+        );
     }
     image(&env, "swapper", tar, &[]);
     let swap = format!(
@@ -648,7 +652,11 @@ fn cp_to_the_host_is_not_led_by_swapped_links() {
     }
     env.nook(&["rm", "-f", &id]).ok();
     assert!(raced > 0, "the container never swapped a directory in time");
-    assert_eq!(fs::metadata(&victim).unwrap().mode() & 0o777, 0o700, "the victim's mode changed");
+    assert_eq!(
+        fs::metadata(&victim).unwrap().mode() & 0o777,
+        0o700,
+        "the victim's mode changed"
+    );
     let planted: Vec<_> = fs::read_dir(&victim).unwrap().flatten().collect();
     assert!(planted.is_empty(), "written through a link: {planted:?}");
 }

@@ -438,14 +438,32 @@ fn members_starting_together_all_know_each_other() {
     });
 }
 
+/// Services bound only to the host's loopback (databases, agents, development servers) are
+/// out of reach by default, as with rootless docker; `--host-loopback` (or `host_loopback`
+/// in config.toml) lets a container reach them through its gateway, by the host's names.
 #[test]
-fn the_host_is_reachable_by_name() {
+fn the_hosts_loopback_is_reached_only_when_asked() {
     let env = env_with("overlay");
     let port = serve_on_host_loopback("on-the-host");
+    let probe = format!(
+        "gw=$(ip route | awk '/default/ {{print $3}}'); grep -c host.containers.internal /etc/hosts; \
+         timeout 5 wget -q -O- http://$gw:{port}/ 2>/dev/null || echo unreachable"
+    );
+    let out = env
+        .nook(&["run", "--rm", "busybox", "sh", "-c", &probe])
+        .output();
+    assert_eq!(out.stdout, "0\nunreachable\n", "{out}");
+    env.write_config("[network]\nhost_loopback = true\n");
+    let out = env
+        .nook(&["run", "--rm", "busybox", "sh", "-c", &probe])
+        .ok();
+    assert_eq!(out.stdout, "1\non-the-host", "{out}");
+    env.write_config("");
     let out = env
         .nook(&[
             "run",
             "--rm",
+            "--host-loopback",
             "busybox",
             "sh",
             "-c",
@@ -480,6 +498,7 @@ fn etc_files_follow_the_flags() {
             "db:10.9.9.9",
             "--add-host",
             "me:host-gateway",
+            "--host-loopback=true",
             "busybox",
             "sh",
             "-c",

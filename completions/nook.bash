@@ -127,6 +127,9 @@ _nook() {
             nook,top)
                 cmd="nook__subcmd__top"
                 ;;
+            nook,trust)
+                cmd="nook__subcmd__trust"
+                ;;
             nook,unpause)
                 cmd="nook__subcmd__unpause"
                 ;;
@@ -357,6 +360,9 @@ _nook() {
                 ;;
             nook__subcmd__help,top)
                 cmd="nook__subcmd__help__subcmd__top"
+                ;;
+            nook__subcmd__help,trust)
+                cmd="nook__subcmd__help__subcmd__trust"
                 ;;
             nook__subcmd__help,unpause)
                 cmd="nook__subcmd__help__subcmd__unpause"
@@ -668,7 +674,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox trust volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2050,7 +2056,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox trust volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3072,6 +3078,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__trust)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4516,7 +4536,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__sandbox)
-            opts="-e -h --ro --rw --net --host-loopback --image --env-keep --env-clear --env --timeout --memory --pids-limit --config --explain --storage-driver --help"
+            opts="-e -h --ro --rw --net --host-loopback --image --env-keep --env-clear --env --timeout --memory --pids-limit --config --no-project --unprotect-tool-files --explain --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4831,6 +4851,24 @@ _nook() {
             ;;
         nook__subcmd__top)
             opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__trust)
+            opts="-h --list --forget --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

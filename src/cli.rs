@@ -89,6 +89,9 @@ pub enum Command {
     /// Run a command in a sandbox: the host's system read-only, the project writable, no
     /// home, no network, no privileges
     Sandbox(SandboxArgs),
+    /// Trust a project's nook.toml, so that what it opens in the sandbox's walls is
+    /// honoured (for those exact contents), or list and forget trusted files
+    Trust(TrustArgs),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
@@ -338,15 +341,44 @@ pub struct SandboxArgs {
     /// Bound its number of processes (in a cgroup of its own where one is delegated)
     #[arg(long, value_name = "N")]
     pub pids_limit: Option<u64>,
-    /// Read the policy from this file instead of the nearest nook.toml
-    #[arg(long, value_name = "FILE")]
+    /// Read the policy from this file instead of the nearest nook.toml (you name it, so it
+    /// needs no `nook trust`)
+    #[arg(long, value_name = "FILE", conflicts_with = "no_project")]
     pub config: Option<PathBuf>,
+    /// Ignore the project's nook.toml
+    #[arg(long)]
+    pub no_project: bool,
+    /// Let the command write the files your tools run code from (.git, .hg, .jj, .envrc,
+    /// .direnv, .vscode, .idea, .devcontainer), read-only by default
+    #[arg(long)]
+    pub unprotect_tool_files: bool,
     /// Print the walls it would run behind, and run nothing
     #[arg(long)]
     pub explain: bool,
     /// The command and its arguments
     #[arg(trailing_var_arg = true, value_name = "COMMAND")]
     pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "A project's nook.toml may open the sandbox's walls (show more of your files, \
+                  let the network in, pass your environment). Since the code it confines could \
+                  have written it, nook honours that only from a file you own and have trusted: \
+                  read it, then `nook trust`. The trust holds for that path and those exact \
+                  contents (SHA-256); any change needs it again. What only tightens the walls \
+                  (limits, a timeout) is honoured without trust."
+)]
+pub struct TrustArgs {
+    /// List the files you trust
+    #[arg(long, conflicts_with_all = ["forget", "file"])]
+    pub list: bool,
+    /// Forget FILE: what it opens is no longer honoured
+    #[arg(long)]
+    pub forget: bool,
+    /// The file (default: the nook.toml the sandbox would use here)
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,7 @@ pub mod registry;
 pub mod runtime;
 pub mod sandbox;
 pub mod sys;
+pub mod trust;
 
 use clap::Parser;
 

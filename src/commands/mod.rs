@@ -133,6 +133,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Prune => container::prune(global),
         },
         Command::Sandbox(args) => sandbox::sandbox(global, args),
+        Command::Trust(args) => sandbox::trust(global, &args),
         Command::Volume(sub) => match sub {
             VolumeCommand::Create(args) => volume::create(global, &args),
             VolumeCommand::Ls(args) => volume::ls(global, &args),

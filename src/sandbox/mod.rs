@@ -58,6 +58,19 @@ pub enum SandboxError {
     },
     #[error("cannot find your home directory: set HOME")]
     NoHome,
+    #[error(
+        "{path} asks for more than nook's default walls: {opens}.\n  nook honours that only \
+         from a file you trust. Read it; if you agree, run `nook trust {path}` (or ignore the \
+         file with --no-project)"
+    )]
+    Untrusted { path: PathBuf, opens: String },
+    #[error(
+        "{path} is a symbolic link: a policy file is taken only where it is (give the file it \
+         leads to with --config, if that is what you mean)"
+    )]
+    PolicyLink { path: PathBuf },
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
     #[error("nothing to run: give the command after --")]
     NoCommand,
 }
@@ -80,6 +93,43 @@ pub struct SandboxFile {
     pub memory: Option<String>,
     pub pids_limit: Option<u64>,
     pub image: Option<String>,
+    /// Let the command write the files your tools run code from (.git, ...).
+    pub unprotect_tool_files: Option<bool>,
+}
+
+impl SandboxFile {
+    /// What in this file opens the walls beyond the defaults (and so needs your trust).
+    pub fn opens(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let list = |v: &[String]| {
+            v.iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !self.ro.is_empty() {
+            out.push(format!("ro = [{}]", list(&self.ro)));
+        }
+        if !self.rw.is_empty() {
+            out.push(format!("rw = [{}]", list(&self.rw)));
+        }
+        if self.net == Some(true) {
+            out.push("net = true".to_string());
+        }
+        if self.host_loopback == Some(true) {
+            out.push("host_loopback = true".to_string());
+        }
+        if !self.env_keep.is_empty() {
+            out.push(format!("env_keep = [{}]", list(&self.env_keep)));
+        }
+        if let Some(i) = &self.image {
+            out.push(format!("image = {i:?} (pulled if missing)"));
+        }
+        if self.unprotect_tool_files == Some(true) {
+            out.push("unprotect_tool_files = true".to_string());
+        }
+        out
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,36 +138,70 @@ struct ProjectFile {
     sandbox: SandboxFile,
 }
 
-/// A project's `nook.toml`: where it is and its `[sandbox]`.
+/// Whether a project's file may open walls.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Trust {
+    /// You named it (`--config`).
+    Given,
+    /// You trusted these contents (`nook trust`), at this time.
+    Trusted(String),
+    /// Honoured only where it tightens the walls.
+    Untrusted,
+}
+
+/// A project's `nook.toml`: where it is, its `[sandbox]`, and whether you trust it.
 pub struct Project {
     pub path: PathBuf,
     pub sandbox: SandboxFile,
+    /// SHA-256 of its contents, as read.
+    pub sha256: String,
+    pub trust: Trust,
 }
 
 impl Project {
-    /// `nook.toml` in `dir` or the nearest directory above it, if any.
-    pub fn find(dir: &Path) -> Result<Option<Project>, SandboxError> {
+    /// `nook.toml` in `dir` or the nearest directory above it that is yours; files of other
+    /// users on the way are passed over (and named in `passed`). Its trust is
+    /// [`Trust::Untrusted`] until the caller knows better.
+    pub fn find(dir: &Path, passed: &mut Vec<String>) -> Result<Option<Project>, SandboxError> {
+        let me = nix::unistd::getuid().as_raw();
         for d in dir.ancestors() {
             let path = d.join("nook.toml");
-            if path.is_file() {
-                return Self::read(&path).map(Some);
+            let meta = match fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(_) => continue,
+            };
+            if meta.file_type().is_symlink() {
+                return Err(SandboxError::PolicyLink { path });
             }
+            if !meta.is_file() {
+                continue;
+            }
+            if std::os::unix::fs::MetadataExt::uid(&meta) != me {
+                passed.push(format!(
+                    "{} (it belongs to uid {}, not to you)",
+                    path.display(),
+                    std::os::unix::fs::MetadataExt::uid(&meta)
+                ));
+                continue;
+            }
+            return Self::read(&path, Trust::Untrusted).map(Some);
         }
         Ok(None)
     }
 
-    pub fn read(path: &Path) -> Result<Project, SandboxError> {
-        let text = fs::read_to_string(path).map_err(|source| SandboxError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let file: ProjectFile = toml::from_str(&text).map_err(|e| SandboxError::Config {
-            path: path.to_path_buf(),
-            message: e.to_string(),
-        })?;
+    /// Read `path` (yours, unless you named it: `Trust::Given`).
+    pub fn read(path: &Path, trust: Trust) -> Result<Project, SandboxError> {
+        let checked = crate::trust::Checked::read(path, trust != Trust::Given)?;
+        let file: ProjectFile =
+            toml::from_str(&checked.text).map_err(|e| SandboxError::Config {
+                path: checked.path.clone(),
+                message: e.to_string(),
+            })?;
         Ok(Project {
-            path: path.to_path_buf(),
+            path: checked.path,
             sandbox: file.sandbox,
+            sha256: checked.sha256,
+            trust,
         })
     }
 }
@@ -136,7 +220,27 @@ pub struct Request {
     pub timeout: Option<String>,
     pub memory: Option<String>,
     pub pids_limit: Option<u64>,
+    pub unprotect_tool_files: bool,
     pub command: Vec<String>,
+}
+
+/// Where a wall (or an opening in one) comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    Flag,
+    /// The project's `nook.toml`.
+    File,
+}
+
+impl Origin {
+    fn shown(self) -> &'static str {
+        match self {
+            Origin::Default => "default",
+            Origin::Flag => "flag",
+            Origin::File => "nook.toml",
+        }
+    }
 }
 
 /// A host path the sandbox sees at the same place.
@@ -144,7 +248,31 @@ pub struct Request {
 pub struct Bind {
     pub path: PathBuf,
     pub writable: bool,
+    pub origin: Origin,
 }
+
+/// Files and directories of a project that your tools run code from later, on the host,
+/// outside any sandbox: read-only in the sandbox unless `--unprotect-tool-files`, and one
+/// made by the sandboxed command where there was none is moved aside afterwards.
+/// - `.git`: git runs hooks and what its config names (core.fsmonitor, core.pager,
+///   filters, aliases, diff and merge drivers) at your next `git status`;
+/// - `.hg`, `.jj`: Mercurial's hooks, Jujutsu's fix tools and aliases, likewise;
+/// - `.envrc`, `.direnv`: direnv (it asks before running a changed `.envrc`, but not all
+///   setups do);
+/// - `.vscode`, `.idea`, `.devcontainer`: editors' tasks, run configurations, interpreters
+///   and dev-container commands, run when you open the project;
+/// - `nook.toml`: the sandbox's own policy.
+pub const TOOL_FILES: &[&str] = &[
+    ".git",
+    ".hg",
+    ".jj",
+    ".envrc",
+    ".direnv",
+    ".vscode",
+    ".idea",
+    ".devcontainer",
+    "nook.toml",
+];
 
 /// Everything the sandbox is.
 #[derive(Clone, Debug)]
@@ -155,8 +283,15 @@ pub struct Policy {
     pub system: Vec<PathBuf>,
     /// `--ro` and `--rw`, parents first.
     pub binds: Vec<Bind>,
-    /// Policy files in the project, made read-only over themselves.
+    /// Policy files and tool files (see [`TOOL_FILES`]) in the project, read-only over
+    /// themselves.
     pub protected: Vec<PathBuf>,
+    /// Tool files the project does not have: the command must not make them.
+    pub absent: Vec<PathBuf>,
+    /// The project's policy file, and whether it was trusted.
+    pub source: Option<(PathBuf, Trust)>,
+    /// Where `net` came from.
+    pub net_origin: Origin,
     pub net: bool,
     /// With `net`, the host's loopback is reachable through the gateway.
     pub host_loopback: bool,
@@ -311,6 +446,18 @@ impl Policy {
         if project_dir == Path::new("/") || home.starts_with(&project_dir) {
             return Err(SandboxError::ProjectTooWide(project_dir));
         }
+        // What a project's file opens is honoured only from a file you trust.
+        if let Some(p) = project
+            && p.trust == Trust::Untrusted
+        {
+            let opens = p.sandbox.opens();
+            if !opens.is_empty() {
+                return Err(SandboxError::Untrusted {
+                    path: p.path.clone(),
+                    opens: opens.join(", "),
+                });
+            }
+        }
         let empty = SandboxFile::default();
         let file = project.map_or(&empty, |p| &p.sandbox);
         let file_dir = project
@@ -318,44 +465,61 @@ impl Policy {
             .unwrap_or(cwd)
             .to_path_buf();
         let mut binds: Vec<Bind> = Vec::new();
-        let mut add = |path: PathBuf, writable: bool| -> Result<(), SandboxError> {
+        let mut add = |path: PathBuf, writable: bool, origin| -> Result<(), SandboxError> {
             if let Some(b) = binds.iter().find(|b| b.path == path) {
                 if b.writable != writable {
                     return Err(SandboxError::Conflict { path });
                 }
                 return Ok(());
             }
-            binds.push(Bind { path, writable });
+            binds.push(Bind {
+                path,
+                writable,
+                origin,
+            });
             Ok(())
         };
         for p in &req.ro {
-            add(checked("--ro", p, cwd)?, false)?;
+            add(checked("--ro", p, cwd)?, false, Origin::Flag)?;
         }
         for p in &req.rw {
-            add(checked("--rw", p, cwd)?, true)?;
+            add(checked("--rw", p, cwd)?, true, Origin::Flag)?;
         }
         for p in &file.ro {
-            add(
-                checked("ro in nook.toml:", &expand(p, &home), &file_dir)?,
-                false,
-            )?;
+            let path = checked("ro in nook.toml:", &expand(p, &home), &file_dir)?;
+            add(path, false, Origin::File)?;
         }
         for p in &file.rw {
-            add(
-                checked("rw in nook.toml:", &expand(p, &home), &file_dir)?,
-                true,
-            )?;
+            let path = checked("rw in nook.toml:", &expand(p, &home), &file_dir)?;
+            add(path, true, Origin::File)?;
         }
         binds.sort_by_key(|b| b.path.components().count());
-        // The policy must not be changed from inside: its file, where the sandbox sees it.
-        let protected: Vec<PathBuf> = project
+        // The policy must not be changed from inside: its file, where the sandbox sees it;
+        // nor the files your tools run code from, unless asked.
+        let writable = |p: &Path| {
+            p.starts_with(&project_dir)
+                || binds.iter().any(|b| b.writable && p.starts_with(&b.path))
+        };
+        let mut protected: Vec<PathBuf> = project
             .map(|p| p.path.clone())
             .into_iter()
-            .filter(|p| {
-                p.starts_with(&project_dir)
-                    || binds.iter().any(|b| b.writable && p.starts_with(&b.path))
-            })
+            .filter(|p| writable(p))
             .collect();
+        let mut absent = Vec::new();
+        if !(req.unprotect_tool_files || file.unprotect_tool_files.unwrap_or(false)) {
+            for name in TOOL_FILES {
+                let path = project_dir.join(name);
+                // A path you bound yourself is yours to have writable.
+                if protected.contains(&path) || binds.iter().any(|b| b.path == path) {
+                    continue;
+                }
+                match fs::symlink_metadata(&path) {
+                    Ok(m) if !m.file_type().is_symlink() => protected.push(path),
+                    Ok(_) => {}
+                    Err(_) => absent.push(path),
+                }
+            }
+        }
         let env_clear = req.env_clear || file.env_clear.unwrap_or(false);
         let mut keep: Vec<&str> = if env_clear {
             vec!["PATH"]
@@ -432,6 +596,13 @@ impl Policy {
             system,
             binds,
             protected,
+            absent,
+            source: project.map(|p| (p.path.clone(), p.trust.clone())),
+            net_origin: match (req.net, file.net) {
+                (true, _) => Origin::Flag,
+                (false, Some(true)) => Origin::File,
+                _ => Origin::Default,
+            },
             net: req.net || file.net.unwrap_or(false),
             host_loopback: req.host_loopback || file.host_loopback.unwrap_or(false),
             image: req.image.or_else(|| file.image.clone()),
@@ -465,7 +636,7 @@ impl Policy {
         }
     }
 
-    /// The walls, in words (`nook sandbox --explain`).
+    /// The walls, in words (`nook sandbox --explain`), and where each comes from.
     pub fn explain(&self) -> String {
         let list = |ps: &mut dyn Iterator<Item = &Path>| {
             ps.map(|p| p.display().to_string())
@@ -484,6 +655,21 @@ impl Policy {
         };
         row(
             &mut out,
+            "policy",
+            match &self.source {
+                None => "the defaults and your flags (no nook.toml)".to_string(),
+                Some((p, Trust::Given)) => format!("{} (--config)", p.display()),
+                Some((p, Trust::Trusted(at))) => {
+                    format!("{} (trusted with `nook trust`, {at})", p.display())
+                }
+                Some((p, Trust::Untrusted)) => format!(
+                    "{} (not trusted: only limits from it, which tighten the walls)",
+                    p.display()
+                ),
+            },
+        );
+        row(
+            &mut out,
             "namespaces",
             "user (you, as yourself; the mounts locked by a second user namespace), mount, \
              pid, ipc, uts, cgroup, network"
@@ -497,60 +683,87 @@ impl Policy {
             ),
         };
         row(&mut out, "filesystem", system);
-        let ro: Vec<&Path> = self
+        let shown = |b: &Bind| format!("{} ({})", b.path.display(), b.origin.shown());
+        let ro: Vec<String> = self
             .binds
             .iter()
             .filter(|b| !b.writable)
-            .map(|b| b.path.as_path())
+            .map(shown)
             .collect();
         if !ro.is_empty() {
-            row(
-                &mut out,
-                "",
-                format!("read-only: {}", list(&mut ro.into_iter())),
-            );
+            row(&mut out, "", format!("read-only: {}", ro.join(" ")));
         }
         let mut rw = vec![format!("{} (the project)", self.project.display())];
-        rw.extend(
-            self.binds
-                .iter()
-                .filter(|b| b.writable)
-                .map(|b| b.path.display().to_string()),
-        );
+        rw.extend(self.binds.iter().filter(|b| b.writable).map(shown));
         rw.push("/tmp /var/tmp (private, empty)".to_string());
         row(&mut out, "", format!("writable:  {}", rw.join(" ")));
-        row(
-            &mut out,
-            "",
-            format!(
-                "hidden:    {} (an empty private home), and the rest of the host",
-                self.home.display()
+        // The home is hidden unless a path shown is it, or holds it.
+        match self.binds.iter().find(|b| self.home.starts_with(&b.path)) {
+            Some(b) => row(
+                &mut out,
+                "",
+                format!(
+                    "your home {} is shown ({}, by {})",
+                    self.home.display(),
+                    if b.writable { "writable" } else { "read-only" },
+                    shown(b)
+                ),
             ),
-        );
+            None => row(
+                &mut out,
+                "",
+                format!(
+                    "hidden:    {} (an empty private home), and the rest of the host",
+                    self.home.display()
+                ),
+            ),
+        }
         if !self.protected.is_empty() {
             row(
                 &mut out,
                 "",
                 format!(
-                    "protected: {} (read-only: the sandbox cannot change its policy)",
+                    "protected: {} (read-only: the sandbox cannot change its policy, nor what \
+                     your tools run code from; --unprotect-tool-files)",
                     list(&mut self.protected.iter().map(PathBuf::as_path))
                 ),
             );
         }
+        if !self.absent.is_empty() {
+            row(
+                &mut out,
+                "",
+                format!(
+                    "watched:   {} (made by the command, moved aside after it)",
+                    list(&mut self.absent.iter().map(PathBuf::as_path))
+                ),
+            );
+        }
+        let origin = match self.net_origin {
+            Origin::Default => String::new(),
+            o => format!(" ({})", o.shown()),
+        };
         row(
             &mut out,
             "network",
-            if self.net {
-                "through pasta (--net): outbound connections, no published ports".to_string()
-            } else {
-                "none: only lo (--net for pasta)".to_string()
+            match (self.net, self.host_loopback) {
+                (true, false) => format!(
+                    "through pasta{origin}: outbound connections, not the host's loopback \
+                     (--host-loopback), no published ports"
+                ),
+                (true, true) => format!(
+                    "through pasta{origin}: outbound connections and the host's loopback, no \
+                     published ports"
+                ),
+                (false, _) => "none: only lo (--net for pasta)".to_string(),
             },
         );
         row(
             &mut out,
             "privileges",
             "no capabilities, no_new_privs, a session of its own (no terminal to inject into), \
-             only stdin, stdout and stderr open"
+             only stdin, stdout and stderr open; nook's own processes are closed to it \
+             (not dumpable; run from a sealed copy where you own nook's file)"
                 .to_string(),
         );
         row(
@@ -687,24 +900,56 @@ mod tests {
             "[sandbox]\nro = [\"~/cache\"]\nenv_keep = [\"CARGO_*\"]\npids_limit = 50\ntimeout = \"2m\"\n",
         )
         .unwrap();
-        let project = Project::find(&proj.join("out")).unwrap().unwrap();
+        let mut passed = Vec::new();
+        let mut project = Project::find(&proj.join("out"), &mut passed)
+            .unwrap()
+            .unwrap();
+        // What it opens (a path of your home, variables) needs your trust; limits do not.
+        assert!(matches!(
+            Policy::settle(req(&[], &[]), Some(&project), &proj, &env(&home)),
+            Err(SandboxError::Untrusted { .. })
+        ));
+        project.trust = Trust::Trusted("now".into());
+        fs::create_dir(proj.join(".git")).unwrap();
         let p = Policy::settle(req(&[], &[]), Some(&project), &proj, &env(&home)).unwrap();
         assert_eq!(p.binds[0].path, home.join("cache"));
+        assert_eq!(p.binds[0].origin, Origin::File);
         assert!(p.env.contains(&"CARGO_HOME=/c".to_string()));
         assert_eq!(
             (p.pids_limit, p.timeout),
             (Some(50), Some(Duration::from_secs(120)))
         );
-        assert_eq!(p.protected, vec![file.clone()]);
+        // the policy and the tool files there are read-only; those missing are watched
+        assert_eq!(p.protected, vec![file.clone(), proj.join(".git")]);
+        assert!(p.absent.contains(&proj.join(".vscode")));
         let e = Policy {
             command: vec!["make".into()],
             ..p
         }
         .explain();
         assert!(e.contains("landlock") && e.contains("nook.toml"), "{e}");
+        assert!(e.contains("trusted with `nook trust`"), "{e}");
+        // an untrusted file that only tightens is honoured
+        fs::write(&file, "[sandbox]\npids_limit = 7\n").unwrap();
+        let project = Project::find(&proj, &mut passed).unwrap().unwrap();
+        let p = Policy::settle(req(&[], &[]), Some(&project), &proj, &env(&home)).unwrap();
+        assert_eq!(p.pids_limit, Some(7));
+        // a home shown whole is not called hidden
+        let p = Policy::settle(
+            req(&[], &[home.to_str().unwrap()]),
+            None,
+            &proj,
+            &env(&home),
+        )
+        .unwrap();
+        let e = p.explain();
+        assert!(
+            e.contains("is shown (writable") && !e.contains("hidden:"),
+            "{e}"
+        );
         fs::write(&file, "[sandbox]\nnetwork = true\n").unwrap();
         assert!(matches!(
-            Project::find(&proj),
+            Project::find(&proj, &mut passed),
             Err(SandboxError::Config { .. })
         ));
         assert_eq!(parse_size("512m").unwrap(), 512 << 20);

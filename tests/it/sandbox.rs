@@ -592,6 +592,189 @@ fn the_policy_file_cannot_be_changed_from_inside() {
     assert_eq!(fs::read_to_string(dir.join("nook.toml")).unwrap(), policy);
 }
 
+/// A policy the sandbox writes for its next run (none existed, or one below an existing
+/// one): `rw = ["~"]` and every variable. A file that opens walls is honoured only once you
+/// trust it (`nook trust`, by path and contents); the planted ones are refused.
+#[test]
+fn the_sandbox_cannot_plant_its_own_policy() {
+    let env = Env::new();
+    let dir = project(&env);
+    let plant = "printf '[sandbox]\\nrw = [\"~\"]\\nenv_keep = [\"*\"]\\n' > nook.toml; \
+                 mkdir -p sub && cp nook.toml sub/";
+    // The one made at the top, where there was none, is moved aside at once.
+    let out = sandbox(&env, &dir, &["--", "sh", "-c", plant]).ok();
+    assert!(!dir.join("nook.toml").exists(), "{out}");
+    assert!(out.stderr.contains("nook.toml"), "{out}");
+    // The one below is refused where it would be found.
+    let out = sandbox(
+        &env,
+        &dir.join("sub"),
+        &["--", "sh", "-c", "cat ~/.ssh/id_rsa; env"],
+    )
+    .env("AWS_SECRET_ACCESS_KEY", "hush")
+    .output()
+    .code(125)
+    .stderr_has("nook trust");
+    assert!(out.stderr.contains("rw = [\"~\"]"), "{out}");
+    assert!(!out.stdout.contains("hush") && !out.stdout.contains("nook-test-secret"));
+    // With a policy of yours already in place, the one planted below is still refused.
+    fs::write(dir.join("nook.toml"), "[sandbox]\npids_limit = 100\n").unwrap();
+    chown(&dir.join("nook.toml"), env.user);
+    sandbox(&env, &dir, &["--", "true"]).ok();
+    sandbox(&env, &dir.join("sub"), &["--", "true"])
+        .output()
+        .code(125)
+        .stderr_has("sub/nook.toml asks for more");
+    // --no-project ignores it.
+    sandbox(&env, &dir.join("sub"), &["--no-project", "--", "true"]).ok();
+}
+
+/// Another user's `/tmp/nook.toml` above your project (`ro = ["~/.ssh"]`): a policy is
+/// taken only from a file you own; the others are named and passed over.
+#[test]
+fn another_users_policy_is_not_taken() {
+    let env = Env::new();
+    project(&env);
+    let shared = env.root.join("shared-tmp");
+    fs::create_dir(&shared).unwrap();
+    fs::set_permissions(&shared, fs::Permissions::from_mode(0o1777)).unwrap();
+    fs::write(shared.join("nook.toml"), "[sandbox]\nro = [\"~/.ssh\"]\n").unwrap();
+    let proj = shared.join("proj");
+    fs::create_dir(&proj).unwrap();
+    chown(&proj, env.user);
+    let out = sandbox(&env, &proj, &["--", "sh", "-c", "cat ~/.ssh/id_rsa 2>&1"]).output();
+    assert!(!out.stdout.contains("nook-test-secret"), "{out}");
+    assert!(out.stderr.contains("belongs to uid 0, not to you"), "{out}");
+    // Nor can it be trusted.
+    env.nook(&["trust", shared.join("nook.toml").to_str().unwrap()])
+        .output()
+        .code(125)
+        .stderr_has("not to you");
+}
+
+/// `nook trust`: what your file opens is honoured for those contents; a change needs your
+/// word again; `--explain` says where each wall comes from; `--forget` takes it back.
+#[test]
+fn trusted_policies_open_walls_until_they_change() {
+    let env = Env::new();
+    let dir = project(&env);
+    let cache = env.home.join("cache");
+    fs::create_dir(&cache).unwrap();
+    fs::write(cache.join("crate"), "cached").unwrap();
+    make_owned(&env, &cache);
+    let file = dir.join("nook.toml");
+    fs::write(&file, "[sandbox]\nro = [\"~/cache\"]\n").unwrap();
+    chown(&file, env.user);
+    let crate_file = cache.join("crate");
+    let read = ["--", "cat", crate_file.to_str().unwrap()];
+    sandbox(&env, &dir, &read).output().code(125);
+    let out = env.nook(&["trust"]).current_dir(&dir).ok();
+    assert!(out.stdout.contains("it opens ro = [\"~/cache\"]"), "{out}");
+    assert_eq!(sandbox(&env, &dir, &read).ok().stdout, "cached");
+    let out = sandbox(&env, &dir, &["--explain"]).ok();
+    assert!(out.stdout.contains("(trusted with `nook trust`"), "{out}");
+    assert!(
+        out.stdout
+            .contains(&format!("{} (nook.toml)", cache.display())),
+        "{out}"
+    );
+    assert!(
+        env.nook(&["trust", "--list"])
+            .ok()
+            .stdout
+            .contains("\ttrusted")
+    );
+    // A change (by you, or by anything else) needs trust again.
+    fs::write(&file, "[sandbox]\nro = [\"~/cache\"]\nnet = true\n").unwrap();
+    sandbox(&env, &dir, &read).output().code(125);
+    env.nook(&["trust", file.to_str().unwrap()]).ok();
+    sandbox(&env, &dir, &read).ok();
+    env.nook(&["trust", "--forget", file.to_str().unwrap()])
+        .ok();
+    sandbox(&env, &dir, &read).output().code(125);
+}
+
+/// `git config core.fsmonitor CMD` in the sandbox ran CMD unsandboxed at your next `git
+/// status`. The files your tools run code from (.git, .vscode, ...) are read-only inside,
+/// and one the command makes where there was none is moved aside afterwards.
+#[test]
+fn git_and_editor_files_cannot_be_changed_from_inside() {
+    let env = Env::new();
+    let dir = project(&env);
+    let git = |args: &[&str]| {
+        let mut cmd = env.command("git");
+        cmd.args(args).current_dir(&dir);
+        Run::new(cmd, format!("git {}", args.join(" "))).ok()
+    };
+    git(&["init", "-q"]);
+    fs::create_dir(dir.join(".vscode")).unwrap();
+    make_owned(&env, &dir);
+    let config = fs::read_to_string(dir.join(".git/config")).unwrap();
+    let attack = "git config core.fsmonitor 'touch /tmp/pwned'; \
+                  echo 'touch /tmp/pwned' > .git/hooks/pre-commit; \
+                  echo '{}' > .vscode/tasks.json; echo built > out";
+    let out = sandbox(&env, &dir, &["--", "sh", "-c", attack]).ok();
+    assert_eq!(
+        fs::read_to_string(dir.join(".git/config")).unwrap(),
+        config,
+        "{out}"
+    );
+    assert!(!dir.join(".git/hooks/pre-commit").exists());
+    assert!(!dir.join(".vscode/tasks.json").exists());
+    assert!(
+        dir.join("out").exists(),
+        "the project itself stays writable"
+    );
+    // Asked for, it is allowed.
+    sandbox(
+        &env,
+        &dir,
+        &[
+            "--unprotect-tool-files",
+            "--",
+            "git",
+            "config",
+            "user.name",
+            "x",
+        ],
+    )
+    .ok();
+    assert!(
+        fs::read_to_string(dir.join(".git/config"))
+            .unwrap()
+            .contains("name = x")
+    );
+    // A .git made where there was none is moved aside.
+    let other = env.root.join("other");
+    fs::create_dir(&other).unwrap();
+    chown(&other, env.user);
+    let out = sandbox(
+        &env,
+        &other,
+        &[
+            "--",
+            "sh",
+            "-c",
+            "mkdir -p .git/hooks && echo evil > .git/config",
+        ],
+    )
+    .ok();
+    assert!(!other.join(".git").exists(), "{out}");
+    assert!(
+        out.stderr.contains("your tools would run code from"),
+        "{out}"
+    );
+    let aside: Vec<String> = fs::read_dir(&other)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        aside.iter().any(|n| n.starts_with(".git.nook-untrusted-")),
+        "{aside:?}"
+    );
+}
+
 /// Set-user-ID programs and privilege: no_new_privs, no capabilities in any set, and no
 /// other id to become.
 #[test]
@@ -806,6 +989,11 @@ fn the_projects_file_sets_the_defaults() {
          echo $BUILD; echo out > {}/o",
         out_dir.display()
     );
+    // What it opens is honoured once trusted.
+    sandbox(&env, &dir, &["--", "sh", "-c", &script])
+        .output()
+        .code(125);
+    env.nook(&["trust"]).current_dir(&dir).ok();
     let out = sandbox(&env, &dir, &["--", "sh", "-c", &script]).ok();
     assert_eq!(out.stdout, "source\nro\nrelease\n", "{out}");
     assert_eq!(fs::read_to_string(out_dir.join("o")).unwrap(), "out\n");

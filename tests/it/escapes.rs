@@ -673,3 +673,112 @@ fn cp_of_a_missing_file_fails_at_once() {
         .stderr_has("no such file or directory");
     env.nook(&["rm", "-f", &id]).ok();
 }
+
+// ---- 9. and 10. resources and what a container learns of the host ----
+
+/// Without a cgroup's pids controller (hybrid cgroups, as here), a container could start
+/// thousands of processes: it is bounded by RLIMIT_NPROC in its own user namespace (2048 per
+/// user id inside, podman's default), and nook says so once. With cgroups (the VM tier) the
+/// cgroup's 2048 bounds it instead.
+#[test]
+fn a_fork_bomb_is_bounded_without_cgroups() {
+    let env = env_with("overlay");
+    // The inner shell forks until it cannot; the outer one counts without forking.
+    let bomb = "sh -c 'i=0; while [ $i -lt 2500 ]; do sleep 30 & i=$((i+1)); done' 2>/dev/null; \
+                set -- /proc/[0-9]*; echo $#";
+    let out = env.nook(&["run", "--rm", "busybox", "sh", "-c", bomb]).ok();
+    let count: u32 = out.stdout.trim().parse().unwrap();
+    assert!((1000..=2049).contains(&count), "{count} processes: {out}");
+    let said = out.stderr.contains("RLIMIT_NPROC");
+    let again = env.nook(&["run", "--rm", "busybox", "true"]).ok();
+    assert!(!again.stderr.contains("RLIMIT_NPROC"), "said once: {again}");
+    // Lifted on request.
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--pids-limit",
+            "-1",
+            "busybox",
+            "sh",
+            "-c",
+            "ulimit -u",
+        ])
+        .ok();
+    if said {
+        assert_ne!(out.stdout.trim(), "2048", "{out}");
+    }
+}
+
+/// A tree 3000 directories deep made in a container: `rm -f` and `system check --repair`
+/// ran out of descriptors (one per level) and left files the user could not delete.
+#[test]
+fn a_deep_tree_does_not_block_removal() {
+    let env = env_with("overlay");
+    // Three chains of 1000 put one inside the other, each path short enough to name.
+    let deep = "chain() { p=$1; i=1; while [ $i -lt 1000 ]; do p=$p/d; i=$((i+1)); done; \
+                mkdir -p $p; echo $p; }; \
+                a=$(chain a); b=$(chain b); c=$(chain c); mv a $b/ && mv b $c/ && echo made";
+    let out = env
+        .nook(&["run", "--name", "deep", "busybox", "sh", "-c", deep])
+        .ok();
+    assert_eq!(out.stdout, "made\n", "{out}");
+    // With the usual limit of open files (1024), not this machine's.
+    let limited = |args: &[&str]| {
+        let mut cmd = env.command("sh");
+        cmd.args(["-c", "ulimit -n 1024 && exec \"$0\" \"$@\""])
+            .arg(nook_bin())
+            .args(args);
+        Run::new(cmd, format!("nook {} (1024 files)", args.join(" "))).ok()
+    };
+    limited(&["system", "check", "--repair"]);
+    limited(&["rm", "-f", "deep"]);
+    assert!(env.container_ids().is_empty());
+    let left: Vec<String> = env.store_entries("tmp");
+    assert!(left.is_empty(), "left in the store: {left:?}");
+}
+
+/// The container's mountinfo named every layer and the writable layer by their host paths
+/// (your home, your name): they are now given relative to the store.
+#[test]
+fn mountinfo_does_not_show_the_store() {
+    let env = env_with("overlay");
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "grep ' / / ' /proc/self/mountinfo",
+        ])
+        .ok();
+    let store = env.store().display().to_string();
+    assert!(out.stdout.contains("overlay"), "{out}");
+    assert!(!out.stdout.contains(&store), "{out}");
+    assert!(
+        !out.stdout.contains(&env.home.display().to_string()),
+        "{out}"
+    );
+}
+
+/// `run --rm` left the anonymous volumes (the image's VOLUMEs, `-v /path`) behind; docker
+/// removes them with the container. Named volumes stay.
+#[test]
+fn run_rm_removes_anonymous_volumes() {
+    let env = env_with("overlay");
+    image(&env, "withvol", busybox_rootfs(), &["VOLUME /data"]);
+    env.nook(&[
+        "run",
+        "--rm",
+        "-v",
+        "/cache",
+        "-v",
+        "kept:/kept",
+        "withvol",
+        "true",
+    ])
+    .ok();
+    let out = env.nook(&["volume", "ls", "-q"]).ok();
+    assert_eq!(out.stdout, "kept\n", "{out}");
+}

@@ -491,7 +491,9 @@ fn exec_without_a_tty_keeps_no_hold_on_the_users_terminal() {
         "{out}"
     );
     let nook = nook_bin().display().to_string();
-    let steal = "setsid sh -c \"sleep 2; dd bs=1 count=30 of=/tmp/stolen 2>/dev/null\" <&0 >/dev/null 2>&1 &";
+    // Its stdout, which was the user's terminal, read for what is typed afterwards.
+    let steal = "setsid sh -c \"sleep 2; dd bs=1 count=30 <&3 of=/tmp/stolen 2>/dev/null\" \
+                 3>&1 >/dev/null 2>&1 &";
     let term = Terminal::start(
         &env,
         100,
@@ -632,10 +634,12 @@ fn cp_to_the_host_is_not_led_by_swapped_links() {
         );
     }
     image(&env, "swapper", tar, &[]);
+    // Once the last file has arrived, the first directory (already filled) becomes a link:
+    // what remains of the copy is setting the directories' modes.
     let swap = format!(
-        "while :; do for d in /shared/out*/data/d*; do \
-           [ -d \"$d\" ] && [ ! -L \"$d\" ] && mv \"$d\" /shared/aside-$$-$RANDOM 2>/dev/null \
-           && ln -s {} \"$d\"; done; done",
+        "while :; do for o in /shared/out*; do \
+           if [ -f $o/data/d99/f ] && [ ! -L $o/data/d0 ]; then \
+             mv $o/data/d0 $o/aside && ln -s {} $o/data/d0; fi; done; done",
         victim.display()
     );
     let bind = format!("{}:/shared", shared.display());

@@ -13,6 +13,11 @@ user=${NOOK_TEST_USER:-nookci}
 work=$(mktemp -d "/tmp/nook-bench-$name.XXXXXX")
 chmod 755 "$work"
 install -m 755 target/release/nook "$work/nook"
+# NOOK_BENCH_USER_OWNED=1: nook as `cargo install` leaves it, owned by the user, so that the
+# processes that enter containers run from a sealed copy (see "Walls" in the README).
+if [ -n "${NOOK_BENCH_USER_OWNED:-}" ]; then
+    chown "${NOOK_TEST_USER:-nookci}" "$work/nook"
+fi
 scripts/busybox-rootfs "$work"
 mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
 chown "$user" "$work/run" "$work/home" "$work/out"

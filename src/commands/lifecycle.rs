@@ -50,7 +50,11 @@ pub fn start_detached(store: &Store, id: &str) -> Result<(), StartFailure> {
         let _ = monitor.wait();
     }
     match (read, serde_json::from_str::<StartReport>(&line)) {
-        (Ok(_), Ok(StartReport::Started)) => Ok(()),
+        (Ok(_), Ok(StartReport::Started)) => {
+            // It runs as long as its container: later starts can share its copy.
+            crate::runtime::sealed::register(&program, monitor.id() as i32);
+            Ok(())
+        }
         (Ok(_), Ok(StartReport::Failed { code, message })) => Err(StartFailure { code, message }),
         _ => Err(failure(
             "the container's monitor ended before starting it".to_string(),

@@ -451,6 +451,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     }
     // Become the container's monitor: same pid, terminal and stdio; returns only on failure.
     let program = crate::runtime::sealed::program();
+    // This process becomes the monitor: the same pid, from the copy.
+    crate::runtime::sealed::register(&program, std::process::id() as i32);
     let err = Command::new(program.path())
         .arg0("nook")
         .arg(MONITOR_COMMAND)

@@ -158,6 +158,15 @@ impl ProcessId {
         })
     }
 
+    /// Process `pid` that started at `start_ticks`, on this boot.
+    pub fn at(pid: i32, start_ticks: u64) -> Self {
+        Self {
+            pid,
+            start_ticks,
+            boot_id: boot_id(),
+        }
+    }
+
     pub fn is_alive(&self) -> bool {
         self.boot_id == boot_id() && start_ticks(self.pid) == Some(self.start_ticks)
     }

@@ -7,11 +7,17 @@
 //! as runc and crun do: its contents can never change, so there is nothing to overwrite or
 //! make setuid. A root-owned, read-only nook (a distribution package, `sudo install`) needs
 //! no copy and pays nothing.
+//!
+//! The copy costs its size in memory and a few milliseconds to make, so it is shared: a
+//! container's monitor started from one is registered (`$XDG_RUNTIME_DIR/nook/sealed-ID`,
+//! ID naming the file it was copied from), and while it runs, later starts and `nook exec`
+//! execute that same copy (through its `/proc/PID/exe`, checked to be sealed) instead of
+//! making their own.
 
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
-use std::path::PathBuf;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt};
+use std::path::{Path, PathBuf};
 
 use nix::sys::statvfs::{FsFlags, statvfs};
 use nix::unistd::{AccessFlags, access};
@@ -30,10 +36,65 @@ pub fn exposed() -> Option<PathBuf> {
     (!read_only_fs && (meta.uid() != 0 || writable)).then_some(path)
 }
 
+/// The file this executable was started from, named by what changes when it is replaced
+/// (device, inode, size, modification time).
+fn identity() -> Option<String> {
+    let m = std::fs::metadata("/proc/self/exe").ok()?;
+    Some(format!(
+        "{:x}-{:x}-{:x}-{:x}",
+        m.dev(),
+        m.ino(),
+        m.size(),
+        m.mtime()
+    ))
+}
+
+fn registry(id: &str) -> Option<PathBuf> {
+    crate::config::runtime_dir().map(|d| d.join("nook").join(format!("sealed-{id}")))
+}
+
+/// The sealed copy a registered process runs from, if it still runs from it.
+fn shared_copy(id: &str) -> Option<OwnedFd> {
+    let text = std::fs::read_to_string(registry(id)?).ok()?;
+    let (pid, ticks) = text.trim().split_once(' ')?;
+    let holder = crate::container::ProcessId::at(pid.parse().ok()?, ticks.parse().ok()?);
+    let exe = nix::fcntl::open(
+        format!("/proc/{}/exe", holder.pid).as_str(),
+        nix::fcntl::OFlag::O_RDONLY | nix::fcntl::OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )
+    .ok()?;
+    // Opened first, checked after: the process that was registered, and a copy that can
+    // never change.
+    (holder.is_alive() && sys::is_sealed(&exe)).then_some(exe)
+}
+
+/// Register process `pid` as running from the sealed copy of this executable, for later
+/// starts to share (see the module's notes).
+pub fn register(program: &Program, pid: i32) {
+    // A copy shared from a registered process stays registered to it.
+    let (Some(_), false, Some(id)) = (&program.copy, program.shared, identity()) else {
+        return;
+    };
+    let (Some(path), Some(me)) = (registry(&id), crate::container::ProcessId::of(pid)) else {
+        return;
+    };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir);
+    }
+    let record = format!("{} {}\n", me.pid, me.start_ticks);
+    let _ = crate::image::store::replace_file(&path, record.as_bytes());
+}
+
 /// The program to start nook's own processes from (`nook __monitor`): this executable, or
 /// a sealed copy of it while this value lives.
 pub struct Program {
     copy: Option<OwnedFd>,
+    /// The copy is a registered process's (see [`register`]).
+    shared: bool,
 }
 
 impl Program {
@@ -50,14 +111,28 @@ impl Program {
 /// How nook starts processes that will enter containers: from a sealed copy when its file
 /// is [`exposed`] (and it does not already run from one).
 pub fn program() -> Program {
-    let copy = match exposed() {
-        Some(path) if !sys::running_sealed_copy() => copy_or_warn(&path),
-        _ => None,
-    };
-    Program { copy }
+    match exposed() {
+        Some(path) if !sys::running_sealed_copy() => {
+            let (copy, shared) = sealed_copy(&path);
+            Program { copy, shared }
+        }
+        _ => Program {
+            copy: None,
+            shared: false,
+        },
+    }
 }
 
-fn copy_or_warn(path: &std::path::Path) -> Option<OwnedFd> {
+/// A sealed copy of this executable: one a running container's monitor shares (true), or a
+/// new one.
+fn sealed_copy(path: &Path) -> (Option<OwnedFd>, bool) {
+    match identity().and_then(|id| shared_copy(&id)) {
+        Some(fd) => (Some(fd), true),
+        None => (copy_or_warn(path), false),
+    }
+}
+
+fn copy_or_warn(path: &Path) -> Option<OwnedFd> {
     match sys::sealed_copy_of_self() {
         Ok(fd) => Some(fd),
         Err(e) => {
@@ -81,7 +156,7 @@ pub fn reexec_if_exposed() {
     if sys::running_sealed_copy() {
         return;
     }
-    let Some(copy) = copy_or_warn(&path) else {
+    let (Some(copy), _) = sealed_copy(&path) else {
         return;
     };
     let cstrings = |items: Vec<std::ffi::OsString>| -> Vec<std::ffi::CString> {

@@ -165,12 +165,14 @@ pub fn sealed_copy_of_self() -> Result<OwnedFd, SysError> {
 
 /// Is the running executable a sealed copy (see [`sealed_copy_of_self`])?
 pub fn running_sealed_copy() -> bool {
+    std::fs::File::open("/proc/self/exe").is_ok_and(|exe| is_sealed(&exe))
+}
+
+/// Can the contents of `file` never change again (a memfd sealed against writes, growth
+/// and shrinking)? Ordinary files have no seals.
+pub fn is_sealed(file: &impl AsFd) -> bool {
     use nix::fcntl::{FcntlArg, SealFlag, fcntl};
-    let Ok(exe) = std::fs::File::open("/proc/self/exe") else {
-        return false;
-    };
-    // Ordinary files have no seals (EINVAL).
-    fcntl(&exe, FcntlArg::F_GET_SEALS).is_ok_and(|bits| {
+    fcntl(file, FcntlArg::F_GET_SEALS).is_ok_and(|bits| {
         SealFlag::from_bits_truncate(bits)
             .contains(SealFlag::F_SEAL_WRITE | SealFlag::F_SEAL_SHRINK | SealFlag::F_SEAL_GROW)
     })

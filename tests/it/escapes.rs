@@ -412,6 +412,15 @@ fn nooks_binary_cannot_be_changed_from_a_container() {
     };
     let out = nook(&["run", "-d", "--init", "evil", "sleep", "1000"]).ok();
     let id = out.stdout.trim().to_string();
+    // Its monitor runs from the copy, and offers it to later commands.
+    let monitor = env.state(&id)["monitor"]["pid"].as_i64().unwrap();
+    let exe = fs::read_link(format!("/proc/{monitor}/exe")).unwrap();
+    assert!(exe.to_string_lossy().starts_with("/memfd:nook"), "{}", exe.display());
+    let registered = fs::read_dir(env.runtime.join("nook"))
+        .unwrap()
+        .flatten()
+        .any(|e| e.file_name().to_string_lossy().starts_with("sealed-"));
+    assert!(registered, "the monitor's copy is not offered");
     // PID 1 is nook under --init.
     let out = nook(&[
         "exec",

@@ -415,7 +415,11 @@ fn nooks_binary_cannot_be_changed_from_a_container() {
     // Its monitor runs from the copy, and offers it to later commands.
     let monitor = env.state(&id)["monitor"]["pid"].as_i64().unwrap();
     let exe = fs::read_link(format!("/proc/{monitor}/exe")).unwrap();
-    assert!(exe.to_string_lossy().starts_with("/memfd:nook"), "{}", exe.display());
+    assert!(
+        exe.to_string_lossy().starts_with("/memfd:nook"),
+        "{}",
+        exe.display()
+    );
     let registered = fs::read_dir(env.runtime.join("nook"))
         .unwrap()
         .flatten()

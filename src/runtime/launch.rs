@@ -607,6 +607,10 @@ fn init_main(spec: &LaunchSpec, chan: Channel) -> ! {
     // close-on-exec, since with --init this process stays as the container's PID 1. And
     // its /proc entries (exe, fd, mem, root) stay closed while it sets the container up.
     let _ = sys::close_fds_except(&[chan.as_fd().as_raw_fd()]);
+    if spec.init {
+        // (While its /proc entries are still its own to write.)
+        process::set_title(&format!("nook-init -- {}", spec.process.args.join(" ")));
+    }
     let _ = prctl::set_dumpable(false);
     let mut chan = Some(chan);
     let failure = match init_inner(spec, &mut chan) {

@@ -286,6 +286,32 @@ pub fn exec(exe: &Path, args: &[String], env: &[String]) -> StartFailure {
     }
 }
 
+/// Replace what /proc/PID/cmdline shows of this process with `title` (cut to fit): PID 1
+/// under `--init` was forked from the monitor, whose command line names the store (your
+/// home). The arguments' memory is rewritten through /proc/self/mem, its last byte left NUL.
+pub fn set_title(title: &str) {
+    use std::os::unix::fs::FileExt;
+    let stat = fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields 48 and 49 (arg_start, arg_end), after the command name's closing ')'.
+    let fields: Vec<&str> = stat
+        .rfind(')')
+        .map(|i| stat[i + 2..].split(' ').collect())
+        .unwrap_or_default();
+    let field = |n: usize| fields.get(n - 3).and_then(|f| f.parse::<u64>().ok());
+    let (Some(start), Some(end)) = (field(48), field(49)) else {
+        return;
+    };
+    let Ok(len) = usize::try_from(end.saturating_sub(start)) else {
+        return;
+    };
+    let mut bytes = vec![0u8; len];
+    let shown = &title.as_bytes()[..title.len().min(len.saturating_sub(1))];
+    bytes[..shown.len()].copy_from_slice(shown);
+    if let Ok(mem) = fs::OpenOptions::new().write(true).open("/proc/self/mem") {
+        let _ = mem.write_at(&bytes, start);
+    }
+}
+
 /// `--init`: stay as PID 1, run the program as its child, forward signals to it (to its
 /// whole process group with `to_group`, as a terminal would), reap every orphan, and exit
 /// with the program's status (128+N when a signal N ended it).

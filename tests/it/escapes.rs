@@ -741,10 +741,13 @@ fn a_deep_tree_does_not_block_removal() {
 }
 
 /// The container's mountinfo named every layer and the writable layer by their host paths
-/// (your home, your name): they are now given relative to the store.
+/// (your home, your name): they are now given relative to the store. Under --init, PID 1's
+/// command line (the monitor's, forked) named the store too: it now names the program.
 #[test]
-fn mountinfo_does_not_show_the_store() {
+fn the_store_path_does_not_show_inside() {
     let env = env_with("overlay");
+    let store = env.store().display().to_string();
+    let home = env.home.display().to_string();
     let out = env
         .nook(&[
             "run",
@@ -755,13 +758,16 @@ fn mountinfo_does_not_show_the_store() {
             "grep ' / / ' /proc/self/mountinfo",
         ])
         .ok();
-    let store = env.store().display().to_string();
     assert!(out.stdout.contains("overlay"), "{out}");
-    assert!(!out.stdout.contains(&store), "{out}");
     assert!(
-        !out.stdout.contains(&env.home.display().to_string()),
+        !out.stdout.contains(&store) && !out.stdout.contains(&home),
         "{out}"
     );
+    let out = env
+        .nook(&["run", "--rm", "--init", "busybox", "cat", "/proc/1/cmdline"])
+        .ok();
+    assert!(out.stdout.starts_with("nook-init -- cat"), "{out}");
+    assert!(!out.stdout.contains(&store), "{out}");
 }
 
 /// `run --rm` left the anonymous volumes (the image's VOLUMEs, `-v /path`) behind; docker

@@ -89,6 +89,11 @@ pub enum Command {
     /// Run a command in a sandbox: the host's system read-only, the project writable, no
     /// home, no network, no privileges
     Sandbox(SandboxArgs),
+    /// Build an image from a Containerfile (or Dockerfile)
+    Build(BuildArgs),
+    /// Manage the build cache
+    #[command(subcommand)]
+    Builder(BuilderCommand),
     /// Trust a project's nook.toml, so that what it opens in the sandbox's walls is
     /// honoured (for those exact contents), or list and forget trusted files
     Trust(TrustArgs),
@@ -379,6 +384,89 @@ pub struct TrustArgs {
     /// The file (default: the nook.toml the sandbox would use here)
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Build an image from a Containerfile (or Dockerfile) and a context directory, \
+                  rootless: each RUN runs in a container with the same walls as `nook run`, \
+                  each step is cached by its instruction, the build args it sees and the \
+                  content of what it copies, and the image is tagged only when the build \
+                  succeeds.",
+    after_help = "Examples:\n  nook build -t app:1.0 .\n  nook build -f Dockerfile.dev --target \
+                  test --build-arg VERSION=2 .\n  tar -c . | nook build -t app -\n  \
+                  nook build -t tool - < Containerfile"
+)]
+pub struct BuildArgs {
+    /// Name the image (repeatable)
+    #[arg(short, long = "tag", value_name = "NAME[:TAG]")]
+    pub tags: Vec<String>,
+    /// The Containerfile (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile); - reads it
+    /// from standard input
+    #[arg(short, long, value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Set a build arg (KEY alone takes your environment's value)
+    #[arg(long = "build-arg", value_name = "KEY[=VALUE]")]
+    pub build_args: Vec<String>,
+    /// Build this stage (and what it needs), not the last
+    #[arg(long, value_name = "STAGE")]
+    pub target: Option<String>,
+    /// Run every step, using no cache
+    #[arg(long)]
+    pub no_cache: bool,
+    /// When to pull base images (--pull alone: always)
+    #[arg(
+        long,
+        value_enum,
+        default_value_t = PullPolicy::Missing,
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "always",
+        value_name = "WHEN"
+    )]
+    pub pull: PullPolicy,
+    /// The network of RUN steps: pasta (the default), none or host
+    #[arg(long, value_name = "NETWORK", default_value = "pasta")]
+    pub network: String,
+    /// The platform to build for (only this machine's)
+    #[arg(long, value_name = "OS/ARCH")]
+    pub platform: Option<String>,
+    /// Add a label to the image
+    #[arg(long = "label", value_name = "KEY=VALUE")]
+    pub labels: Vec<String>,
+    /// Write the image's id to this file
+    #[arg(long, value_name = "FILE")]
+    pub iidfile: Option<PathBuf>,
+    /// Print only the image's id (a failing step's output still shows)
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// A secret for RUN --mount=type=secret: id=NAME,src=FILE (never in the image)
+    #[arg(long = "secret", value_name = "id=NAME,src=FILE")]
+    pub secrets: Vec<String>,
+    /// Times in the image no later than this (seconds since 1970; default:
+    /// $SOURCE_DATE_EPOCH): two builds of the same context give the same image
+    #[arg(long, value_name = "SECONDS", env = "SOURCE_DATE_EPOCH")]
+    pub timestamp: Option<u64>,
+    /// The build context: a directory, or - (a tar, or a Containerfile alone, on standard
+    /// input)
+    #[arg(value_name = "CONTEXT")]
+    pub context: PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BuilderCommand {
+    /// Remove the build cache (its layers go when no image uses them)
+    Prune(BuilderPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuilderPruneArgs {
+    /// Do not ask (nook never asks; accepted for docker's sake)
+    #[arg(short, long)]
+    pub force: bool,
+    /// Everything (the default: the cache has nothing else)
+    #[arg(short, long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -3,6 +3,7 @@
 //! `unsafe` code lives only in [`sys`].
 #![deny(unsafe_code)]
 
+pub mod build;
 pub mod cgroups;
 pub mod cli;
 pub mod commands;

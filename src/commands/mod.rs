@@ -1,6 +1,7 @@
 //! One function per verb: parse-level checks, then calls into the library. Errors carry
 //! what to do about them; `main` prints them and exits 125.
 
+pub mod build;
 pub mod container;
 pub mod copy;
 pub mod exec;
@@ -18,8 +19,8 @@ pub mod volume;
 use anyhow::Context as _;
 
 use crate::cli::{
-    Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, NetworkCommand, SystemCommand,
-    VolumeCommand,
+    BuilderCommand, Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, NetworkCommand,
+    SystemCommand, VolumeCommand,
 };
 use crate::config::{self, Config};
 use crate::image::store::Store;
@@ -134,6 +135,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         },
         Command::Sandbox(args) => sandbox::sandbox(global, args),
         Command::Trust(args) => sandbox::trust(global, &args),
+        Command::Build(args) => build::build(global, &args),
+        Command::Builder(BuilderCommand::Prune(args)) => build::prune(global, &args),
         Command::Volume(sub) => match sub {
             VolumeCommand::Create(args) => volume::create(global, &args),
             VolumeCommand::Ls(args) => volume::ls(global, &args),

@@ -228,10 +228,10 @@ fn first_few(items: &[String]) -> String {
     text
 }
 
-/// Blobs (manifests, configs, layers) and layer diff ids that images in `index` use.
+/// Blobs (manifests, configs, layers) and layer diff ids that images in `index` (and the
+/// build cache) use.
 pub fn referenced(store: &Store, index: &ImageIndex) -> (HashSet<Digest>, HashSet<Digest>) {
-    let mut blobs = HashSet::new();
-    let mut layers = HashSet::new();
+    let (mut blobs, mut layers) = crate::build::cache::Cache::new(store).referenced();
     for image in &index.images {
         blobs.insert(image.manifest.clone());
         blobs.insert(image.id.clone());

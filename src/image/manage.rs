@@ -201,6 +201,14 @@ pub fn prune(store: &Store, all: bool) -> Result<(Vec<Digest>, Freed), ManageErr
     Ok((removed, freed))
 }
 
+/// `nook builder prune`: forget the build cache, and remove what only it used. How many
+/// entries there were, and what was freed.
+pub fn prune_build_cache(store: &Store) -> Result<(usize, Freed), ManageError> {
+    let _gc = store.gc_exclusive()?;
+    let entries = crate::build::cache::Cache::new(store).prune()?;
+    Ok((entries, collect_garbage(store)?))
+}
+
 /// Remove blobs and layers that no image and no container uses. Call with the GC lock held.
 fn collect_garbage(store: &Store) -> Result<Freed, ManageError> {
     let index = ImageIndex::load(store)?;

@@ -50,6 +50,33 @@ pub enum Job {
     Remove { paths: Vec<PathBuf> },
     /// Try a kernel overlayfs mount in a user namespace, with scratch dirs under `dir`.
     ProbeOverlay { dir: PathBuf },
+    /// Write the layer a build's RUN step left in `upper` as a tar at `output` (the empty
+    /// mount points among `skip` left out).
+    ArchiveUpper {
+        upper: PathBuf,
+        skip: Vec<String>,
+        output: PathBuf,
+        epoch: Option<u64>,
+    },
+    /// Write the layer of a build's COPY or ADD at `output`, with `mounts` (stages' root
+    /// filesystems, read through a private mount namespace) in place first.
+    ArchiveCopy {
+        spec: crate::build::layer::CopySpec,
+        mounts: Vec<StageMount>,
+        output: PathBuf,
+    },
+}
+
+/// A stage's root filesystem, mounted for a job.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StageMount {
+    /// Topmost first.
+    pub lowers: Vec<PathBuf>,
+    pub driver: rootfs::Driver,
+    /// Where it is mounted.
+    pub at: PathBuf,
+    /// Scratch space for overlayfs's upper and work directories (left empty).
+    pub scratch: PathBuf,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -58,6 +85,7 @@ pub enum JobOutput {
     Removed,
     /// `Err` holds why the kernel refused.
     Overlay(Result<(), String>),
+    Archived(crate::build::layer::Archived),
 }
 
 /// A running `nook __userns-job` process. Killed if dropped unfinished.
@@ -244,7 +272,7 @@ pub fn serve() -> i32 {
             single: map.is_single(),
         };
         let extra = match job {
-            Job::ProbeOverlay { .. } => CloneFlags::CLONE_NEWNS,
+            Job::ProbeOverlay { .. } | Job::ArchiveCopy { .. } => CloneFlags::CLONE_NEWNS,
             _ => CloneFlags::empty(),
         };
         userns::run_in_userns(&map, extra, move || execute(job, &ids, input)).map_err(|e| match e {
@@ -295,7 +323,54 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             Ok(JobOutput::Removed)
         }
         Job::ProbeOverlay { dir } => Ok(JobOutput::Overlay(rootfs::probe_overlay(&dir))),
+        Job::ArchiveUpper {
+            upper,
+            skip,
+            output,
+            epoch,
+        } => crate::build::layer::archive_upper(&upper, &skip, &output, epoch)
+            .map(JobOutput::Archived)
+            .map_err(|e| format!("cannot archive the step's layer: {e}")),
+        Job::ArchiveCopy {
+            spec,
+            mounts,
+            output,
+        } => {
+            let _held = mount_stages(&mounts)?;
+            crate::build::layer::archive_copy(&spec, &output)
+                .map(JobOutput::Archived)
+                .map_err(|e| e.to_string())
+        }
     }
+}
+
+/// Mount each stage's root filesystem where it goes (in this job's own mount namespace);
+/// what is returned keeps fuse-overlayfs daemons alive.
+fn mount_stages(mounts: &[StageMount]) -> Result<Vec<rootfs::FuseMount>, String> {
+    use nix::mount::{MsFlags, mount};
+    mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
+        .map_err(|e| format!("cannot make mounts private: {e}"))?;
+    let mut held = Vec::new();
+    for m in mounts {
+        let (upper, work) = (m.scratch.join("upper"), m.scratch.join("work"));
+        for d in [&m.at, &upper, &work] {
+            fs::create_dir_all(d).map_err(|e| format!("cannot create {}: {e}", d.display()))?;
+        }
+        let layers = rootfs::Layers {
+            lowers: &m.lowers,
+            upper: &upper,
+            work: &work,
+        };
+        match m.driver {
+            rootfs::Driver::Overlay => rootfs::mount_overlay(&layers, &m.at),
+            rootfs::Driver::FuseOverlayfs => {
+                rootfs::mount_fuse_overlay(&layers, &m.at, &m.scratch.join("fuse.log"))
+                    .map(|f| held.push(f))
+            }
+        }
+        .map_err(|e| e.to_string())?;
+    }
+    Ok(held)
 }
 
 /// Unpack `layer` into `staging/diff`, check its diff id, write `staging/meta.json` and sync.

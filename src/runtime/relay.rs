@@ -43,6 +43,16 @@ pub fn signal_fd() -> Result<SignalFd, Errno> {
     SignalFd::with_flags(&mask, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
 }
 
+/// Undo [`signal_fd`]'s blocking (for a process that goes on after relaying).
+pub fn restore_signals() {
+    let mut mask = SigSet::empty();
+    for s in FORWARDED {
+        mask.add(*s);
+    }
+    mask.add(Signal::SIGWINCH);
+    let _ = mask.thread_unblock();
+}
+
 /// The signals that have arrived on `signals`.
 pub fn pending(signals: &SignalFd) -> Vec<Signal> {
     let mut out = Vec::new();

@@ -20,6 +20,9 @@ pub struct Entry {
     pub image: Base,
     pub shell: Vec<String>,
     pub args: Vec<(String, Option<String>)>,
+    /// Whether a CMD of this stage set the command (an ENTRYPOINT then keeps it).
+    #[serde(default)]
+    pub cmd_set: bool,
 }
 
 pub struct Cache {

@@ -98,8 +98,22 @@ impl TarOut {
 
     /// Write the entry at `dir`/`name` (not following a link) as `path` in the layer;
     /// directories with what they hold.
-    fn tree(&mut self, dir: &OwnedFd, name: &OsStr, path: &Path, how: &Placing) -> io::Result<()> {
+    /// `src` is its path beneath what is copied (for the ignore rules).
+    fn tree(
+        &mut self,
+        dir: &OwnedFd,
+        name: &OsStr,
+        path: &Path,
+        src: &Path,
+        how: &Placing,
+    ) -> io::Result<()> {
+        if how.ignored(src) {
+            return Ok(());
+        }
         let st = fstatat(dir, name, AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
+        if how.skip.contains(path) && is_empty(dir, name, &st) {
+            return Ok(());
+        }
         self.entry(dir, name, path, &st, how)?;
         if kind(&st) == SFlag::S_IFDIR {
             let sub = openat(
@@ -110,10 +124,7 @@ impl TarOut {
             )
             .map_err(errno)?;
             for child in sorted_names(&sub)? {
-                if how.skip.contains(&path.join(&child)) {
-                    continue;
-                }
-                self.tree(&sub, &child, &path.join(&child), how)?;
+                self.tree(&sub, &child, &path.join(&child), &src.join(&child), how)?;
             }
         }
         Ok(())
@@ -251,8 +262,41 @@ struct Placing {
     chmod: Option<u32>,
     /// The tree is an overlayfs upper directory: its whiteouts and opaque markers count.
     overlay: bool,
-    /// Paths (as written) left out.
+    /// Paths (as written) left out when they are empty.
     skip: BTreeSet<PathBuf>,
+    /// The build context's ignore rules, for sources at `.1` in it.
+    ignore: Option<(super::context::Context, PathBuf)>,
+}
+
+impl Placing {
+    /// Is the source at `rel` (beneath the copied one) left out by the ignore file?
+    fn ignored(&self, rel: &Path) -> bool {
+        self.ignore.as_ref().is_some_and(|(ctx, base)| {
+            let parts: Vec<String> = base
+                .join(rel)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect();
+            ctx.ignored(&parts)
+        })
+    }
+}
+
+/// An empty directory or an empty regular file (a mount point a step's set-up made)?
+fn is_empty(dir: &OwnedFd, name: &OsStr, st: &FileStat) -> bool {
+    match kind(st) {
+        SFlag::S_IFREG => st.st_size == 0,
+        SFlag::S_IFDIR => openat(
+            dir,
+            name,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .ok()
+        .and_then(|d| sorted_names(&d).ok())
+        .is_some_and(|n| n.is_empty()),
+        _ => false,
+    }
 }
 
 fn is_opaque(dir: &OwnedFd, name: &OsStr) -> bool {
@@ -312,10 +356,7 @@ pub fn archive_upper(
         ..Placing::default()
     };
     for name in sorted_names(&root)? {
-        if how.skip.contains(Path::new(&name)) {
-            continue;
-        }
-        out.tree(&root, &name, Path::new(&name), &how)?;
+        out.tree(&root, &name, Path::new(&name), Path::new(&name), &how)?;
     }
     out.finish()
 }
@@ -413,7 +454,7 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
     }
     let dest = resolve_dest(stage.as_ref(), spec.stage_root.as_deref(), &spec.dest)?;
     let mut out = TarOut::create(output, spec.epoch)?;
-    let how = Placing {
+    let mut how = Placing {
         owner,
         chmod: spec.chmod,
         ..Placing::default()
@@ -460,10 +501,21 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
             )?;
             continue;
         }
+        if let Sources::Paths { root, .. } = &spec.sources {
+            let ctx = super::context::Context::open(root).map_err(|e| refused(e.to_string()))?;
+            how.ignore = Some((ctx, item.rel.clone()));
+        }
         if item.is_dir() {
             // A directory's contents go into the destination.
-            for child in sorted_names(&item.open_dir()?)? {
-                out.tree(&item.open_dir()?, &child, &dir_path.join(&child), &how)?;
+            let dir = item.open_dir()?;
+            for child in sorted_names(&dir)? {
+                out.tree(
+                    &dir,
+                    &child,
+                    &dir_path.join(&child),
+                    Path::new(&child),
+                    &how,
+                )?;
             }
         } else {
             let target = if dest_is_dir {
@@ -486,11 +538,13 @@ fn dir_path_for_archive(dest: &Dest, dir_path: &Path, dest_is_dir: bool) -> Path
     }
 }
 
-/// One source entry: its directory, its name there, what it is.
+/// One source entry: its directory, its name there, what it is, and its path in the
+/// context (for the ignore rules; empty for a stage's).
 struct Item {
     dir: OwnedFd,
     name: OsString,
     stat: FileStat,
+    rel: PathBuf,
 }
 
 impl Item {
@@ -512,6 +566,7 @@ impl Item {
                     .map_err(errno)?,
                     name: OsString::from("."),
                     stat,
+                    rel: PathBuf::new(),
                 });
             }
         };
@@ -525,7 +580,12 @@ impl Item {
             .map_err(|e| refused(format!("{}: {e}", rel.join("/"))))?;
         }
         let stat = fstatat(&dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
-        Ok(Item { dir, name, stat })
+        Ok(Item {
+            dir,
+            name,
+            stat,
+            rel: rel.iter().collect(),
+        })
     }
 
     fn is_dir(&self) -> bool {
@@ -575,6 +635,7 @@ fn expand_in_root(root: &Root, mounted: &Path, pattern: &str) -> io::Result<Vec<
                 dir,
                 name: OsString::from("."),
                 stat,
+                rel: PathBuf::new(),
             }]);
         }
     };
@@ -618,6 +679,7 @@ fn expand_in_root(root: &Root, mounted: &Path, pattern: &str) -> io::Result<Vec<
             dir: pdir,
             name: n,
             stat,
+            rel: PathBuf::new(),
         });
     }
     Ok(out)
@@ -781,10 +843,19 @@ fn unpack_archive(out: &mut TarOut, item: &Item, dest: &Path) -> io::Result<()> 
         if rel.as_os_str().is_empty() {
             continue;
         }
-        let mut h = entry.header().clone();
-        if let Some(e) = out.epoch {
-            h.set_mtime(h.mtime().unwrap_or(0).min(e));
-        }
+        // A header of ours, from what the archive's says (its fields may be blank).
+        let src = entry.header();
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(src.entry_type());
+        h.set_mode(src.mode().unwrap_or(0o644) & 0o7777);
+        h.set_uid(src.uid().unwrap_or(0));
+        h.set_gid(src.gid().unwrap_or(0));
+        let mtime = src.mtime().unwrap_or(0);
+        h.set_mtime(out.epoch.map_or(mtime, |e| mtime.min(e)));
+        h.set_size(match src.entry_type().is_file() {
+            true => entry.size(),
+            false => 0,
+        });
         let target = dest.join(&rel);
         match h.entry_type() {
             tar::EntryType::Link => {

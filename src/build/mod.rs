@@ -206,7 +206,14 @@ pub fn build(store: &Store, opts: &Options, rt: &Runtime) -> Result<ImageRecord,
                 })
         })
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(image::commit(store, &image, &b.created(), names)?)
+    // The image is as old as its last step (a rebuild from the cache is the same image).
+    let created = image
+        .history
+        .last()
+        .and_then(|h| h["created"].as_str())
+        .map(str::to_string)
+        .unwrap_or_else(|| b.created());
+    Ok(image::commit(store, &image, &created, names)?)
 }
 
 fn at(file: &str, line: usize, e: impl std::fmt::Display) -> BuildError {
@@ -318,6 +325,7 @@ impl Builder<'_> {
             image,
             shell: DEFAULT_SHELL.iter().map(|s| s.to_string()).collect(),
             args: Vec::new(),
+            cmd_set: false,
         };
         if stage.base.eq_ignore_ascii_case("scratch") {
             return Ok((fresh(Base::scratch()), sha(&["FROM scratch"])));
@@ -326,23 +334,22 @@ impl Builder<'_> {
             let done = &self.built[&i];
             let mut entry = done.entry.clone();
             entry.args.clear();
+            entry.cmd_set = false;
             return Ok((entry, sha(&["FROM stage", &done.key])));
         }
         let record = self.base_image(&stage.base, stage.line)?;
-        let mut base = Base::load(self.store, &record)?;
+        let base = Base::load(self.store, &record)?;
         let shell = base
             .config
             .get("Shell")
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or_else(|| DEFAULT_SHELL.iter().map(|s| s.to_string()).collect());
-        base.config
-            .remove("OnBuild")
-            .map(|t| base.config.insert("OnBuild".into(), t));
         Ok((
             Entry {
                 image: base,
                 shell,
                 args: Vec::new(),
+                cmd_set: false,
             },
             sha(&["FROM image", &record.id.to_string()]),
         ))
@@ -507,14 +514,13 @@ impl Builder<'_> {
                 let cfg = &mut next.image.config;
                 if ins.keyword == "CMD" {
                     cfg.insert("Cmd".into(), json!(args));
-                    cfg.insert("nook.cmd_set".into(), Value::Bool(true));
+                    next.cmd_set = true;
                 } else {
                     cfg.insert("Entrypoint".into(), json!(args));
-                    // As docker: an ENTRYPOINT drops the CMD the base image had.
-                    if cfg.remove("nook.cmd_set").is_none() {
+                    // As docker: an ENTRYPOINT drops the CMD the base image had, not one
+                    // this stage set.
+                    if !next.cmd_set {
                         cfg.remove("Cmd");
-                    } else {
-                        cfg.insert("nook.cmd_set".into(), Value::Bool(true));
                     }
                 }
             }
@@ -556,9 +562,17 @@ impl Builder<'_> {
             other => return Err(self.err(line, format!("{other} cannot be used here"))),
         }
         let key = sha(&[key, &text]);
+        // From the cache too (with the time it was first made), so that a rebuild with
+        // nothing changed gives the very same image.
+        if !self.opts.no_cache
+            && let Some(cached) = self.cache.get(self.store, &key)
+        {
+            return Ok((cached, key));
+        }
         next.image
             .history
             .push(image::history(&created, &text, true));
+        self.cache.put(&key, &next)?;
         Ok((next, key))
     }
 

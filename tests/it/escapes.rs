@@ -33,22 +33,29 @@ fn chain(mut tar: Tar, prefix: &str, n: usize, target: &str) -> Tar {
     tar.symlink(&format!("{prefix}{}", n - 1), target)
 }
 
-/// Every file under `dir` whose contents hold the planted secret.
-fn files_with_secret(dir: &Path) -> Vec<PathBuf> {
+/// Every file under `dir` whose contents hold `needle`.
+fn files_with(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let Ok(entries) = fs::read_dir(dir) else {
         return found;
     };
     for e in entries.flatten() {
         let p = e.path();
-        let meta = fs::symlink_metadata(&p).unwrap();
+        let Ok(meta) = fs::symlink_metadata(&p) else {
+            continue;
+        };
         if meta.is_dir() {
-            found.extend(files_with_secret(&p));
-        } else if meta.is_file() && fs::read(&p).is_ok_and(|b| contains(&b, SECRET.as_bytes())) {
+            found.extend(files_with(&p, needle));
+        } else if meta.is_file() && fs::read(&p).is_ok_and(|b| contains(&b, needle)) {
             found.push(p);
         }
     }
     found
+}
+
+/// Does any file under `dir` hold `needle`?
+pub(crate) fn files_hold(dir: &Path, needle: &[u8]) -> bool {
+    !files_with(dir, needle).is_empty()
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -58,7 +65,7 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// The store and the home hold the secret only where it was planted.
 #[track_caller]
 fn secret_stays_home(env: &Env) {
-    let leaked = files_with_secret(&env.store());
+    let leaked = files_with(&env.store(), SECRET.as_bytes());
     assert!(
         leaked.is_empty(),
         "the key was copied into the store: {leaked:?}"

@@ -2,6 +2,7 @@
 //! kernel (user namespaces, overlayfs, fuse-overlayfs) and real peers (podman, skopeo).
 //! `scripts/test` prepares the machine and runs them.
 
+mod build;
 mod docs;
 mod escapes;
 mod harness;

@@ -1,0 +1,625 @@
+//! `nook build`: real Containerfiles built as the unprivileged test user, the images run and
+//! inspected; the cache, stages, contexts, and what a hostile context cannot do.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::harness::{Env, Output, Run, env_with};
+
+/// A build context for the test user: `files` (path, contents) under a directory of its own.
+fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = env.root.join(name);
+    for (path, contents) in files {
+        let p = dir.join(path);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, contents).unwrap();
+    }
+    fs::create_dir_all(&dir).unwrap();
+    own(env, &dir);
+    dir
+}
+
+fn own(env: &Env, dir: &Path) {
+    let status = std::process::Command::new("chown")
+        .arg("-R")
+        .arg(format!("{}:{}", env.user.uid, env.user.gid))
+        .arg(dir)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// `nook build ARGS DIR`.
+fn build(env: &Env, dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["build"];
+    all.extend_from_slice(args);
+    all.push(dir.to_str().unwrap());
+    env.nook(&all)
+}
+
+/// The config of image `name`, as `nook image inspect` shows it.
+fn config(env: &Env, name: &str) -> Value {
+    let out = env.nook(&["image", "inspect", name]).ok();
+    let all: Value = serde_json::from_str(&out.stdout).unwrap();
+    all[0].clone()
+}
+
+fn run(env: &Env, image: &str, script: &str) -> Output {
+    env.nook(&[
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        image,
+        "sh",
+        "-c",
+        script,
+    ])
+    .ok()
+}
+
+/// A gzipped tar holding `files`.
+fn targz(files: &[(&str, &str)]) -> Vec<u8> {
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
+    for (path, contents) in files {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(contents.len() as u64);
+        h.set_mode(0o644);
+        h.set_mtime(1_700_000_000);
+        b.append_data(&mut h, path, contents.as_bytes()).unwrap();
+    }
+    b.into_inner().unwrap().finish().unwrap()
+}
+
+/// Every instruction, and the flags of each, checked in the image (its config) and by
+/// running it.
+#[test]
+fn every_instruction_lands_in_the_image() {
+    let env = env_with("overlay");
+    let file = r#"# syntax=docker/dockerfile:1
+# escape=\
+ARG BASE=busybox
+FROM ${BASE}
+ARG VERSION=0.1
+ARG FLAVOUR
+ENV APP_HOME=/srv/app \
+    MODE="two words"
+# a comment between instructions
+ENV LEGACY value with spaces
+WORKDIR /srv
+WORKDIR app
+COPY data/ ./data/
+COPY --chown=app:app --chmod=640 config.txt *.md ./
+ADD bundle.tar.gz ./unpacked/
+RUN echo "v=$VERSION f=$FLAVOUR m=$MODE" > built.txt \
+ && id -u >> built.txt
+RUN ["/bin/sh", "-c", "echo exec-form > exec.txt"]
+RUN <<EOF
+echo heredoc-one > heredoc.txt
+echo heredoc-two >> heredoc.txt
+EOF
+RUN cat > stdin.txt <<EOF
+from stdin
+EOF
+COPY <<EOF /srv/app/inline.txt
+inline $APP_HOME
+EOF
+SHELL ["/bin/sh", "-ec"]
+RUN echo shell > shell.txt
+USER app
+LABEL org.example.version=$VERSION other="a b"
+EXPOSE 8080 53/udp
+VOLUME /srv/app/state
+STOPSIGNAL SIGQUIT
+HEALTHCHECK --interval=30s CMD wget -q localhost:8080
+ENTRYPOINT ["/bin/sh", "-c"]
+CMD ["cat built.txt"]
+"#;
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            ("Containerfile", file),
+            ("data/a.txt", "a"),
+            ("data/sub/b.txt", "b"),
+            ("config.txt", "config"),
+            ("README.md", "readme"),
+            ("NOTES.md", "notes"),
+        ],
+    );
+    fs::write(
+        dir.join("bundle.tar.gz"),
+        targz(&[("x/y.txt", "from the tar")]),
+    )
+    .unwrap();
+    own(&env, &dir);
+    build(&env, &dir, &["-t", "every", "--build-arg", "FLAVOUR=mint"]).ok();
+    let c = &config(&env, "every")["Config"];
+    let env_list: Vec<&str> = c["Env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    for e in [
+        "APP_HOME=/srv/app",
+        "MODE=two words",
+        "LEGACY=value with spaces",
+    ] {
+        assert!(env_list.contains(&e), "{env_list:?}");
+    }
+    assert!(
+        !env_list.iter().any(|e| e.starts_with("FLAVOUR")),
+        "ARGs stay out"
+    );
+    assert_eq!(c["WorkingDir"], "/srv/app");
+    assert_eq!(c["User"], "app");
+    assert_eq!(c["Labels"]["org.example.version"], "0.1");
+    assert_eq!(c["Labels"]["other"], "a b");
+    assert!(c["ExposedPorts"]["8080/tcp"].is_object() && c["ExposedPorts"]["53/udp"].is_object());
+    assert!(c["Volumes"]["/srv/app/state"].is_object());
+    assert_eq!(c["StopSignal"], "SIGQUIT");
+    assert_eq!(c["Entrypoint"], serde_json::json!(["/bin/sh", "-c"]));
+    assert_eq!(c["Cmd"], serde_json::json!(["cat built.txt"]));
+    // The default command, as the image's user.
+    let out = env
+        .nook(&["run", "--rm", "--network", "none", "every"])
+        .ok();
+    assert_eq!(out.stdout, "v=0.1 f=mint m=two words\n0\n");
+    // (ENTRYPOINT is sh -c: the command is one script.)
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "every",
+            "cat data/a.txt data/sub/b.txt unpacked/x/y.txt exec.txt heredoc.txt stdin.txt \
+             inline.txt shell.txt; stat -c '%U %a' config.txt; cat README.md NOTES.md",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        "abfrom the tarexec-form\nheredoc-one\nheredoc-two\nfrom stdin\ninline /srv/app\n\
+         shell\napp 640\nreadmenotes"
+    );
+    // Healthcheck, as docker stores it.
+    let raw = env.nook(&["image", "inspect", "every"]).ok().stdout;
+    assert!(raw.contains("wget -q localhost:8080"), "{raw}");
+    assert!(
+        !raw.contains("nook."),
+        "no build state leaks into the config: {raw}"
+    );
+
+    // As docker: an ENTRYPOINT drops the CMD the base image had, but not one set before it
+    // in the same stage.
+    for (file, cmd) in [
+        (
+            "FROM every\nENTRYPOINT [\"/bin/true\"]\n",
+            serde_json::Value::Null,
+        ),
+        (
+            "FROM every\nCMD [\"x\"]\nENTRYPOINT [\"/bin/true\"]\n",
+            serde_json::json!(["x"]),
+        ),
+    ] {
+        let dir = context(&env, "ctx-entry", &[("Containerfile", file)]);
+        own(&env, &dir);
+        build(&env, &dir, &["-t", "entry"]).ok();
+        let c = &config(&env, "entry")["Config"];
+        assert_eq!(c["Cmd"], cmd, "{file}");
+        assert_eq!(c["Entrypoint"], serde_json::json!(["/bin/true"]));
+    }
+}
+
+/// A rebuild with nothing changed runs nothing and gives the same image; a change to one
+/// copied file runs from that COPY on; --no-cache runs everything; a fresh copy of the same
+/// context (new times) hits the cache.
+#[test]
+fn the_cache_reruns_only_what_changed() {
+    let env = env_with("overlay");
+    let file = "FROM busybox\nCOPY a.txt /a.txt\nRUN cat /proc/sys/kernel/random/uuid > /stamp-a\nCOPY b.txt /b.txt\n\
+                RUN cat /proc/sys/kernel/random/uuid > /stamp-b\n";
+    let dir = context(
+        &env,
+        "ctx",
+        &[("Containerfile", file), ("a.txt", "a"), ("b.txt", "b")],
+    );
+    let id = |out: &Output| out.stdout.trim().to_string();
+    let first = build(&env, &dir, &["-t", "c"]).ok();
+    let stamps = |env: &Env| run(env, "c", "cat /stamp-a /stamp-b").stdout;
+    let before = stamps(&env);
+    let again = build(&env, &dir, &["-t", "c"]).ok();
+    assert_eq!(id(&again), id(&first), "same image");
+    assert_eq!(again.stderr.matches("Using cache").count(), 4, "{again}");
+    assert_eq!(stamps(&env), before);
+    fs::write(dir.join("b.txt"), "B").unwrap();
+    let changed = build(&env, &dir, &["-t", "c"]).ok();
+    assert_eq!(
+        changed.stderr.matches("Using cache").count(),
+        2,
+        "{changed}"
+    );
+    let after = stamps(&env);
+    assert_eq!(after.lines().next(), before.lines().next(), "stamp-a kept");
+    assert_ne!(after.lines().nth(1), before.lines().nth(1), "stamp-b new");
+    // A fresh clone: the same contents, other times.
+    let clone = env.root.join("clone");
+    let status = std::process::Command::new("cp")
+        .args(["-r"])
+        .arg(&dir)
+        .arg(&clone)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    own(&env, &clone);
+    let cloned = build(&env, &clone, &["-t", "c"]).ok();
+    assert_eq!(cloned.stderr.matches("Using cache").count(), 4, "{cloned}");
+    let none = build(&env, &dir, &["-t", "c", "--no-cache"]).ok();
+    assert_eq!(none.stderr.matches("Using cache").count(), 0, "{none}");
+    assert_ne!(stamps(&env).lines().next(), before.lines().next());
+}
+
+/// Multi-stage: COPY --from a stage (by name and by index), FROM a stage, and --target,
+/// which builds only the stages it needs (a broken one it does not need never runs).
+#[test]
+fn stages_build_what_the_target_needs() {
+    let env = env_with("overlay");
+    let file = "FROM busybox AS tools\nRUN echo tool > /tool\n\
+                FROM busybox AS broken\nRUN exit 3\n\
+                FROM tools AS build\nRUN cat /tool > /built && echo more >> /built\n\
+                FROM scratch\nCOPY --from=build /built /out\nCOPY --from=0 /tool /tool\n\
+                COPY --from=build /bin/busybox /bin/sh\nCMD [\"/bin/sh\"]\n";
+    let dir = context(&env, "ctx", &[("Containerfile", file)]);
+    build(&env, &dir, &["-t", "final"]).ok();
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "final",
+            "/bin/sh",
+            "-c",
+            "cat /out /tool",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "tool\nmore\ntool\n");
+    build(&env, &dir, &["-t", "mid", "--target", "build"]).ok();
+    assert_eq!(run(&env, "mid", "cat /built").stdout, "tool\nmore\n");
+    let out = build(&env, &dir, &["--target", "broken"])
+        .output()
+        .code(125);
+    assert!(out.stderr.contains("exit status 3"), "{out}");
+    build(&env, &dir, &["--target", "nope"])
+        .output()
+        .code(125)
+        .stderr_has("no stage has that name");
+}
+
+/// `.dockerignore` (and `.containerignore` before it): `**`, `!` taking back, and a
+/// Containerfile that is itself left out still builds.
+#[test]
+fn ignore_files_leave_things_out() {
+    let env = env_with("overlay");
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Containerfile",
+                "FROM busybox\nCOPY . /ctx/\nRUN cd /ctx && find . -type f | sort\n",
+            ),
+            (
+                ".dockerignore",
+                "Containerfile\n**/*.log\ntarget\n!keep.log\n",
+            ),
+            ("src/main.c", "int main;"),
+            ("src/deep/x.log", "log"),
+            ("keep.log", "kept"),
+            ("debug.log", "log"),
+            ("target/out", "built"),
+        ],
+    );
+    build(&env, &dir, &["-t", "ign"]).ok();
+    let out = run(&env, "ign", "cd /ctx && find . -type f | sort").stdout;
+    assert_eq!(out, "./.dockerignore\n./keep.log\n./src/main.c\n");
+}
+
+/// A context cannot reach outside itself: `COPY ../x`, or through an absolute symlink in
+/// it, is refused; the symlink itself is copied as a symlink.
+#[test]
+fn copies_stay_inside_the_context() {
+    let env = env_with("overlay");
+    crate::sandbox::project(&env);
+    let dir = context(&env, "ctx", &[("inside", "in")]);
+    std::os::unix::fs::symlink(env.home.join(".ssh"), dir.join("out")).unwrap();
+    let attempt = |file: &str| {
+        fs::write(dir.join("Containerfile"), file).unwrap();
+        own(&env, &dir);
+        build(&env, &dir, &["-t", "esc"]).output()
+    };
+    for bad in [
+        "FROM busybox\nCOPY ../../home /x/\n",
+        "FROM busybox\nCOPY out/id_rsa /x\n",
+        "FROM busybox\nCOPY /../../.. /x/\n",
+    ] {
+        let out = attempt(bad);
+        assert_eq!(out.code, 125, "{bad}: {out}");
+        assert!(!out.stdout.contains("nook-test-secret"), "{out}");
+    }
+    attempt("FROM busybox\nCOPY out /link\nCOPY . /all/\n");
+    let out = run(
+        &env,
+        "esc",
+        "readlink /link; ls /all; cat /all/out/id_rsa 2>&1 || true",
+    )
+    .stdout;
+    assert!(
+        out.starts_with(&format!("{}\n", env.home.join(".ssh").display())),
+        "{out}"
+    );
+    assert!(!out.contains("nook-test-secret"), "{out}");
+}
+
+/// Mistakes are clear, exit 125, name the file's line, and tag nothing.
+#[test]
+fn bad_containerfiles_are_refused_clearly() {
+    let env = env_with("overlay");
+    let cases = [
+        (
+            "FROM busybox\nRUNN make\n",
+            "Containerfile:2",
+            "did you mean RUN?",
+        ),
+        (
+            "FROM busybox\nCOPY --form=x a b\n",
+            "Containerfile:2",
+            "unknown flag --form",
+        ),
+        (
+            "FROM busybox\nCOPY nothing-here /x\n",
+            "Containerfile:2",
+            "no file in the build context",
+        ),
+        (
+            "FROM busybox\nRUN echo out; exit 7\n",
+            "Containerfile:2",
+            "exit status 7",
+        ),
+        (
+            "FROM busybox\nCOPY --from=nostage /x /x\n",
+            "Containerfile:2",
+            "nostage",
+        ),
+        (
+            "RUN x\nFROM busybox\n",
+            "Containerfile:1",
+            "before the first FROM",
+        ),
+        (
+            "FROM busybox\nEXPOSE eighty\n",
+            "Containerfile:2",
+            "not a port",
+        ),
+    ];
+    for (file, line, why) in cases {
+        let dir = context(&env, "bad", &[("Containerfile", file)]);
+        let out = build(&env, &dir, &["-t", "never"]).output();
+        assert_eq!(out.code, 125, "{file}: {out}");
+        assert!(
+            out.stderr.contains(line) && out.stderr.contains(why),
+            "{file}: {out}"
+        );
+        env.nook(&["image", "inspect", "never"]).output().code(125);
+    }
+    // A failing step's output shows even with -q.
+    let dir = context(
+        &env,
+        "quiet",
+        &[(
+            "Containerfile",
+            "FROM busybox\nRUN echo why-it-failed; false\n",
+        )],
+    );
+    build(&env, &dir, &["-q"])
+        .output()
+        .code(125)
+        .stderr_has("why-it-failed");
+}
+
+/// ONBUILD triggers run in a child build, and are not passed on further.
+#[test]
+fn onbuild_triggers_run_in_child_builds() {
+    let env = env_with("overlay");
+    let parent = context(
+        &env,
+        "parent",
+        &[(
+            "Containerfile",
+            "FROM busybox\nONBUILD RUN echo triggered > /trigger\n",
+        )],
+    );
+    build(&env, &parent, &["-t", "parent"]).ok();
+    let child = context(
+        &env,
+        "child",
+        &[("Containerfile", "FROM parent\nRUN cat /trigger\n")],
+    );
+    build(&env, &child, &["-t", "child"]).ok();
+    assert_eq!(run(&env, "child", "cat /trigger").stdout, "triggered\n");
+    assert!(config(&env, "child")["Config"]["OnBuild"].is_null());
+}
+
+/// RUN --mount: a cache directory that persists between builds but is not in the image; a
+/// secret readable by the step, absent from the image and its history; --network=none.
+#[test]
+fn run_mounts_caches_and_secrets() {
+    let env = env_with("overlay");
+    let secret = env.file("token", b"s3cret-value");
+    let file = "FROM busybox\n\
+                RUN --mount=type=cache,target=/cache cat /proc/sys/kernel/random/uuid >> /cache/runs && wc -l < /cache/runs > /count\n\
+                RUN --mount=type=secret,id=token cat /run/secrets/token > /dev/null && echo read > /secret-read\n\
+                RUN --network=none sh -c 'ls /sys/class/net' > /nets\n";
+    let dir = context(&env, "ctx", &[("Containerfile", file)]);
+    let src = format!("id=token,src={}", secret.display());
+    build(&env, &dir, &["-t", "m", "--secret", &src]).ok();
+    build(&env, &dir, &["-t", "m", "--secret", &src, "--no-cache"]).ok();
+    let out = run(
+        &env,
+        "m",
+        "cat /count /secret-read /nets; ls /cache /run/secrets 2>&1 | wc -l",
+    )
+    .stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "2", "the cache kept the first run: {out}");
+    assert_eq!(lines[1], "read");
+    assert_eq!(lines[2], "lo", "{out}");
+    assert_eq!(
+        lines[3], "2",
+        "neither the cache nor the secret is in the image: {out}"
+    );
+    let history = env.nook(&["history", "--no-trunc", "m"]).ok().stdout;
+    assert!(!history.contains("s3cret"), "{history}");
+    let store = env.store();
+    assert!(
+        !crate::escapes::files_hold(&store, b"s3cret-value"),
+        "the secret is in the store"
+    );
+    // Without the secret, a required one fails.
+    let dir = context(
+        &env,
+        "req",
+        &[(
+            "Containerfile",
+            "FROM busybox\nRUN --mount=type=secret,id=token,required cat /run/secrets/token\n",
+        )],
+    );
+    build(&env, &dir, &[])
+        .output()
+        .code(125)
+        .stderr_has("--secret id=token");
+}
+
+/// The context as a tar on standard input, or a Containerfile alone; --iidfile.
+#[test]
+fn contexts_from_standard_input() {
+    let env = env_with("overlay");
+    let mut b = tar::Builder::new(Vec::new());
+    for (path, contents) in [
+        ("Containerfile", "FROM busybox\nCOPY msg /msg\n"),
+        ("msg", "from tar"),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_size(contents.len() as u64);
+        h.set_mode(0o644);
+        b.append_data(&mut h, path, contents.as_bytes()).unwrap();
+    }
+    let tar = b.into_inner().unwrap();
+    env.nook(&["build", "-t", "fromtar", "-"]).stdin(&tar).ok();
+    assert_eq!(run(&env, "fromtar", "cat /msg").stdout, "from tar");
+    let iid = env.root.join("iid");
+    env.nook(&[
+        "build",
+        "-t",
+        "alone",
+        "--iidfile",
+        iid.to_str().unwrap(),
+        "-",
+    ])
+    .stdin(b"FROM busybox\nRUN echo alone > /alone\n")
+    .ok();
+    let id = fs::read_to_string(&iid).unwrap();
+    assert!(id.starts_with("sha256:"), "{id}");
+    assert_eq!(config(&env, "alone")["Id"], id.as_str());
+    // A Containerfile alone has no context to copy from.
+    env.nook(&["build", "-"])
+        .stdin(b"FROM busybox\nCOPY x /x\n")
+        .output()
+        .code(125)
+        .stderr_has("needs a build context");
+}
+
+/// --timestamp (or SOURCE_DATE_EPOCH): two builds of the same context give the same image.
+#[test]
+fn builds_are_reproducible_with_a_timestamp() {
+    let env = env_with("overlay");
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Containerfile",
+                "FROM busybox\nCOPY f /f\nRUN echo fixed > /g\nENV A=1\n",
+            ),
+            ("f", "content"),
+        ],
+    );
+    let one = build(
+        &env,
+        &dir,
+        &["--no-cache", "--timestamp", "1700000000", "-q"],
+    )
+    .ok();
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let two = build(&env, &dir, &["--no-cache", "-q"])
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .ok();
+    assert_eq!(one.stdout, two.stdout);
+    let three = build(&env, &dir, &["--no-cache", "-q"]).ok();
+    assert_ne!(
+        one.stdout, three.stdout,
+        "without a timestamp, times differ"
+    );
+}
+
+/// The result is an ordinary OCI image: pushed to a registry, podman pulls and runs it the
+/// same way, and its history shows every instruction.
+#[test]
+fn a_built_image_is_read_by_podman() {
+    crate::harness::require("podman");
+    let server = crate::registry_server::RegistryServer::start();
+    let env = env_with("overlay");
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            (
+                "Containerfile",
+                "FROM busybox\nCOPY hello /hello\nRUN echo ran > /ran\nCMD [\"cat\", \"/hello\", \"/ran\"]\n",
+            ),
+            ("hello", "hello\n"),
+        ],
+    );
+    build(&env, &dir, &["-t", "interop"]).ok();
+    let history = env.nook(&["history", "--no-trunc", "interop"]).ok().stdout;
+    assert!(
+        history.contains("COPY hello /hello") && history.contains("RUN /bin/sh -c echo ran"),
+        "{history}"
+    );
+    let dest = format!("{}/built/interop:1", server.addr);
+    env.nook(&["push", "interop", &dest]).ok();
+    let podman = |args: &[&str]| {
+        let mut cmd = env.command("podman");
+        cmd.arg("--root")
+            .arg(env.root.join("podman-root"))
+            .arg("--runroot")
+            .arg(env.root.join("podman-run"))
+            .args([
+                "--storage-driver=vfs",
+                "--cgroup-manager=cgroupfs",
+                "--events-backend=file",
+                "--runtime=runc",
+            ])
+            .args(args);
+        Run::new(cmd, format!("podman {}", args.join(" ")))
+    };
+    podman(&["pull", "--tls-verify=false", &dest]).ok();
+    let out = podman(&["run", "--rm", "--network", "none", &dest]).ok();
+    assert_eq!(out.stdout, "hello\nran\n");
+}

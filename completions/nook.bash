@@ -719,7 +719,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__build)
-            opts="-t -f -q -h --tag --file --build-arg --target --no-cache --pull --network --platform --label --iidfile --quiet --secret --timestamp --storage-driver --help"
+            opts="-t -f -q -h --tag --file --build-arg --target --no-cache --pull --network --host-loopback --platform --label --iidfile --quiet --secret --timestamp --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -562,6 +562,7 @@ complete -c nook -n "__fish_nook_using_subcommand build" -l storage-driver -d 'H
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand build" -l no-cache -d 'Run every step, using no cache'
+complete -c nook -n "__fish_nook_using_subcommand build" -l host-loopback -d 'Let RUN steps reach services bound to the host\'s loopback, through their gateway as host.containers.internal, and ADD fetch from this machine\'s own addresses'
 complete -c nook -n "__fish_nook_using_subcommand build" -s q -l quiet -d 'Print only the image\'s id (a failing step\'s output still shows)'
 complete -c nook -n "__fish_nook_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand builder; and not __fish_seen_subcommand_from prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'

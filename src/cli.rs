@@ -428,6 +428,10 @@ pub struct BuildArgs {
     /// The network of RUN steps: pasta (the default), none or host
     #[arg(long, value_name = "NETWORK", default_value = "pasta")]
     pub network: String,
+    /// Let RUN steps reach services bound to the host's loopback, through their gateway as
+    /// host.containers.internal, and ADD fetch from this machine's own addresses
+    #[arg(long)]
+    pub host_loopback: bool,
     /// The platform to build for (only this machine's)
     #[arg(long, value_name = "OS/ARCH")]
     pub platform: Option<String>,

@@ -362,7 +362,7 @@ pub fn archive_upper(
 }
 
 /// What a COPY or ADD copies.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum Sources {
     /// Paths (components) under a host directory (the build context, already matched).
     Paths {
@@ -379,7 +379,7 @@ pub enum Sources {
 }
 
 /// A COPY or ADD, as the job that writes its layer gets it.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CopySpec {
     pub sources: Sources,
     /// Where they go (absolute, in the stage).
@@ -461,7 +461,9 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
     };
     // Parents of the destination keep what the stage has (a layer's directory entry
     // replaces the one beneath it).
-    let dest_is_dir = dest.is_dir || spec.dest.ends_with('/') || many;
+    // (As docker: a lone directory's contents go into the destination, made if need be.)
+    let lone_dir = matches!(items.as_slice(), [item] if item.is_dir());
+    let dest_is_dir = dest.is_dir || spec.dest.ends_with('/') || many || lone_dir;
     let dir_path = if dest_is_dir {
         dest.path.clone()
     } else {

@@ -12,6 +12,7 @@
 
 pub mod cache;
 pub mod context;
+pub mod fetch;
 pub mod image;
 pub mod layer;
 pub mod parse;
@@ -65,11 +66,11 @@ pub enum BuildError {
         code: i32,
         output: String,
     },
-    #[error("{file}:{line}: {source}")]
+    #[error("{file}:{line}: {error}")]
     Step {
         file: String,
         line: usize,
-        source: Box<StepError>,
+        error: Box<StepError>,
     },
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -77,6 +78,12 @@ pub enum BuildError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Job(#[from] JobError),
+    #[error("{file}:{line}: {error}")]
+    Fetch {
+        file: String,
+        line: usize,
+        error: fetch::FetchError,
+    },
     #[error("base image {name}: {why}")]
     Base { name: String, why: String },
 }
@@ -95,6 +102,8 @@ pub struct Options {
     /// Pull base images: "always", "missing" or "never".
     pub pull: String,
     pub network: Network,
+    /// RUN steps may reach the host's loopback (through their gateway), ADD fetch from it.
+    pub host_loopback: bool,
     pub labels: Vec<(String, String)>,
     pub quiet: bool,
     /// Times in the image no later than this (seconds since 1970): reproducible builds.
@@ -587,7 +596,7 @@ impl Builder<'_> {
     ) -> Result<(Entry, String), BuildError> {
         let line = ins.line;
         let prepared = match ins.keyword.as_str() {
-            "RUN" => self.prepare_run(ins, entry, lexer)?,
+            "RUN" => self.prepare_run(stage, ins, entry, lexer)?,
             _ => self.prepare_copy(stage, ins, entry, lexer)?,
         };
         let step_key = sha(&[key, &prepared.key_text]);
@@ -638,6 +647,7 @@ impl Builder<'_> {
     /// A RUN step, ready to run.
     fn prepare_run(
         &mut self,
+        stage: usize,
         ins: &Instruction,
         entry: &Entry,
         lexer: &Lexer<'_>,
@@ -707,11 +717,16 @@ impl Builder<'_> {
             }
         };
         let mut mounts = Vec::new();
+        let mut snapshots = Vec::new();
         let mut mount_keys = Vec::new();
-        for m in ins.flag_all("mount") {
+        for (i, m) in ins.flag_all("mount").into_iter().enumerate() {
             let m = lexer.word(m).map_err(|e| self.err(line, e))?;
-            let (spec, key) = self.run_mount(&m).map_err(|msg| self.err(line, msg))?;
-            mounts.extend(spec);
+            let (mount, key) = self.run_mount(stage, i, &m, line)?;
+            match mount {
+                Some(RunMount::Direct(spec)) => mounts.push(spec),
+                Some(RunMount::Snapshot(snap)) => snapshots.push(snap),
+                None => {}
+            }
             mount_keys.push(key);
         }
         let history = format!(
@@ -751,6 +766,7 @@ impl Builder<'_> {
                 },
                 network,
                 mounts,
+                snapshots,
                 stdin,
                 files,
                 line,
@@ -758,19 +774,32 @@ impl Builder<'_> {
         })
     }
 
-    /// A `RUN --mount=...`: what is mounted, and what of it goes into the step's key.
-    fn run_mount(&self, spec: &str) -> Result<(Option<MountSpec>, String), String> {
+    /// A `RUN --mount=...` (the step's `index`th): what is mounted, and what of it goes into
+    /// the step's key.
+    fn run_mount(
+        &self,
+        stage: usize,
+        index: usize,
+        spec: &str,
+        line: usize,
+    ) -> Result<(Option<RunMount>, String), BuildError> {
         let kv: BTreeMap<&str, &str> = spec
             .split(',')
             .map(|p| p.split_once('=').unwrap_or((p, "true")))
             .collect();
-        let target = |default: Option<String>| -> Result<String, String> {
-            kv.get("target")
-                .or(kv.get("dst"))
-                .or(kv.get("destination"))
-                .map(|s| s.to_string())
+        let flag = |names: &[&str]| names.iter().find_map(|n| kv.get(n).copied());
+        let target = |default: Option<String>| -> Result<String, BuildError> {
+            flag(&["target", "dst", "destination"])
+                .map(str::to_string)
                 .or(default)
-                .ok_or_else(|| format!("--mount={spec}: target= is missing"))
+                .ok_or_else(|| self.err(line, format!("--mount={spec}: target= is missing")))
+        };
+        let direct = |target: String, kind: MountKind, read_only: bool| {
+            Some(RunMount::Direct(MountSpec {
+                target,
+                kind,
+                read_only,
+            }))
         };
         match kv.get("type").copied().unwrap_or("bind") {
             "cache" => {
@@ -781,95 +810,136 @@ impl Builder<'_> {
                     .root()
                     .join("build-cache-mounts")
                     .join(&sha(&[id])[..32]);
-                fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-                Ok((
-                    Some(MountSpec {
-                        target: target.clone(),
-                        kind: MountKind::Bind {
-                            source: dir,
-                            volume: None,
-                            copy_up: false,
-                        },
-                        read_only: kv.get("ro").or(kv.get("readonly")) == Some(&"true"),
-                    }),
-                    format!("cache:{target}"),
-                ))
+                fs::create_dir_all(&dir).map_err(|e| StoreError::io("cannot create", &dir, e))?;
+                let kind = MountKind::Bind {
+                    source: dir,
+                    volume: None,
+                    copy_up: false,
+                };
+                let ro = flag(&["ro", "readonly"]) == Some("true");
+                Ok((direct(target.clone(), kind, ro), format!("cache:{target}")))
             }
             "tmpfs" => {
                 let target = target(None)?;
+                let kind = MountKind::Tmpfs {
+                    size: kv.get("size").map(|s| s.to_string()),
+                    mode: None,
+                };
                 Ok((
-                    Some(MountSpec {
-                        target: target.clone(),
-                        kind: MountKind::Tmpfs {
-                            size: kv.get("size").map(|s| s.to_string()),
-                            mode: None,
-                        },
-                        read_only: false,
-                    }),
+                    direct(target.clone(), kind, false),
                     format!("tmpfs:{target}"),
                 ))
             }
             "secret" => {
                 let id = kv
                     .get("id")
-                    .ok_or_else(|| format!("--mount={spec}: id= is missing"))?;
+                    .ok_or_else(|| self.err(line, format!("--mount={spec}: id= is missing")))?;
                 let target = target(Some(format!("/run/secrets/{id}")))?;
                 match self.opts.secrets.get(*id) {
                     // Never in the key: a secret's value must not leave a trace.
-                    Some(src) => Ok((
-                        Some(MountSpec {
-                            target: target.clone(),
-                            kind: MountKind::Bind {
-                                source: src.clone(),
-                                volume: None,
-                                copy_up: false,
-                            },
-                            read_only: true,
-                        }),
-                        format!("secret:{id}:{target}"),
-                    )),
-                    None if kv.get("required") == Some(&"true") => Err(format!(
-                        "the secret {id} is required: give it with --secret id={id},src=FILE"
+                    Some(src) => {
+                        let kind = MountKind::Bind {
+                            source: src.clone(),
+                            volume: None,
+                            copy_up: false,
+                        };
+                        Ok((
+                            direct(target.clone(), kind, true),
+                            format!("secret:{id}:{target}"),
+                        ))
+                    }
+                    None if kv.get("required") == Some(&"true") => Err(self.err(
+                        line,
+                        format!(
+                            "the secret {id} is required: give it with --secret id={id},src=FILE"
+                        ),
                     )),
                     None => Ok((None, format!("secret:{id}:absent"))),
                 }
             }
             "bind" => {
-                if kv.contains_key("from") {
-                    return Err(format!(
-                        "--mount={spec}: bind mounts from a stage or image are not supported; \
-                         copy what you need with COPY --from"
-                    ));
-                }
-                let ctx = self
-                    .context
-                    .as_ref()
-                    .ok_or_else(|| "a bind mount needs a build context".to_string())?;
-                let source = kv.get("source").or(kv.get("src")).copied().unwrap_or(".");
-                let found = ctx.expand(source).map_err(|e| e.to_string())?;
-                let [rel] = found.as_slice() else {
-                    return Err(format!(
-                        "--mount={spec}: the source names more than one path"
-                    ));
-                };
-                let hash = ctx.hash(&found).map_err(|e| e.to_string())?;
+                let source = flag(&["source", "src"]).unwrap_or(".");
                 let target = target(None)?;
+                let dest = format!("/{SNAPSHOT_DIR}");
+                let (sources, stages, key) = match kv.get("from") {
+                    Some(from) => {
+                        let (layers, key) = self.layers_of(from, stage, line)?;
+                        let root = self.scratch.join(format!("mount-{stage}-{index}"));
+                        (
+                            Sources::InRoot {
+                                root: root.join("root"),
+                                patterns: vec![source.to_string()],
+                            },
+                            vec![self.stage_mount(&layers, &root)],
+                            key,
+                        )
+                    }
+                    None => {
+                        let ctx = self
+                            .context
+                            .as_ref()
+                            .ok_or_else(|| self.err(line, "a bind mount needs a build context"))?;
+                        let found = ctx.expand(source).map_err(|e| self.err(line, e))?;
+                        if found.len() != 1 {
+                            return Err(self.err(
+                                line,
+                                format!("--mount={spec}: the source must name one path"),
+                            ));
+                        }
+                        let hash = ctx.hash(&found).map_err(|e| self.err(line, e))?;
+                        let sources = Sources::Paths {
+                            root: ctx.root.clone(),
+                            paths: found,
+                        };
+                        (sources, Vec::new(), hash)
+                    }
+                };
+                let read_only = flag(&["rw", "readwrite"]) != Some("true");
+                let snap = Snapshot {
+                    target: target.clone(),
+                    copy: CopySpec {
+                        sources,
+                        dest,
+                        stage_root: None,
+                        chown: None,
+                        chmod: None,
+                        unpack_archives: false,
+                        epoch: None,
+                    },
+                    stages,
+                    read_only,
+                };
                 Ok((
-                    Some(MountSpec {
-                        target: target.clone(),
-                        kind: MountKind::Bind {
-                            source: ctx.path(rel),
-                            volume: None,
-                            copy_up: false,
-                        },
-                        read_only: kv.get("rw").or(kv.get("readwrite")) != Some(&"true"),
-                    }),
-                    format!("bind:{target}:{hash}"),
+                    Some(RunMount::Snapshot(snap)),
+                    format!("bind:{target}:{source}:{key}:{read_only}"),
                 ))
             }
-            other => Err(format!(
-                "--mount type={other} is not supported (cache, bind, secret and tmpfs are)"
+            other => Err(self.err(
+                line,
+                format!(
+                    "--mount type={other} is not supported (cache, bind, secret and tmpfs are)"
+                ),
             )),
+        }
+    }
+
+    /// The layers of `from` (an earlier stage, or an image) and what stands for them in keys.
+    fn layers_of(
+        &self,
+        from: &str,
+        stage: usize,
+        line: usize,
+    ) -> Result<(Vec<LayerRef>, String), BuildError> {
+        match self.plan.stage(from).filter(|i| *i < stage) {
+            Some(i) => {
+                let done = &self.built[&i];
+                Ok((done.entry.image.layers.clone(), done.key.clone()))
+            }
+            None => {
+                let record = self.base_image(from, line)?;
+                let base = Base::load(self.store, &record)?;
+                Ok((base.layers, record.id.to_string()))
+            }
         }
     }
 
@@ -924,14 +994,22 @@ impl Builder<'_> {
                     })
             })
             .transpose()?;
-        if words.iter().any(|w| w.contains("://")) {
-            return Err(self.err(
-                line,
-                "ADD from a URL is not supported yet: download it in a RUN step",
-            ));
+        let urls = words.iter().filter(|w| is_url(w)).count();
+        let checksum = ins
+            .flag("checksum")
+            .map(|c| lexer.word(c).map_err(|e| self.err(line, e)))
+            .transpose()?
+            .map(|c| fetch::checksum(&c).map_err(|e| self.err(line, e)))
+            .transpose()?;
+        if checksum.is_some() && (urls != 1 || words.len() != 1) {
+            return Err(self.err(line, "ADD --checksum takes exactly one URL"));
         }
         let mut mounts = Vec::new();
-        let (sources, source_key) = if !ins.heredocs.is_empty() {
+        let mut fetches = Vec::new();
+        let (sources, source_key) = if urls > 0 {
+            let (paths, key) = self.prepare_fetches(ins, &words, checksum, &mut fetches)?;
+            (paths, key)
+        } else if !ins.heredocs.is_empty() {
             let mut files = Vec::new();
             for doc in &ins.heredocs {
                 let body = match doc.quoted {
@@ -949,17 +1027,7 @@ impl Builder<'_> {
             (Sources::Inline(files), key)
         } else if let Some(from) = ins.flag("from") {
             let from = lexer.word(from).map_err(|e| self.err(line, e))?;
-            let (lowers, key) = match self.plan.stage(&from).filter(|i| *i < stage) {
-                Some(i) => {
-                    let done = &self.built[&i];
-                    (done.entry.image.layers.clone(), done.key.clone())
-                }
-                None => {
-                    let record = self.base_image(&from, line)?;
-                    let base = Base::load(self.store, &record)?;
-                    (base.layers, record.id.to_string())
-                }
-            };
+            let (lowers, key) = self.layers_of(&from, stage, line)?;
             let root = self.scratch.join(format!("from-{}", &sha(&[&key])[..12]));
             mounts.push(self.stage_mount(&lowers, &root));
             (
@@ -1009,10 +1077,11 @@ impl Builder<'_> {
                     stage_root,
                     chown,
                     chmod,
-                    unpack_archives: add,
+                    unpack_archives: add && urls == 0,
                     epoch: self.opts.epoch,
                 },
                 mounts,
+                fetches,
             },
         })
     }
@@ -1030,6 +1099,123 @@ impl Builder<'_> {
         }
     }
 
+    /// The URLs of an ADD, as sources in a directory of the step's own: fetched now for
+    /// their content to go into the key, or (with --checksum, which is the key) when the step
+    /// runs, so that a cached build needs no network.
+    fn prepare_fetches(
+        &self,
+        ins: &Instruction,
+        words: &[String],
+        checksum: Option<String>,
+        fetches: &mut Vec<Fetch>,
+    ) -> Result<(Sources, String), BuildError> {
+        let line = ins.line;
+        if ins.keyword != "ADD" {
+            return Err(self.err(line, "COPY does not fetch URLs: use ADD"));
+        }
+        if let Some(local) = words.iter().find(|w| !is_url(w)) {
+            return Err(self.err(
+                line,
+                format!("ADD {local}: a URL and local files cannot be mixed; use an ADD for each"),
+            ));
+        }
+        if self.opts.network == Network::None {
+            return Err(self.err(
+                line,
+                "ADD of a URL needs the network, and this build has --network none",
+            ));
+        }
+        let dir = self.scratch.join(format!("fetch-{}", self.step));
+        let mut paths = Vec::new();
+        let mut keys = Vec::new();
+        for url in words {
+            let name = fetch::file_name(url).map_err(|e| self.fetch_err(line, e))?;
+            if paths.iter().any(|p: &Vec<String>| p[0] == name) {
+                return Err(self.err(line, format!("two URLs fetch a file named {name}")));
+            }
+            let digest = match &checksum {
+                Some(sum) => {
+                    fetches.push(Fetch {
+                        url: url.clone(),
+                        dir: dir.clone(),
+                        name: name.clone(),
+                        checksum: Some(sum.clone()),
+                    });
+                    sum.clone()
+                }
+                None => {
+                    self.say(&format!("fetching {url}"));
+                    fetch::fetch(url, &dir, &name, None, self.opts.host_loopback)
+                        .map_err(|e| self.fetch_err(line, e))?
+                        .digest
+                }
+            };
+            keys.push(format!("{url}\0{name}\0{digest}"));
+            paths.push(vec![name]);
+        }
+        Ok((
+            Sources::Paths { root: dir, paths },
+            format!("urls:{keys:?}"),
+        ))
+    }
+
+    fn fetch_err(&self, line: usize, error: fetch::FetchError) -> BuildError {
+        BuildError::Fetch {
+            file: self.opts.file_name.clone(),
+            line,
+            error,
+        }
+    }
+
+    /// Write the layer of a COPY (or a snapshot's tar) at `output`.
+    fn archive_copy(
+        &self,
+        spec: &CopySpec,
+        mounts: &[StageMount],
+        output: &Path,
+        line: usize,
+    ) -> Result<layer::Archived, BuildError> {
+        match jobs::run(&Job::ArchiveCopy {
+            spec: spec.clone(),
+            mounts: mounts.to_vec(),
+            output: output.to_path_buf(),
+        }) {
+            Ok(JobOutput::Archived(a)) => Ok(a),
+            Ok(_) => Err(self.err(line, "unexpected answer from the layer writer")),
+            Err(JobError::Failed(m)) => Err(self.err(line, m)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A bind mount's source, copied into `dir` for the step (its writes are thrown away,
+    /// and the context's ignored files stay out, as with docker); the mount of it.
+    fn snapshot(&self, snap: &Snapshot, dir: &Path, line: usize) -> Result<MountSpec, BuildError> {
+        let tar = dir.with_extension("tar");
+        fs::create_dir_all(dir).map_err(|e| StoreError::io("cannot create", dir, e))?;
+        self.archive_copy(&snap.copy, &snap.stages, &tar, line)?;
+        let staging = dir.join("copy");
+        match jobs::run(&Job::Unpack {
+            blob: Some(tar.clone()),
+            staging: staging.clone(),
+            dest: None,
+            expected: None,
+        }) {
+            Ok(_) => {}
+            Err(JobError::Failed(m)) => return Err(self.err(line, m)),
+            Err(e) => return Err(e.into()),
+        }
+        let _ = fs::remove_file(&tar);
+        Ok(MountSpec {
+            target: snap.target.clone(),
+            kind: MountKind::Bind {
+                source: jobs::staged_diff(&staging).join(SNAPSHOT_DIR),
+                volume: None,
+                copy_up: false,
+            },
+            read_only: snap.read_only,
+        })
+    }
+
     /// Run what `prepared` says; the layer it made (a tar and what it came to), if any.
     fn execute(
         &self,
@@ -1041,32 +1227,38 @@ impl Builder<'_> {
         let output = work.join("layer.tar");
         fs::create_dir_all(&work).map_err(|e| StoreError::io("cannot create", &work, e))?;
         let archived = match &prepared.what {
-            What::Copy { spec, mounts } => match jobs::run(&Job::ArchiveCopy {
-                spec: copy_spec(spec),
-                mounts: mounts
-                    .iter()
-                    .map(|m| StageMount {
-                        lowers: m.lowers.clone(),
-                        driver: m.driver,
-                        at: m.at.clone(),
-                        scratch: m.scratch.clone(),
-                    })
-                    .collect(),
-                output: output.clone(),
-            }) {
-                Ok(JobOutput::Archived(a)) => a,
-                Ok(_) => return Err(self.err(line, "unexpected answer from the layer writer")),
-                Err(JobError::Failed(m)) => return Err(self.err(line, m)),
-                Err(e) => return Err(e.into()),
-            },
+            What::Copy {
+                spec,
+                mounts,
+                fetches,
+            } => {
+                for f in fetches {
+                    fetch::fetch(
+                        &f.url,
+                        &f.dir,
+                        &f.name,
+                        f.checksum.as_deref(),
+                        self.opts.host_loopback,
+                    )
+                    .map_err(|e| self.fetch_err(line, e))?;
+                }
+                self.archive_copy(spec, mounts, &output, line)?
+            }
             What::Run {
                 process,
                 network,
                 mounts,
+                snapshots,
                 stdin,
                 files,
                 line,
-            } => self.run(entry, &work, process, *network, mounts, stdin, files, *line)?,
+            } => {
+                let mut mounts = mounts.clone();
+                for (i, snap) in snapshots.iter().enumerate() {
+                    mounts.push(self.snapshot(snap, &work.join(format!("bind-{i}")), *line)?);
+                }
+                self.run(entry, &work, process, *network, mounts, stdin, files, *line)?
+            }
         };
         Ok((archived.entries > 0).then_some((output, archived)))
     }
@@ -1079,7 +1271,7 @@ impl Builder<'_> {
         work: &Path,
         process: &ProcessSpec,
         network: Network,
-        mounts: &[MountSpec],
+        mut mounts: Vec<MountSpec>,
         stdin: &Option<String>,
         files: &[(String, String, u32)],
         line: usize,
@@ -1088,14 +1280,9 @@ impl Builder<'_> {
         for d in [&upper, &overlay_work] {
             fs::create_dir_all(d).map_err(|e| StoreError::io("cannot create", d, e))?;
         }
-        let mut mounts = mounts.to_vec();
         // /etc/hosts and /etc/resolv.conf of the step's own, and the here-document scripts.
         let mut extra = vec![
-            (
-                "/etc/hosts".to_string(),
-                "127.0.0.1\tlocalhost nook-build\n::1\tlocalhost\n".to_string(),
-                0o644,
-            ),
+            ("/etc/hosts".to_string(), self.hosts(network), 0o644),
             (
                 "/etc/resolv.conf".to_string(),
                 self.resolv_conf(network),
@@ -1156,6 +1343,7 @@ impl Builder<'_> {
                 security: self.rt.security.clone(),
                 mounts,
                 network,
+                host_loopback: self.opts.host_loopback,
                 pasta: self.rt.pasta.as_ref(),
                 stdin: stdin_fd,
             },
@@ -1170,10 +1358,10 @@ impl Builder<'_> {
                 };
             },
         )
-        .map_err(|source| BuildError::Step {
+        .map_err(|error| BuildError::Step {
             file: self.opts.file_name.clone(),
             line,
-            source: Box::new(source),
+            error: Box::new(error),
         })?;
         if code != 0 {
             return Err(BuildError::RunFailed {
@@ -1198,6 +1386,23 @@ impl Builder<'_> {
         }
     }
 
+    /// The step's /etc/hosts: its own names, and the host's when it may reach the host.
+    fn hosts(&self, network: Network) -> String {
+        use crate::network::files::HOST_NAMES;
+        let mut out = "127.0.0.1\tlocalhost nook-build\n::1\tlocalhost\n".to_string();
+        let gateway = match (network, &self.rt.pasta) {
+            (Network::Host, _) => Some(std::net::Ipv4Addr::LOCALHOST),
+            (Network::Pasta, Some(f)) if f.maps_gateway && self.opts.host_loopback => {
+                crate::network::host::default_route().map(|r| r.gateway)
+            }
+            _ => None,
+        };
+        if let Some(gw) = gateway {
+            out.push_str(&format!("{gw}\t{HOST_NAMES}\n"));
+        }
+        out
+    }
+
     /// The step's /etc/resolv.conf: pasta's forwarder, or the host's resolvers.
     fn resolv_conf(&self, network: Network) -> String {
         let host = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
@@ -1211,29 +1416,6 @@ impl Builder<'_> {
     }
 }
 
-/// A copy of a COPY's spec (the job takes its own).
-fn copy_spec(s: &CopySpec) -> CopySpec {
-    CopySpec {
-        sources: match &s.sources {
-            Sources::Paths { root, paths } => Sources::Paths {
-                root: root.clone(),
-                paths: paths.clone(),
-            },
-            Sources::InRoot { root, patterns } => Sources::InRoot {
-                root: root.clone(),
-                patterns: patterns.clone(),
-            },
-            Sources::Inline(f) => Sources::Inline(f.clone()),
-        },
-        dest: s.dest.clone(),
-        stage_root: s.stage_root.clone(),
-        chown: s.chown.clone(),
-        chmod: s.chmod,
-        unpack_archives: s.unpack_archives,
-        epoch: s.epoch,
-    }
-}
-
 /// A layer step, settled before it runs (or is found in the cache).
 struct Prepared {
     /// What the step's key is made of, besides its parent's.
@@ -1243,11 +1425,46 @@ struct Prepared {
     what: What,
 }
 
+/// A `RUN --mount=type=bind`: its source (from the context, a stage or an image), copied to
+/// `SNAPSHOT_DIR` of a fresh directory.
+struct Snapshot {
+    target: String,
+    copy: CopySpec,
+    stages: Vec<StageMount>,
+    read_only: bool,
+}
+
+/// An `ADD URL` with `--checksum`, to fetch when the step runs.
+struct Fetch {
+    url: String,
+    dir: PathBuf,
+    name: String,
+    checksum: Option<String>,
+}
+
+/// Is this ADD source a URL (docker's test: a scheme it fetches)?
+fn is_url(source: &str) -> bool {
+    ["http://", "https://"]
+        .iter()
+        .any(|p| source.len() > p.len() && source[..p.len()].eq_ignore_ascii_case(p))
+}
+
+/// A `RUN --mount`, as the step gets it.
+enum RunMount {
+    Direct(MountSpec),
+    Snapshot(Snapshot),
+}
+
+/// Where a snapshot's copy lands in its directory.
+const SNAPSHOT_DIR: &str = "source";
+
 enum What {
     Run {
         process: ProcessSpec,
         network: Network,
         mounts: Vec<MountSpec>,
+        /// Bind mounts whose sources are copied first.
+        snapshots: Vec<Snapshot>,
         stdin: Option<String>,
         /// Files of the step's own: where, contents, mode.
         files: Vec<(String, String, u32)>,
@@ -1256,6 +1473,8 @@ enum What {
     Copy {
         spec: CopySpec,
         mounts: Vec<StageMount>,
+        /// Files to fetch first (known by their --checksum, so not fetched for the key).
+        fetches: Vec<Fetch>,
     },
 }
 

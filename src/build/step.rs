@@ -58,6 +58,8 @@ pub struct Step<'a> {
     pub security: Security,
     pub mounts: Vec<MountSpec>,
     pub network: Network,
+    /// The host's loopback is reached through the gateway.
+    pub host_loopback: bool,
     pub pasta: Option<&'a pasta::Features>,
     /// What the program reads (its stdin is /dev/null without it).
     pub stdin: Option<OwnedFd>,
@@ -100,7 +102,7 @@ pub fn run(step: Step<'_>, mut output: impl FnMut(Stream, &[u8])) -> Result<i32,
             fifo: &step.scratch.join("pasta.ready"),
             log: &step.scratch.join("pasta.log"),
             features,
-            host_loopback: false,
+            host_loopback: step.host_loopback,
         })?),
         _ => None,
     };

@@ -51,6 +51,7 @@ pub fn build(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<i32> {
             }
             .to_string(),
             network,
+            host_loopback: args.host_loopback,
             labels: args
                 .labels
                 .iter()

@@ -68,7 +68,7 @@ pub enum Job {
 }
 
 /// A stage's root filesystem, mounted for a job.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct StageMount {
     /// Topmost first.
     pub lowers: Vec<PathBuf>,
@@ -374,6 +374,11 @@ fn mount_stages(mounts: &[StageMount]) -> Result<Vec<rootfs::FuseMount>, String>
 }
 
 /// Unpack `layer` into `staging/diff`, check its diff id, write `staging/meta.json` and sync.
+/// Where an `Unpack` job puts the layer's files in its staging directory.
+pub fn staged_diff(staging: &Path) -> PathBuf {
+    staging.join("diff")
+}
+
 fn unpack_into(
     layer: impl Read,
     staging: &Path,
@@ -383,7 +388,7 @@ fn unpack_into(
 ) -> Result<UnpackReport, String> {
     // Modes come from the archive, exactly.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
-    let diff = staging.join("diff");
+    let diff = staged_diff(staging);
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o755)

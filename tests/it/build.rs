@@ -1,8 +1,13 @@
 //! `nook build`: real Containerfiles built as the unprivileged test user, the images run and
 //! inspected; the cache, stages, contexts, and what a hostile context cannot do.
 
+use std::collections::HashMap;
 use std::fs;
+use std::io::{Read, Write};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::thread;
 
 use serde_json::Value;
 
@@ -94,6 +99,7 @@ ENV LEGACY value with spaces
 WORKDIR /srv
 WORKDIR app
 COPY data/ ./data/
+COPY data /copied
 COPY --chown=app:app --chmod=640 config.txt *.md ./
 ADD bundle.tar.gz ./unpacked/
 RUN echo "v=$VERSION f=$FLAVOUR m=$MODE" > built.txt \
@@ -180,13 +186,14 @@ CMD ["cat built.txt"]
             "none",
             "every",
             "cat data/a.txt data/sub/b.txt unpacked/x/y.txt exec.txt heredoc.txt stdin.txt \
-             inline.txt shell.txt; stat -c '%U %a' config.txt; cat README.md NOTES.md",
+             inline.txt shell.txt; stat -c '%U %a' config.txt; cat README.md NOTES.md \
+             /copied/a.txt",
         ])
         .ok();
     assert_eq!(
         out.stdout,
         "abfrom the tarexec-form\nheredoc-one\nheredoc-two\nfrom stdin\ninline /srv/app\n\
-         shell\napp 640\nreadmenotes"
+         shell\napp 640\nreadmenotesa"
     );
     // Healthcheck, as docker stores it.
     let raw = env.nook(&["image", "inspect", "every"]).ok().stdout;
@@ -504,6 +511,211 @@ fn run_mounts_caches_and_secrets() {
         .output()
         .code(125)
         .stderr_has("--secret id=token");
+}
+
+/// RUN --mount=type=bind: from the context (read-only unless rw, and then its writes are
+/// thrown away: the context is untouched; ignored files are not there), from a stage and
+/// from a subdirectory of one; none of it lands in the image.
+#[test]
+fn bind_mounts_from_the_context_and_stages() {
+    let env = env_with("overlay");
+    let file = "FROM busybox AS tools\n\
+                RUN mkdir -p /opt/kit/bin && echo kit > /opt/kit/bin/tool && echo top > /top\n\
+                FROM busybox\n\
+                RUN --mount=type=bind,target=/src cat /src/input.txt > /from-context; \
+                    ls -a /src > /listing; touch /src/new 2> /dev/null || echo ro > /ro\n\
+                RUN --mount=type=bind,target=/src,rw echo changed > /src/input.txt && echo w > /src/new\n\
+                RUN --mount=type=bind,from=tools,target=/t cat /t/top /t/opt/kit/bin/tool > /from-stage\n\
+                RUN --mount=type=bind,from=tools,source=/opt/kit,target=/kit cat /kit/bin/tool > /from-sub\n";
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            ("Containerfile", file),
+            ("input.txt", "original\n"),
+            ("secret.env", "hidden"),
+            (".dockerignore", "secret.env\n"),
+        ],
+    );
+    build(&env, &dir, &["-t", "binds"]).ok();
+    let out = run(
+        &env,
+        "binds",
+        "cat /from-context /ro /from-stage /from-sub; cat /listing | tr '\\n' ' '; echo; ls /src /t /kit 2>/dev/null | wc -l",
+    )
+    .stdout;
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..5], ["original", "ro", "top", "kit", "kit"], "{out}");
+    assert!(
+        !lines[5].contains("secret.env"),
+        "ignored files stay out: {out}"
+    );
+    assert!(lines[5].contains("input.txt"), "{out}");
+    assert_eq!(
+        lines[6], "0",
+        "the mount points are not in the image: {out}"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("input.txt")).unwrap(),
+        "original\n"
+    );
+    assert!(
+        !dir.join("new").exists(),
+        "an rw bind wrote into the context"
+    );
+}
+
+/// A web server on the host's loopback: files by path (changeable), each request counted.
+struct WebFiles {
+    port: u16,
+    files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
+    hits: Arc<Mutex<HashMap<String, usize>>>,
+}
+
+impl WebFiles {
+    fn serve(files: &[(&str, &[u8])]) -> WebFiles {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let files: HashMap<String, Vec<u8>> = files
+            .iter()
+            .map(|(p, b)| (p.to_string(), b.to_vec()))
+            .collect();
+        let web = WebFiles {
+            port,
+            files: Arc::new(Mutex::new(files)),
+            hits: Arc::default(),
+        };
+        let (files, hits) = (web.files.clone(), web.hits.clone());
+        thread::spawn(move || {
+            for mut conn in listener.incoming().flatten() {
+                let mut buf = [0u8; 4096];
+                let n = conn.read(&mut buf).unwrap_or(0);
+                let request = String::from_utf8_lossy(&buf[..n]).to_string();
+                let path = request.split(' ').nth(1).unwrap_or("").to_string();
+                *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
+                let head = match files.lock().unwrap().get(&path) {
+                    Some(body) => {
+                        let head = format!(
+                            "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nLast-Modified: \
+                             Tue, 14 Nov 2023 22:13:20 GMT\r\nConnection: close\r\n\r\n",
+                            body.len()
+                        );
+                        [head.into_bytes(), body.clone()].concat()
+                    }
+                    None => {
+                        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .to_vec()
+                    }
+                };
+                let _ = conn.write_all(&head);
+            }
+        });
+        web
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    fn hits(&self, path: &str) -> usize {
+        self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
+    }
+}
+
+/// ADD of a URL: fetched (mode 0600, the server's time, not unpacked), checked against
+/// --checksum, the content in the key (a changed file rebuilds; with a checksum a cached
+/// build fetches nothing); this machine's own addresses, for ADD and RUN, only with
+/// --host-loopback.
+#[test]
+fn add_fetches_urls_and_host_loopback_is_opt_in() {
+    let env = env_with("overlay");
+    let tarball = targz(&[("inside.txt", "x")]);
+    let web = WebFiles::serve(&[("/file.txt", b"fetched\n"), ("/a.tar.gz", &tarball)]);
+    let sum = format!("sha256:{}", crate::images::sha256(b"fetched\n"));
+    let file = format!(
+        "FROM busybox\n\
+         ADD {file} /dl/\n\
+         ADD {tar} /dl/\n\
+         ADD --checksum={sum} {file} /checked.txt\n\
+         RUN wget -q -O /via-run http://host.containers.internal:{port}/file.txt || echo no > /via-run\n",
+        file = web.url("/file.txt"),
+        tar = web.url("/a.tar.gz"),
+        port = web.port,
+    );
+    let dir = context(&env, "ctx", &[("Containerfile", &file)]);
+    build(&env, &dir, &["-t", "web"])
+        .output()
+        .code(125)
+        .stderr_has("--host-loopback");
+    build(&env, &dir, &["-t", "web", "--host-loopback"]).ok();
+    let out = run(
+        &env,
+        "web",
+        "cat /dl/file.txt /checked.txt /via-run; stat -c '%a %u %Y' /dl/file.txt; ls /dl",
+    )
+    .stdout;
+    assert_eq!(
+        out, "fetched\nfetched\nfetched\n600 0 1700000000\na.tar.gz\nfile.txt\n",
+        "a remote archive stays an archive"
+    );
+    // Cached: the URL without a checksum is fetched again (its content is the key), the one
+    // with a checksum is not.
+    let before = web.hits("/file.txt");
+    build(&env, &dir, &["-t", "web", "--host-loopback"]).ok();
+    assert_eq!(web.hits("/file.txt"), before + 1);
+    // A changed file rebuilds from its ADD; a wrong checksum fails.
+    web.files
+        .lock()
+        .unwrap()
+        .insert("/file.txt".into(), b"changed\n".to_vec());
+    build(&env, &dir, &["-t", "web", "--host-loopback"])
+        .output()
+        .code(125)
+        .stderr_has("checksum");
+    // Without --host-loopback a RUN step cannot reach the host's loopback.
+    let file = format!(
+        "FROM busybox\nRUN wget -q -T 5 -O /via-run http://host.containers.internal:{}/file.txt \
+         || echo unreachable > /via-run\n",
+        web.port
+    );
+    let dir = context(&env, "ctx-run", &[("Containerfile", &file)]);
+    build(&env, &dir, &["-t", "closed"]).ok();
+    assert_eq!(run(&env, "closed", "cat /via-run").stdout, "unreachable\n");
+    // Bad uses: COPY of a URL, a checksum of the wrong form, a URL with no file name,
+    // --network none.
+    for (file, msg, args) in [
+        (
+            format!("FROM busybox\nCOPY {} /x\n", web.url("/file.txt")),
+            "use ADD",
+            vec![],
+        ),
+        (
+            format!(
+                "FROM busybox\nADD --checksum=md5:x {} /x\n",
+                web.url("/file.txt")
+            ),
+            "sha256:",
+            vec![],
+        ),
+        (
+            format!("FROM busybox\nADD {} /x/\n", web.url("/")),
+            "file name",
+            vec!["--host-loopback"],
+        ),
+        (
+            format!("FROM busybox\nADD {} /x\n", web.url("/file.txt")),
+            "--network none",
+            vec!["--network", "none"],
+        ),
+        (
+            format!("FROM busybox\nADD {} /x\n", web.url("/missing")),
+            "404",
+            vec!["--host-loopback"],
+        ),
+    ] {
+        let dir = context(&env, "ctx-bad", &[("Containerfile", &file)]);
+        build(&env, &dir, &args).output().code(125).stderr_has(msg);
+    }
 }
 
 /// The context as a tar on standard input, or a Containerfile alone; --iidfile.

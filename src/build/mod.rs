@@ -23,8 +23,9 @@ pub mod words;
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde_json::{Map, Value, json};
 use sha2::{Digest as _, Sha256};
@@ -84,6 +85,8 @@ pub enum BuildError {
         line: usize,
         error: fetch::FetchError,
     },
+    #[error("stopped: another stage failed")]
+    Stopped,
     #[error("base image {name}: {why}")]
     Base { name: String, why: String },
 }
@@ -126,7 +129,7 @@ pub struct Runtime {
 }
 
 /// Pulls an image by name into the store.
-pub type Puller = Box<dyn Fn(&str) -> Result<(), String>>;
+pub type Puller = Box<dyn Fn(&str) -> Result<(), String> + Send + Sync>;
 
 /// A stage as built: its image and the key of its last step.
 #[derive(Clone)]
@@ -155,31 +158,37 @@ pub fn build(store: &Store, opts: &Options, rt: &Runtime) -> Result<ImageRecord,
         .iter()
         .map(|&i| plan.stages[i].instructions.len() + 1)
         .sum();
-    let mut b = Builder {
+    let b = Builder {
         store,
         opts,
         rt,
         plan: &plan,
         context,
         cache: Cache::new(store),
-        built: BTreeMap::new(),
-        step: 0,
-        total,
-        used_args: HashSet::new(),
+        built: Mutex::default(),
+        step: AtomicUsize::new(0),
+        total: AtomicUsize::new(total),
+        seq: AtomicUsize::new(0),
+        running: AtomicUsize::new(0),
+        failed: AtomicBool::new(false),
+        first_failed: AtomicUsize::new(usize::MAX),
+        helpers: step::Running::default(),
+        used_args: Mutex::default(),
         scratch: store.tmp_path("build"),
     };
     fs::create_dir_all(&b.scratch).map_err(|e| StoreError::io("cannot create", &b.scratch, e))?;
-    let result = plan.order.iter().try_for_each(|&i| {
-        let done = b.stage(i)?;
-        b.built.insert(i, done);
-        Ok::<(), BuildError>(())
-    });
-    let _ = jobs::remove_trees(&[b.scratch.clone()]);
+    let result = b.stages();
+    let _ = jobs::remove_trees(std::slice::from_ref(&b.scratch));
     result?;
+    let used_args = b
+        .used_args
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     let unused: Vec<&String> = opts
         .build_args
         .keys()
-        .filter(|k| !b.used_args.contains(*k) && !plan::PROXY_ARGS.contains(&k.as_str()))
+        .filter(|k| !used_args.contains(*k) && !plan::PROXY_ARGS.contains(&k.as_str()))
         .collect();
     if !unused.is_empty() && !opts.quiet {
         eprintln!(
@@ -192,7 +201,7 @@ pub fn build(store: &Store, opts: &Options, rt: &Runtime) -> Result<ImageRecord,
         );
     }
     let target = *plan.order.last().expect("a plan has a target");
-    let mut image = b.built[&target].entry.image.clone();
+    let mut image = b.done(target).entry.image.clone();
     if !opts.labels.is_empty() {
         let labels = image.config.entry("Labels").or_insert_with(|| json!({}));
         for (k, v) in &opts.labels {
@@ -249,15 +258,28 @@ struct Builder<'a> {
     plan: &'a Plan,
     context: Option<Context>,
     cache: Cache,
-    built: BTreeMap<usize, Done>,
-    step: usize,
-    total: usize,
-    used_args: HashSet<String>,
+    built: Mutex<BTreeMap<usize, Done>>,
+    /// Steps announced so far, and in all.
+    step: AtomicUsize,
+    total: AtomicUsize,
+    /// Numbers scratch directories.
+    seq: AtomicUsize,
+    /// Stages building now (their RUN output is then shown a step at a time).
+    running: AtomicUsize,
+    /// A stage failed: the others stop at their next step.
+    failed: AtomicBool,
+    /// The stage that failed first (its error is the build's).
+    first_failed: AtomicUsize,
+    /// The steps running now, ended when a stage fails.
+    helpers: step::Running,
+    used_args: Mutex<HashSet<String>>,
     /// Where steps keep their work while the build runs.
     scratch: PathBuf,
 }
 
 const DEFAULT_SHELL: [&str; 2] = ["/bin/sh", "-c"];
+
+const PARALLEL_STAGES: usize = 8;
 
 impl Builder<'_> {
     fn created(&self) -> String {
@@ -280,13 +302,86 @@ impl Builder<'_> {
     }
 
     /// Build stage `index`.
-    fn stage(&mut self, index: usize) -> Result<Done, BuildError> {
-        let stage = &self.plan.stages[index];
-        self.step += 1;
+    /// Build the plan's stages, those that need nothing still unbuilt side by side (at most
+    /// `PARALLEL_STAGES` at once: steps mostly wait on the disk and the network, not the CPU).
+    fn stages(&self) -> Result<(), BuildError> {
+        let jobs = PARALLEL_STAGES;
+        let mut left = self.plan.order.clone();
+        while !left.is_empty() {
+            let ready: Vec<usize> = {
+                let built = self.built.lock().unwrap_or_else(|e| e.into_inner());
+                left.iter()
+                    .copied()
+                    .filter(|i| self.plan.needs[*i].iter().all(|n| built.contains_key(n)))
+                    .take(jobs)
+                    .collect()
+            };
+            left.retain(|i| !ready.contains(i));
+            self.running.store(ready.len(), Ordering::Relaxed);
+            let results: Vec<(usize, Result<Done, BuildError>)> = std::thread::scope(|s| {
+                let handles: Vec<_> = ready
+                    .iter()
+                    .map(|&i| (i, s.spawn(move || self.stage(i))))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|(i, h)| (i, h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))))
+                    .collect()
+            });
+            let first = self.first_failed.load(Ordering::Relaxed);
+            let mut error = None;
+            for (i, result) in results {
+                match result {
+                    Ok(done) => {
+                        self.built
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .insert(i, done);
+                    }
+                    Err(e) if i == first || error.is_none() => error = Some(e),
+                    Err(_) => {}
+                }
+            }
+            if let Some(e) = error {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// A built stage.
+    fn done(&self, index: usize) -> Done {
+        self.built.lock().unwrap_or_else(|e| e.into_inner())[&index].clone()
+    }
+
+    /// A number no other scratch directory of this build has.
+    fn seq(&self) -> usize {
+        self.seq.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Announce the next step.
+    fn announce(&self, text: &str) {
+        let n = self.step.fetch_add(1, Ordering::Relaxed) + 1;
         self.say(&format!(
-            "STEP {}/{}: FROM {}{}",
-            self.step,
-            self.total,
+            "STEP {n}/{}: {text}",
+            self.total.load(Ordering::Relaxed)
+        ));
+    }
+
+    fn stage(&self, index: usize) -> Result<Done, BuildError> {
+        let result = self.stage_steps(index);
+        self.running.fetch_sub(1, Ordering::Relaxed);
+        if result.is_err() && !self.failed.swap(true, Ordering::Relaxed) {
+            self.first_failed.store(index, Ordering::Relaxed);
+            self.helpers.cancel();
+        }
+        result
+    }
+
+    fn stage_steps(&self, index: usize) -> Result<Done, BuildError> {
+        let stage = &self.plan.stages[index];
+        self.announce(&format!(
+            "FROM {}{}",
             stage.base,
             stage
                 .name
@@ -310,16 +405,13 @@ impl Builder<'_> {
                 instructions.push(i);
             }
         }
-        self.total += instructions.len();
+        self.total.fetch_add(instructions.len(), Ordering::Relaxed);
         instructions.extend(stage.instructions.iter().cloned());
         for ins in &instructions {
-            self.step += 1;
-            self.say(&format!(
-                "STEP {}/{}: {}",
-                self.step,
-                self.total,
-                ins.text()
-            ));
+            if self.failed.load(Ordering::Relaxed) {
+                return Err(BuildError::Stopped);
+            }
+            self.announce(&ins.text());
             let (next, next_key) = self.instruction(index, ins, &entry, &key)?;
             entry = next;
             key = next_key;
@@ -328,7 +420,7 @@ impl Builder<'_> {
     }
 
     /// The stage's base: its image and key.
-    fn from(&mut self, index: usize) -> Result<(Entry, String), BuildError> {
+    fn from(&self, index: usize) -> Result<(Entry, String), BuildError> {
         let stage = &self.plan.stages[index];
         let fresh = |image: Base| Entry {
             image,
@@ -340,8 +432,8 @@ impl Builder<'_> {
             return Ok((fresh(Base::scratch()), sha(&["FROM scratch"])));
         }
         if let Some(i) = self.plan.stage(&stage.base).filter(|i| *i < index) {
-            let done = &self.built[&i];
-            let mut entry = done.entry.clone();
+            let done = self.done(i);
+            let mut entry = done.entry;
             entry.args.clear();
             entry.cmd_set = false;
             return Ok((entry, sha(&["FROM stage", &done.key])));
@@ -405,7 +497,7 @@ impl Builder<'_> {
 
     /// Apply one instruction to `entry` (its key `key`): the next state and key.
     fn instruction(
-        &mut self,
+        &self,
         stage: usize,
         ins: &Instruction,
         entry: &Entry,
@@ -462,7 +554,10 @@ impl Builder<'_> {
             "ARG" => {
                 let decls = plan::args_of(&lexer, &ins.args).map_err(|m| self.err(line, m))?;
                 for (k, default) in decls {
-                    self.used_args.insert(k.clone());
+                    self.used_args
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert(k.clone());
                     let value = self
                         .opts
                         .build_args
@@ -587,7 +682,7 @@ impl Builder<'_> {
 
     /// RUN, COPY and ADD: a layer, from the cache if the step's key is there.
     fn layer_step(
-        &mut self,
+        &self,
         stage: usize,
         ins: &Instruction,
         entry: &Entry,
@@ -646,7 +741,7 @@ impl Builder<'_> {
 
     /// A RUN step, ready to run.
     fn prepare_run(
-        &mut self,
+        &self,
         stage: usize,
         ins: &Instruction,
         entry: &Entry,
@@ -719,9 +814,9 @@ impl Builder<'_> {
         let mut mounts = Vec::new();
         let mut snapshots = Vec::new();
         let mut mount_keys = Vec::new();
-        for (i, m) in ins.flag_all("mount").into_iter().enumerate() {
+        for m in ins.flag_all("mount") {
             let m = lexer.word(m).map_err(|e| self.err(line, e))?;
-            let (mount, key) = self.run_mount(stage, i, &m, line)?;
+            let (mount, key) = self.run_mount(stage, &m, line)?;
             match mount {
                 Some(RunMount::Direct(spec)) => mounts.push(spec),
                 Some(RunMount::Snapshot(snap)) => snapshots.push(snap),
@@ -774,12 +869,10 @@ impl Builder<'_> {
         })
     }
 
-    /// A `RUN --mount=...` (the step's `index`th): what is mounted, and what of it goes into
-    /// the step's key.
+    /// A `RUN --mount=...`: what is mounted, and what of it goes into the step's key.
     fn run_mount(
         &self,
         stage: usize,
-        index: usize,
         spec: &str,
         line: usize,
     ) -> Result<(Option<RunMount>, String), BuildError> {
@@ -864,7 +957,7 @@ impl Builder<'_> {
                 let (sources, stages, key) = match kv.get("from") {
                     Some(from) => {
                         let (layers, key) = self.layers_of(from, stage, line)?;
-                        let root = self.scratch.join(format!("mount-{stage}-{index}"));
+                        let root = self.scratch.join(format!("mount-{}", self.seq()));
                         (
                             Sources::InRoot {
                                 root: root.join("root"),
@@ -932,8 +1025,8 @@ impl Builder<'_> {
     ) -> Result<(Vec<LayerRef>, String), BuildError> {
         match self.plan.stage(from).filter(|i| *i < stage) {
             Some(i) => {
-                let done = &self.built[&i];
-                Ok((done.entry.image.layers.clone(), done.key.clone()))
+                let done = self.done(i);
+                Ok((done.entry.image.layers, done.key))
             }
             None => {
                 let record = self.base_image(from, line)?;
@@ -945,7 +1038,7 @@ impl Builder<'_> {
 
     /// A COPY or ADD, ready to write its layer.
     fn prepare_copy(
-        &mut self,
+        &self,
         stage: usize,
         ins: &Instruction,
         entry: &Entry,
@@ -1028,7 +1121,7 @@ impl Builder<'_> {
         } else if let Some(from) = ins.flag("from") {
             let from = lexer.word(from).map_err(|e| self.err(line, e))?;
             let (lowers, key) = self.layers_of(&from, stage, line)?;
-            let root = self.scratch.join(format!("from-{}", &sha(&[&key])[..12]));
+            let root = self.scratch.join(format!("from-{}", self.seq()));
             mounts.push(self.stage_mount(&lowers, &root));
             (
                 Sources::InRoot {
@@ -1058,7 +1151,7 @@ impl Builder<'_> {
             )
         };
         let stage_root = (!entry.image.layers.is_empty()).then(|| {
-            let root = self.scratch.join("stage");
+            let root = self.scratch.join(format!("stage-{}", self.seq()));
             mounts.push(self.stage_mount(&entry.image.layers, &root));
             root.join("root")
         });
@@ -1125,7 +1218,7 @@ impl Builder<'_> {
                 "ADD of a URL needs the network, and this build has --network none",
             ));
         }
-        let dir = self.scratch.join(format!("fetch-{}", self.step));
+        let dir = self.scratch.join(format!("fetch-{}", self.seq()));
         let mut paths = Vec::new();
         let mut keys = Vec::new();
         for url in words {
@@ -1223,7 +1316,7 @@ impl Builder<'_> {
         entry: &Entry,
         line: usize,
     ) -> Result<Option<(PathBuf, layer::Archived)>, BuildError> {
-        let work = self.scratch.join(format!("step-{}", self.step));
+        let work = self.scratch.join(format!("step-{}", self.seq()));
         let output = work.join("layer.tar");
         fs::create_dir_all(&work).map_err(|e| StoreError::io("cannot create", &work, e))?;
         let archived = match &prepared.what {
@@ -1306,13 +1399,11 @@ impl Builder<'_> {
                 read_only: true,
             });
         }
-        let stdin_fd = match stdin {
+        let stdin_file = match stdin {
             Some(text) => {
                 let path = work.join("stdin");
                 fs::write(&path, text).map_err(|e| StoreError::io("cannot write", &path, e))?;
-                Some(OwnedFd::from(
-                    fs::File::open(&path).map_err(|e| StoreError::io("cannot read", &path, e))?,
-                ))
+                Some(path)
             }
             None => None,
         };
@@ -1322,10 +1413,13 @@ impl Builder<'_> {
             .chain(["/proc", "/sys", "/dev", "/.nook-build"].map(String::from))
             .collect();
         let quiet = self.opts.quiet;
-        let mut captured = Vec::new();
+        // Output shows as it comes, unless other stages are building too: then a step's
+        // shows in one piece when it ends. With -q, only a failing step's shows.
+        let hold = quiet || self.running.load(Ordering::Relaxed) > 1;
+        let mut held: Vec<(Stream, Vec<u8>)> = Vec::new();
         let code = step::run(
-            Step {
-                idmap: &self.rt.idmap,
+            &Step {
+                idmap: self.rt.idmap.clone(),
                 driver: self.rt.driver,
                 lowers: entry
                     .image
@@ -1337,25 +1431,20 @@ impl Builder<'_> {
                 upper: upper.clone(),
                 work: overlay_work,
                 rootfs: self.store.mount_point(),
-                scratch: work,
+                scratch: work.to_path_buf(),
                 process: process.clone(),
                 caps: self.rt.caps.clone(),
                 security: self.rt.security.clone(),
                 mounts,
                 network,
                 host_loopback: self.opts.host_loopback,
-                pasta: self.rt.pasta.as_ref(),
-                stdin: stdin_fd,
+                pasta: self.rt.pasta.clone(),
+                stdin: stdin_file,
             },
-            |stream, data| {
-                if quiet {
-                    captured.extend_from_slice(data);
-                    return;
-                }
-                let _ = match stream {
-                    Stream::Stdout => std::io::stdout().write_all(data),
-                    Stream::Stderr => std::io::stderr().write_all(data),
-                };
+            &self.helpers,
+            |stream, data| match hold {
+                true => held.push((stream, data.to_vec())),
+                false => write_out(stream, data),
             },
         )
         .map_err(|error| BuildError::Step {
@@ -1363,15 +1452,24 @@ impl Builder<'_> {
             line,
             error: Box::new(error),
         })?;
+        if !quiet && !held.is_empty() {
+            let _out = std::io::stdout().lock();
+            let _err = std::io::stderr().lock();
+            eprintln!("--> output of {}:{line}:", self.opts.file_name);
+            for (stream, data) in &held {
+                write_out(*stream, data);
+            }
+        }
         if code != 0 {
+            let captured: Vec<u8> = held.into_iter().flat_map(|(_, d)| d).collect();
             return Err(BuildError::RunFailed {
                 file: self.opts.file_name.clone(),
                 line,
                 what: format!("RUN {}", process.args.last().cloned().unwrap_or_default()),
                 code,
-                output: match captured.is_empty() {
-                    true => String::new(),
-                    false => format!("; its output:\n{}", String::from_utf8_lossy(&captured)),
+                output: match quiet && !captured.is_empty() {
+                    true => format!("; its output:\n{}", String::from_utf8_lossy(&captured)),
+                    false => String::new(),
                 },
             });
         }
@@ -1440,6 +1538,14 @@ struct Fetch {
     dir: PathBuf,
     name: String,
     checksum: Option<String>,
+}
+
+/// Pass on a RUN step's output.
+fn write_out(stream: Stream, data: &[u8]) {
+    let _ = match stream {
+        Stream::Stdout => std::io::stdout().write_all(data),
+        Stream::Stderr => std::io::stderr().write_all(data),
+    };
 }
 
 /// Is this ADD source a URL (docker's test: a scheme it fetches)?

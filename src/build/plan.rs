@@ -39,6 +39,8 @@ pub struct Plan {
     pub stages: Vec<Stage>,
     /// The stages to build, in order (each after the stages it needs); the last is the target.
     pub order: Vec<usize>,
+    /// The stages each stage needs (by index).
+    pub needs: Vec<Vec<usize>>,
     /// ARGs declared before the first FROM: name and value (a build arg, else the default).
     pub global_args: BTreeMap<String, Option<String>>,
     pub escape: char,
@@ -223,6 +225,7 @@ pub fn plan(
     Ok(Plan {
         stages,
         order,
+        needs,
         global_args,
         escape,
     })

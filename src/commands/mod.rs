@@ -197,6 +197,9 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     if name == JOB_COMMAND {
         return Some(jobs::serve());
     }
+    if name == crate::build::step::STEP_COMMAND {
+        return Some(crate::build::step::serve());
+    }
     if name == crate::cgroups::systemd::SCOPE_COMMAND {
         return Some(crate::cgroups::systemd::serve_scope());
     }

@@ -718,6 +718,62 @@ fn add_fetches_urls_and_host_loopback_is_opt_in() {
     }
 }
 
+/// Stages that need nothing of each other build side by side: two stages that each wait for
+/// the other's mark in a shared cache mount meet only if they run at once (built one after
+/// the other, the first gives up after 60 s and the build fails). Output of steps running
+/// side by side shows a step at a time.
+#[test]
+fn independent_stages_build_in_parallel() {
+    let env = env_with("overlay");
+    let wait = |me: &str, other: &str| {
+        format!(
+            "RUN --mount=type=cache,id=meet,target=/r echo {me} is here; touch /r/{me}; i=0; \
+             while [ ! -e /r/{other} ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done; \
+             test -e /r/{other} && echo {me} > /met\n"
+        )
+    };
+    let file = format!(
+        "FROM busybox AS a\n{}FROM busybox AS b\n{}FROM busybox\nCOPY --from=a /met /a\nCOPY --from=b /met /b\n",
+        wait("a", "b"),
+        wait("b", "a")
+    );
+    let dir = context(&env, "ctx", &[("Containerfile", &file)]);
+    let out = build(&env, &dir, &["-t", "both"]).ok();
+    assert_eq!(run(&env, "both", "cat /a /b").stdout, "a\nb\n");
+    assert!(
+        out.stderr.contains("--> output of Containerfile:2:\n")
+            && out.stderr.contains("--> output of Containerfile:4:\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("a is here\n") && out.stdout.contains("b is here\n"));
+
+    // A failing stage ends the others' running steps: the build fails with its error, and
+    // the other stage's step never gets to finish.
+    let file = "FROM busybox AS slow\n\
+                RUN --mount=type=cache,id=stop,target=/r touch /r/slow-started; sleep 30; touch /r/slow-finished\n\
+                FROM busybox AS failing\n\
+                RUN --mount=type=cache,id=stop,target=/r while [ ! -e /r/slow-started ]; do sleep 0.1; done; exit 3\n\
+                FROM busybox\nCOPY --from=slow /etc/hostname /a\nCOPY --from=failing /etc/hostname /b\n";
+    let dir = context(&env, "ctx-fail", &[("Containerfile", file)]);
+    build(&env, &dir, &["-t", "never"])
+        .output()
+        .code(125)
+        .stderr_has("Containerfile:4: RUN");
+    let cache = env.store().join("build-cache-mounts");
+    let holds = |name: &str| {
+        fs::read_dir(&cache)
+            .unwrap()
+            .flatten()
+            .any(|d| d.path().join(name).exists())
+    };
+    assert!(holds("slow-started"));
+    assert!(!holds("slow-finished"), "the slow stage ran on");
+    env.nook(&["image", "inspect", "never"])
+        .output()
+        .stderr_has("not in the local store");
+}
+
 /// The context as a tar on standard input, or a Containerfile alone; --iidfile.
 #[test]
 fn contexts_from_standard_input() {

@@ -511,6 +511,9 @@ _nook() {
             nook__subcmd__help__subcmd__system,info)
                 cmd="nook__subcmd__help__subcmd__system__subcmd__info"
                 ;;
+            nook__subcmd__help__subcmd__system,prune)
+                cmd="nook__subcmd__help__subcmd__system__subcmd__prune"
+                ;;
             nook__subcmd__help__subcmd__volume,create)
                 cmd="nook__subcmd__help__subcmd__volume__subcmd__create"
                 ;;
@@ -646,6 +649,9 @@ _nook() {
             nook__subcmd__system,info)
                 cmd="nook__subcmd__system__subcmd__info"
                 ;;
+            nook__subcmd__system,prune)
+                cmd="nook__subcmd__system__subcmd__prune"
+                ;;
             nook__subcmd__system__subcmd__help,check)
                 cmd="nook__subcmd__system__subcmd__help__subcmd__check"
                 ;;
@@ -657,6 +663,9 @@ _nook() {
                 ;;
             nook__subcmd__system__subcmd__help,info)
                 cmd="nook__subcmd__system__subcmd__help__subcmd__info"
+                ;;
+            nook__subcmd__system__subcmd__help,prune)
+                cmd="nook__subcmd__system__subcmd__help__subcmd__prune"
                 ;;
             nook__subcmd__volume,create)
                 cmd="nook__subcmd__volume__subcmd__create"
@@ -3225,7 +3234,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__system)
-            opts="df check info"
+            opts="df check info prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3267,6 +3276,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__system__subcmd__info)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__system__subcmd__prune)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4907,7 +4930,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__system)
-            opts="-h --storage-driver --help df check info help"
+            opts="-h --storage-driver --help df check info prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4961,7 +4984,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__system__subcmd__help)
-            opts="df check info help"
+            opts="df check info prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5030,8 +5053,40 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__system__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__system__subcmd__info)
             opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__system__subcmd__prune)
+            opts="-a -f -h --all --volumes --force --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -821,6 +821,21 @@ pub enum SystemCommand {
     Check(CheckArgs),
     /// Print what nook knows about this machine and its store, as JSON
     Info,
+    /// Remove stopped containers, unused networks, untagged images and the build cache
+    Prune(SystemPruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SystemPruneArgs {
+    /// Remove every image no container uses, not just untagged ones
+    #[arg(short, long)]
+    pub all: bool,
+    /// Remove anonymous volumes no container uses too
+    #[arg(long)]
+    pub volumes: bool,
+    /// Do not ask (nook never asks; accepted for docker's sake)
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

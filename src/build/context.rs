@@ -1,16 +1,20 @@
 //! The build context: the directory a build may copy from, less what `.containerignore` (or
 //! `.dockerignore`) leaves out. Sources are matched as docker matches them (Go's
 //! `filepath.Match`, one path component at a time) and must stay inside the context: `..`
-//! out of it, or a link leading out, is refused. What a COPY takes is hashed by content (not
+//! out of it is refused, and links are followed inside it, as if it were the root (one that
+//! leads out leads nowhere). What a COPY takes is hashed by content (not
 //! by modification time), so a fresh clone of the same sources hits the cache.
 
 use std::fs;
 use std::io::Read;
+use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest as _, Sha256};
+
+use crate::runtime::confine::{Create, Root};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ContextError {
@@ -105,20 +109,29 @@ impl Context {
                 ContextError::BadPattern(pattern.to_string(), "the Containerfile".to_string(), why)
             })?;
         }
+        // Links are followed inside the context (as if it were the root), never out of it.
+        let root = self.confined()?;
         let mut found = vec![Vec::new()];
         for part in &parts {
             let mut next = Vec::new();
             for at in &found {
-                let dir = self.path(at);
                 if !has_magic(part) {
                     let mut p = at.clone();
                     p.push(part.clone());
-                    if fs::symlink_metadata(self.path(&p)).is_ok() {
-                        next.push(p);
+                    match root.open_final(&p.join("/")) {
+                        Ok(_) => next.push(p),
+                        // A link that leads out of the context leads nowhere.
+                        Err(_) if fs::symlink_metadata(self.path(&p)).is_ok() => {
+                            return Err(ContextError::Outside(pattern.to_string()));
+                        }
+                        Err(_) => {}
                     }
                     continue;
                 }
-                let Ok(entries) = fs::read_dir(&dir) else {
+                let Ok(dir) = root.open_path(&at.join("/"), Create::Nothing) else {
+                    continue;
+                };
+                let Ok(entries) = fs::read_dir(fd_path(&dir, "")) else {
                     continue;
                 };
                 let mut names: Vec<String> = entries
@@ -136,10 +149,6 @@ impl Context {
             }
             found = next;
         }
-        // Not through a link of the context (it would lead out, or elsewhere in it).
-        for f in &found {
-            self.check_inside(f, pattern)?;
-        }
         found.retain(|f| f.is_empty() || !self.ignored(f));
         if found.is_empty() {
             return Err(ContextError::NoMatch(
@@ -154,16 +163,12 @@ impl Context {
         Ok(found)
     }
 
-    /// Refuse a source whose way goes through a link in the context.
-    fn check_inside(&self, rel: &[String], shown: &str) -> Result<(), ContextError> {
-        let mut at = self.root.clone();
-        for part in rel.iter().take(rel.len().saturating_sub(1)) {
-            at.push(part);
-            if fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink()) {
-                return Err(ContextError::Outside(shown.to_string()));
-            }
-        }
-        Ok(())
+    /// The context as a root its links are resolved in.
+    fn confined(&self) -> Result<Root, ContextError> {
+        Root::open(&self.root).map_err(|e| ContextError::Read {
+            path: self.root.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })
     }
 
     pub fn path(&self, rel: &[String]) -> PathBuf {
@@ -175,6 +180,7 @@ impl Context {
     /// A digest of what `sources` hold (names, modes, link targets, contents; not times or
     /// owners), after the ignore rules: the cache key of a COPY.
     pub fn hash(&self, sources: &[Vec<String>]) -> Result<String, ContextError> {
+        let root = self.confined()?;
         let mut h = Sha256::new();
         for s in sources {
             h.update(b"source\0");
@@ -182,7 +188,15 @@ impl Context {
                 h.update(p.as_bytes());
                 h.update(b"/");
             }
-            self.hash_tree(&mut h, s, &self.path(s))?;
+            // What the source leads to (its links followed inside the context), as the copy
+            // takes it.
+            let (dir, name) = root
+                .open_final(&s.join("/"))
+                .map_err(|e| ContextError::Read {
+                    path: self.path(s),
+                    source: std::io::Error::other(e.to_string()),
+                })?;
+            self.hash_tree(&mut h, s, &fd_path(&dir, &name.to_string_lossy()))?;
         }
         Ok(hex::encode(h.finalize()))
     }
@@ -227,6 +241,12 @@ impl Context {
         }
         Ok(())
     }
+}
+
+/// The path of `name` in the directory `dir` refers to, for the kernel to resolve through
+/// the descriptor.
+fn fd_path(dir: &OwnedFd, name: &str) -> PathBuf {
+    Path::new(&format!("/proc/self/fd/{}", dir.as_raw_fd())).join(name)
 }
 
 /// A path's plain components (`.` dropped, a leading `/` ignored).
@@ -392,13 +412,17 @@ mod tests {
         assert_eq!(h1, c.hash(&[vec!["src".to_string()]]).unwrap());
         fs::write(r.join("src/x.rs"), "real change").unwrap();
         assert_ne!(h1, c.hash(&[vec!["src".to_string()]]).unwrap());
-        // a link on the way out is refused
+        // a link is followed inside the context: one out of it leads nowhere
         std::os::unix::fs::symlink("/etc", r.join("out")).unwrap();
-        assert!(matches!(
-            c.expand("out/passwd"),
-            Err(ContextError::Outside(_))
-        ));
-        assert_eq!(names("out"), vec!["out"]);
+        for pattern in ["out/passwd", "out"] {
+            assert!(matches!(c.expand(pattern), Err(ContextError::Outside(_))));
+        }
+        std::os::unix::fs::symlink("../../src", r.join("in")).unwrap();
+        assert_eq!(names("in/x.rs"), vec!["in/x.rs"]);
+        assert_eq!(names("in/*.rs"), vec!["in/x.rs"]);
+        let via_link = c.hash(&[vec!["in".to_string()]]).unwrap();
+        fs::write(r.join("src/x.rs"), "another change").unwrap();
+        assert_ne!(via_link, c.hash(&[vec!["in".to_string()]]).unwrap());
     }
 
     #[test]

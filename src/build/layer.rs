@@ -15,7 +15,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use crate::image::digest::{Digest, HashingWriter};
-use crate::runtime::confine::{self, Create, Root};
+use crate::runtime::confine::{self, ConfineError, Create, Root};
+use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, openat, readlinkat};
 use nix::sys::stat::{FileStat, Mode, SFlag, fstat, fstatat};
 use serde::{Deserialize, Serialize};
@@ -416,20 +417,21 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
     let mut items: Vec<Item> = Vec::new();
     match &spec.sources {
         Sources::Paths { root, paths } => {
-            let base = nix::fcntl::open(
-                root.as_path(),
-                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(errno)?;
+            let context = Root::open(root).map_err(|e| refused(e.to_string()))?;
             for p in paths {
-                items.push(Item::at(&base, p)?);
+                items.push(Item::at(&context, p).map_err(|e| match e {
+                    ConfineError::Missing { path } => refused(format!(
+                        "{path}: no such file or directory in the build context (a link \
+                         that leads out of the context leads nowhere)"
+                    )),
+                    e => refused(e.to_string()),
+                })?);
             }
         }
         Sources::InRoot { root, patterns } => {
             let r = Root::open(root).map_err(|e| refused(e.to_string()))?;
             for pattern in patterns {
-                let found = expand_in_root(&r, root, pattern)?;
+                let found = expand_in_root(&r, pattern)?;
                 if found.is_empty() {
                     return Err(refused(format!(
                         "{pattern}: no such file or directory in the stage"
@@ -521,7 +523,7 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
             }
         } else {
             let target = if dest_is_dir {
-                dir_path.join(&item.name)
+                dir_path.join(&item.as_name)
             } else {
                 dest.path.clone()
             };
@@ -540,50 +542,33 @@ fn dir_path_for_archive(dest: &Dest, dir_path: &Path, dest_is_dir: bool) -> Path
     }
 }
 
-/// One source entry: its directory, its name there, what it is, and its path in the
-/// context (for the ignore rules; empty for a stage's).
+/// One source entry: its directory, its name there, the name it gets at the destination
+/// (its own, when it was reached through a link), what it is, and its path in the context
+/// (for the ignore rules; empty for a stage's).
 struct Item {
     dir: OwnedFd,
     name: OsString,
+    as_name: OsString,
     stat: FileStat,
     rel: PathBuf,
 }
 
 impl Item {
-    /// `rel` beneath `base`, opened component by component without following a link.
-    fn at(base: &OwnedFd, rel: &[String]) -> io::Result<Item> {
-        let mut dir = base.try_clone()?;
-        let (name, parents) = match rel.split_last() {
-            Some((n, p)) => (OsString::from(n), p),
-            None => {
-                // The context's root itself.
-                let stat = fstat(base).map_err(errno)?;
-                return Ok(Item {
-                    dir: openat(
-                        base,
-                        ".",
-                        OFlag::O_RDONLY | OFlag::O_DIRECTORY,
-                        Mode::empty(),
-                    )
-                    .map_err(errno)?,
-                    name: OsString::from("."),
-                    stat,
-                    rel: PathBuf::new(),
-                });
-            }
+    /// What `rel` names in `root`, its links followed inside it (as docker does for the
+    /// sources it is given; links within a copied directory are copied as links).
+    fn at(root: &Root, rel: &[String]) -> Result<Item, ConfineError> {
+        let path = rel.join("/");
+        let io = |source: Errno| ConfineError::Io {
+            path: path.clone(),
+            what: "open",
+            source,
         };
-        for p in parents {
-            dir = openat(
-                &dir,
-                p.as_str(),
-                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(|e| refused(format!("{}: {e}", rel.join("/"))))?;
-        }
-        let stat = fstatat(&dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
+        let (dir, name) = root.open_final(&path)?;
+        let dir = confine::reopen(dir.as_fd(), OFlag::O_RDONLY | OFlag::O_DIRECTORY).map_err(io)?;
+        let stat = fstatat(&dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(io)?;
         Ok(Item {
             dir,
+            as_name: rel.last().map_or_else(|| name.clone(), OsString::from),
             name,
             stat,
             rel: rel.iter().collect(),
@@ -621,68 +606,41 @@ impl Item {
 }
 
 /// A source pattern inside a mounted root: its directory resolved in the root (links
-/// followed inside it), its last component matched as a glob.
-fn expand_in_root(root: &Root, mounted: &Path, pattern: &str) -> io::Result<Vec<Item>> {
+/// followed inside it), its last component matched as a glob, and each match followed too.
+fn expand_in_root(root: &Root, pattern: &str) -> io::Result<Vec<Item>> {
     let parts = super::context::clean_path(pattern);
-    let (last, dirs) = match parts.split_last() {
-        Some(x) => x,
-        None => {
-            let fd = root
-                .open_path("/", Create::Nothing)
-                .map_err(|e| refused(e.to_string()))?;
-            let dir =
-                confine::reopen(fd.as_fd(), OFlag::O_RDONLY | OFlag::O_DIRECTORY).map_err(errno)?;
-            let stat = fstat(&dir).map_err(errno)?;
-            return Ok(vec![Item {
-                dir,
-                name: OsString::from("."),
-                stat,
-                rel: PathBuf::new(),
-            }]);
-        }
+    let Some((last, dirs)) = parts.split_last() else {
+        return Ok(vec![
+            Item::at(root, &[]).map_err(|e| refused(e.to_string()))?,
+        ]);
     };
-    let parent = root
-        .open_path(&dirs.join("/"), Create::Nothing)
-        .map_err(|e| refused(e.to_string()))?;
-    let dir = confine::reopen(parent.as_fd(), OFlag::O_RDONLY | OFlag::O_DIRECTORY)
-        .map_err(|e| refused(format!("{pattern}: {e}")))?;
-    let mut out = Vec::new();
-    let names: Vec<OsString> = if last.contains(['*', '?', '[']) {
+    let names: Vec<String> = if last.contains(['*', '?', '[']) {
+        let parent = root
+            .open_path(&dirs.join("/"), Create::Nothing)
+            .map_err(|e| refused(e.to_string()))?;
+        let dir = confine::reopen(parent.as_fd(), OFlag::O_RDONLY | OFlag::O_DIRECTORY)
+            .map_err(|e| refused(format!("{pattern}: {e}")))?;
         sorted_names(&dir)?
             .into_iter()
-            .filter(|n| super::context::glob_match(last, &n.to_string_lossy()))
+            .map(|n| n.to_string_lossy().into_owned())
+            .filter(|n| super::context::glob_match(last, n))
             .collect()
     } else {
-        vec![OsString::from(last)]
+        vec![last.clone()]
     };
+    let mut out = Vec::new();
     for name in names {
-        // The last component of a source is followed too, inside the root, as docker does.
-        let path = format!("{}/{}", dirs.join("/"), name.to_string_lossy());
-        let fd = match root.open_path(&path, Create::Nothing) {
-            Ok(fd) => fd,
-            Err(confine::ConfineError::Missing { .. }) => continue,
+        let mut rel = dirs.to_vec();
+        rel.push(name);
+        match Item::at(root, &rel) {
+            Ok(mut item) => {
+                // (Not from the context: no ignore rules apply.)
+                item.rel = PathBuf::new();
+                out.push(item);
+            }
+            Err(ConfineError::Missing { .. }) => continue,
             Err(e) => return Err(refused(e.to_string())),
-        };
-        let real = fs::read_link(format!("/proc/self/fd/{}", fd.as_raw_fd()))?;
-        let rel = real
-            .strip_prefix(mounted)
-            .map_err(|_| refused(format!("{pattern}: outside the stage")))?;
-        let (p, n) = match (rel.parent(), rel.file_name()) {
-            (Some(p), Some(n)) => (p, n.to_os_string()),
-            _ => continue,
-        };
-        let pdir = root
-            .open_path(&p.to_string_lossy(), Create::Nothing)
-            .map_err(|e| refused(e.to_string()))?;
-        let pdir =
-            confine::reopen(pdir.as_fd(), OFlag::O_RDONLY | OFlag::O_DIRECTORY).map_err(errno)?;
-        let stat = fstatat(&pdir, n.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
-        out.push(Item {
-            dir: pdir,
-            name: n,
-            stat,
-            rel: PathBuf::new(),
-        });
+        }
     }
     Ok(out)
 }

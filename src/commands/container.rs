@@ -243,12 +243,8 @@ fn remove_one(
 
 pub fn prune(global: &GlobalArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
-    let containers = Containers::new(&ctx.store);
-    for config in containers.list()? {
-        if !containers.monitor_alive(&config.id) {
-            containers.remove(&config)?;
-            println!("{}", config.id);
-        }
+    for id in Containers::new(&ctx.store).prune()? {
+        println!("{id}");
     }
     Ok(0)
 }

@@ -172,6 +172,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             SystemCommand::Df => system::df(global),
             SystemCommand::Check(args) => system::check(global, &args),
             SystemCommand::Info => system::info(global),
+            SystemCommand::Prune(args) => system::prune(global, &args),
         },
         Command::Doctor => system::doctor(global),
         Command::Info => system::info(global),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::format::{human_size, table};
-use crate::cli::{CheckArgs, GlobalArgs};
+use crate::cli::{CheckArgs, GlobalArgs, SystemPruneArgs};
 use crate::config::{self, Config};
 use crate::container::Containers;
 use crate::doctor::{self, Check, Level};
@@ -155,4 +155,41 @@ pub fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<i32> {
         }
     );
     Ok(if report.problems.is_empty() { 0 } else { 1 })
+}
+
+/// docker's `system prune`: stopped containers first (their images and volumes are then
+/// unused), then networks, the build cache, images, and with --volumes anonymous volumes.
+pub fn prune(global: &GlobalArgs, args: &SystemPruneArgs) -> anyhow::Result<i32> {
+    let ctx = super::Context::open(global)?;
+    let section = |title: &str, items: &[String]| {
+        if !items.is_empty() {
+            println!("Deleted {title}:");
+            for i in items {
+                println!("{i}");
+            }
+            println!();
+        }
+    };
+    section("Containers", &Containers::new(&ctx.store).prune()?);
+    section(
+        "Networks",
+        &crate::network::user::Networks::new(&ctx.store).prune()?,
+    );
+    if args.volumes {
+        let volumes = crate::container::volume::Volumes::new(&ctx.store);
+        let _lock = volumes.lock()?;
+        section("Volumes", &volumes.prune(false)?);
+    }
+    let (entries, cache_freed) = crate::image::manage::prune_build_cache(&ctx.store)?;
+    let (images, image_freed) = crate::image::manage::prune(&ctx.store, args.all)?;
+    let images: Vec<String> = images.iter().map(|d| d.to_string()).collect();
+    section("Images", &images);
+    if entries > 0 {
+        println!("Deleted build cache entries: {entries}\n");
+    }
+    println!(
+        "Total reclaimed space: {}",
+        human_size(cache_freed.bytes + image_freed.bytes)
+    );
+    Ok(0)
 }

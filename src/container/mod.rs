@@ -42,6 +42,8 @@ pub enum ContainerError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error(transparent)]
+    Remove(#[from] crate::runtime::jobs::JobError),
 }
 
 /// How a container was asked to run; written once, at creation.
@@ -581,6 +583,18 @@ impl<'a> Containers<'a> {
 
     /// Delete the container's files and release its name. Files in the writable layer may
     /// belong to mapped ids, so the tree is removed in the user namespace when needed.
+    /// Remove every container that is not running; their ids.
+    pub fn prune(&self) -> Result<Vec<String>, ContainerError> {
+        let mut removed = Vec::new();
+        for config in self.list()? {
+            if !self.monitor_alive(&config.id) {
+                self.remove(&config)?;
+                removed.push(config.id);
+            }
+        }
+        Ok(removed)
+    }
+
     pub fn remove(&self, config: &ContainerConfig) -> Result<(), crate::runtime::jobs::JobError> {
         // Rename first, so a half-removed container never shows up as one.
         let dir = self.dir(&config.id);

@@ -201,6 +201,51 @@ impl Root {
             }),
         }
     }
+
+    /// What `path` names, its last link followed too (inside the tree): an `O_PATH`
+    /// descriptor of its directory and its name there (`.` for a directory reached by `..`
+    /// or the root).
+    pub fn open_final(&self, path: &str) -> Result<(OwnedFd, OsString), ConfineError> {
+        let mut path = PathBuf::from(path);
+        for _ in 0..=MAX_LINKS {
+            let (parent, name) = match (path.parent(), path.file_name()) {
+                (Some(parent), Some(name)) => (parent.to_path_buf(), name.to_os_string()),
+                _ => {
+                    let dir = self.open_path(&path.to_string_lossy(), Create::Nothing)?;
+                    return Ok((dir, OsString::from(".")));
+                }
+            };
+            let shown = path.to_string_lossy().into_owned();
+            let dir = self.open_path(&parent.to_string_lossy(), Create::Nothing)?;
+            let st = nix::sys::stat::fstatat(
+                &dir,
+                name.as_os_str(),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )
+            .map_err(|e| match e {
+                Errno::ENOENT => ConfineError::Missing {
+                    path: shown.clone(),
+                },
+                source => ConfineError::Io {
+                    path: shown.clone(),
+                    what: "stat",
+                    source,
+                },
+            })?;
+            if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFLNK.bits() {
+                return Ok((dir, name));
+            }
+            let target = readlinkat(&dir, name.as_os_str()).map_err(|source| ConfineError::Io {
+                path: shown,
+                what: "read a link",
+                source,
+            })?;
+            path = parent.join(target);
+        }
+        Err(ConfineError::TooManyLinks {
+            path: path.to_string_lossy().into_owned(),
+        })
+    }
 }
 
 /// Is the link `fd` (named `name`) one of procfs's magic links? Of its links only `self` and

@@ -270,6 +270,28 @@ fn the_cache_reruns_only_what_changed() {
     let none = build(&env, &dir, &["-t", "c", "--no-cache"]).ok();
     assert_eq!(none.stderr.matches("Using cache").count(), 0, "{none}");
     assert_ne!(stamps(&env).lines().next(), before.lines().next());
+
+    // The cache outlives `image prune` (of untagged images, as docker's does) and is
+    // cleared by `builder prune` and by `system prune`, which keep tagged images.
+    let hits = |env: &Env| {
+        build(env, &dir, &["-t", "c"])
+            .ok()
+            .stderr
+            .matches("Using cache")
+            .count()
+    };
+    env.nook(&["image", "prune"]).ok();
+    assert_eq!(hits(&env), 4);
+    env.nook(&["builder", "prune", "-f"]).ok();
+    assert_eq!(hits(&env), 0);
+    let pruned = env.nook(&["system", "prune", "-f"]).ok();
+    assert!(
+        pruned.stdout.contains("Deleted build cache entries"),
+        "{pruned}"
+    );
+    assert!(pruned.stdout.contains("Total reclaimed space"), "{pruned}");
+    assert_eq!(hits(&env), 0);
+    env.nook(&["image", "inspect", "c"]).ok();
 }
 
 /// Multi-stage: COPY --from a stage (by name and by index), FROM a stage, and --target,
@@ -338,40 +360,50 @@ fn ignore_files_leave_things_out() {
     assert_eq!(out, "./.dockerignore\n./keep.log\n./src/main.c\n");
 }
 
-/// A context cannot reach outside itself: `COPY ../x`, or through an absolute symlink in
-/// it, is refused; the symlink itself is copied as a symlink.
+/// A context cannot reach outside itself: `COPY ../x`, or through a symlink in it (a source's
+/// links are followed inside the context, as docker does: an absolute one pointing out leads
+/// nowhere); a symlink inside a copied directory is copied as a symlink.
 #[test]
 fn copies_stay_inside_the_context() {
     let env = env_with("overlay");
     crate::sandbox::project(&env);
     let dir = context(&env, "ctx", &[("inside", "in")]);
     std::os::unix::fs::symlink(env.home.join(".ssh"), dir.join("out")).unwrap();
+    std::os::unix::fs::symlink("../../../../../../../..", dir.join("up")).unwrap();
+    std::os::unix::fs::symlink("inside", dir.join("in-link")).unwrap();
     let attempt = |file: &str| {
         fs::write(dir.join("Containerfile"), file).unwrap();
         own(&env, &dir);
         build(&env, &dir, &["-t", "esc"]).output()
     };
+    let home = env.home.display().to_string();
     for bad in [
-        "FROM busybox\nCOPY ../../home /x/\n",
-        "FROM busybox\nCOPY out/id_rsa /x\n",
-        "FROM busybox\nCOPY /../../.. /x/\n",
+        "FROM busybox\nCOPY ../../home /x/\n".to_string(),
+        "FROM busybox\nCOPY out/id_rsa /x\n".to_string(),
+        "FROM busybox\nCOPY out /x\n".to_string(),
+        "FROM busybox\nCOPY /../../.. /x/\n".to_string(),
+        format!("FROM busybox\nCOPY up{home}/.ssh/id_rsa /x\n"),
     ] {
-        let out = attempt(bad);
+        let out = attempt(&bad);
         assert_eq!(out.code, 125, "{bad}: {out}");
         assert!(!out.stdout.contains("nook-test-secret"), "{out}");
     }
-    attempt("FROM busybox\nCOPY out /link\nCOPY . /all/\n");
+    attempt("FROM busybox\nCOPY in-link /followed\nCOPY . /all/\n");
     let out = run(
         &env,
         "esc",
-        "readlink /link; ls /all; cat /all/out/id_rsa 2>&1 || true",
+        "cat /followed; echo; readlink /all/out; ls /all; cat /all/out/id_rsa 2>&1 || true",
     )
     .stdout;
     assert!(
-        out.starts_with(&format!("{}\n", env.home.join(".ssh").display())),
+        out.starts_with(&format!("in\n{}\n", env.home.join(".ssh").display())),
         "{out}"
     );
     assert!(!out.contains("nook-test-secret"), "{out}");
+    // The key of a COPY through a link is what the link leads to.
+    fs::write(dir.join("inside"), "changed").unwrap();
+    attempt("FROM busybox\nCOPY in-link /followed\nCOPY . /all/\n");
+    assert_eq!(run(&env, "esc", "cat /followed").stdout, "changed");
 }
 
 /// Mistakes are clear, exit 125, name the file's line, and tag nothing.
@@ -890,4 +922,104 @@ fn a_built_image_is_read_by_podman() {
     podman(&["pull", "--tls-verify=false", &dest]).ok();
     let out = podman(&["run", "--rm", "--network", "none", &dest]).ok();
     assert_eq!(out.stdout, "hello\nran\n");
+
+    // `podman build` of the same Containerfile and context gives the same files: names,
+    // modes, owners, types, link targets and contents, listed by the same command in both
+    // images (run by nook, so the runtime is the same).
+    let base = format!("{}/base/busybox:1", server.addr);
+    env.nook(&["push", "busybox", &base]).ok();
+    let file = "ARG BASE\n\
+                FROM ${BASE} AS tools\n\
+                RUN mkdir -p /opt/tool && echo tool > /opt/tool/bin && chmod 750 /opt/tool/bin\n\
+                FROM ${BASE}\n\
+                RUN rm /home/app/.profile && rm -r /root && mkdir -p /var/empty-dir\n\
+                WORKDIR /srv/app\n\
+                COPY data/ ./data/\n\
+                COPY data /copied\n\
+                COPY --chown=app:app config.txt ./\n\
+                COPY --chmod=600 secret.txt /etc/\n\
+                COPY link ./\n\
+                ADD bundle.tar.gz /unpacked/\n\
+                COPY --from=tools /opt/tool /opt/tool\n\
+                USER app\n\
+                RUN touch /tmp/as-app && mkdir -p /tmp/dir/sub\n";
+    let dir = context(
+        &env,
+        "same",
+        &[
+            ("Containerfile", file),
+            ("data/a.txt", "a"),
+            ("data/sub/b.txt", "bb"),
+            ("config.txt", "config"),
+            ("secret.txt", "s"),
+        ],
+    );
+    std::os::unix::fs::symlink("data/a.txt", dir.join("link")).unwrap();
+    fs::write(
+        dir.join("bundle.tar.gz"),
+        targz(&[("x/y.txt", "from the tar"), ("z.txt", "z")]),
+    )
+    .unwrap();
+    own(&env, &dir);
+    let arg = format!("BASE={base}");
+    build(&env, &dir, &["-t", "by-nook", "--build-arg", &arg]).ok();
+    podman(&[
+        "build",
+        "--tls-verify=false",
+        "--build-arg",
+        &arg,
+        "-t",
+        "localhost/by-podman",
+        dir.to_str().unwrap(),
+    ])
+    .ok();
+    let archive = env.root.join("by-podman.tar");
+    podman(&[
+        "save",
+        "--format",
+        "docker-archive",
+        "-o",
+        archive.to_str().unwrap(),
+        "localhost/by-podman",
+    ])
+    .ok();
+    env.nook(&["load", "-i", archive.to_str().unwrap()]).ok();
+    // (What the runtime puts in place is left out, and /run, where buildah leaves the
+    // mount point of its /run/.containerenv in the first RUN's layer.)
+    let list = "find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path /etc/hosts \
+                -o -path /etc/resolv.conf -o -path /etc/hostname -o -path /run \\) -prune -o -print | sort | \
+                while read -r f; do \
+                  if [ -L \"$f\" ]; then t=\"-> $(readlink \"$f\")\"; \
+                  elif [ -f \"$f\" ]; then t=$(md5sum < \"$f\" | cut -c1-12); else t=; fi; \
+                  echo \"$(stat -c '%n %a %u:%g %F' \"$f\") $t\"; done";
+    let listing = |image: &str| {
+        env.nook(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-u",
+            "0",
+            image,
+            "sh",
+            "-c",
+            list,
+        ])
+        .ok()
+        .stdout
+    };
+    let (ours, theirs) = (listing("by-nook"), listing("localhost/by-podman"));
+    assert!(ours.lines().count() > 100, "{ours}");
+    let diff: Vec<String> = ours
+        .lines()
+        .filter(|l| !theirs.lines().any(|t| t == *l))
+        .map(|l| format!("nook:   {l}"))
+        .chain(
+            theirs
+                .lines()
+                .filter(|l| !ours.lines().any(|o| o == *l))
+                .map(|l| format!("podman: {l}")),
+        )
+        .collect();
+    assert!(diff.is_empty(), "the images differ:\n{}", diff.join("\n"));
 }

@@ -23,7 +23,7 @@ pub mod words;
 use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
@@ -1066,7 +1066,13 @@ impl Builder<'_> {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .unwrap_or("/");
-        let trailing = dest.ends_with('/');
+        // `.` and `..` name directories, as a trailing `/` does.
+        let trailing = dest.ends_with('/')
+            || matches!(
+                Path::new(&dest).components().next_back(),
+                Some(Component::CurDir | Component::ParentDir)
+            )
+            || dest.ends_with("/.");
         let mut dest_abs = normalize(&Path::new(workdir).join(&dest));
         if trailing && !dest_abs.ends_with('/') {
             dest_abs.push('/');

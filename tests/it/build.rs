@@ -597,6 +597,28 @@ fn bind_mounts_from_the_context_and_stages() {
     );
 }
 
+/// A URL path with its %XX escapes decoded.
+fn percent_decoded(path: &str) -> String {
+    let bytes = path.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match (bytes[i], bytes.get(i + 1..i + 3)) {
+            (b'%', Some(hex))
+                if let Ok(b) = u8::from_str_radix(std::str::from_utf8(hex).unwrap_or("x"), 16) =>
+            {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A web server on the host's loopback: files by path (changeable), each request counted.
 struct WebFiles {
     port: u16,
@@ -623,7 +645,8 @@ impl WebFiles {
                 let mut buf = [0u8; 4096];
                 let n = conn.read(&mut buf).unwrap_or(0);
                 let request = String::from_utf8_lossy(&buf[..n]).to_string();
-                let path = request.split(' ').nth(1).unwrap_or("").to_string();
+                let path =
+                    percent_decoded(request.split(' ').nth(1).unwrap_or("")).replace("/./", "/");
                 *hits.lock().unwrap().entry(path.clone()).or_default() += 1;
                 let head = match files.lock().unwrap().get(&path) {
                     Some(body) => {
@@ -643,6 +666,24 @@ impl WebFiles {
             }
         });
         web
+    }
+
+    /// Every file under `dir`, by its path there.
+    fn serve_dir(dir: &Path) -> WebFiles {
+        let files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().is_file())
+            .map(|e| {
+                let name = format!("/{}", e.file_name().to_string_lossy());
+                (name, fs::read(e.path()).unwrap())
+            })
+            .collect();
+        let refs: Vec<(&str, &[u8])> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), b.as_slice()))
+            .collect();
+        WebFiles::serve(&refs)
     }
 
     fn url(&self, path: &str) -> String {
@@ -804,6 +845,90 @@ fn independent_stages_build_in_parallel() {
     env.nook(&["image", "inspect", "never"])
         .output()
         .stderr_has("not in the local store");
+}
+
+/// The Debian root filesystem and local apt repository of tests/fixtures/debian-bookworm
+/// (made once per machine, then cached).
+fn debian_fixture() -> PathBuf {
+    static MADE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    MADE.get_or_init(|| {
+        let dir = PathBuf::from("/var/tmp/nook-debian");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/debian-bookworm");
+        let status = std::process::Command::new(script)
+            .arg(&dir)
+            .status()
+            .unwrap();
+        assert!(status.success(), "tests/fixtures/debian-bookworm failed");
+        dir
+    })
+    .clone()
+}
+
+/// A multi-stage C build: a toolchain stage on a Debian image (debootstrap), gcc installed by
+/// `apt-get` through pasta from a repository on the host's loopback (--host-loopback: no
+/// outside network), a static program compiled, and only it copied into a busybox stage. The
+/// image is small and runs; a rebuild runs nothing.
+#[test]
+fn a_multi_stage_c_build_on_debian() {
+    let fixture = debian_fixture();
+    let env = env_with("overlay");
+    env.nook(&[
+        "import",
+        fixture.join("rootfs.tar").to_str().unwrap(),
+        "debian:bookworm",
+    ])
+    .ok();
+    let repo = WebFiles::serve_dir(&fixture.join("repo"));
+    let file = format!(
+        "FROM debian:bookworm AS toolchain\n\
+         RUN rm -f /etc/apt/sources.list.d/* \\\n \
+             && echo 'deb [trusted=yes] http://host.containers.internal:{}/ ./' > /etc/apt/sources.list \\\n \
+             && apt-get update && apt-get install -y --no-install-recommends gcc libc6-dev\n\
+         WORKDIR /src\n\
+         COPY hello.c .\n\
+         RUN gcc -static -O2 -o hello hello.c && ./hello\n\
+         FROM busybox\n\
+         COPY --from=toolchain /src/hello /usr/local/bin/hello\n\
+         CMD [\"hello\"]\n",
+        repo.port
+    );
+    let dir = context(
+        &env,
+        "ctx",
+        &[
+            ("Containerfile", &file),
+            (
+                "hello.c",
+                "#include <stdio.h>\nint main(void) { puts(\"hello from C, built by nook\"); return 0; }\n",
+            ),
+        ],
+    );
+    let out = build(&env, &dir, &["-t", "c-hello", "--host-loopback"]).ok();
+    assert!(out.stdout.contains("Setting up gcc"), "{out}");
+    assert!(repo.hits("/Packages") > 0);
+    let ran = env
+        .nook(&["run", "--rm", "--network", "none", "c-hello"])
+        .ok();
+    assert_eq!(ran.stdout, "hello from C, built by nook\n");
+    let size = |image: &str| config(&env, image)["Size"].as_u64().unwrap();
+    let (small, debian) = (size("c-hello"), size("debian:bookworm"));
+    assert!(small < 10_000_000, "the image has {small} bytes");
+    assert!(debian > 10 * small, "{debian} vs {small}");
+    let again = build(&env, &dir, &["-t", "c-hello", "--host-loopback"]).ok();
+    assert_eq!(again.stderr.matches("Using cache").count(), 4, "{again}");
+}
+
+/// WORKDIR makes its directory (for a RUN, and for the image's command), and `.` as a COPY
+/// destination is the directory, not a file named after it.
+#[test]
+fn workdirs_are_made_and_dot_is_a_directory() {
+    let env = env_with("overlay");
+    let file = "FROM busybox\nWORKDIR /newdir\nRUN pwd > /pwd\nWORKDIR /other\nCOPY f .\n\
+                WORKDIR /empty/deep\nCMD pwd; cat /pwd /other/f\n";
+    let dir = context(&env, "ctx", &[("Containerfile", file), ("f", "f\n")]);
+    build(&env, &dir, &["-t", "wd"]).ok();
+    let out = env.nook(&["run", "--rm", "--network", "none", "wd"]).ok();
+    assert_eq!(out.stdout, "/empty/deep\n/newdir\nf\n");
 }
 
 /// The context as a tar on standard input, or a Containerfile alone; --iidfile.

@@ -22,18 +22,8 @@ fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
         fs::write(&p, contents).unwrap();
     }
     fs::create_dir_all(&dir).unwrap();
-    own(env, &dir);
+    env.own(&dir);
     dir
-}
-
-fn own(env: &Env, dir: &Path) {
-    let status = std::process::Command::new("chown")
-        .arg("-R")
-        .arg(format!("{}:{}", env.user.uid, env.user.gid))
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// `nook build ARGS DIR`.
@@ -143,7 +133,7 @@ CMD ["cat built.txt"]
         targz(&[("x/y.txt", "from the tar")]),
     )
     .unwrap();
-    own(&env, &dir);
+    env.own(&dir);
     build(&env, &dir, &["-t", "every", "--build-arg", "FLAVOUR=mint"]).ok();
     let c = &config(&env, "every")["Config"];
     let env_list: Vec<&str> = c["Env"]
@@ -216,7 +206,7 @@ CMD ["cat built.txt"]
         ),
     ] {
         let dir = context(&env, "ctx-entry", &[("Containerfile", file)]);
-        own(&env, &dir);
+        env.own(&dir);
         build(&env, &dir, &["-t", "entry"]).ok();
         let c = &config(&env, "entry")["Config"];
         assert_eq!(c["Cmd"], cmd, "{file}");
@@ -264,7 +254,7 @@ fn the_cache_reruns_only_what_changed() {
         .status()
         .unwrap();
     assert!(status.success());
-    own(&env, &clone);
+    env.own(&clone);
     let cloned = build(&env, &clone, &["-t", "c"]).ok();
     assert_eq!(cloned.stderr.matches("Using cache").count(), 4, "{cloned}");
     let none = build(&env, &dir, &["-t", "c", "--no-cache"]).ok();
@@ -373,7 +363,7 @@ fn copies_stay_inside_the_context() {
     std::os::unix::fs::symlink("inside", dir.join("in-link")).unwrap();
     let attempt = |file: &str| {
         fs::write(dir.join("Containerfile"), file).unwrap();
-        own(&env, &dir);
+        env.own(&dir);
         build(&env, &dir, &["-t", "esc"]).output()
     };
     let home = env.home.display().to_string();
@@ -1029,21 +1019,7 @@ fn a_built_image_is_read_by_podman() {
     );
     let dest = format!("{}/built/interop:1", server.addr);
     env.nook(&["push", "interop", &dest]).ok();
-    let podman = |args: &[&str]| {
-        let mut cmd = env.command("podman");
-        cmd.arg("--root")
-            .arg(env.root.join("podman-root"))
-            .arg("--runroot")
-            .arg(env.root.join("podman-run"))
-            .args([
-                "--storage-driver=vfs",
-                "--cgroup-manager=cgroupfs",
-                "--events-backend=file",
-                "--runtime=runc",
-            ])
-            .args(args);
-        Run::new(cmd, format!("podman {}", args.join(" ")))
-    };
+    let podman = |args: &[&str]| crate::manage::podman(&env, args);
     podman(&["pull", "--tls-verify=false", &dest]).ok();
     let out = podman(&["run", "--rm", "--network", "none", &dest]).ok();
     assert_eq!(out.stdout, "hello\nran\n");
@@ -1085,7 +1061,7 @@ fn a_built_image_is_read_by_podman() {
         targz(&[("x/y.txt", "from the tar"), ("z.txt", "z")]),
     )
     .unwrap();
-    own(&env, &dir);
+    env.own(&dir);
     let arg = format!("BASE={base}");
     build(&env, &dir, &["-t", "by-nook", "--build-arg", &arg]).ok();
     podman(&[

@@ -208,6 +208,17 @@ impl Env {
     }
 
     /// A command run as the test user with this test's environment.
+    /// Give `path` (and all below it) to the test user.
+    pub fn own(&self, path: &Path) {
+        let status = Command::new("chown")
+            .arg("-R")
+            .arg(format!("{}:{}", self.user.uid, self.user.gid))
+            .arg(path)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
     pub fn command(&self, program: impl AsRef<OsStr>) -> Command {
         let mut cmd = Command::new("/usr/bin/setpriv");
         cmd.arg("--reuid")

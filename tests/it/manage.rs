@@ -23,7 +23,7 @@ fn import(env: &Env, name: &str, changes: &[&str]) {
 }
 
 /// podman as the test user, with its own storage in this test's directory.
-fn podman(env: &Env, args: &[&str]) -> Run {
+pub fn podman(env: &Env, args: &[&str]) -> Run {
     require("podman");
     let mut cmd = env.command("podman");
     cmd.arg("--root")

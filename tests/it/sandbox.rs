@@ -526,7 +526,7 @@ fn a_symlink_race_on_a_bind_mount_shows_nothing_else() {
     let real = env.root.join("checked-data");
     fs::create_dir(&real).unwrap();
     fs::write(real.join("file"), "data").unwrap();
-    make_owned(&env, &real);
+    env.own(&real);
     // The swapper: `data` and a link to the home trade places (renameat2 RENAME_EXCHANGE)
     // as fast as they can.
     std::os::unix::fs::symlink(&env.home, dir.join("data.l")).unwrap();
@@ -564,16 +564,6 @@ fn a_symlink_race_on_a_bind_mount_shows_nothing_else() {
     race.kill().unwrap();
     race.wait().unwrap();
     eprintln!("symlink race: {shown} sandboxes started, {refused} refused");
-}
-
-fn make_owned(env: &Env, dir: &Path) {
-    let status = std::process::Command::new("chown")
-        .arg("-R")
-        .arg(format!("{}:{}", env.user.uid, env.user.gid))
-        .arg(dir)
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 /// The sandbox cannot change its own policy: the project's nook.toml is read-only inside
@@ -661,7 +651,7 @@ fn trusted_policies_open_walls_until_they_change() {
     let cache = env.home.join("cache");
     fs::create_dir(&cache).unwrap();
     fs::write(cache.join("crate"), "cached").unwrap();
-    make_owned(&env, &cache);
+    env.own(&cache);
     let file = dir.join("nook.toml");
     fs::write(&file, "[sandbox]\nro = [\"~/cache\"]\n").unwrap();
     chown(&file, env.user);
@@ -708,7 +698,7 @@ fn git_and_editor_files_cannot_be_changed_from_inside() {
     };
     git(&["init", "-q"]);
     fs::create_dir(dir.join(".vscode")).unwrap();
-    make_owned(&env, &dir);
+    env.own(&dir);
     let config = fs::read_to_string(dir.join(".git/config")).unwrap();
     let attack = "git config core.fsmonitor 'touch /tmp/pwned'; \
                   echo 'touch /tmp/pwned' > .git/hooks/pre-commit; \
@@ -971,7 +961,7 @@ fn the_projects_file_sets_the_defaults() {
     let registry = env.home.join(".cargo/registry");
     fs::create_dir_all(&registry).unwrap();
     fs::write(registry.join("crate"), "source").unwrap();
-    make_owned(&env, &env.home.join(".cargo"));
+    env.own(&env.home.join(".cargo"));
     let out_dir = env.root.join("target");
     fs::create_dir(&out_dir).unwrap();
     chown(&out_dir, env.user);

@@ -456,6 +456,10 @@ pub fn archive_copy(spec: &CopySpec, output: &Path) -> io::Result<Archived> {
     }
     let dest = resolve_dest(stage.as_ref(), spec.stage_root.as_deref(), &spec.dest)?;
     let mut out = TarOut::create(output, spec.epoch)?;
+    // Nothing to copy (WORKDIR): the destination is made if it is missing, else nothing is.
+    if items.is_empty() && inline_count == 0 && dest.exists {
+        return out.finish();
+    }
     let mut how = Placing {
         owner,
         chmod: spec.chmod,

@@ -581,8 +581,11 @@ impl Builder<'_> {
                     .unwrap_or("/")
                     .to_string();
                 let joined = normalize(&Path::new(&base).join(dir));
-                text = format!("WORKDIR {joined}");
-                cfg.insert("WorkingDir".into(), Value::String(joined));
+                cfg.insert("WorkingDir".into(), Value::String(joined.clone()));
+                // The directory is made now, as docker's builder does (a layer only if it
+                // was missing).
+                let prepared = self.prepare_workdir(entry, &joined);
+                return self.commit_step(prepared, entry, next, key, line);
             }
             "USER" => {
                 cfg.insert("User".into(), Value::String(word(&ins.args)?));
@@ -694,6 +697,46 @@ impl Builder<'_> {
             "RUN" => self.prepare_run(stage, ins, entry, lexer)?,
             _ => self.prepare_copy(stage, ins, entry, lexer)?,
         };
+        self.commit_step(prepared, entry, entry.clone(), key, line)
+    }
+
+    /// WORKDIR's directory, made in the stage where it is missing.
+    fn prepare_workdir(&self, entry: &Entry, dir: &str) -> Prepared {
+        let mut mounts = Vec::new();
+        let stage_root = (!entry.image.layers.is_empty()).then(|| {
+            let root = self.scratch.join(format!("stage-{}", self.seq()));
+            mounts.push(self.stage_mount(&entry.image.layers, &root));
+            root.join("root")
+        });
+        Prepared {
+            key_text: format!("WORKDIR\0{dir}"),
+            history: format!("WORKDIR {dir}"),
+            what: What::Copy {
+                spec: CopySpec {
+                    sources: Sources::Inline(Vec::new()),
+                    dest: format!("{}/", dir.trim_end_matches('/')),
+                    stage_root,
+                    chown: None,
+                    chmod: None,
+                    unpack_archives: false,
+                    epoch: self.opts.epoch,
+                },
+                mounts,
+                fetches: Vec::new(),
+            },
+        }
+    }
+
+    /// Run a prepared step on `entry` (or take it from the cache): `next` (the entry with
+    /// the step's config changes) with its layer and history, and its key.
+    fn commit_step(
+        &self,
+        prepared: Prepared,
+        entry: &Entry,
+        mut next: Entry,
+        key: &str,
+        line: usize,
+    ) -> Result<(Entry, String), BuildError> {
         let step_key = sha(&[key, &prepared.key_text]);
         if !self.opts.no_cache
             && let Some(cached) = self.cache.get(self.store, &step_key)
@@ -701,7 +744,6 @@ impl Builder<'_> {
             self.say("--> Using cache");
             return Ok((cached, step_key));
         }
-        let mut next = entry.clone();
         let mut ingest = Ingest::new(self.store)?;
         let made = self.execute(&prepared, entry, line);
         let outcome = made.and_then(|archive| {

@@ -131,17 +131,24 @@ fn common_base<'p>(paths: impl Iterator<Item = &'p Path>) -> PathBuf {
     base.unwrap_or_else(|| PathBuf::from("/"))
 }
 
+/// The layers with each one once, where it is topmost: an image may hold the same layer twice
+/// (two steps that made the same files), and overlayfs refuses a directory stacked twice.
+/// Dropping the lower copy changes nothing: the upper one hides all it holds.
+fn distinct(lowers: &[PathBuf]) -> Vec<&Path> {
+    let mut seen = std::collections::HashSet::new();
+    lowers
+        .iter()
+        .map(PathBuf::as_path)
+        .filter(|p| seen.insert(*p))
+        .collect()
+}
+
 /// Mount the layers with the kernel's overlayfs at `target`. The layers are named relative
 /// to the directory they share (the store), entered for the mount, so that the container's
 /// mountinfo shows no path of the host (your home, your name).
 pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsError> {
-    let all = || {
-        layers
-            .lowers
-            .iter()
-            .map(PathBuf::as_path)
-            .chain([layers.upper, layers.work])
-    };
+    let lowers = distinct(layers.lowers);
+    let all = || lowers.iter().copied().chain([layers.upper, layers.work]);
     let base = common_base(all());
     let rel = |p: &Path| -> PathBuf {
         match p.strip_prefix(&base) {
@@ -150,7 +157,7 @@ pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsErr
         }
     };
     let relative = Layers {
-        lowers: &layers.lowers.iter().map(|p| rel(p)).collect::<Vec<_>>(),
+        lowers: &lowers.iter().map(|p| rel(p)).collect::<Vec<_>>(),
         upper: &rel(layers.upper),
         work: &rel(layers.work),
     };
@@ -261,8 +268,7 @@ pub fn mount_fuse_overlay(
     log: &Path,
 ) -> Result<FuseMount, RootfsError> {
     access("/dev/fuse", AccessFlags::R_OK | AccessFlags::W_OK).map_err(RootfsError::FuseDevice)?;
-    let lowers: Vec<String> = layers
-        .lowers
+    let lowers: Vec<String> = distinct(layers.lowers)
         .iter()
         .map(|p| p.to_string_lossy().replace(':', "\\:").replace(',', "\\,"))
         .collect();

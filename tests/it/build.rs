@@ -905,7 +905,7 @@ fn a_multi_stage_c_build_on_debian() {
     assert!(small < 10_000_000, "the image has {small} bytes");
     assert!(debian > 10 * small, "{debian} vs {small}");
     let again = build(&env, &dir, &["-t", "c-hello", "--host-loopback"]).ok();
-    assert_eq!(again.stderr.matches("Using cache").count(), 4, "{again}");
+    assert_eq!(again.stderr.matches("Using cache").count(), 5, "{again}");
 }
 
 /// WORKDIR makes its directory (for a RUN, and for the image's command), and `.` as a COPY
@@ -914,11 +914,29 @@ fn a_multi_stage_c_build_on_debian() {
 fn workdirs_are_made_and_dot_is_a_directory() {
     let env = env_with("overlay");
     let file = "FROM busybox\nWORKDIR /newdir\nRUN pwd > /pwd\nWORKDIR /other\nCOPY f .\n\
-                WORKDIR /empty/deep\nCMD pwd; cat /pwd /other/f\n";
+                WORKDIR /empty/deep\nWORKDIR /tmp\nWORKDIR /empty/deep\nCMD pwd; cat /pwd /other/f\n";
     let dir = context(&env, "ctx", &[("Containerfile", file), ("f", "f\n")]);
     build(&env, &dir, &["-t", "wd"]).ok();
     let out = env.nook(&["run", "--rm", "--network", "none", "wd"]).ok();
     assert_eq!(out.stdout, "/empty/deep\n/newdir\nf\n");
+    // The directories are in the image (a layer each where one was made, none where it
+    // was there already).
+    let c = config(&env, "wd");
+    let empty: Vec<bool> = c["History"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| {
+            h["created_by"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("WORKDIR")
+        })
+        .map(|h| h["empty_layer"].as_bool().unwrap_or(false))
+        .collect();
+    assert_eq!(empty, [false, false, false, true, true], "{c}");
+    let out = run(&env, "wd", "ls -d /newdir /other /empty/deep").stdout;
+    assert_eq!(out, "/empty/deep\n/newdir\n/other\n");
 }
 
 /// The context as a tar on standard input, or a Containerfile alone; --iidfile.

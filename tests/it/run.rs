@@ -56,6 +56,7 @@ on_both_drivers!(
     files_get_mapped_owners_in_the_upper_layer,
     copy_on_write_leaves_the_image_alone,
     whiteouts_and_opaque_dirs_hide_lower_files,
+    a_layer_twice_in_an_image,
     exit_codes_follow_docker,
     environment_workdir_user_and_hostname,
     read_only_root,
@@ -154,6 +155,28 @@ fn copy_on_write_leaves_the_image_alone(driver: &str) {
         again.starts_with("0\n"),
         "a new container sees the image as it was: {again}"
     );
+}
+
+/// An image may hold the same layer twice (a build whose two steps made the same files):
+/// it runs, and the upper copy wins over what lies between them.
+fn a_layer_twice_in_an_image(driver: &str) {
+    let env = env_with(driver);
+    let same = Tar::new()
+        .dir("data", 0o755, 0, 0)
+        .file("data/f", b"same", 0o644, 0, 0)
+        .finish();
+    let between = Tar::new()
+        .dir("data", 0o755, 0, 0)
+        .file("data/f", b"between", 0o644, 0, 0)
+        .finish();
+    let image = Image::new(
+        vec![busybox_rootfs().finish(), same.clone(), between, same],
+        json!({}),
+    );
+    let archive = env.file("twice.tar", &docker_archive(&[(&["twice:1"], &image)]));
+    env.nook(&["load", "-i", archive.to_str().unwrap()]).ok();
+    let out = env.nook(&["run", "--rm", "twice:1", "cat", "/data/f"]).ok();
+    assert_eq!(out.stdout, "same");
 }
 
 fn whiteouts_and_opaque_dirs_hide_lower_files(driver: &str) {

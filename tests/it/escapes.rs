@@ -638,9 +638,12 @@ fn cp_to_the_host_is_not_led_by_swapped_links() {
             0,
         );
     }
+    // A large file sorted after the directories keeps the copy going after the last of
+    // them is filled, so the swap lands before the directories' modes are set.
+    let tar = tar.file("data/zz", &vec![7u8; 16 << 20], 0o644, 0, 0);
     image(&env, "swapper", tar, &[]);
-    // Once the last file has arrived, the first directory (already filled) becomes a link:
-    // what remains of the copy is setting the directories' modes.
+    // Once the last small file has arrived, the first directory (already filled) becomes a
+    // link: what remains of the copy is the large file and setting the directories' modes.
     let swap = format!(
         "while :; do for o in /shared/out*; do \
            if [ -f $o/data/d99/f ] && [ ! -L $o/data/d0 ]; then \
@@ -650,7 +653,10 @@ fn cp_to_the_host_is_not_led_by_swapped_links() {
     let bind = format!("{}:/shared", shared.display());
     let id = env.run_detached(&["-v", &bind, "swapper", "sh", "-c", &swap]);
     let mut raced = 0;
-    for i in 0..10 {
+    for i in 0..40 {
+        if raced > 0 && i >= 10 {
+            break;
+        }
         let dest = shared.join(format!("out{i}"));
         fs::create_dir(&dest).unwrap();
         chown(&dest, env.user);

@@ -77,6 +77,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -s e -l env -d 'Set an en
 complete -c nook -n "__fish_nook_using_subcommand run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
@@ -134,6 +135,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -s e -l env -d 'Set an
 complete -c nook -n "__fish_nook_using_subcommand create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
@@ -327,6 +329,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
@@ -384,6 +387,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''

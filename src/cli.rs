@@ -163,6 +163,11 @@ pub struct RunArgs {
     /// User to run as: a name or uid, optionally with :group or :gid
     #[arg(short, long, value_name = "USER[:GROUP]")]
     pub user: Option<String>,
+    /// keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are
+    /// you), so files you own on the host are yours inside; the command runs as you, with a
+    /// line for you in /etc/passwd
+    #[arg(long, value_name = "MODE")]
+    pub userns: Option<String>,
     /// Container host name (default: the first 12 digits of its id)
     #[arg(short = 'h', long, value_name = "NAME")]
     pub hostname: Option<String>,

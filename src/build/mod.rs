@@ -1340,6 +1340,7 @@ impl Builder<'_> {
             staging: staging.clone(),
             dest: None,
             expected: None,
+            keep: None,
         }) {
             Ok(_) => {}
             Err(JobError::Failed(m)) => return Err(self.err(line, m)),

@@ -193,13 +193,8 @@ fn in_container(
             config.name
         );
     };
-    let map = IdMap::for_current_user()?.map;
-    let lowers: Vec<PathBuf> = config
-        .layers
-        .iter()
-        .rev()
-        .map(|d| ctx.store.layer_diff(d))
-        .collect();
+    let map = config.idmap(IdMap::for_current_user()?.map)?;
+    let lowers = config.lowers(&ctx.store);
     let (upper, work_dir) = (containers.upper(&config.id), containers.work(&config.id));
     let root = ctx.store.mount_point();
     let fuse_log = containers.dir(&config.id).join("fuse-overlayfs.log");

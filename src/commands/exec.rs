@@ -41,7 +41,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     }
     let spec = ExecSpec {
         init,
-        idmap: IdMap::for_current_user()?.map,
+        idmap: config.idmap(IdMap::for_current_user()?.map)?,
         process: ProcessSpec {
             args: args.command.clone(),
             env,

@@ -20,6 +20,7 @@ use crate::image::index::{ImageIndex, IndexError};
 use crate::image::reference::Reference;
 use crate::network::user::Networks;
 use crate::network::{self, NetworkConfig, NetworkMode};
+use crate::runtime::idmap::KeepId;
 use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
 use crate::runtime::launch::{MountKind, Security};
 use crate::runtime::seccomp;
@@ -123,6 +124,12 @@ fn container_config(
             ),
         );
     }
+    let keep_id = args
+        .userns
+        .as_deref()
+        .map(parse_userns)
+        .transpose()?
+        .flatten();
     let index = ImageIndex::load(&ctx.store)?;
     // A short name with no default registry can only mean a local image.
     let pullable = Reference::parse(&args.image)
@@ -176,6 +183,23 @@ fn container_config(
 
     let id = Containers::new_id();
     let network = network_config(ctx, args, &defaults)?;
+    if let Some(keep) = keep_id {
+        if matches!(
+            network.mode,
+            NetworkMode::User { .. } | NetworkMode::Container { .. }
+        ) {
+            bail!(
+                "--userns keep-id cannot join another user namespace (a user network's or \
+                 a container's): use --network pasta, none or host"
+            );
+        }
+        // Its layers, unpacked again with the owners its map gives them (once per layer).
+        let mapping = crate::runtime::idmap::IdMap::for_current_user()?;
+        if mapping.map.keep_id(keep).is_none() {
+            return Err(crate::container::ContainerError::KeepId { uid: keep.uid }.into());
+        }
+        crate::image::manage::keep_layers(&ctx.store, &image, keep)?;
+    }
     let hostname = match (&args.hostname, &network.mode) {
         (Some(h), _) => h.clone(),
         // As docker: the host's network, the host's name.
@@ -218,6 +242,7 @@ fn container_config(
             user: args
                 .user
                 .clone()
+                .or_else(|| keep_id.map(|k| format!("{}:{}", k.uid, k.gid)))
                 .or_else(|| defaults.user().clone())
                 .unwrap_or_default(),
             terminal: args.tty,
@@ -241,8 +266,34 @@ fn container_config(
         privileged: args.privileged,
         security_opt: args.security_opt.clone(),
         cgroup,
+        keep_id,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// `--userns`: `keep-id[:uid=N,gid=N]` (the ids that are you inside), or `host`/empty for
+/// nook's usual map (root inside is you).
+fn parse_userns(mode: &str) -> anyhow::Result<Option<KeepId>> {
+    let you = KeepId::current();
+    let opts = match mode.split_once(':') {
+        None if mode == "keep-id" => return Ok(Some(you)),
+        None if mode.is_empty() || mode == "host" => return Ok(None),
+        Some(("keep-id", opts)) => opts,
+        _ => bail!("--userns {mode}: use keep-id or keep-id:uid=N,gid=N"),
+    };
+    let mut keep = you;
+    for opt in opts.split(',') {
+        let (key, value) = opt.split_once('=').unwrap_or((opt, ""));
+        let n: u32 = value
+            .parse()
+            .map_err(|_| anyhow::anyhow!("--userns {mode}: {opt:?} is not KEY=NUMBER"))?;
+        match key {
+            "uid" => keep.uid = n,
+            "gid" => keep.gid = n,
+            _ => bail!("--userns {mode}: unknown option {key:?} (uid and gid are known)"),
+        }
+    }
+    Ok(Some(keep))
 }
 
 /// Print `message` as a warning the first time `what` happens with this store.

@@ -3,6 +3,7 @@
 //! racing cannot both win).
 
 pub mod copy;
+pub mod identity;
 pub mod logs;
 pub mod monitor;
 pub mod names;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::image::digest::Digest;
 use crate::image::store::{Store, StoreError, random_hex, replace_file};
+use crate::runtime::idmap::{IdMap, KeepId};
 use crate::runtime::launch::{MountSpec, ProcessSpec};
 use crate::runtime::rootfs::Driver;
 
@@ -44,6 +46,12 @@ pub enum ContainerError {
     },
     #[error(transparent)]
     Remove(#[from] crate::runtime::jobs::JobError),
+    #[error(
+        "--userns keep-id needs subordinate ids up to {uid} (your uid) in /etc/subuid and \
+         /etc/subgid.\n  Fix: sudo usermod --add-subuids 100000-165535 --add-subgids \
+         100000-165535 $USER"
+    )]
+    KeepId { uid: u32 },
 }
 
 /// How a container was asked to run; written once, at creation.
@@ -88,6 +96,33 @@ pub struct ContainerConfig {
     /// Its cgroup and limits, when it gets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cgroup: Option<crate::cgroups::CgroupConfig>,
+    /// `--userns keep-id`: these ids inside are you.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_id: Option<KeepId>,
+}
+
+impl ContainerConfig {
+    /// The id map of its user namespace, from the user's `map`.
+    pub fn idmap(&self, map: IdMap) -> Result<IdMap, ContainerError> {
+        match self.keep_id {
+            None => Ok(map),
+            Some(keep) => map
+                .keep_id(keep)
+                .ok_or(ContainerError::KeepId { uid: keep.uid }),
+        }
+    }
+
+    /// Its image's layer trees, topmost first (as its id map needs them).
+    pub fn lowers(&self, store: &Store) -> Vec<PathBuf> {
+        self.layers
+            .iter()
+            .rev()
+            .map(|d| match self.keep_id {
+                Some(keep) => store.keep_layer_diff(d, keep),
+                None => store.layer_diff(d),
+            })
+            .collect()
+    }
 }
 
 /// When the monitor starts a container again after it exits.

@@ -19,6 +19,7 @@ use nix::sys::signalfd::SignalFd;
 use nix::unistd::{getpid, isatty};
 use serde::{Deserialize, Serialize};
 
+use super::identity;
 use super::logs::{LogWriter, Stream};
 use super::net::{self, NetError};
 use super::volume::Volumes;
@@ -63,6 +64,8 @@ pub enum MonitorError {
     AlreadyRunning(String),
     #[error(transparent)]
     Network(#[from] NetError),
+    #[error(transparent)]
+    Identity(#[from] identity::IdentityError),
 }
 
 impl MonitorError {
@@ -152,11 +155,16 @@ fn supervise(
     report: &mut Option<Reporter>,
 ) -> Result<i32, MonitorError> {
     for layer in &config.layers {
-        if !store.has_layer(layer) {
+        let there = match config.keep_id {
+            Some(keep) => store.has_keep_layer(layer, keep),
+            None => store.has_layer(layer),
+        };
+        if !there {
             return Err(MonitorError::MissingLayer(layer.to_string()));
         }
     }
     let mapping = IdMap::for_current_user()?;
+    let idmap = config.idmap(mapping.map.clone())?;
     if let (Some(w), None) = (&mapping.warning, &report) {
         eprintln!("warning: {w}");
     }
@@ -172,7 +180,7 @@ fn supervise(
         store,
         containers,
         config,
-        idmap: &mapping.map,
+        idmap: &idmap,
         winsize,
     };
 
@@ -277,12 +285,7 @@ impl Run<'_> {
             idmap: self.idmap.clone(),
             namespaces,
             driver: config.driver,
-            lowers: config
-                .layers
-                .iter()
-                .rev()
-                .map(|d| store.layer_diff(d))
-                .collect(),
+            lowers: config.lowers(store),
             upper: containers.upper(&config.id),
             work: containers.work(&config.id),
             rootfs: store.mount_point(),
@@ -320,6 +323,17 @@ impl Run<'_> {
             mounts,
             pending,
         } = net::prepare(self.store, containers, config)?;
+        let mut mounts = mounts;
+        if let Some(keep) = config.keep_id {
+            let you = identity::You::current()?;
+            let lowers = config.lowers(self.store);
+            mounts.extend(identity::mounts(
+                &containers.dir(&config.id),
+                &lowers,
+                &you,
+                keep,
+            )?);
+        }
         // The keeper, and so everything of the container, goes in its cgroup first; the
         // cgroup goes when this run is over (or fails), after the container's processes.
         let mut placed = cgroups::Cleanup::default();

@@ -102,6 +102,7 @@ impl<'a> Ingest<'a> {
             staging: self.store.tmp_path("layer"),
             dest: Some(self.store.layer_path(diffid)),
             expected: Some(diffid.clone()),
+            keep: None,
         })? {
             JobOutput::Unpacked(r) => r,
             _ => {

@@ -14,6 +14,7 @@ use super::ingest::referenced;
 use super::reference::{LOCAL_DOMAIN, Reference};
 use super::store::{LayerMeta, Store, StoreError};
 use crate::container::{ContainerConfig, ContainerError, Containers, Status};
+use crate::runtime::idmap::KeepId;
 use crate::runtime::jobs::{self, Job, JobError};
 
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +43,8 @@ pub enum ManageError {
         "image {image} has several names ({}): remove them one by one, or use rmi -f to remove \
          the image with all its names", .names.join(", "))]
     ManyNames { image: String, names: Vec<String> },
+    #[error("image {image}: {why} (`nook system check --repair`, then pull or build it again)")]
+    Damaged { image: String, why: String },
 }
 
 /// What a removal did.
@@ -397,6 +400,7 @@ pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
                         staging: store.tmp_path("layer"),
                         dest: Some(store.layer_path(&diffid)),
                         expected: Some(diffid.clone()),
+                        keep: None,
                     })?;
                     Ok("unpacked again from its blob".to_string())
                 })?;
@@ -404,6 +408,45 @@ pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
         }
     }
     Ok(report)
+}
+
+/// Make sure every layer of `image` is unpacked for keep-id containers of `keep` (from the
+/// layer's blob, a few at a time), and return their trees, topmost first.
+pub fn keep_layers(
+    store: &Store,
+    image: &ImageRecord,
+    keep: KeepId,
+) -> Result<Vec<std::path::PathBuf>, ManageError> {
+    let (_, layers) = image_parts(store, image).map_err(|why| ManageError::Damaged {
+        image: image.id.short().to_string(),
+        why,
+    })?;
+    let missing: Vec<&(Digest, Digest)> = layers
+        .iter()
+        .filter(|(_, diffid)| !store.has_keep_layer(diffid, keep))
+        .collect();
+    for batch in missing.chunks(4) {
+        let helpers = batch
+            .iter()
+            .map(|(blob, diffid)| {
+                jobs::Helper::start(&Job::Unpack {
+                    blob: Some(store.blob_path(blob)),
+                    staging: store.tmp_path("layer"),
+                    dest: Some(store.keep_layer_path(diffid, keep)),
+                    expected: Some(diffid.clone()),
+                    keep: Some(keep),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        for h in helpers {
+            h.finish()?;
+        }
+    }
+    Ok(layers
+        .iter()
+        .rev()
+        .map(|(_, diffid)| store.keep_layer_diff(diffid, keep))
+        .collect())
 }
 
 /// The blobs of an image and its (layer blob, diff id) pairs.

@@ -543,6 +543,7 @@ fn fetch_layer(
             staging: staging.clone(),
             dest: None,
             expected: Some(diffid.clone()),
+            keep: None,
         })? {
             JobOutput::Unpacked(r) => r,
             _ => return Err(invalid("layer", "unexpected answer from the unpacker")),
@@ -654,6 +655,7 @@ impl Sink {
                 staging: staging.to_path_buf(),
                 dest: None,
                 expected: Some(diffid.clone()),
+                keep: None,
             })?)
         } else {
             None

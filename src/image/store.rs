@@ -19,6 +19,7 @@ use std::io::{self, BufWriter, Read, Write};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
+use crate::runtime::idmap::KeepId;
 use serde::{Deserialize, Serialize};
 
 use super::digest::{Digest, HashingWriter};
@@ -283,6 +284,24 @@ impl Store {
     /// The tree overlayfs stacks.
     pub fn layer_diff(&self, diffid: &Digest) -> PathBuf {
         self.layer_path(diffid).join("diff")
+    }
+
+    /// `layers/<hex>/keep-<uid>-<gid>`: the layer unpacked again, with its owners as a keep-id
+    /// container of these ids sees them (removed with the layer).
+    pub fn keep_layer_path(&self, diffid: &Digest, keep: KeepId) -> PathBuf {
+        self.layer_path(diffid)
+            .join(format!("keep-{}-{}", keep.uid, keep.gid))
+    }
+
+    /// The tree a keep-id container stacks.
+    pub fn keep_layer_diff(&self, diffid: &Digest, keep: KeepId) -> PathBuf {
+        self.keep_layer_path(diffid, keep).join("diff")
+    }
+
+    pub fn has_keep_layer(&self, diffid: &Digest, keep: KeepId) -> bool {
+        self.keep_layer_path(diffid, keep)
+            .join("meta.json")
+            .is_file()
     }
 
     pub fn has_layer(&self, diffid: &Digest) -> bool {

@@ -15,6 +15,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
+use crate::runtime::idmap::KeepId;
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, OpenHow, ResolveFlag, openat, openat2};
 use nix::sys::stat::{
@@ -96,6 +97,9 @@ pub struct IdLimits {
     pub gids: u64,
     /// Set when the user has no subordinate ranges.
     pub single: bool,
+    /// Unpack for keep-id containers: owners as that map puts them on the host.
+    #[serde(default)]
+    pub keep: Option<crate::runtime::idmap::KeepId>,
 }
 
 /// What one unpack found.
@@ -249,7 +253,14 @@ impl Unpacker {
             }
         }
         self.check_ids(&path, uid, gid)?;
-        let (uid, gid) = (Uid::from_raw(uid as u32), Gid::from_raw(gid as u32));
+        let (uid, gid) = match self.ids.keep {
+            Some(k) => (
+                KeepId::owner(k.uid, uid as u32),
+                KeepId::owner(k.gid, gid as u32),
+            ),
+            None => (uid as u32, gid as u32),
+        };
+        let (uid, gid) = (Uid::from_raw(uid), Gid::from_raw(gid));
         let times = TimeSpec::new(mtime, 0);
         let (dir, parent_setgid) = self.parent(&parent_path, &path)?;
 

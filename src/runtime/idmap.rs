@@ -63,6 +63,36 @@ pub struct IdMap {
     pub gids: Vec<IdRange>,
 }
 
+/// podman's `--userns keep-id`: inside, `uid`:`gid` are you, so that files you own on the host
+/// are yours inside too (a dev shell, a project bound in); root inside is then a subordinate
+/// id, and so are the image's own owners. Layers are unpacked again for it ([`KeepId::owner`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeepId {
+    pub uid: u32,
+    pub gid: u32,
+}
+
+impl KeepId {
+    /// The caller's own ids.
+    pub fn current() -> KeepId {
+        KeepId {
+            uid: Uid::current().as_raw(),
+            gid: Gid::current().as_raw(),
+        }
+    }
+
+    /// The id, in the user's usual map (where 0 is you and 1.. the subordinate ids in order),
+    /// of the host id that `id` has inside under this keep-id map (`keep` the kept id): the
+    /// owner a layer's file gets when it is unpacked for keep-id containers.
+    pub fn owner(keep: u32, id: u32) -> u32 {
+        match id.cmp(&keep) {
+            std::cmp::Ordering::Less => id + 1,
+            std::cmp::Ordering::Equal => 0,
+            std::cmp::Ordering::Greater => id,
+        }
+    }
+}
+
 /// What was found for the current user; `warning` is set when nook falls back to a single id.
 pub struct UserMapping {
     pub map: IdMap,
@@ -134,6 +164,19 @@ impl IdMap {
                 gids: stack(root_g, &sub_g),
             },
             warning: None,
+        })
+    }
+
+    /// The map of a keep-id container: inside, `keep` is you; 0..keep and what follows
+    /// `keep` are the subordinate ids, in order. `None` without enough subordinate ids.
+    pub fn keep_id(&self, keep: KeepId) -> Option<IdMap> {
+        if self.is_single() {
+            return None;
+        }
+        Some(IdMap {
+            user: self.user.clone(),
+            uids: keep_ranges(&self.uids, keep.uid)?,
+            gids: keep_ranges(&self.gids, keep.gid)?,
         })
     }
 
@@ -244,6 +287,54 @@ fn lookup(ranges: &[IdRange], inside: u32) -> Option<u32> {
         .map(|r| r.outside + (inside - r.inside))
 }
 
+/// `ranges` as [`IdMap::keep_id`] lays them out: its first (inside 0, you) moved to `keep`.
+fn keep_ranges(ranges: &[IdRange], keep: u32) -> Option<Vec<IdRange>> {
+    let (you, subs) = ranges.split_first()?;
+    let total: u64 = subs.iter().map(|r| u64::from(r.count)).sum();
+    if total < u64::from(keep) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut inside = 0u32;
+    for r in subs {
+        let (mut outside, mut count) = (r.outside, r.count);
+        if inside < keep && inside + count > keep {
+            // This range spans `keep`: split it around you.
+            let before = keep - inside;
+            out.push(IdRange {
+                inside,
+                outside,
+                count: before,
+            });
+            inside = keep;
+            outside += before;
+            count -= before;
+        }
+        if inside == keep {
+            out.push(IdRange {
+                inside,
+                outside: you.outside,
+                count: 1,
+            });
+            inside += 1;
+        }
+        out.push(IdRange {
+            inside,
+            outside,
+            count,
+        });
+        inside = inside.saturating_add(count);
+    }
+    if inside == keep {
+        out.push(IdRange {
+            inside,
+            outside: you.outside,
+            count: 1,
+        });
+    }
+    Some(out)
+}
+
 /// Container ids 1.. are the subordinate ranges laid end to end after root.
 fn stack(root: IdRange, subs: &[(u32, u32)]) -> Vec<IdRange> {
     let mut out = vec![root];
@@ -322,6 +413,37 @@ mod tests {
         assert_eq!(m.host_gid(1000), Some(200999));
         assert_eq!(m.uid_count(), 1 + 65536 + 10);
         assert!(!m.is_single());
+    }
+
+    #[test]
+    fn keep_id_maps_you_to_yourself_and_owners_follow() {
+        let (_d, u, g) = files(
+            "alice:100000:600\nalice:300000:65536\n",
+            "alice:200000:65536\n",
+        );
+        let std_map = IdMap::for_user("alice", 1000, 1001, &u, &g).unwrap().map;
+        let keep = KeepId {
+            uid: 1000,
+            gid: 1001,
+        };
+        let k = std_map.keep_id(keep).unwrap();
+        assert_eq!(k.host_uid(1000), Some(1000));
+        assert_eq!(k.host_gid(1001), Some(1001));
+        assert_eq!(k.uid_count(), std_map.uid_count());
+        // Every id inside is on the host what an unpack under the usual map made it.
+        for id in [0, 1, 599, 600, 999, 1000, 1001, 65535, 66135] {
+            assert_eq!(
+                k.host_uid(id),
+                std_map.host_uid(KeepId::owner(1000, id)),
+                "uid {id}"
+            );
+            assert_eq!(k.host_gid(id), std_map.host_gid(KeepId::owner(1001, id)));
+        }
+        // Too few subordinate ids for the kept one, or none at all.
+        assert!(std_map.keep_id(KeepId { uid: 70000, gid: 0 }).is_none());
+        let (_d, u, g) = files("", "");
+        let single = IdMap::for_user("alice", 1000, 1000, &u, &g).unwrap().map;
+        assert!(single.keep_id(keep).is_none());
     }
 
     #[test]

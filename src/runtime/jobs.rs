@@ -45,6 +45,9 @@ pub enum Job {
         staging: PathBuf,
         dest: Option<PathBuf>,
         expected: Option<Digest>,
+        /// Owners for keep-id containers ([`IdLimits::keep`]).
+        #[serde(default)]
+        keep: Option<super::idmap::KeepId>,
     },
     /// Remove these trees (they hold files owned by mapped ids).
     Remove { paths: Vec<PathBuf> },
@@ -270,6 +273,7 @@ pub fn serve() -> i32 {
             uids: map.uid_count(),
             gids: map.gid_count(),
             single: map.is_single(),
+            keep: None,
         };
         let extra = match job {
             Job::ProbeOverlay { .. } | Job::ArchiveCopy { .. } => CloneFlags::CLONE_NEWNS,
@@ -296,7 +300,12 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             staging,
             dest,
             expected,
+            keep,
         } => {
+            let ids = &IdLimits {
+                keep,
+                ..ids.clone()
+            };
             let layer: Box<dyn Read> = match &blob {
                 Some(path) => Box::new(
                     fs::File::open(path)

@@ -528,6 +528,12 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     let prepared = early.and_then(|()| {
         userns::become_root(spec.idmap.is_single())
             .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
+        // Under a keep-id map, root inside is a subordinate id, and the kernel makes a process
+        // whose uid changes undumpable: its namespaces would then be closed to you (pasta
+        // joins them by /proc/PID/ns). It is yours as it was under the usual map, where root
+        // inside is your own uid; the container's processes cannot see it (its pid namespace
+        // is theirs' parent).
+        let _ = nix::sys::prctl::set_dumpable(true);
         match spec.driver {
             Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
             Driver::FuseOverlayfs => {

@@ -64,7 +64,66 @@ on_both_drivers!(
     capabilities_and_no_new_privileges,
     devices_and_stdin,
     removal_leaves_nothing_behind,
+    keep_id_makes_you_yourself_inside,
 );
+
+/// `--userns keep-id` (podman's): inside you have your own uid, gid and name; a directory of
+/// yours bound in is yours, and what you make there is yours on the host; the image's files
+/// keep their owners (root's are root's, not yours).
+fn keep_id_makes_you_yourself_inside(driver: &str) {
+    let env = env_with(driver);
+    let u = user();
+    let project = env.root.join("project");
+    fs::create_dir(&project).unwrap();
+    crate::harness::chown(&project, u);
+    let bind = format!("{0}:{0}", project.display());
+    let out = sh(
+        &env,
+        &[
+            "--userns",
+            "keep-id",
+            "-v",
+            &bind,
+            "-w",
+            project.to_str().unwrap(),
+        ],
+        "id -u; id -g; id -un; stat -c '%u %U' /bin/busybox /home/app .; touch made; \
+         cat /proc/self/uid_map; echo ok > /home/app/x 2>/dev/null || echo refused",
+    );
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], u.uid.to_string(), "{out}");
+    assert_eq!(lines[1], u.gid.to_string(), "{out}");
+    assert_eq!(lines[2], u.name, "{out}");
+    assert_eq!(
+        lines[3], "0 root",
+        "the image's root files are root's: {out}"
+    );
+    assert_eq!(lines[4], "1000 app", "{out}");
+    assert_eq!(lines[5], format!("{} {}", u.uid, u.name), "{out}");
+    assert_eq!(host_uid(&project.join("made")), u.uid, "{out}");
+    // Root inside is a subordinate id; you are yourself.
+    let map: Vec<String> = lines[6..9]
+        .iter()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    assert_eq!(
+        map[0],
+        format!("0 {} {}", u.subuid.unwrap(), u.uid),
+        "{out}"
+    );
+    assert_eq!(map[1], format!("{0} {0} 1", u.uid), "{out}");
+    assert_eq!(
+        lines.last(),
+        Some(&"refused"),
+        "another user's home is not yours: {out}"
+    );
+    // A second run reuses the layers unpacked for it; a bad mode is refused.
+    sh(&env, &["--userns", "keep-id"], "true");
+    env.nook(&["run", "--rm", "--userns", "keep-ids", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("use keep-id");
+}
 
 fn identity_and_isolation(driver: &str) {
     let env = env_with(driver);

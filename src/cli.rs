@@ -97,6 +97,14 @@ pub enum Command {
     /// Trust a project's nook.toml, so that what it opens in the sandbox's walls is
     /// honoured (for those exact contents), or list and forget trusted files
     Trust(TrustArgs),
+    /// Enter a dev shell: a profile's tools (built once, then cached), as yourself, in your
+    /// project
+    Shell(ShellArgs),
+    /// Resolve a profile and write its nook.lock, or check that the lock is current
+    Lock(LockArgs),
+    /// List, show and check dev-shell profiles
+    #[command(subcommand)]
+    Profile(ProfileCommand),
     /// Manage volumes
     #[command(subcommand)]
     Volume(VolumeCommand),
@@ -389,6 +397,88 @@ pub struct TrustArgs {
     /// The file (default: the nook.toml the sandbox would use here)
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Enter a dev shell: the environment a TOML profile describes (a base image, \
+                  packages, set-up steps, variables), built once with nook build's step \
+                  engine and cached step by step, then entered in milliseconds. Inside you are \
+                  yourself (your name, uid and gid; files you make in the project are yours), \
+                  the project is at its own path, and your home is the profile's own volume \
+                  (your real home stays out unless the profile says home = \"host\"). The \
+                  profile is the project's nook.toml (here or above), a file you name, or a \
+                  profile by name: yours in ~/.config/nook/profiles, or one of nook's (debian, \
+                  c, python, rust, node). What it resolved to is pinned in nook.lock. A \
+                  project's profile is used only once you trust it (`nook trust`).\n\n\
+                  Profile format (schema = 1): description; extends = [\"NAME\", ...]; \
+                  [base] image; [packages] install = [...] (apt, apk or dnf, as the image has); \
+                  [[setup]] name, run, inputs = [project files, hashed into the step's key, \
+                  shown under /nook/inputs where it runs], env, network = true|false, cache = \
+                  [directories kept between builds, never in the layer]; [env] (with $VAR \
+                  from the image and your environment); [user] home = \"volume\" | \"host\" | \
+                  \"tmpfs\", shell; [workspace] mount = \"git-root\" | \"dir\" | \"none\", \
+                  readonly; [network] mode = \"pasta\" | \"none\" | \"host\", ports, \
+                  host_loopback; [sandbox] (nook sandbox's policy). Unknown keys are refused.\n\n\
+                  Exit status: the command's (or the shell's); 125 when nook fails.",
+    after_help = "Examples:\n  nook shell\n  nook shell rust\n  nook shell -- make test\n  \
+                  nook shell --locked -- cargo test"
+)]
+pub struct ShellArgs {
+    /// Use only what nook.lock pins: refuse to enter when the profile and its lock differ
+    #[arg(long)]
+    pub locked: bool,
+    /// Let set-up steps and the shell reach services on this machine's loopback (a package
+    /// mirror or proxy of yours)
+    #[arg(long)]
+    pub host_loopback: bool,
+    /// The profile: a name (nook profile ls), a file, or a directory with a nook.toml
+    /// (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// A command to run instead of the shell (its exit status is nook's)
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Resolve a profile (its base image to a digest, its packages to versions, \
+                  each step to a key), build what is not built yet, and write nook.lock next \
+                  to the project's nook.toml (for a profile named, in nook's data directory). \
+                  With --check, build nothing and exit 1 when the lock is missing or does not \
+                  match the profile (for CI)."
+)]
+pub struct LockArgs {
+    /// Exit 1, saying what differs, when the lock does not match the profile
+    #[arg(long, conflicts_with = "update")]
+    pub check: bool,
+    /// Resolve everything again: pull the base image anew, reinstall the packages
+    #[arg(long)]
+    pub update: bool,
+    /// Let set-up steps reach services on this machine's loopback
+    #[arg(long)]
+    pub host_loopback: bool,
+    /// The profile (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// List the profiles you can enter by name: yours, then nook's
+    Ls,
+    /// Show a profile with what it extends folded in, and where each part comes from
+    Show(ProfileArgs),
+    /// Check a profile (syntax, keys, values, what it extends) without building it
+    Check(ProfileArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The profile (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Args)]

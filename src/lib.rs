@@ -12,6 +12,7 @@ pub mod container;
 pub mod doctor;
 pub mod image;
 pub mod network;
+pub mod profile;
 pub mod progress;
 pub mod registry;
 pub mod runtime;

@@ -959,6 +959,8 @@ impl Builder<'_> {
                 let kind = MountKind::Tmpfs {
                     size: kv.get("size").map(|s| s.to_string()),
                     mode: None,
+                    uid: None,
+                    gid: None,
                 };
                 Ok((
                     direct(target.clone(), kind, false),

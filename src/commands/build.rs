@@ -65,34 +65,7 @@ pub fn build(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<i32> {
             secrets: secrets(&args.secrets)?,
             platform: args.platform.clone(),
         };
-        let caps = caps::resolve(&[], &[])?;
-        let mapping = IdMap::for_current_user()?;
-        if let Some(w) = &mapping.warning {
-            eprintln!("warning: {w}");
-        }
-        let rt = Runtime {
-            idmap: mapping.map,
-            driver: driver::choose(&ctx.store, ctx.driver)?,
-            security: Security {
-                seccomp: Some(
-                    seccomp::Profile::default_for_containers()
-                        .compile_cached(&caps, &ctx.store.root().join("seccomp-cache"))?,
-                ),
-                no_new_privileges: false,
-                masked_paths: true,
-                // Steps run without a cgroup: podman's number of processes, as an rlimit.
-                pids_rlimit: Some(crate::cgroups::DEFAULT_PIDS_LIMIT),
-            },
-            caps,
-            pasta: match network {
-                Network::Pasta => Some(crate::network::pasta::features(
-                    &ctx.store.root().join("pasta-features.json"),
-                )?),
-                _ => None,
-            },
-            pull: Box::new(pull),
-        };
-        let record = build::build(&ctx.store, &opts, &rt)?;
+        let record = build::build(&ctx.store, &opts, &runtime(&ctx, network)?)?;
         Ok::<_, anyhow::Error>(record)
     })();
     let _ = crate::runtime::jobs::remove_trees(&[scratch]);
@@ -110,8 +83,39 @@ pub fn build(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// What RUN steps need of this machine (with `network` as the build's default).
+pub(crate) fn runtime(ctx: &Context, network: Network) -> anyhow::Result<Runtime> {
+    let caps = caps::resolve(&[], &[])?;
+    let mapping = IdMap::for_current_user()?;
+    if let Some(w) = &mapping.warning {
+        eprintln!("warning: {w}");
+    }
+    Ok(Runtime {
+        idmap: mapping.map,
+        driver: driver::choose(&ctx.store, ctx.driver)?,
+        security: Security {
+            seccomp: Some(
+                seccomp::Profile::default_for_containers()
+                    .compile_cached(&caps, &ctx.store.root().join("seccomp-cache"))?,
+            ),
+            no_new_privileges: false,
+            masked_paths: true,
+            // Steps run without a cgroup: podman's number of processes, as an rlimit.
+            pids_rlimit: Some(crate::cgroups::DEFAULT_PIDS_LIMIT),
+        },
+        caps,
+        pasta: match network {
+            Network::Pasta => Some(crate::network::pasta::features(
+                &ctx.store.root().join("pasta-features.json"),
+            )?),
+            _ => None,
+        },
+        pull: Box::new(pull),
+    })
+}
+
 /// Pull `name` with a `nook pull` of its own.
-fn pull(name: &str) -> Result<(), String> {
+pub(crate) fn pull(name: &str) -> Result<(), String> {
     let out = std::process::Command::new("/proc/self/exe")
         .args(["pull", "--quiet", name])
         .stdout(std::process::Stdio::null())

@@ -379,7 +379,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
                 "Destination": m.target,
                 "RW": !m.read_only,
             }),
-            MountKind::Tmpfs { size, mode } => serde_json::json!({
+            MountKind::Tmpfs { size, mode, .. } => serde_json::json!({
                 "Type": "tmpfs",
                 "Destination": m.target,
                 "Size": size,

@@ -13,6 +13,7 @@ pub mod registry;
 pub mod resources;
 pub mod run;
 pub mod sandbox;
+pub mod shell;
 pub mod system;
 pub mod volume;
 
@@ -135,6 +136,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         },
         Command::Sandbox(args) => sandbox::sandbox(global, args),
         Command::Trust(args) => sandbox::trust(global, &args),
+        Command::Shell(args) => shell::shell(global, &args),
+        Command::Lock(args) => shell::lock(global, &args),
+        Command::Profile(sub) => shell::profile(global, &sub),
         Command::Build(args) => build::build(global, &args),
         Command::Builder(BuilderCommand::Prune(args)) => build::prune(global, &args),
         Command::Volume(sub) => match sub {

@@ -48,10 +48,15 @@ impl You {
             .flatten()
             .map(|g| g.name)
             .unwrap_or_else(|| user.name.clone());
+        // Your home is where $HOME says, as for every other program of yours.
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .filter(|h| h.is_absolute())
+            .unwrap_or(user.dir);
         Ok(You {
             name: user.name,
             group,
-            home: user.dir,
+            home,
             shell: user.shell,
             gecos: user.gecos.to_string_lossy().into_owned(),
         })
@@ -67,28 +72,38 @@ fn open_plain(dir: &OwnedFd, name: &str, want: SFlag) -> Option<OwnedFd> {
     (st.st_mode & SFlag::S_IFMT.bits() == want.bits()).then_some(fd)
 }
 
-/// The image's `etc/<name>` as its layers (`lowers`, topmost first) stack it. Nothing is
-/// followed: a link there (in a hostile image, to a file of yours) counts as no file.
+/// The image's `etc/<name>` as its layers (`lowers`, topmost first) stack it.
 pub fn image_etc_file(lowers: &[PathBuf], name: &str) -> Option<String> {
-    for lower in lowers {
-        let Ok(root) = nix::fcntl::open(
+    image_file(lowers, &["etc", name])
+}
+
+/// The file at `path` (its components) as the layers stack it. Nothing is followed: a link
+/// on the way (in a hostile image, to a file of yours) counts as no file.
+pub fn image_file(lowers: &[PathBuf], path: &[&str]) -> Option<String> {
+    let (name, dirs) = path.split_last()?;
+    'layers: for lower in lowers {
+        let Ok(mut dir) = nix::fcntl::open(
             lower.as_path(),
             OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
             Mode::empty(),
         ) else {
             continue;
         };
-        // A layer that has a whiteout or anything else at the path hides the layers below.
-        match nix::sys::stat::fstatat(&root, "etc", nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
-            Err(_) => continue,
-            Ok(st) if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFDIR.bits() => return None,
-            Ok(_) => {}
+        for d in dirs {
+            // A layer with a whiteout or anything else at the path hides the layers below.
+            match nix::sys::stat::fstatat(&dir, *d, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW) {
+                Err(_) => continue 'layers,
+                Ok(st) if st.st_mode & SFlag::S_IFMT.bits() != SFlag::S_IFDIR.bits() => {
+                    return None;
+                }
+                Ok(_) => {}
+            }
+            dir = open_plain(&dir, d, SFlag::S_IFDIR)?;
         }
-        let etc = open_plain(&root, "etc", SFlag::S_IFDIR)?;
-        if nix::sys::stat::fstatat(&etc, name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).is_err() {
+        if nix::sys::stat::fstatat(&dir, *name, nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW).is_err() {
             continue;
         }
-        let file = open_plain(&etc, name, SFlag::S_IFREG)?;
+        let file = open_plain(&dir, name, SFlag::S_IFREG)?;
         let mut text = String::new();
         fs::File::from(file)
             .take(4 << 20)

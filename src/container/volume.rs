@@ -237,6 +237,8 @@ enum Wanted {
     Tmpfs {
         size: Option<String>,
         mode: Option<u32>,
+        uid: Option<u32>,
+        gid: Option<u32>,
     },
 }
 
@@ -362,6 +364,8 @@ fn parse_mount_flag(value: &str, cwd: &Path) -> Result<(String, Wanted, bool), V
                     u32::from_str_radix(&m, 8).map_err(|_| bad(FLAG, value, "tmpfs-mode is octal"))
                 })
                 .transpose()?,
+            uid: None,
+            gid: None,
         },
         other => {
             return Err(bad(
@@ -377,12 +381,18 @@ fn parse_mount_flag(value: &str, cwd: &Path) -> Result<(String, Wanted, bool), V
     Ok((target, wanted, read_only))
 }
 
-/// `--tmpfs /path[:size=64m,mode=1777]`
+/// `--tmpfs /path[:size=64m,mode=1777,uid=N,gid=N]`
 fn parse_tmpfs_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError> {
     const FLAG: &str = "--tmpfs";
     let (target, opts) = value.split_once(':').unwrap_or((value, ""));
     let target = absolute_target(FLAG, value, target)?;
     let (mut size, mut mode, mut read_only) = (None, None, false);
+    let (mut uid, mut gid) = (None, None);
+    let id = |v: &str| {
+        v.parse::<u32>()
+            .map(Some)
+            .map_err(|_| bad(FLAG, value, "uid and gid are numbers"))
+    };
     for o in opts.split(',').filter(|o| !o.is_empty()) {
         match o.split_once('=') {
             Some(("size", s)) => size = Some(s.to_string()),
@@ -390,18 +400,29 @@ fn parse_tmpfs_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError> 
                 mode =
                     Some(u32::from_str_radix(m, 8).map_err(|_| bad(FLAG, value, "mode is octal"))?)
             }
+            Some(("uid", v)) => uid = id(v)?,
+            Some(("gid", v)) => gid = id(v)?,
             None if o == "ro" => read_only = true,
             None if matches!(o, "rw" | "noexec" | "exec" | "nosuid" | "nodev") => {}
             _ => {
                 return Err(bad(
                     FLAG,
                     value,
-                    format!("unknown option {o:?} (use size=, mode= or ro)"),
+                    format!("unknown option {o:?} (use size=, mode=, uid=, gid= or ro)"),
                 ));
             }
         }
     }
-    Ok((target, Wanted::Tmpfs { size, mode }, read_only))
+    Ok((
+        target,
+        Wanted::Tmpfs {
+            size,
+            mode,
+            uid,
+            gid,
+        },
+        read_only,
+    ))
 }
 
 /// Turn `-v`, `--mount` and `--tmpfs` flags, and the image's VOLUME paths nothing else covers,
@@ -473,7 +494,17 @@ pub fn resolve_mounts(
                     copy_up,
                 }
             }
-            Wanted::Tmpfs { size, mode } => MountKind::Tmpfs { size, mode },
+            Wanted::Tmpfs {
+                size,
+                mode,
+                uid,
+                gid,
+            } => MountKind::Tmpfs {
+                size,
+                mode,
+                uid,
+                gid,
+            },
         };
         mounts.push(MountSpec {
             target,
@@ -555,7 +586,9 @@ mod tests {
             w,
             Wanted::Tmpfs {
                 size: Some("64m".into()),
-                mode: Some(0o1770)
+                mode: Some(0o1770),
+                uid: None,
+                gid: None,
             }
         );
         let (_, w, _) = parse_mount_flag("src=cache,target=/c,volume-nocopy", cwd).unwrap();
@@ -569,15 +602,18 @@ mod tests {
         assert!(parse_mount_flag("type=bind,target=/x", cwd).is_err());
         assert!(parse_mount_flag("type=nfs,target=/x", cwd).is_err());
         assert!(parse_mount_flag("source=a,target=/x,color=blue", cwd).is_err());
-        let (t, w, _) = parse_tmpfs_flag("/run/app:size=1m,mode=700").unwrap();
+        let (t, w, _) = parse_tmpfs_flag("/run/app:size=1m,mode=700,uid=1000,gid=10").unwrap();
         assert_eq!(t, "/run/app");
         assert_eq!(
             w,
             Wanted::Tmpfs {
                 size: Some("1m".into()),
-                mode: Some(0o700)
+                mode: Some(0o700),
+                uid: Some(1000),
+                gid: Some(10),
             }
         );
+        assert!(parse_tmpfs_flag("/x:uid=me").is_err());
         assert!(parse_tmpfs_flag("relative").is_err());
     }
 }

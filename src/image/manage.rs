@@ -450,9 +450,9 @@ pub fn keep_layers(
 }
 
 /// The blobs of an image and its (layer blob, diff id) pairs.
-type Parts = (Vec<Digest>, Vec<(Digest, Digest)>);
+pub(crate) type Parts = (Vec<Digest>, Vec<(Digest, Digest)>);
 
-fn image_parts(store: &Store, image: &ImageRecord) -> Result<Parts, String> {
+pub(crate) fn image_parts(store: &Store, image: &ImageRecord) -> Result<Parts, String> {
     let manifest = store
         .read_blob(&image.manifest)
         .map_err(|e| e.to_string())?;

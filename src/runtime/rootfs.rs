@@ -627,11 +627,22 @@ fn apply_mounts(root: &Root, mounts: &[MountSpec]) -> Result<(), RootfsError> {
                     shown,
                 )?;
             }
-            MountKind::Tmpfs { size, mode } => {
+            MountKind::Tmpfs {
+                size,
+                mode,
+                uid,
+                gid,
+            } => {
                 let target = root.open_path(shown, Create::Dir)?;
                 let mut opts = vec![format!("mode={:o}", mode.unwrap_or(0o1777))];
                 if let Some(s) = size {
                     opts.push(format!("size={s}"));
+                }
+                if let Some(u) = uid {
+                    opts.push(format!("uid={u}"));
+                }
+                if let Some(g) = gid {
+                    opts.push(format!("gid={g}"));
                 }
                 let attrs = MountAttrs {
                     read_only: m.read_only,

@@ -132,12 +132,6 @@ impl SandboxFile {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct ProjectFile {
-    sandbox: SandboxFile,
-}
-
 /// Whether a project's file may open walls.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Trust {
@@ -163,6 +157,14 @@ impl Project {
     /// users on the way are passed over (and named in `passed`). Its trust is
     /// [`Trust::Untrusted`] until the caller knows better.
     pub fn find(dir: &Path, passed: &mut Vec<String>) -> Result<Option<Project>, SandboxError> {
+        match Self::locate(dir, passed)? {
+            Some(path) => Self::read(&path, Trust::Untrusted).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Where [`Project::find`] finds the file (dev shells use the same one).
+    pub fn locate(dir: &Path, passed: &mut Vec<String>) -> Result<Option<PathBuf>, SandboxError> {
         let me = nix::unistd::getuid().as_raw();
         for d in dir.ancestors() {
             let path = d.join("nook.toml");
@@ -184,7 +186,7 @@ impl Project {
                 ));
                 continue;
             }
-            return Self::read(&path, Trust::Untrusted).map(Some);
+            return Ok(Some(path));
         }
         Ok(None)
     }
@@ -192,10 +194,11 @@ impl Project {
     /// Read `path` (yours, unless you named it: `Trust::Given`).
     pub fn read(path: &Path, trust: Trust) -> Result<Project, SandboxError> {
         let checked = crate::trust::Checked::read(path, trust != Trust::Given)?;
-        let file: ProjectFile =
-            toml::from_str(&checked.text).map_err(|e| SandboxError::Config {
+        // The whole file is read as a profile: a dev shell's keys are no mistake here.
+        let file =
+            crate::profile::schema::parse(&checked.text).map_err(|r| SandboxError::Config {
                 path: checked.path.clone(),
-                message: e.to_string(),
+                message: r.to_string(),
             })?;
         Ok(Project {
             path: checked.path,

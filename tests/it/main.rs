@@ -15,6 +15,7 @@ mod registry;
 mod registry_server;
 mod run;
 mod sandbox;
+mod shell;
 mod store;
 mod system;
 mod volumes;

@@ -1,0 +1,400 @@
+//! `nook shell`, `nook lock` and `nook profile`: a profile found and trusted, made ready
+//! (src/profile), then entered as a keep-id container (`nook run --userns keep-id`): you,
+//! your project at its own path, the profile's home.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, bail};
+use clap::Parser;
+use oci_spec::image::ImageConfiguration;
+
+use super::Context;
+use crate::build::step::Network;
+use crate::cli::{GlobalArgs, LockArgs, ProfileArgs, ProfileCommand, RunArgs, ShellArgs};
+use crate::image::index::ImageRecord;
+use crate::profile::load::{self, Profile};
+use crate::profile::schema::{Home, NetworkMode, WorkspaceMount};
+use crate::profile::{self as prof, LockMode};
+
+/// Builds and pulls for a profile, as `nook build` and `nook pull` do them.
+struct Engine<'a> {
+    ctx: &'a Context,
+}
+
+/// While it lives, what this process writes to stdout goes to stderr (a build's output must
+/// not mix with the output of the command the shell runs).
+struct StdoutToStderr(Option<std::os::fd::OwnedFd>);
+
+impl StdoutToStderr {
+    fn new() -> Self {
+        let saved = nix::unistd::dup(std::io::stdout()).ok();
+        if saved.is_some() {
+            let _ = nix::unistd::dup2_stdout(std::io::stderr());
+        }
+        StdoutToStderr(saved)
+    }
+}
+
+impl Drop for StdoutToStderr {
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        if let Some(fd) = self.0.take() {
+            let _ = nix::unistd::dup2_stdout(fd);
+        }
+    }
+}
+
+impl prof::Builder for Engine<'_> {
+    fn pull(&self, name: &str) -> Result<(), String> {
+        super::build::pull(name)
+    }
+
+    fn build(
+        &self,
+        containerfile: &str,
+        context: Option<&Path>,
+        tag: &str,
+        host_loopback: bool,
+    ) -> Result<ImageRecord, String> {
+        let opts = crate::build::Options {
+            containerfile: containerfile.to_string(),
+            file_name: "profile".to_string(),
+            context: context.map(Path::to_path_buf),
+            tags: vec![tag.to_string()],
+            build_args: BTreeMap::new(),
+            target: None,
+            no_cache: false,
+            pull: "missing".to_string(),
+            network: Network::Pasta,
+            host_loopback,
+            labels: vec![("nook.profile".to_string(), tag.to_string())],
+            quiet: false,
+            epoch: None,
+            secrets: BTreeMap::new(),
+            platform: None,
+        };
+        let rt = super::build::runtime(self.ctx, Network::Pasta).map_err(|e| format!("{e:#}"))?;
+        let _quiet_stdout = StdoutToStderr::new();
+        crate::build::build(&self.ctx.store, &opts, &rt).map_err(|e| e.to_string())
+    }
+}
+
+/// Load the profile `spec` names (or the project's), checked to be trusted.
+fn load_trusted(ctx: &Context, spec: Option<&str>) -> anyhow::Result<Profile> {
+    let cwd = std::env::current_dir().context("cannot find the current directory")?;
+    let profile = load::load(spec, &cwd)?;
+    prof::check_trust(&ctx.store, &profile)?;
+    Ok(profile)
+}
+
+/// Make the profile ready, saying what changed in its lock.
+fn ready(
+    ctx: &Context,
+    profile: &Profile,
+    mode: LockMode,
+    host_loopback: bool,
+) -> anyhow::Result<prof::Ready> {
+    let ready = prof::prepare(&ctx.store, profile, mode, &Engine { ctx }, host_loopback)?;
+    if !ready.written.is_empty() {
+        eprintln!(
+            "nook: wrote {} ({})",
+            ready.lock_path.display(),
+            ready.written.join("; ")
+        );
+    }
+    for d in &ready.drift {
+        eprintln!("warning: {d}");
+    }
+    Ok(ready)
+}
+
+pub fn shell(global: &GlobalArgs, args: &ShellArgs) -> anyhow::Result<i32> {
+    // Set-up steps are containers started from this process (CVE-2019-5736).
+    crate::runtime::sealed::reexec_if_exposed();
+    let ctx = Context::open(global)?;
+    let profile = load_trusted(&ctx, args.profile.as_deref())?;
+    let mode = if args.locked {
+        LockMode::Locked
+    } else {
+        LockMode::Follow
+    };
+    let ready = ready(&ctx, &profile, mode, args.host_loopback)?;
+    let line = run_line(&ctx, &profile, &ready.image, args)?;
+    let parsed = RunLine::try_parse_from(&line)
+        .map_err(|e| anyhow::anyhow!("nook shell made a bad run line {line:?}: {e}"))?;
+    super::run::run(global, parsed.args)
+}
+
+#[derive(Parser)]
+#[command(no_binary_name = true, disable_help_flag = true)]
+struct RunLine {
+    #[command(flatten)]
+    args: RunArgs,
+}
+
+/// The top of the git work tree `dir` is in.
+fn git_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|d| std::fs::symlink_metadata(d.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}
+
+/// The image's environment, as `NAME=value` pairs.
+fn image_env(ctx: &Context, image: &ImageRecord) -> anyhow::Result<Vec<(String, String)>> {
+    let bytes = ctx.store.read_blob(&image.id)?;
+    let config = ImageConfiguration::from_reader(&bytes[..])
+        .with_context(|| format!("the config of image {} is invalid", image.id.short()))?;
+    Ok(config
+        .config()
+        .as_ref()
+        .and_then(|c| c.env().clone())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|e| e.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect())
+}
+
+/// The `nook run` line that enters `profile` (built as `image`).
+fn run_line(
+    ctx: &Context,
+    profile: &Profile,
+    image: &ImageRecord,
+    args: &ShellArgs,
+) -> anyhow::Result<Vec<String>> {
+    let you = crate::container::identity::You::current()?;
+    let home = you.home.to_string_lossy().into_owned();
+    let cwd = std::env::current_dir().context("cannot find the current directory")?;
+    let mut line: Vec<String> = ["--rm", "-i", "--userns", "keep-id"]
+        .map(String::from)
+        .to_vec();
+    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if tty {
+        line.push("-t".into());
+    }
+    let mut add = |flag: &str, value: String| {
+        line.push(flag.to_string());
+        line.push(value);
+    };
+    add("--hostname", profile.name.clone());
+    add("--label", format!("nook.shell={}", profile.name));
+    // The project, at its own path.
+    let workspace = match profile.workspace {
+        WorkspaceMount::None => None,
+        WorkspaceMount::Dir => Some(profile.dir.clone()),
+        WorkspaceMount::GitRoot => {
+            Some(git_root(&profile.dir).unwrap_or_else(|| profile.dir.clone()))
+        }
+    };
+    if let Some(ws) = &workspace {
+        if profile.home != Home::Host && you.home.starts_with(ws) {
+            bail!(
+                "the project directory would be {}, which holds your home: the shell would see \
+                 all your files. Run nook shell in a project's directory, or set [workspace] \
+                 mount = \"none\" (or [user] home = \"host\", if that is what you mean)",
+                ws.display()
+            );
+        }
+        let ro = if profile.readonly { ":ro" } else { "" };
+        add("-v", format!("{0}:{0}{ro}", ws.display()));
+    }
+    let workdir = match &workspace {
+        Some(ws) if cwd.starts_with(ws) => cwd.clone(),
+        Some(ws) => ws.clone(),
+        None => you.home.clone(),
+    };
+    add("-w", workdir.display().to_string());
+    match profile.home {
+        Home::Volume => add("-v", format!("nook-home-{}:{home}", profile.name)),
+        Home::Host => add("-v", format!("{home}:{home}")),
+        Home::Tmpfs => {
+            let keep = crate::runtime::idmap::KeepId::current();
+            add(
+                "--tmpfs",
+                format!("{home}:mode=700,uid={},gid={}", keep.uid, keep.gid),
+            );
+        }
+    }
+    // The network.
+    add(
+        "--network",
+        match profile.network {
+            NetworkMode::Pasta => "pasta",
+            NetworkMode::None => "none",
+            NetworkMode::Host => "host",
+        }
+        .to_string(),
+    );
+    if profile.host_loopback || args.host_loopback {
+        line.push("--host-loopback".into());
+    }
+    for p in &profile.ports {
+        line.push("-p".into());
+        line.push(p.clone());
+    }
+    // The environment: who you are, the profile's variables ($VAR from the image's
+    // environment, then yours).
+    let mut vars: Vec<(String, String)> = vec![
+        ("HOME".into(), home.clone()),
+        ("USER".into(), you.name.clone()),
+        ("LOGNAME".into(), you.name.clone()),
+        ("NOOK_SHELL".into(), "1".into()),
+        ("NOOK_PROFILE".into(), profile.name.clone()),
+        // Debian's prompt shows it: (nook:rust)you@rust:~$
+        ("debian_chroot".into(), format!("nook:{}", profile.name)),
+    ];
+    if tty && let Ok(term) = std::env::var("TERM") {
+        vars.push(("TERM".into(), term));
+    }
+    let base_env = image_env(ctx, image)?;
+    for (k, v) in &profile.env {
+        let lookup = |name: &str| {
+            base_env
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .or_else(|| std::env::var(name).ok())
+        };
+        vars.push((k.clone(), load::expand(v, &lookup)));
+    }
+    for (k, v) in vars {
+        line.push("-e".into());
+        line.push(format!("{k}={v}"));
+    }
+    line.push(image.id.to_string());
+    if args.command.is_empty() {
+        line.push(shell_for(ctx, profile, image, &you)?);
+    } else {
+        line.extend(args.command.iter().cloned());
+    }
+    Ok(line)
+}
+
+/// The shell to enter: the profile's, else your login shell where the image has it, else
+/// bash, else sh.
+fn shell_for(
+    ctx: &Context,
+    profile: &Profile,
+    image: &ImageRecord,
+    you: &crate::container::identity::You,
+) -> anyhow::Result<String> {
+    if let Some(s) = &profile.shell {
+        return Ok(s.clone());
+    }
+    let (_, layers) = crate::image::manage::image_parts(&ctx.store, image)
+        .map_err(|why| anyhow::anyhow!("image {}: {why}", image.id.short()))?;
+    let lowers: Vec<PathBuf> = layers
+        .iter()
+        .rev()
+        .map(|(_, d)| ctx.store.layer_diff(d))
+        .collect();
+    let has = |p: &Path| crate::container::identity::image_has(&lowers, p);
+    Ok([you.shell.as_path(), Path::new("/bin/bash")]
+        .into_iter()
+        .find(|p| p.is_absolute() && has(p))
+        .unwrap_or(Path::new("/bin/sh"))
+        .display()
+        .to_string())
+}
+
+pub fn lock(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<i32> {
+    crate::runtime::sealed::reexec_if_exposed();
+    let ctx = Context::open(global)?;
+    let profile = load_trusted(&ctx, args.profile.as_deref())?;
+    if args.check {
+        return match prof::check_lock(&ctx.store, &profile)? {
+            None => {
+                println!(
+                    "{} is current",
+                    prof::lock::path_for(&profile, ctx.store.root()).display()
+                );
+                Ok(0)
+            }
+            Some(differences) => {
+                eprintln!(
+                    "{} does not match {}:\n  {}",
+                    prof::lock::path_for(&profile, ctx.store.root()).display(),
+                    profile.origin.shown(),
+                    differences.join("\n  ")
+                );
+                Ok(1)
+            }
+        };
+    }
+    let mode = if args.update {
+        LockMode::Update
+    } else {
+        LockMode::Follow
+    };
+    let ready = ready(&ctx, &profile, mode, args.host_loopback)?;
+    if ready.written.is_empty() {
+        println!("{} is current", ready.lock_path.display());
+    }
+    Ok(0)
+}
+
+pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<i32> {
+    let cwd = std::env::current_dir().context("cannot find the current directory")?;
+    match command {
+        ProfileCommand::Ls => {
+            for (name, origin) in load::known() {
+                let p = load::load(Some(&name), &cwd);
+                let description = match &p {
+                    Ok(p) => p.description.clone(),
+                    Err(e) => format!("(broken: {e})"),
+                };
+                let from = match origin {
+                    load::Origin::Shipped(_) => "nook".to_string(),
+                    o => o.shown(),
+                };
+                println!("{name}\t{from}\t{description}");
+            }
+            Ok(0)
+        }
+        ProfileCommand::Check(ProfileArgs { profile }) => {
+            let p = load::load(profile.as_deref(), &cwd)?;
+            println!("{}: ok ({})", p.origin.shown(), p.chain.join(" → "));
+            Ok(0)
+        }
+        ProfileCommand::Show(ProfileArgs { profile }) => {
+            let ctx = Context::open(global)?;
+            let p = load::load(profile.as_deref(), &cwd)?;
+            println!("profile {} — {}", p.name, p.description);
+            println!("from: {}", p.chain.join(" → "));
+            println!("base: {}", p.base);
+            for set in &p.packages {
+                println!("packages ({}): {}", set.from, set.install.join(" "));
+            }
+            for s in &p.setup {
+                println!("setup {:?}: {}", s.name, s.run.trim());
+            }
+            for (k, v) in &p.env {
+                println!("env {k}={v}");
+            }
+            println!(
+                "home: {:?}; workspace: {:?}{}; network: {:?}",
+                p.home,
+                p.workspace,
+                if p.readonly { " (read-only)" } else { "" },
+                p.network
+            );
+            let lock = prof::lock::path_for(&p, ctx.store.root());
+            println!(
+                "lock: {}{}",
+                lock.display(),
+                if lock.exists() {
+                    ""
+                } else {
+                    " (not written yet)"
+                }
+            );
+            if let Err(e) = prof::check_trust(&ctx.store, &p) {
+                println!("trust: not trusted — {e}");
+            }
+            Ok(0)
+        }
+    }
+}

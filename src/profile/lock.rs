@@ -1,0 +1,175 @@
+//! `nook.lock`: what a profile resolved to — the base image by digest, each package's version,
+//! each layer's key and the layer it made — so that the same profile gives the same
+//! environment on another machine. TOML, written by nook, meant to be committed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::ProfileError;
+
+pub const VERSION: u32 = 1;
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Lock {
+    pub version: u32,
+    /// SHA-256 of what in the profile decides the build (base, packages, steps).
+    pub profile: String,
+    pub base: LockedBase,
+    /// One per package set, in order.
+    #[serde(default, rename = "packages", skip_serializing_if = "Vec::is_empty")]
+    pub packages: Vec<LockedPackages>,
+    #[serde(default, rename = "setup", skip_serializing_if = "Vec::is_empty")]
+    pub setup: Vec<LockedStep>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedBase {
+    /// As the profile names it.
+    pub image: String,
+    /// The manifest the name resolved to.
+    pub manifest: String,
+    /// The index (manifest list) it was chosen from, when there was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<String>,
+    pub platform: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedPackages {
+    /// The profile that asks for them.
+    pub from: String,
+    pub manager: String,
+    pub key: String,
+    /// Name to exact version.
+    pub versions: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct LockedStep {
+    pub name: String,
+    pub key: String,
+    /// The layer it made (its diff id), when it made one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+}
+
+impl Lock {
+    pub fn read(path: &Path) -> Result<Option<Lock>, ProfileError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(ProfileError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let lock: Lock = toml::from_str(&text).map_err(|e| ProfileError::BadLock {
+            path: path.to_path_buf(),
+            why: e.message().to_string(),
+        })?;
+        if lock.version != VERSION {
+            return Err(ProfileError::BadLock {
+                path: path.to_path_buf(),
+                why: format!(
+                    "version {} (this nook writes {VERSION}): `nook lock --update` writes it anew",
+                    lock.version
+                ),
+            });
+        }
+        Ok(Some(lock))
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), ProfileError> {
+        let body = toml::to_string(self).expect("locks serialize");
+        let text = format!(
+            "# Written by nook (`nook lock`): what the profile resolved to. Commit it with the\n\
+             # profile; `nook shell --locked` enters exactly this.\n{body}"
+        );
+        crate::image::store::replace_file(path, text.as_bytes()).map_err(|e| ProfileError::Write {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })
+    }
+
+    /// Versions per package set, for the Containerfile.
+    pub fn pins(&self) -> Vec<BTreeMap<String, String>> {
+        self.packages.iter().map(|p| p.versions.clone()).collect()
+    }
+
+    /// How `other` (what the profile would lock now) differs from this lock, one line per
+    /// difference; empty when they agree.
+    pub fn differences(&self, now: &Lock) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.base.image != now.base.image {
+            out.push(format!(
+                "base image: the lock has {}, the profile {}",
+                self.base.image, now.base.image
+            ));
+        }
+        let sets = |l: &Lock| -> Vec<(String, Vec<String>)> {
+            l.packages
+                .iter()
+                .map(|p| (p.from.clone(), p.versions.keys().cloned().collect()))
+                .collect()
+        };
+        let (was, is) = (sets(self), sets(now));
+        if was.len() != is.len() || was.iter().zip(&is).any(|(a, b)| a.0 != b.0) {
+            out.push("package sets: the profiles asking for packages changed".to_string());
+        } else {
+            for ((from, a), (_, b)) in was.iter().zip(&is) {
+                let added: Vec<&String> = b.iter().filter(|p| !a.contains(p)).collect();
+                let removed: Vec<&String> = a.iter().filter(|p| !b.contains(p)).collect();
+                if !added.is_empty() {
+                    out.push(format!("packages of {from}: added {added:?}"));
+                }
+                if !removed.is_empty() {
+                    out.push(format!("packages of {from}: removed {removed:?}"));
+                }
+            }
+        }
+        let names = |l: &Lock| l.setup.iter().map(|s| s.name.clone()).collect::<Vec<_>>();
+        for s in &now.setup {
+            match self.setup.iter().find(|o| o.name == s.name) {
+                None => out.push(format!("setup step {:?}: new", s.name)),
+                Some(o) if o.key != s.key => out.push(format!(
+                    "setup step {:?}: changed (its definition, an input, or a step before it)",
+                    s.name
+                )),
+                Some(_) => {}
+            }
+        }
+        for n in names(self) {
+            if !now.setup.iter().any(|s| s.name == n) {
+                out.push(format!("setup step {n:?}: removed"));
+            }
+        }
+        if out.is_empty() && names(self) != names(now) {
+            out.push("setup steps: their order changed".to_string());
+        }
+        if out.is_empty() && self.profile != now.profile {
+            out.push("the profile's build settings changed".to_string());
+        }
+        out
+    }
+}
+
+/// Where a profile's lock lives: next to a project's file; for a profile entered by name,
+/// in nook's data directory.
+pub fn path_for(profile: &super::load::Profile, data_root: &Path) -> PathBuf {
+    match &profile.origin {
+        super::load::Origin::Project(file) => file.with_file_name("nook.lock"),
+        _ => data_root
+            .join("profiles")
+            .join(format!("{}.lock", profile.name)),
+    }
+}

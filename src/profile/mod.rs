@@ -1,0 +1,532 @@
+//! Dev-shell profiles: the TOML schema ([`schema`]), finding and folding profiles
+//! ([`load`]), the build they make with `nook build`'s step engine ([`plan`]), and the lock
+//! that pins it ([`lock`]). Entering one is `nook shell` (src/commands/shell.rs).
+//!
+//! Getting a profile ready: the base is resolved (from the lock when it pins it, else from
+//! the store, pulled when missing), each layer's key computed (base digest, package sets,
+//! steps with their inputs' contents), and when the store has an image for the last key
+//! (`shells/<key>`), that is all: no registry, no package manager, no build. Otherwise the
+//! engine builds it (its own cache reuses every unchanged step), the installed versions are
+//! read back, and the lock is written when it was missing or stale.
+
+pub mod load;
+pub mod lock;
+pub mod plan;
+pub mod schema;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use oci_spec::image::ImageConfiguration;
+use sha2::{Digest as _, Sha256};
+
+use crate::image::index::{ImageIndex, ImageRecord};
+use crate::image::store::Store;
+use load::Profile;
+use lock::{Lock, LockedBase, LockedPackages, LockedStep};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("{file}:{refusal}")]
+    Syntax {
+        file: String,
+        refusal: schema::Refusal,
+    },
+    #[error("{file}: {what}")]
+    Invalid { file: String, what: String },
+    #[error("{0:?} is not a profile name (letters, digits and _ . - only)")]
+    BadName(String),
+    #[error("no profile named {name:?}; there are: {}", .known.join(", "))]
+    Unknown { name: String, known: Vec<String> },
+    #[error(
+        "no nook.toml in {} or a directory above it.\n  Name a profile (`nook profile ls` lists \
+         them: nook shell rust), or write a nook.toml (`man nook-shell` shows the format)",
+        .0.display()
+    )]
+    NoProfile(PathBuf),
+    #[error(
+        "{0} names no base image: add [base] image = \"...\", or extends = [\"debian\"] (or \
+         another profile that has one)"
+    )]
+    NoBase(String),
+    #[error("a profile extends itself: {0}")]
+    Cycle(String),
+    #[error("profiles extend each other too deeply: {0}")]
+    TooDeep(String),
+    #[error("input {input:?}: {why}")]
+    Input { input: String, why: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {why}")]
+    Write { path: PathBuf, why: String },
+    #[error("{path} is damaged: {why}")]
+    BadLock { path: PathBuf, why: String },
+    #[error(
+        "{path} is not locked: there is no {lock}.\n  Run `nook lock` (or `nook shell` without \
+         --locked) to resolve and write it",
+        lock = .lock.display()
+    )]
+    NoLock { path: String, lock: PathBuf },
+    #[error(
+        "{lock} does not match the profile ({}):\n  {}\n  Run `nook lock` to lock what the \
+         profile says now, or undo the change",
+        .path, .differences.join("\n  ")
+    )]
+    Stale {
+        path: String,
+        lock: String,
+        differences: Vec<String>,
+    },
+    #[error(
+        "{path} is a project's profile, and you have not trusted it. It asks to:\n  {asks}\n  \
+         Read it; if you agree, run `nook trust {path}`"
+    )]
+    Untrusted { path: String, asks: String },
+    #[error("base image {image}: {why}")]
+    Base { image: String, why: String },
+    #[error("the profile's build failed: {0}")]
+    Build(String),
+    #[error(transparent)]
+    Trust(#[from] crate::trust::TrustError),
+    #[error(transparent)]
+    Sandbox(#[from] crate::sandbox::SandboxError),
+    #[error(transparent)]
+    Index(#[from] crate::image::index::IndexError),
+    #[error(transparent)]
+    Store(#[from] crate::image::store::StoreError),
+}
+
+/// How the lock is used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LockMode {
+    /// Follow the lock where it matches the profile; resolve (and write it) where it does not.
+    Follow,
+    /// Only what the lock pins; refuse when it is missing or does not match.
+    Locked,
+    /// Resolve everything again (the base pulled anew) and write the lock.
+    Update,
+}
+
+/// What `prepare` needs done by the commands layer (a pull and a build run as processes or
+/// with the runtime the command set up).
+pub trait Builder {
+    /// Pull `name` into the store.
+    fn pull(&self, name: &str) -> Result<(), String>;
+    /// Build `containerfile` (with `context` for its inputs) and tag it `tag`.
+    fn build(
+        &self,
+        containerfile: &str,
+        context: Option<&Path>,
+        tag: &str,
+        host_loopback: bool,
+    ) -> Result<ImageRecord, String>;
+}
+
+/// A profile ready to enter.
+pub struct Ready {
+    pub image: ImageRecord,
+    pub lock_path: PathBuf,
+    /// What changed in the lock (empty when it was not written).
+    pub written: Vec<String>,
+    /// Layers that came out different from what the lock records (a step that does not
+    /// build reproducibly, or other package versions in the mirror).
+    pub drift: Vec<String>,
+}
+
+/// SHA-256 of what decides the build.
+pub fn build_hash(profile: &Profile) -> String {
+    let json = serde_json::to_vec(&profile.build_part()).expect("profiles serialize");
+    format!("sha256:{}", hex::encode(Sha256::digest(json)))
+}
+
+/// The image tag a profile's builds get.
+pub fn tag(profile: &Profile) -> String {
+    format!("localhost/nook-profile/{}:latest", profile.name)
+}
+
+/// Must `profile` be trusted before it is used? (A project's file; nook's and yours not.)
+pub fn check_trust(store: &Store, profile: &Profile) -> Result<(), ProfileError> {
+    let load::Origin::Project(path) = &profile.origin else {
+        return Ok(());
+    };
+    let trust = crate::trust::TrustStore::load(store.root())?;
+    if trust.trusts(path, &profile.sha256).is_some() {
+        return Ok(());
+    }
+    let mut asks = profile.asks();
+    if asks.is_empty() {
+        asks.push(format!("enter the image {}", profile.base));
+    }
+    Err(ProfileError::Untrusted {
+        path: path.display().to_string(),
+        asks: asks.join("\n  "),
+    })
+}
+
+/// The lock `profile` would have over `base`, with the versions of `versions` where a set's
+/// key is unchanged.
+fn skeleton(
+    profile: &Profile,
+    base: &LockedBase,
+    keys: &[String],
+    versions: Option<&Lock>,
+) -> Lock {
+    let n = profile.packages.len();
+    Lock {
+        version: lock::VERSION,
+        profile: build_hash(profile),
+        base: base.clone(),
+        packages: profile
+            .packages
+            .iter()
+            .zip(keys)
+            .map(|(set, key)| {
+                let known = versions
+                    .and_then(|l| l.packages.iter().find(|p| p.key == *key))
+                    .cloned();
+                LockedPackages {
+                    from: set.from.clone(),
+                    manager: known
+                        .as_ref()
+                        .map(|k| k.manager.clone())
+                        .unwrap_or_default(),
+                    key: key.clone(),
+                    versions: match &known {
+                        Some(k) => k.versions.clone(),
+                        None => set
+                            .install
+                            .iter()
+                            .map(|p| (p.clone(), String::new()))
+                            .collect(),
+                    },
+                    layer: known.and_then(|k| k.layer),
+                }
+            })
+            .collect(),
+        setup: profile
+            .setup
+            .iter()
+            .zip(&keys[n..])
+            .map(|(s, key)| LockedStep {
+                name: s.name.clone(),
+                key: key.clone(),
+                layer: versions
+                    .and_then(|l| l.setup.iter().find(|o| o.key == *key))
+                    .and_then(|o| o.layer.clone()),
+            })
+            .collect(),
+    }
+}
+
+/// Where the image built for a profile's last key is recorded.
+fn entry_path(store: &Store, key: &str) -> PathBuf {
+    store
+        .root()
+        .join("shells")
+        .join(key.trim_start_matches("sha256:"))
+}
+
+/// The versions an unpinned build of a package set with this key installed here (so that
+/// a lock that pins exactly those can reuse that build).
+fn memo_path(store: &Store, key: &str) -> PathBuf {
+    store
+        .root()
+        .join("shells")
+        .join(format!("unpinned-{}", key.trim_start_matches("sha256:")))
+}
+
+fn write_small(path: &Path, bytes: &[u8]) -> Result<(), ProfileError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| ProfileError::Write {
+            path: dir.to_path_buf(),
+            why: e.to_string(),
+        })?;
+    }
+    crate::image::store::replace_file(path, bytes).map_err(|e| ProfileError::Write {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })
+}
+
+/// Get `profile` built and locked as `mode` says.
+pub fn prepare(
+    store: &Store,
+    profile: &Profile,
+    mode: LockMode,
+    builder: &dyn Builder,
+    host_loopback: bool,
+) -> Result<Ready, ProfileError> {
+    let lock_path = lock::path_for(profile, store.root());
+    let existing = Lock::read(&lock_path)?;
+    let shown = profile.origin.shown();
+    if mode == LockMode::Locked && existing.is_none() {
+        return Err(ProfileError::NoLock {
+            path: shown,
+            lock: lock_path,
+        });
+    }
+    // The base: as the lock pins it, unless the profile now names another (or an update).
+    let pinned_base = existing
+        .as_ref()
+        .filter(|l| mode != LockMode::Update && l.base.image == profile.base)
+        .map(|l| l.base.clone());
+    let base = match pinned_base {
+        Some(b) => b,
+        None if mode == LockMode::Locked => {
+            let l = existing.as_ref().expect("checked above");
+            return Err(ProfileError::Stale {
+                path: shown,
+                lock: lock_path.display().to_string(),
+                differences: vec![format!(
+                    "base image: the lock has {}, the profile {}",
+                    l.base.image, profile.base
+                )],
+            });
+        }
+        None => {
+            let local = ImageIndex::load(store)?.resolve(&profile.base).cloned();
+            let record = match (mode, local) {
+                (LockMode::Follow, Ok(r)) => r,
+                _ => {
+                    builder
+                        .pull(&profile.base)
+                        .map_err(|why| ProfileError::Base {
+                            image: profile.base.clone(),
+                            why,
+                        })?;
+                    ImageIndex::load(store)?
+                        .resolve(&profile.base)
+                        .cloned()
+                        .map_err(|e| ProfileError::Base {
+                            image: profile.base.clone(),
+                            why: e.to_string(),
+                        })?
+                }
+            };
+            LockedBase {
+                image: profile.base.clone(),
+                manifest: record.manifest.to_string(),
+                index: record.index.as_ref().map(|d| d.to_string()),
+                platform: format!("linux/{}", crate::image::import::host_arch()),
+            }
+        }
+    };
+    let keys = plan::keys(profile, &base.manifest)?;
+    let wanted = skeleton(profile, &base, &keys, existing.as_ref());
+    let differences = match &existing {
+        Some(l) => l.differences(&wanted),
+        None => vec!["no lock yet".to_string()],
+    };
+    let fresh = differences.is_empty() && mode != LockMode::Update;
+    if mode == LockMode::Locked && !fresh {
+        return Err(ProfileError::Stale {
+            path: shown,
+            lock: lock_path.display().to_string(),
+            differences,
+        });
+    }
+    let last = keys
+        .last()
+        .cloned()
+        .unwrap_or_else(|| format!("base-{}", base.manifest));
+    // The warm path: an image for this very key is in the store.
+    let entry = entry_path(store, &last);
+    if mode != LockMode::Update
+        && let Ok(id) = std::fs::read_to_string(&entry)
+        && let Ok(image) = ImageIndex::load(store)?.resolve(id.trim()).cloned()
+        && (fresh || existing.is_none())
+    {
+        let mut written = Vec::new();
+        if existing.is_none() {
+            // Built before, its lock since removed: the same versions again.
+            let relocked = lock_of(store, profile, &image, wanted)?;
+            relocked.write(&lock_path)?;
+            written.push("written".to_string());
+        }
+        return Ok(Ready {
+            image,
+            lock_path,
+            written,
+            drift: Vec::new(),
+        });
+    }
+    // Build: the base by digest when the lock pins it; package sets pinned where the lock
+    // has their versions (unless an unpinned build here gave exactly those).
+    let base_ref = if existing.as_ref().is_some_and(|l| l.base == base) {
+        format!("{}@{}", strip_digest(&profile.base), base.manifest)
+    } else {
+        profile.base.clone()
+    };
+    let pins: Vec<BTreeMap<String, String>> = wanted
+        .packages
+        .iter()
+        .map(|p| {
+            let have = p.versions.values().all(|v| !v.is_empty());
+            let memo = std::fs::read(memo_path(store, &p.key))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<BTreeMap<String, String>>(&b).ok());
+            if !have || memo.as_ref() == Some(&p.versions) {
+                BTreeMap::new()
+            } else {
+                p.versions.clone()
+            }
+        })
+        .collect();
+    let containerfile = plan::containerfile(profile, &base_ref, &pins);
+    let context = profile
+        .setup
+        .iter()
+        .any(|s| !s.inputs.is_empty())
+        .then_some(profile.dir.as_path());
+    let image = if keys.is_empty() {
+        ImageIndex::load(store)?.resolve(&base_ref).cloned()?
+    } else {
+        builder
+            .build(
+                &containerfile,
+                context,
+                &tag(profile),
+                host_loopback || profile.host_loopback,
+            )
+            .map_err(ProfileError::Build)?
+    };
+    let built = lock_of(store, profile, &image, wanted)?;
+    for (set, pin) in built.packages.iter().zip(&pins) {
+        if pin.is_empty() {
+            let json = serde_json::to_vec(&set.versions).expect("maps serialize");
+            write_small(&memo_path(store, &set.key), &json)?;
+        }
+    }
+    let drift = match &existing {
+        Some(l) if fresh => layer_drift(l, &built),
+        _ => Vec::new(),
+    };
+    let written = if fresh {
+        Vec::new()
+    } else {
+        built.write(&lock_path)?;
+        differences
+    };
+    write_small(&entry, image.id.to_string().as_bytes())?;
+    Ok(Ready {
+        image,
+        lock_path,
+        written,
+        drift,
+    })
+}
+
+fn strip_digest(name: &str) -> &str {
+    name.split_once('@').map_or(name, |(n, _)| n)
+}
+
+/// Steps whose layer is not the one the lock records.
+fn layer_drift(locked: &Lock, built: &Lock) -> Vec<String> {
+    let mut out = Vec::new();
+    for (a, b) in locked.setup.iter().zip(&built.setup) {
+        if a.layer.is_some() && a.layer != b.layer {
+            out.push(format!(
+                "setup step {:?} made another layer than the lock records ({} here, {} there)",
+                a.name,
+                b.layer.as_deref().unwrap_or("none"),
+                a.layer.as_deref().unwrap_or("none")
+            ));
+        }
+    }
+    for (a, b) in locked.packages.iter().zip(&built.packages) {
+        if a.versions != b.versions {
+            out.push(format!(
+                "packages of {}: other versions than the lock's were installed",
+                a.from
+            ));
+        }
+    }
+    out
+}
+
+/// `wanted` completed from the built `image`: the versions its package steps recorded and
+/// the layer each step made.
+fn lock_of(
+    store: &Store,
+    profile: &Profile,
+    image: &ImageRecord,
+    mut wanted: Lock,
+) -> Result<Lock, ProfileError> {
+    let (_, layers) = crate::image::manage::image_parts(store, image)
+        .map_err(|why| ProfileError::Build(format!("image {}: {why}", image.id.short())))?;
+    let lowers: Vec<PathBuf> = layers
+        .iter()
+        .rev()
+        .map(|(_, d)| store.layer_diff(d))
+        .collect();
+    for (i, set) in wanted.packages.iter_mut().enumerate() {
+        let name = format!("packages-{i}");
+        let record = crate::container::identity::image_file(
+            &lowers,
+            &["usr", "share", "nook", name.as_str()],
+        )
+        .unwrap_or_default();
+        for line in record.lines() {
+            let mut f = line.split('\t');
+            let (Some(m), Some(n), Some(v)) = (f.next(), f.next(), f.next()) else {
+                continue;
+            };
+            if set.versions.contains_key(n) && plan::valid_package(v) {
+                set.manager = m.to_string();
+                set.versions.insert(n.to_string(), v.to_string());
+            }
+        }
+        if let Some((missing, _)) = set.versions.iter().find(|(_, v)| v.is_empty()) {
+            return Err(ProfileError::Build(format!(
+                "package {missing:?} of {} is not installed in the image (its version could \
+                 not be read)",
+                set.from
+            )));
+        }
+    }
+    // The profile's steps are the last entries of the image's history.
+    let config = store.read_blob(&image.id)?;
+    let config = ImageConfiguration::from_reader(&config[..])
+        .map_err(|e| ProfileError::Build(format!("image config: {e}")))?;
+    let history = config.history().clone().unwrap_or_default();
+    let ours = profile.packages.len() + profile.setup.len();
+    let diff_ids: Vec<&String> = config.rootfs().diff_ids().iter().collect();
+    let mut layer_at = Vec::new();
+    let mut next = diff_ids.len();
+    for h in history.iter().rev().take(ours) {
+        if h.empty_layer().unwrap_or(false) {
+            layer_at.push(None);
+        } else {
+            next = next.saturating_sub(1);
+            layer_at.push(diff_ids.get(next).map(|d| d.to_string()));
+        }
+    }
+    layer_at.reverse();
+    if layer_at.len() == ours {
+        let n = profile.packages.len();
+        for (set, layer) in wanted.packages.iter_mut().zip(&layer_at[..n]) {
+            set.layer = layer.clone();
+        }
+        for (step, layer) in wanted.setup.iter_mut().zip(&layer_at[n..]) {
+            step.layer = layer.clone();
+        }
+    }
+    Ok(wanted)
+}
+
+/// Without building: how the lock differs from what the profile says now (`None`: it
+/// matches).
+pub fn check_lock(store: &Store, profile: &Profile) -> Result<Option<Vec<String>>, ProfileError> {
+    let lock_path = lock::path_for(profile, store.root());
+    let Some(existing) = Lock::read(&lock_path)? else {
+        return Ok(Some(vec![format!("there is no {}", lock_path.display())]));
+    };
+    let mut base = existing.base.clone();
+    base.image = profile.base.clone();
+    let keys = plan::keys(profile, &existing.base.manifest)?;
+    let differences = existing.differences(&skeleton(profile, &base, &keys, Some(&existing)));
+    Ok((!differences.is_empty()).then_some(differences))
+}

@@ -1,0 +1,246 @@
+//! A profile as a build: the Containerfile `nook build`'s step engine runs for it (one layer
+//! per package set and per set-up step, each cached by the engine), and the step keys the
+//! lock records (the profile's own, the same on every machine).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+
+use sha2::{Digest as _, Sha256};
+
+use super::ProfileError;
+use super::load::{PackageSet, Profile};
+use super::schema::Step;
+
+/// Where a step's inputs are shown, and where it runs.
+pub const INPUTS: &str = "/nook/inputs";
+/// Where the package steps leave what they installed (name, tab, version; one per line).
+pub const RECORD_DIR: &str = "usr/share/nook";
+
+/// A package name as the managers take it (and safe in a shell word).
+pub fn valid_package(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 200
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+._:~=-".contains(&b))
+}
+
+/// An input path fit for a `--mount` flag.
+pub fn valid_input(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+._/@-".contains(&b))
+}
+
+fn sha(parts: &[&str]) -> String {
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update((p.len() as u64).to_le_bytes());
+        h.update(p.as_bytes());
+    }
+    format!("sha256:{}", hex::encode(h.finalize()))
+}
+
+/// SHA-256 of an input (a file, or a directory's tree: names, kinds, link targets and
+/// contents), which must stay inside `dir`.
+pub fn hash_input(dir: &Path, rel: &str) -> Result<String, ProfileError> {
+    let err = |why: String| ProfileError::Input {
+        input: rel.to_string(),
+        why,
+    };
+    let top = fs::canonicalize(dir).map_err(|e| err(e.to_string()))?;
+    let path = top.join(rel);
+    let real = fs::canonicalize(&path).map_err(|e| err(format!("{e} (in {})", top.display())))?;
+    if !real.starts_with(&top) {
+        return Err(err(format!(
+            "it leads outside the project, to {}",
+            real.display()
+        )));
+    }
+    let mut h = Sha256::new();
+    let mut todo = vec![real.clone()];
+    while let Some(p) = todo.pop() {
+        let meta = fs::symlink_metadata(&p).map_err(|e| err(e.to_string()))?;
+        let name = p
+            .strip_prefix(&real)
+            .unwrap_or(&p)
+            .to_string_lossy()
+            .into_owned();
+        h.update(name.as_bytes());
+        h.update([0]);
+        if meta.is_dir() {
+            h.update(b"d");
+            let mut children: Vec<_> = fs::read_dir(&p)
+                .map_err(|e| err(e.to_string()))?
+                .flatten()
+                .map(|e| e.path())
+                .collect();
+            children.sort();
+            children.reverse();
+            todo.extend(children);
+        } else if meta.file_type().is_symlink() {
+            h.update(b"l");
+            let target = fs::read_link(&p).map_err(|e| err(e.to_string()))?;
+            h.update(target.as_os_str().as_encoded_bytes());
+        } else if meta.is_file() {
+            h.update(b"f");
+            let exec = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111;
+            h.update(if exec != 0 { b"x" } else { b"-" });
+            let mut f = fs::File::open(&p).map_err(|e| err(e.to_string()))?;
+            std::io::copy(&mut f, &mut h).map_err(|e| err(e.to_string()))?;
+        }
+        h.update([0]);
+    }
+    Ok(format!("sha256:{}", hex::encode(h.finalize())))
+}
+
+/// The key of each layer the profile adds over its base (`base_manifest`): package sets
+/// first, then set-up steps; each over the one before, so a change re-keys it and all after.
+pub fn keys(profile: &Profile, base_manifest: &str) -> Result<Vec<String>, ProfileError> {
+    let mut key = sha(&["nook profile v1", base_manifest]);
+    let mut out = Vec::new();
+    for set in &profile.packages {
+        key = sha(&[&key, "packages", &set.install.join(" ")]);
+        out.push(key.clone());
+    }
+    for step in &profile.setup {
+        let mut parts = vec![key.clone(), "step".to_string(), step_text(step)];
+        for i in &step.inputs {
+            parts.push(format!("{i}={}", hash_input(&profile.dir, i)?));
+        }
+        let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
+        key = sha(&refs);
+        out.push(key.clone());
+    }
+    Ok(out)
+}
+
+/// A step's definition without its name (renaming a step changes nothing that is built).
+fn step_text(step: &Step) -> String {
+    let unnamed = Step {
+        name: String::new(),
+        ..step.clone()
+    };
+    serde_json::to_string(&unnamed).expect("steps serialize")
+}
+
+fn single_quoted(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// A here-document marker that is no line of `body`.
+fn marker(stem: &str, body: &str) -> String {
+    let mut m = stem.to_string();
+    while body.lines().any(|l| l.trim() == m) {
+        m.push('_');
+    }
+    m
+}
+
+/// The package manager script of one set: what it installs (with `pins`, those versions),
+/// and the record of what got installed.
+fn packages_script(index: usize, set: &PackageSet, pins: &BTreeMap<String, String>) -> String {
+    let pinned = |sep: &str| {
+        set.install
+            .iter()
+            .map(|p| match pins.get(p) {
+                Some(v) => format!("{p}{sep}{v}"),
+                None => p.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let names = set.install.join(" ");
+    format!(
+        "set -e\n\
+         names='{names}'\n\
+         if command -v apt-get >/dev/null 2>&1; then\n\
+         \x20 export DEBIAN_FRONTEND=noninteractive\n\
+         \x20 apt-get update -q\n\
+         \x20 apt-get install -y -q --no-install-recommends {apt}\n\
+         \x20 rm -rf /var/lib/apt/lists/*\n\
+         \x20 m=apt\n\
+         elif command -v apk >/dev/null 2>&1; then\n\
+         \x20 apk add --no-cache {apk}\n\
+         \x20 m=apk\n\
+         elif command -v dnf >/dev/null 2>&1; then\n\
+         \x20 dnf install -y {dnf}\n\
+         \x20 dnf clean all\n\
+         \x20 m=dnf\n\
+         else\n\
+         \x20 echo 'nook: the base image has none of the package managers nook knows (apt-get, apk, dnf)' >&2\n\
+         \x20 exit 1\n\
+         fi\n\
+         mkdir -p /{RECORD_DIR}\n\
+         for n in $names; do\n\
+         \x20 case $m in\n\
+         \x20   apt) v=$(dpkg-query -W -f '${{Version}}' \"$n\") ;;\n\
+         \x20   apk) v=$(apk list -I \"$n\" 2>/dev/null | sed -n \"s/^$n-\\([^ ]*\\) .*/\\1/p\") ;;\n\
+         \x20   dnf) v=$(rpm -q --qf '%{{VERSION}}-%{{RELEASE}}' \"$n\") ;;\n\
+         \x20 esac\n\
+         \x20 printf '%s\\t%s\\t%s\\n' \"$m\" \"$n\" \"$v\"\n\
+         done > /{RECORD_DIR}/packages-{index}\n",
+        apt = pinned("="),
+        apk = pinned("="),
+        dnf = pinned("-"),
+    )
+}
+
+/// The script of a set-up step: the fixed build identity, its variables, then its own text
+/// (a `sh -c`), run where its inputs are.
+fn step_script(step: &Step) -> String {
+    let mut s = String::from("export HOME=/root TZ=UTC LANG=C.UTF-8 SOURCE_DATE_EPOCH=0\n");
+    for (k, v) in &step.env {
+        s.push_str(&format!("export {k}={}\n", single_quoted(v)));
+    }
+    s.push_str(&format!(
+        "mkdir -p {INPUTS} && cd {INPUTS}\nexec /bin/sh -c {}\n",
+        single_quoted(&step.run)
+    ));
+    s
+}
+
+/// The Containerfile for `profile` over the image `base` (a name, or name@digest), with
+/// package versions from `pins` where it has them (per set).
+pub fn containerfile(profile: &Profile, base: &str, pins: &[BTreeMap<String, String>]) -> String {
+    let none = BTreeMap::new();
+    let mut out = format!("FROM {base}\n");
+    for (i, set) in profile.packages.iter().enumerate() {
+        let body = packages_script(i, set, pins.get(i).unwrap_or(&none));
+        let m = marker(&format!("NOOK_PACKAGES_{i}"), &body);
+        out.push_str(&format!("RUN <<'{m}'\n{body}{m}\n"));
+    }
+    for (i, step) in profile.setup.iter().enumerate() {
+        let body = step_script(step);
+        let m = marker(&format!("NOOK_STEP_{i}"), &body);
+        let mut flags = String::new();
+        if step.network == Some(false) {
+            flags.push_str("--network=none ");
+        }
+        for input in &step.inputs {
+            flags.push_str(&format!(
+                "--mount=type=bind,source={input},target={INPUTS}/{input} "
+            ));
+        }
+        for c in &step.cache {
+            flags.push_str(&format!("--mount=type=cache,target={c} "));
+        }
+        out.push_str(&format!("RUN {flags}<<'{m}'\n{body}{m}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markers_never_end_a_script_early() {
+        assert_eq!(marker("NOOK_STEP_0", "a\nNOOK_STEP_0\nb"), "NOOK_STEP_0_");
+        assert_eq!(single_quoted("it's"), "'it'\\''s'");
+        assert!(valid_package("libssl-dev=3.0.15-1~deb12u1"));
+        assert!(!valid_package("gcc;rm"));
+        assert!(!valid_package("-o"));
+        assert!(!valid_input("a,target=/etc"));
+    }
+}

@@ -235,7 +235,7 @@ fn run_line(
         line.push("-p".into());
         line.push(p.clone());
     }
-    // The environment: who you are, the profile's variables ($VAR from the image's
+    // The environment: who you are, the profile's variables ($VAR from these, the image's
     // environment, then yours).
     let mut vars: Vec<(String, String)> = vec![
         ("HOME".into(), home.clone()),
@@ -250,12 +250,16 @@ fn run_line(
         vars.push(("TERM".into(), term));
     }
     let base_env = image_env(ctx, image)?;
+    let own = vars.clone();
     for (k, v) in &profile.env {
         let lookup = |name: &str| {
-            base_env
-                .iter()
+            own.iter()
+                .chain(&base_env)
                 .find(|(k, _)| k == name)
                 .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    (name == "PATH").then(|| crate::runtime::launch::DEFAULT_PATH.to_string())
+                })
                 .or_else(|| std::env::var(name).ok())
         };
         vars.push((k.clone(), load::expand(v, &lookup)));

@@ -90,6 +90,12 @@ impl Lock {
     }
 
     pub fn write(&self, path: &Path) -> Result<(), ProfileError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| ProfileError::Write {
+                path: dir.to_path_buf(),
+                why: e.to_string(),
+            })?;
+        }
         let body = toml::to_string(self).expect("locks serialize");
         let text = format!(
             "# Written by nook (`nook lock`): what the profile resolved to. Commit it with the\n\
@@ -114,6 +120,12 @@ impl Lock {
             out.push(format!(
                 "base image: the lock has {}, the profile {}",
                 self.base.image, now.base.image
+            ));
+        }
+        if self.base.image == now.base.image && self.base.manifest != now.base.manifest {
+            out.push(format!(
+                "base image {}: now {} (the lock had {})",
+                now.base.image, now.base.manifest, self.base.manifest
             ));
         }
         let sets = |l: &Lock| -> Vec<(String, Vec<String>)> {

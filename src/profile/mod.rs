@@ -87,7 +87,7 @@ pub enum ProfileError {
     Untrusted { path: String, asks: String },
     #[error("base image {image}: {why}")]
     Base { image: String, why: String },
-    #[error("the profile's build failed: {0}")]
+    #[error("{0}")]
     Build(String),
     #[error(transparent)]
     Trust(#[from] crate::trust::TrustError),
@@ -318,7 +318,7 @@ pub fn prepare(
     let wanted = skeleton(profile, &base, &keys, existing.as_ref());
     let differences = match &existing {
         Some(l) => l.differences(&wanted),
-        None => vec!["no lock yet".to_string()],
+        None => vec!["new".to_string()],
     };
     let fresh = differences.is_empty() && mode != LockMode::Update;
     if mode == LockMode::Locked && !fresh {
@@ -344,7 +344,7 @@ pub fn prepare(
             // Built before, its lock since removed: the same versions again.
             let relocked = lock_of(store, profile, &image, wanted)?;
             relocked.write(&lock_path)?;
-            written.push("written".to_string());
+            written.push("new".to_string());
         }
         return Ok(Ready {
             image,
@@ -375,7 +375,7 @@ pub fn prepare(
             }
         })
         .collect();
-    let containerfile = plan::containerfile(profile, &base_ref, &pins);
+    let (containerfile, lines) = plan::containerfile(profile, &base_ref, &pins);
     let context = profile
         .setup
         .iter()
@@ -391,7 +391,7 @@ pub fn prepare(
                 &tag(profile),
                 host_loopback || profile.host_loopback,
             )
-            .map_err(ProfileError::Build)?
+            .map_err(|e| ProfileError::Build(plan::explain(&e, &lines)))?
     };
     let built = lock_of(store, profile, &image, wanted)?;
     for (set, pin) in built.packages.iter().zip(&pins) {

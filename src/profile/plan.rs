@@ -200,19 +200,41 @@ fn step_script(step: &Step) -> String {
     s
 }
 
+/// `what` as a here-document marker (shown on the build's STEP lines).
+fn word(what: &str) -> String {
+    what.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .take(40)
+        .collect()
+}
+
 /// The Containerfile for `profile` over the image `base` (a name, or name@digest), with
-/// package versions from `pins` where it has them (per set).
-pub fn containerfile(profile: &Profile, base: &str, pins: &[BTreeMap<String, String>]) -> String {
+/// package versions from `pins` where it has them (per set); and which line of it is
+/// which step (for messages).
+pub fn containerfile(
+    profile: &Profile,
+    base: &str,
+    pins: &[BTreeMap<String, String>],
+) -> (String, Vec<(usize, String)>) {
     let none = BTreeMap::new();
     let mut out = format!("FROM {base}\n");
+    let mut lines = Vec::new();
     for (i, set) in profile.packages.iter().enumerate() {
         let body = packages_script(i, set, pins.get(i).unwrap_or(&none));
-        let m = marker(&format!("NOOK_PACKAGES_{i}"), &body);
+        let m = marker(&format!("PACKAGES_{}", word(&set.from)), &body);
+        lines.push((
+            out.lines().count() + 1,
+            format!("the packages of {}", set.from),
+        ));
         out.push_str(&format!("RUN <<'{m}'\n{body}{m}\n"));
     }
-    for (i, step) in profile.setup.iter().enumerate() {
+    for step in &profile.setup {
         let body = step_script(step);
-        let m = marker(&format!("NOOK_STEP_{i}"), &body);
+        let m = marker(&format!("SETUP_{}", word(&step.name)), &body);
+        lines.push((
+            out.lines().count() + 1,
+            format!("set-up step {:?}", step.name),
+        ));
         let mut flags = String::new();
         if step.network == Some(false) {
             flags.push_str("--network=none ");
@@ -227,7 +249,23 @@ pub fn containerfile(profile: &Profile, base: &str, pins: &[BTreeMap<String, Str
         }
         out.push_str(&format!("RUN {flags}<<'{m}'\n{body}{m}\n"));
     }
-    out
+    (out, lines)
+}
+
+/// A build's error as the profile's words: which step failed, and how.
+pub fn explain(error: &str, lines: &[(usize, String)]) -> String {
+    let Some((line, rest)) = error
+        .strip_prefix("profile:")
+        .and_then(|r| r.split_once(':'))
+        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest)))
+    else {
+        return error.to_string();
+    };
+    let Some((_, what)) = lines.iter().find(|(l, _)| *l == line) else {
+        return error.to_string();
+    };
+    let how = rest.rsplit(" failed: ").next().unwrap_or(rest).trim();
+    format!("{what} failed: {how} (its output is above)")
 }
 
 #[cfg(test)]
@@ -236,7 +274,14 @@ mod tests {
 
     #[test]
     fn markers_never_end_a_script_early() {
-        assert_eq!(marker("NOOK_STEP_0", "a\nNOOK_STEP_0\nb"), "NOOK_STEP_0_");
+        assert_eq!(marker("SETUP_a", "a\nSETUP_a\nb"), "SETUP_a_");
+        assert_eq!(word("build it!"), "build_it_");
+        let lines = vec![(2, "set-up step \"a\"".to_string())];
+        assert_eq!(
+            explain("profile:2: RUN x\ny failed: exit status 3", &lines),
+            "set-up step \"a\" failed: exit status 3 (its output is above)"
+        );
+        assert_eq!(explain("other", &lines), "other");
         assert_eq!(single_quoted("it's"), "'it'\\''s'");
         assert!(valid_package("libssl-dev=3.0.15-1~deb12u1"));
         assert!(!valid_package("gcc;rm"));

@@ -14,7 +14,7 @@ use serde_json::Value;
 use crate::harness::{Env, Output, Run, env_with};
 
 /// A build context for the test user: `files` (path, contents) under a directory of its own.
-fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
+pub(crate) fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
     let dir = env.root.join(name);
     for (path, contents) in files {
         let p = dir.join(path);
@@ -27,7 +27,7 @@ fn context(env: &Env, name: &str, files: &[(&str, &str)]) -> PathBuf {
 }
 
 /// `nook build ARGS DIR`.
-fn build(env: &Env, dir: &Path, args: &[&str]) -> Run {
+pub(crate) fn build(env: &Env, dir: &Path, args: &[&str]) -> Run {
     let mut all = vec!["build"];
     all.extend_from_slice(args);
     all.push(dir.to_str().unwrap());
@@ -610,8 +610,8 @@ fn percent_decoded(path: &str) -> String {
 }
 
 /// A web server on the host's loopback: files by path (changeable), each request counted.
-struct WebFiles {
-    port: u16,
+pub(crate) struct WebFiles {
+    pub(crate) port: u16,
     files: Arc<Mutex<HashMap<String, Vec<u8>>>>,
     hits: Arc<Mutex<HashMap<String, usize>>>,
 }
@@ -659,7 +659,7 @@ impl WebFiles {
     }
 
     /// Every file under `dir`, by its path there.
-    fn serve_dir(dir: &Path) -> WebFiles {
+    pub(crate) fn serve_dir(dir: &Path) -> WebFiles {
         let files: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
             .unwrap()
             .flatten()
@@ -680,7 +680,7 @@ impl WebFiles {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
-    fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.hits.lock().unwrap().get(path).copied().unwrap_or(0)
     }
 }
@@ -839,7 +839,7 @@ fn independent_stages_build_in_parallel() {
 
 /// The Debian root filesystem and local apt repository of tests/fixtures/debian-bookworm
 /// (made once per machine, then cached).
-fn debian_fixture() -> PathBuf {
+pub(crate) fn debian_fixture() -> PathBuf {
     static MADE: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     MADE.get_or_init(|| {
         let dir = PathBuf::from("/var/tmp/nook-debian");

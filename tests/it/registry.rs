@@ -11,7 +11,7 @@ use crate::images::{Image, Tar, busybox_rootfs, sha256, write_oci_layout};
 use crate::registry_server::{Fault, FaultProxy, RegistryServer};
 
 /// A busybox image with one more layer (so there is something to share and to fault).
-fn two_layer_image(message: &str) -> Image {
+pub(crate) fn two_layer_image(message: &str) -> Image {
     let extra = Tar::new()
         .dir("srv", 0o755, 0, 0)
         .file("srv/message", message.as_bytes(), 0o644, 0, 0)
@@ -23,7 +23,7 @@ fn two_layer_image(message: &str) -> Image {
 }
 
 /// Put `image` in the registry as `repo:tag` (through skopeo, a client that is not nook).
-fn publish(server: &RegistryServer, image: &Image, repo_tag: &str) {
+pub(crate) fn publish(server: &RegistryServer, image: &Image, repo_tag: &str) {
     let dir = tempfile::tempdir().unwrap();
     write_oci_layout(dir.path(), &[("t", image)]);
     server.push_with_skopeo(&format!("oci:{}:t", dir.path().display()), repo_tag, false);

@@ -131,3 +131,285 @@ fn a_project_profile_is_built_once_and_entered_as_you() {
     );
     assert_eq!((out.code, out.stdout.as_str()), (0, "v2\n"), "{out}");
 }
+
+/// nook's own profiles over a Debian image of the user's (here: debootstrap's, its apt
+/// source a repository on the host's loopback, reached with --host-loopback): each builds
+/// its packages once (the debian layer shared), compiles or runs a program of the project,
+/// and what it makes there is the user's.
+#[test]
+fn the_shipped_profiles_build_on_debian() {
+    use crate::build::{WebFiles, build, context, debian_fixture};
+    let fixture = debian_fixture();
+    let env = env_with("overlay");
+    let u = user();
+    env.nook(&[
+        "import",
+        fixture.join("rootfs.tar").to_str().unwrap(),
+        "debian-fixture",
+    ])
+    .ok();
+    let repo = WebFiles::serve_dir(&fixture.join("repo"));
+    let base = context(
+        &env,
+        "base",
+        &[(
+            "Containerfile",
+            &format!(
+                "FROM debian-fixture\n\
+                 RUN rm -f /etc/apt/sources.list.d/* && echo 'deb [trusted=yes] \
+                 http://host.containers.internal:{}/ ./' > /etc/apt/sources.list\n",
+                repo.port
+            ),
+        )],
+    );
+    build(&env, &base, &["-t", "debian:bookworm"]).ok();
+    let dir = project(
+        &env,
+        &[
+            (
+                "hello.c",
+                "#include <stdio.h>\nint main(void) { puts(\"C ok\"); }\n",
+            ),
+            (
+                "Cargo.toml",
+                "[package]\nname = \"hello\"\nversion = \"0.1.0\"\nedition = \"2021\"\n",
+            ),
+            ("src/main.rs", "fn main() { println!(\"Rust ok\"); }\n"),
+            (
+                "hello.py",
+                "import sys\nprint('Python ok', sys.version_info[0])\n",
+            ),
+            ("hello.js", "console.log('Node ok', 6 * 7)\n"),
+        ],
+    );
+    let enter = |profile: &str, script: &str| {
+        let out = shell(
+            &env,
+            &dir,
+            &["--host-loopback", profile, "--", "sh", "-c", script],
+        );
+        assert_eq!(out.code, 0, "{profile}: {out}");
+        out
+    };
+    let out = enter(
+        "c",
+        "cc -O2 -o hello hello.c && ./hello && command -v make pkg-config",
+    );
+    assert!(out.stdout.starts_with("C ok\n"), "{out}");
+    assert!(out.stderr.contains("Setting up build-essential"), "{out}");
+    assert_eq!(host_uid(&dir.join("hello")), u.uid);
+    let out = enter("rust", "cargo build --offline -q && ./target/debug/hello");
+    assert_eq!(out.stdout, "Rust ok\n", "{out}");
+    assert_eq!(host_uid(&dir.join("target/debug/hello")), u.uid);
+    // The debian and c layers were there already.
+    assert!(out.stderr.contains("Using cache"), "{out}");
+    assert!(!out.stderr.contains("Setting up build-essential"), "{out}");
+    let out = enter(
+        "python",
+        "python3 hello.py && python3 -m venv .venv && .venv/bin/python -c 'import sys; print(sys.prefix)'",
+    );
+    assert_eq!(
+        out.stdout,
+        format!("Python ok 3\n{}\n", dir.join(".venv").display()),
+        "{out}"
+    );
+    let out = enter(
+        "node",
+        "node hello.js && npm --version >/dev/null && echo npm ok",
+    );
+    assert_eq!(out.stdout, "Node ok 42\nnpm ok\n", "{out}");
+    let out = enter(
+        "debian",
+        "less --version | head -1 && ps -o pid= -p 1 && id -un",
+    );
+    assert!(out.stdout.ends_with(&format!("{}\n", u.name)), "{out}");
+    // Each is locked; entering again builds nothing.
+    for p in ["debian", "c", "rust", "python", "node"] {
+        env.nook(&["lock", "--check", p]).current_dir(&dir).ok();
+    }
+    let out = enter("rust", "cargo --version");
+    assert!(!out.stderr.contains("STEP"), "{out}");
+    let ls = env.nook(&["profile", "ls"]).ok();
+    for p in ["c", "debian", "node", "python", "rust"] {
+        assert!(ls.stdout.contains(&format!("{p}\tnook\t")), "{ls}");
+    }
+    let show = env.nook(&["profile", "show", "rust"]).ok();
+    assert!(
+        show.stdout
+            .contains("debian (shipped with nook) → c (shipped with nook) → rust"),
+        "{show}"
+    );
+}
+
+/// What a user gets wrong: a clear message, exit 125, nothing half-built left behind.
+#[test]
+fn broken_profiles_are_refused_clearly_and_leave_nothing() {
+    let env = env_with("overlay");
+    let dir = project(&env, &[("nook.toml", "")]);
+    let attempt = |toml: &str, args: &[&str]| {
+        fs::write(dir.join("nook.toml"), toml).unwrap();
+        env.own(&dir.join("nook.toml"));
+        // (nook trust refuses a broken file: the shell says why all the same.)
+        env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+            .output();
+        let mut all = args.to_vec();
+        all.extend(["--", "true"]);
+        let out = shell(&env, &dir, &all);
+        assert_eq!(out.code, 125, "{out}");
+        out
+    };
+    let out = attempt("[base\nimage = \"busybox\"\n", &[]);
+    assert!(out.stderr.contains("nook.toml:1:"), "{out}");
+    let out = attempt("[base]\nimgae = \"busybox\"\n", &[]);
+    assert!(out.stderr.contains("nook.toml:2:1:"), "{out}");
+    assert!(out.stderr.contains("did you mean `image`"), "{out}");
+    let out = attempt("[user]\nhome = \"hots\"\n", &[]);
+    assert!(out.stderr.contains("did you mean `host`"), "{out}");
+    let out = attempt("description = \"no base\"\n", &[]);
+    assert!(out.stderr.contains("names no base image"), "{out}");
+    let out = attempt("[base]\nimage = \"no-such-image\"\n", &[]);
+    assert!(out.stderr.contains("no-such-image"), "{out}");
+    let out = attempt(
+        "[base]\nimage = \"busybox\"\n[[setup]]\nname = \"a\"\nrun = \"true\"\ninputs = [\"../x\"]\n",
+        &[],
+    );
+    assert!(out.stderr.contains("inside the project"), "{out}");
+    // A failing step: its output and status shown; nothing cached, locked or tagged.
+    let failing = "[base]\nimage = \"busybox\"\n[[setup]]\nname = \"breaks\"\n\
+                   run = \"echo STEP-SAYS-WHY; exit 3\"\n";
+    let out = attempt(failing, &[]);
+    assert!(out.stderr.contains("STEP-SAYS-WHY"), "{out}");
+    assert!(out.stderr.contains('3'), "{out}");
+    let out = attempt(failing, &[]);
+    assert!(out.stderr.contains("STEP-SAYS-WHY"), "it ran again: {out}");
+    assert!(!dir.join("nook.lock").exists());
+    let images = env.nook(&["images"]).ok();
+    assert!(!images.stdout.contains("nook-profile"), "{images}");
+    assert!(env.container_ids().is_empty(), "{:?}", env.container_ids());
+    // --locked with no lock.
+    let out = attempt("[base]\nimage = \"busybox\"\n", &["--locked"]);
+    assert!(out.stderr.contains("nook lock"), "{out}");
+    // A profile of yours that extends itself; a name nook does not know.
+    let mine = env.config.join("nook/profiles");
+    fs::create_dir_all(&mine).unwrap();
+    fs::write(mine.join("loop.toml"), "extends = [\"loop2\"]\n").unwrap();
+    fs::write(mine.join("loop2.toml"), "extends = [\"loop\"]\n").unwrap();
+    env.own(&env.config);
+    let out = shell(&env, &dir, &["loop", "--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains("extends itself: loop → loop2 → loop"),
+        "{out}"
+    );
+    let out = shell(&env, &dir, &["nosuch", "--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(
+        out.stderr.contains("debian") && out.stderr.contains("loop2"),
+        "{out}"
+    );
+    // No profile here or above.
+    let out = shell(&env, &env.home, &["--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("no nook.toml"), "{out}");
+    // A profile whose project would hold your home.
+    fs::write(env.root.join("nook.toml"), "[base]\nimage = \"busybox\"\n").unwrap();
+    env.own(&env.root.join("nook.toml"));
+    env.nook(&["trust", env.root.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let out = shell(&env, &env.root, &["--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("holds your home"), "{out}");
+    // A trusted file that changes needs trust again.
+    fs::write(dir.join("nook.toml"), "[base]\nimage = \"busybox\"\n").unwrap();
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    shell(&env, &dir, &["--", "true"]).ok();
+    fs::write(
+        dir.join("nook.toml"),
+        "[base]\nimage = \"busybox\"\n[user]\nhome = \"host\"\n",
+    )
+    .unwrap();
+    let out = shell(&env, &dir, &["--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("home = \"host\""), "{out}");
+    assert!(env.container_ids().is_empty());
+}
+
+/// A base from a registry is pinned by digest: a tag that moves does not move the shell,
+/// `--locked` enters with the registry stopped, and `lock --update` follows the tag and says
+/// what changed.
+#[test]
+fn the_lock_pins_the_base_by_digest() {
+    use crate::registry::{publish, two_layer_image};
+    let mut server = crate::registry_server::RegistryServer::start();
+    publish(&server, &two_layer_image("v1\n"), "base/tools:1");
+    let env = Env::new();
+    let reference = format!("{}/base/tools:1", server.addr);
+    let toml = format!("[base]\nimage = \"{reference}\"\n[network]\nmode = \"none\"\n");
+    let dir = project(&env, &[("nook.toml", &toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let message = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--", "cat", "/srv/message"]);
+        let out = shell(&env, &dir, &all);
+        assert_eq!(out.code, 0, "{out}");
+        out.stdout
+    };
+    assert_eq!(message(&[]), "v1\n");
+    let lock = fs::read_to_string(dir.join("nook.lock")).unwrap();
+    assert!(lock.contains("manifest = \"sha256:"), "{lock}");
+    publish(&server, &two_layer_image("v2\n"), "base/tools:1");
+    assert_eq!(message(&[]), "v1\n", "the lock holds the base");
+    server.stop();
+    assert_eq!(message(&["--locked"]), "v1\n", "offline, from the lock");
+    server.restart();
+    let out = env.nook(&["lock", "--update"]).current_dir(&dir).ok();
+    assert!(
+        out.stderr.contains("base image") && out.stderr.contains("now sha256:"),
+        "{out}"
+    );
+    assert_eq!(message(&["--locked"]), "v2\n");
+    assert_ne!(fs::read_to_string(dir.join("nook.lock")).unwrap(), lock);
+}
+
+/// On a real terminal (tmux): the profile's prompt, your name, the window's size and its
+/// changes, ^C to the program in front, job control, and the shell's status at the end.
+#[test]
+fn a_shell_on_a_real_terminal() {
+    let env = env_with("overlay");
+    let toml = "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n\
+                [env]\nPS1 = \"(nook:$NOOK_PROFILE) $USER$ \"\n";
+    let dir = project(&env, &[("nook.toml", toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    // Built before the terminal opens.
+    shell(&env, &dir, &["--", "true"]).ok();
+    let nook = crate::harness::nook_bin().display().to_string();
+    let term = crate::harness::Terminal::start(
+        &env,
+        100,
+        30,
+        &format!(
+            "cd {} && {nook} shell; echo NOOK-EXIT=$?; sleep 30",
+            dir.display()
+        ),
+    );
+    let prompt = format!("(nook:proj) {}$", user().name);
+    term.wait_for(&prompt);
+    term.keys("id -un; stty size");
+    term.keys("Enter");
+    term.wait_for("30 100");
+    term.resize(120, 40);
+    term.keys("stty size; sleep 100");
+    term.keys("Enter");
+    term.wait_for("40 120");
+    term.keys("C-c");
+    term.keys("sleep 200 & jobs");
+    term.keys("Enter");
+    term.wait_for("sleep 200");
+    term.keys("kill %1; exit 3");
+    term.keys("Enter");
+    term.wait_for("NOOK-EXIT=3");
+    assert!(term.screen().contains(&user().name), "{}", term.screen());
+}

@@ -227,6 +227,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         process: step.process,
         mounts: step.mounts,
         winsize: None,
+        keep_id: None,
         discard: Vec::new(),
     };
     let launching = launch::launch(&spec, |_| Ok(None))?;

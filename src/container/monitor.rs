@@ -299,6 +299,7 @@ impl Run<'_> {
             process: config.process.clone(),
             mounts,
             winsize: self.winsize,
+            keep_id: config.keep_id,
             discard: if config.auto_remove {
                 vec![containers.upper(&config.id), containers.work(&config.id)]
             } else {

@@ -96,6 +96,31 @@ pub fn set_for_root(keep: &CapsHashSet) -> Result<(), CapsError> {
     Ok(())
 }
 
+/// Let the programs this process executes keep its capabilities (ambient).
+pub fn pass_on_exec() -> Result<(), CapsError> {
+    let permitted = caps::read(None, CapSet::Permitted).map_err(CapsError::Apply)?;
+    caps::set(None, CapSet::Inheritable, &permitted).map_err(CapsError::Apply)?;
+    for cap in permitted {
+        caps::raise(None, CapSet::Ambient, cap).map_err(CapsError::Apply)?;
+    }
+    Ok(())
+}
+
+/// Undo [`pass_on_exec`].
+pub fn drop_ambient() -> Result<(), CapsError> {
+    caps::clear(None, CapSet::Ambient).map_err(CapsError::Apply)?;
+    caps::set(None, CapSet::Inheritable, &CapsHashSet::new()).map_err(CapsError::Apply)
+}
+
+/// Leave no capability at all (but the bounding set, limited before).
+pub fn drop_all() -> Result<(), CapsError> {
+    caps::clear(None, CapSet::Ambient).map_err(CapsError::Apply)?;
+    for set in [CapSet::Inheritable, CapSet::Effective, CapSet::Permitted] {
+        caps::set(None, set, &CapsHashSet::new()).map_err(CapsError::Apply)?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -195,6 +195,8 @@ pub struct LaunchSpec {
     pub mounts: Vec<MountSpec>,
     /// Initial terminal size, when `process.terminal`.
     pub winsize: Option<WinSize>,
+    /// The ids that are you under a keep-id map (`None`: root inside is you).
+    pub keep_id: Option<super::idmap::KeepId>,
     /// Trees the keeper deletes once the container has exited (the writable layer of a
     /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
     pub discard: Vec<PathBuf>,
@@ -531,19 +533,31 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     };
     let mut fuse = None;
     let prepared = early.and_then(|()| {
-        userns::become_root(spec.idmap.is_single())
-            .map_err(|e| format!("cannot become root in the container's user namespace: {e}"))?;
-        // Under a keep-id map, root inside is a subordinate id, and the kernel makes a process
-        // whose uid changes undumpable: its namespaces would then be closed to you (pasta
-        // joins them by /proc/PID/ns). It is yours as it was under the usual map, where root
-        // inside is your own uid; the container's processes cannot see it (its pid namespace
-        // is theirs' parent).
-        let _ = nix::sys::prctl::set_dumpable(true);
+        match spec.keep_id {
+            // Under a keep-id map, root inside is a subordinate id, which may not pass the
+            // directories of yours that lead to the store, the project or a volume (a home
+            // of mode 700 whose group is not yours alone): the container is made as you, the
+            // namespace's maker, with every capability in it (and its processes then lose
+            // them all: drop_privileges). Staying you also keeps this process dumpable, so
+            // pasta can join its namespaces.
+            Some(keep) => userns::become_user(keep.uid, keep.gid),
+            None => userns::become_root(spec.idmap.is_single()),
+        }
+        .map_err(|e| format!("cannot take the container's ids in its user namespace: {e}"))?;
         match spec.driver {
             Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
             Driver::FuseOverlayfs => {
-                rootfs::mount_fuse_overlay(&layers, &spec.rootfs, &spec.fuse_log)
-                    .map(|m| fuse = Some(m))
+                // Run as you (keep-id), fuse-overlayfs needs the capabilities it has as root
+                // inside passed to it (ambient), and none are left behind for the container.
+                if spec.keep_id.is_some() {
+                    caps::pass_on_exec().map_err(|e| e.to_string())?;
+                }
+                let mounted = rootfs::mount_fuse_overlay(&layers, &spec.rootfs, &spec.fuse_log)
+                    .map(|m| fuse = Some(m));
+                if spec.keep_id.is_some() {
+                    caps::drop_ambient().map_err(|e| e.to_string())?;
+                }
+                mounted
             }
         }
         .map_err(|e| e.to_string())
@@ -798,6 +812,10 @@ pub(crate) fn drop_privileges(
     switch_user(map, user)?;
     if user.uid == 0 {
         caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
+    } else {
+        // setuid clears the capabilities of a process that leaves uid 0; one that was its
+        // user already (a keep-id container's makers) must lose them by itself.
+        caps::drop_all().map_err(|e| StartFailure::setup(e.to_string()))?;
     }
     if security.no_new_privileges {
         prctl::set_no_new_privs()

@@ -45,6 +45,14 @@ pub fn become_root(single_id: bool) -> nix::Result<()> {
     setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0))
 }
 
+/// Take uid `uid` and gid `gid` in a freshly mapped user namespace (no supplementary group),
+/// keeping the capabilities its maker has there.
+pub fn become_user(uid: u32, gid: u32) -> nix::Result<()> {
+    setgroups(&[])?;
+    setresgid(Gid::from_raw(gid), Gid::from_raw(gid), Gid::from_raw(gid))?;
+    setresuid(Uid::from_raw(uid), Uid::from_raw(uid), Uid::from_raw(uid))
+}
+
 /// Run `work` as root of a new user namespace (plus the `extra` namespaces) mapped by `map`,
 /// and return what it returned. Errors from `work` come back as [`UsernsError::Work`].
 pub fn run_in_userns<T, F>(map: &IdMap, extra: CloneFlags, work: F) -> Result<T, UsernsError>

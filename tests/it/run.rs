@@ -117,8 +117,42 @@ fn keep_id_makes_you_yourself_inside(driver: &str) {
         Some(&"refused"),
         "another user's home is not yours: {out}"
     );
-    // A second run reuses the layers unpacked for it; a bad mode is refused.
-    sh(&env, &["--userns", "keep-id"], "true");
+    // Your directories on the way to the store and the project may be closed to everyone
+    // but you, with a group that is not yours (a home of mode 700, group users): the
+    // container is made all the same. Its processes, and those of exec, have no capability.
+    use std::os::unix::fs::PermissionsExt;
+    for d in [&env.data, &env.root.join("project")] {
+        std::process::Command::new("chown")
+            .arg(format!("{}:0", u.uid))
+            .arg(d)
+            .status()
+            .unwrap();
+        fs::set_permissions(d, fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let caps = sh(
+        &env,
+        &["--userns", "keep-id", "-v", &bind],
+        "grep CapEff /proc/self/status",
+    );
+    assert_eq!(caps, "CapEff:\t0000000000000000\n");
+    let id = env.run_detached(&[
+        "--userns", "keep-id", "-v", &bind, "busybox", "sleep", "100",
+    ]);
+    let out = env
+        .nook(&[
+            "exec",
+            &id,
+            "sh",
+            "-c",
+            "id -u; grep CapEff /proc/self/status",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout,
+        format!("{}\nCapEff:\t0000000000000000\n", u.uid)
+    );
+    env.nook(&["rm", "-f", &id]).ok();
+    // A bad mode is refused.
     env.nook(&["run", "--rm", "--userns", "keep-ids", "busybox", "true"])
         .output()
         .code(125)

@@ -20,7 +20,8 @@ if [ -n "${NOOK_BENCH_USER_OWNED:-}" ]; then
 fi
 scripts/busybox-rootfs "$work"
 mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
-chown "$user" "$work/run" "$work/home" "$work/out"
+# (group too, as on a laptop: podman keep-id cannot pass a 700 home of group root)
+chown "$user:" "$work/run" "$work/home" "$work/out"
 # podman's configuration for this machine (runc, cgroupfs: see scripts/setup-host)
 mkdir -p "$work/home/.config"
 cp -r "$(getent passwd "$user" | cut -d: -f6)/.config/containers" "$work/home/.config/"

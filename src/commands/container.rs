@@ -215,7 +215,7 @@ pub fn rm(global: &GlobalArgs, args: &RmArgs) -> anyhow::Result<i32> {
     })
 }
 
-fn remove_one(
+pub(crate) fn remove_one(
     ctx: &Context,
     containers: &Containers<'_>,
     config: &ContainerConfig,

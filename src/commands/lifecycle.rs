@@ -139,6 +139,14 @@ pub fn stop_container(
     Ok(())
 }
 
+/// SIGKILL a running container, not to be restarted, without waiting for it to end.
+pub(crate) fn kill_now(containers: &Containers<'_>, config: &ContainerConfig) -> bool {
+    let _ = std::fs::write(containers.stop_marker(&config.id), b"");
+    containers
+        .load_state(&config.id)
+        .is_ok_and(|state| signal_process(state.running_init(), Signal::SIGKILL))
+}
+
 /// Apply `action` to each container named, all at once (a stop waits out each container's
 /// grace period side by side, as docker does); report each in order, and fail if any failed.
 pub(crate) fn each(

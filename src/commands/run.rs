@@ -479,15 +479,29 @@ pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
-    let ctx = Context::open(global)?;
-    let config = create_container(&ctx, &args)?;
+/// The container `args` asks for, created and ready to start.
+fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
+    let config = create_container(ctx, args)?;
     // A port that cannot be published fails the run before the container is started (and,
     // as a mistake, leaves nothing behind).
     if let Err(e) = network::ports::settle(&config.network.ports, false, &[]) {
         let _ = Containers::new(&ctx.store).remove(&config);
         return Err(e.into());
     }
+    Ok(config)
+}
+
+/// `run -d` that prints nothing: the container's id.
+pub(crate) fn start_quietly(ctx: &Context, args: &RunArgs) -> anyhow::Result<String> {
+    let config = created(ctx, args)?;
+    lifecycle::start_detached(&ctx.store, &config.id)
+        .map_err(|failure| anyhow::anyhow!(failure.message))?;
+    Ok(config.id)
+}
+
+pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let config = created(&ctx, &args)?;
     if args.detach {
         return match lifecycle::start_detached(&ctx.store, &config.id) {
             Ok(()) => {

@@ -17,6 +17,7 @@ use crate::image::index::ImageRecord;
 use crate::profile::load::{self, Profile};
 use crate::profile::schema::{Home, NetworkMode, WorkspaceMount};
 use crate::profile::{self as prof, LockMode};
+use sha2::Digest as _;
 
 /// Builds and pulls for a profile, as `nook build` and `nook pull` do them.
 struct Engine<'a> {
@@ -122,10 +123,11 @@ pub fn shell(global: &GlobalArgs, args: &ShellArgs) -> anyhow::Result<i32> {
         LockMode::Follow
     };
     let ready = ready(&ctx, &profile, mode, args.host_loopback)?;
-    let line = run_line(&ctx, &profile, &ready.image, args)?;
-    let parsed = RunLine::try_parse_from(&line)
-        .map_err(|e| anyhow::anyhow!("nook shell made a bad run line {line:?}: {e}"))?;
-    super::run::run(global, parsed.args)
+    let entry = entry(&ctx, &profile, &ready.image, args)?;
+    let session = Session::join(&ctx, &entry)?;
+    let code = super::exec::exec(global, &entry.exec_args(&session.id)?);
+    session.leave(&ctx);
+    code
 }
 
 #[derive(Parser)]
@@ -133,6 +135,123 @@ pub fn shell(global: &GlobalArgs, args: &ShellArgs) -> anyhow::Result<i32> {
 struct RunLine {
     #[command(flatten)]
     args: RunArgs,
+}
+
+#[derive(Parser)]
+#[command(no_binary_name = true, disable_help_flag = true)]
+struct ExecLine {
+    #[command(flatten)]
+    args: crate::cli::ExecArgs,
+}
+
+/// How to enter a profile: its session's container (the same for every shell of this
+/// profile, project and build), and the shell's own process in it.
+struct Entry {
+    /// `nook run` flags, image and command of the session's container.
+    session: Vec<String>,
+    /// Its name: the profile's, and a digest of the line (another build, project or
+    /// setting is another session).
+    name: String,
+    /// `nook exec` flags before the container, and the command after it.
+    exec: Vec<String>,
+    command: Vec<String>,
+}
+
+impl Entry {
+    fn exec_args(&self, id: &str) -> anyhow::Result<crate::cli::ExecArgs> {
+        let line: Vec<&str> = self
+            .exec
+            .iter()
+            .map(String::as_str)
+            .chain([id])
+            .chain(self.command.iter().map(String::as_str))
+            .collect();
+        Ok(ExecLine::try_parse_from(&line)
+            .map_err(|e| anyhow::anyhow!("nook shell made a bad exec line {line:?}: {e}"))?
+            .args)
+    }
+}
+
+/// A shell's membership of its profile's session. The session's container runs while any
+/// shell holds its members lock (shared); the gate lock orders joining and leaving, so that
+/// the last shell to leave stops it and a shell that joins never finds it half gone.
+struct Session {
+    id: String,
+    name: String,
+    member: std::fs::File,
+}
+
+impl Session {
+    fn lock_file(ctx: &Context, name: &str, what: &str) -> anyhow::Result<std::fs::File> {
+        let path = ctx.store.locks_dir().join(format!("{name}.{what}"));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))
+    }
+
+    fn join(ctx: &Context, entry: &Entry) -> anyhow::Result<Session> {
+        let gate = Self::lock_file(ctx, &entry.name, "gate")?;
+        gate.lock().context("cannot take the session's lock")?;
+        let member = Self::lock_file(ctx, &entry.name, "members")?;
+        member
+            .lock_shared()
+            .context("cannot take the session's lock")?;
+        let containers = crate::container::Containers::new(&ctx.store);
+        let running = containers.resolve(&entry.name).ok().and_then(|id| {
+            let state = containers.load_state(&id).ok()?;
+            state.running_init().map(|_| id)
+        });
+        let id = match running {
+            Some(id) => id,
+            None => {
+                // One whose last shell was killed: gone first.
+                if let Ok(id) = containers.resolve(&entry.name) {
+                    end(ctx, &id);
+                }
+                let parsed = RunLine::try_parse_from(&entry.session).map_err(|e| {
+                    anyhow::anyhow!("nook shell made a bad run line {:?}: {e}", entry.session)
+                })?;
+                super::run::start_quietly(ctx, &parsed.args)?
+            }
+        };
+        Ok(Session {
+            id,
+            name: entry.name.clone(),
+            member,
+        })
+    }
+
+    /// The last shell out ends the session.
+    fn leave(self, ctx: &Context) {
+        let Ok(gate) = Self::lock_file(ctx, &self.name, "gate") else {
+            return;
+        };
+        if gate.lock().is_err() {
+            return;
+        }
+        // Only a member alone can hold the lock alone.
+        if self.member.try_lock().is_ok() {
+            end(ctx, &self.id);
+        }
+    }
+}
+
+/// End a session: its name is free at once (a shell that comes now starts another), and
+/// its container is killed and then removed by its monitor, without this shell waiting.
+fn end(ctx: &Context, id: &str) {
+    let containers = crate::container::Containers::new(&ctx.store);
+    let ended = format!("nook-shell-ended-{}", &id[..12.min(id.len())]);
+    if let Ok(config) = containers.load_config(id)
+        && containers.rename(id, &ended).is_ok()
+        && !super::lifecycle::kill_now(&containers, &config)
+        && let Ok(config) = containers.load_config(id)
+    {
+        // Not running (its last shell was killed, or it failed): removed here.
+        let _ = super::container::remove_one(ctx, &containers, &config, true, false);
+    }
 }
 
 /// The top of the git work tree `dir` is in.
@@ -158,23 +277,22 @@ fn image_env(ctx: &Context, image: &ImageRecord) -> anyhow::Result<Vec<(String, 
         .collect())
 }
 
-/// The `nook run` line that enters `profile` (built as `image`).
-fn run_line(
+/// PID 1's program in a session's container: it waits, and ends on SIGTERM.
+const SESSION_KEEPER: &str = "trap 'exit 0' TERM; while :; do sleep 86400 & wait $!; done";
+
+/// How to enter `profile` (built as `image`).
+fn entry(
     ctx: &Context,
     profile: &Profile,
     image: &ImageRecord,
     args: &ShellArgs,
-) -> anyhow::Result<Vec<String>> {
+) -> anyhow::Result<Entry> {
     let you = crate::container::identity::You::current()?;
     let home = you.home.to_string_lossy().into_owned();
     let cwd = std::env::current_dir().context("cannot find the current directory")?;
-    let mut line: Vec<String> = ["--rm", "-i", "--userns", "keep-id"]
+    let mut line: Vec<String> = ["-d", "--rm", "--init", "--userns", "keep-id"]
         .map(String::from)
         .to_vec();
-    let tty = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
-    if tty {
-        line.push("-t".into());
-    }
     let mut add = |flag: &str, value: String| {
         line.push(flag.to_string());
         line.push(value);
@@ -201,12 +319,6 @@ fn run_line(
         let ro = if profile.readonly { ":ro" } else { "" };
         add("-v", format!("{0}:{0}{ro}", ws.display()));
     }
-    let workdir = match &workspace {
-        Some(ws) if cwd.starts_with(ws) => cwd.clone(),
-        Some(ws) => ws.clone(),
-        None => you.home.clone(),
-    };
-    add("-w", workdir.display().to_string());
     match profile.home {
         Home::Volume => add("-v", format!("nook-home-{}:{home}", profile.name)),
         Home::Host => add("-v", format!("{home}:{home}")),
@@ -246,9 +358,6 @@ fn run_line(
         // Debian's prompt shows it: (nook:rust)you@rust:~$
         ("debian_chroot".into(), format!("nook:{}", profile.name)),
     ];
-    if tty && let Ok(term) = std::env::var("TERM") {
-        vars.push(("TERM".into(), term));
-    }
     let base_env = image_env(ctx, image)?;
     let own = vars.clone();
     for (k, v) in &profile.env {
@@ -269,12 +378,36 @@ fn run_line(
         line.push(format!("{k}={v}"));
     }
     line.push(image.id.to_string());
-    if args.command.is_empty() {
-        line.push(shell_for(ctx, profile, image, &you)?);
-    } else {
-        line.extend(args.command.iter().cloned());
+    line.extend(["/bin/sh", "-c", SESSION_KEEPER].map(String::from));
+    let digest = hex::encode(sha2::Sha256::digest(line.join("\0").as_bytes()));
+    let name = format!("nook-shell-{}-{}", profile.name, &digest[..12]);
+    line.splice(0..0, ["--name".to_string(), name.clone()]);
+
+    // The shell's own process: your terminal, the directory you are in.
+    let mut exec: Vec<String> = vec!["-i".into()];
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        exec.push("-t".into());
+        if let Ok(term) = std::env::var("TERM") {
+            exec.extend(["-e".to_string(), format!("TERM={term}")]);
+        }
     }
-    Ok(line)
+    let workdir = match &workspace {
+        Some(ws) if cwd.starts_with(ws) => cwd.clone(),
+        Some(ws) => ws.clone(),
+        None => you.home.clone(),
+    };
+    exec.extend(["-w".to_string(), workdir.display().to_string()]);
+    let command = if args.command.is_empty() {
+        vec![shell_for(ctx, profile, image, &you)?]
+    } else {
+        args.command.clone()
+    };
+    Ok(Entry {
+        session: line,
+        name,
+        exec,
+        command,
+    })
 }
 
 /// The shell to enter: the profile's, else your login shell where the image has it, else

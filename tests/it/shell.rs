@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::harness::{Env, Output, env_with, host_uid, user};
 
@@ -332,7 +333,10 @@ fn broken_profiles_are_refused_clearly_and_leave_nothing() {
     let out = shell(&env, &dir, &["--", "true"]);
     assert_eq!(out.code, 125, "{out}");
     assert!(out.stderr.contains("home = \"host\""), "{out}");
-    assert!(env.container_ids().is_empty());
+    // (The session of the shell that entered ends as its monitor removes it.)
+    crate::harness::wait_until(Duration::from_secs(10), "no container", || {
+        env.container_ids().is_empty()
+    });
 }
 
 /// A base from a registry is pinned by digest: a tag that moves does not move the shell,
@@ -412,4 +416,56 @@ fn a_shell_on_a_real_terminal() {
     term.keys("Enter");
     term.wait_for("NOOK-EXIT=3");
     assert!(term.screen().contains(&user().name), "{}", term.screen());
+}
+
+/// Two shells of one profile share a live session: one localhost (a listener started in one
+/// answers the other), one /tmp, each other's processes; the session's processes are gone
+/// once the last shell has left.
+#[test]
+fn two_shells_share_one_session() {
+    let env = env_with("overlay");
+    let toml = "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n";
+    let dir = project(&env, &[("nook.toml", toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    shell(&env, &dir, &["--", "true"]).ok();
+    let mut first = env
+        .nook(&[
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "echo from-first > /tmp/shared; nc -l -p 7777 -e echo served-by-first; sleep 1",
+        ])
+        .current_dir(&dir)
+        .spawn();
+    let mut second = String::new();
+    crate::harness::wait_until(Duration::from_secs(20), "the second shell's view", || {
+        let out = shell(
+            &env,
+            &dir,
+            &[
+                "--",
+                "sh",
+                "-c",
+                "cat /tmp/shared && nc 127.0.0.1 7777 </dev/null",
+            ],
+        );
+        second = out.stdout;
+        second.contains("served-by-first")
+    });
+    assert_eq!(second, "from-first\nserved-by-first\n");
+    let (status, _, err) =
+        crate::harness::wait_with_timeout(&mut first, Duration::from_secs(20), "the first shell");
+    assert!(status.success(), "{err}");
+    // The last shell has left: nothing of the session runs.
+    crate::harness::wait_until(Duration::from_secs(10), "the session to end", || {
+        env.container_ids().is_empty()
+    });
+    let out = shell(
+        &env,
+        &dir,
+        &["--", "sh", "-c", "cat /tmp/shared || echo fresh"],
+    );
+    assert_eq!(out.stdout, "fresh\n", "{out}");
 }

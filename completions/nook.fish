@@ -592,6 +592,7 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand trust" -l list -d 'List the files you trust'
 complete -c nook -n "__fish_nook_using_subcommand trust" -l forget -d 'Forget FILE: what it opens is no longer honoured'
 complete -c nook -n "__fish_nook_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand shell" -s t -l task -d 'Run the profile\'s task NAME (after the tasks it depends on) instead of a shell' -r
 complete -c nook -n "__fish_nook_using_subcommand shell" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

@@ -419,7 +419,13 @@ pub struct TrustArgs {
                   from the image and your environment); [user] home = \"volume\" | \"host\" | \
                   \"tmpfs\", shell; [workspace] mount = \"git-root\" | \"dir\" | \"none\", \
                   readonly; [network] mode = \"pasta\" | \"none\" | \"host\", ports, \
-                  host_loopback; [sandbox] (nook sandbox's policy). Unknown keys are refused.\n\n\
+                  host_loopback; [user] dotfiles = [\"~/.gitconfig\", ...]; [[mount]] type = \
+                  \"bind\" | \"volume\" | \"tmpfs\", source, target, readonly; [cache] NAME = \
+                  \"PATH\" (volumes shared by your profiles); [hooks] on_home_create, on_enter; \
+                  [tasks.NAME] run, depends, description (nook shell -t NAME); [limits] memory, \
+                  cpus, pids; [host] ssh_agent, timezone, locale; [sandbox] (nook sandbox's \
+                  policy). Unknown keys are refused. Two shells of one profile share one \
+                  session (localhost, /tmp, processes); the last one out ends it.\n\n\
                   Exit status: the command's (or the shell's); 125 when nook fails.",
     after_help = "Examples:\n  nook shell\n  nook shell rust\n  nook shell -- make test\n  \
                   nook shell --locked -- cargo test"
@@ -432,6 +438,9 @@ pub struct ShellArgs {
     /// mirror or proxy of yours)
     #[arg(long)]
     pub host_loopback: bool,
+    /// Run the profile's task NAME (after the tasks it depends on) instead of a shell
+    #[arg(short, long, value_name = "NAME", conflicts_with = "command")]
+    pub task: Option<String>,
     /// The profile: a name (nook profile ls), a file, or a directory with a nook.toml
     /// (default: the project's nook.toml, here or above)
     #[arg(value_name = "PROFILE")]

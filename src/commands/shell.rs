@@ -377,6 +377,7 @@ fn entry(
         line.push("-e".into());
         line.push(format!("{k}={v}"));
     }
+    extras(profile, &you, &mut line)?;
     line.push(image.id.to_string());
     line.extend(["/bin/sh", "-c", SESSION_KEEPER].map(String::from));
     let digest = hex::encode(sha2::Sha256::digest(line.join("\0").as_bytes()));
@@ -397,17 +398,176 @@ fn entry(
         None => you.home.clone(),
     };
     exec.extend(["-w".to_string(), workdir.display().to_string()]);
-    let command = if args.command.is_empty() {
-        vec![shell_for(ctx, profile, image, &you)?]
-    } else {
-        args.command.clone()
+    let mut command = match &args.task {
+        Some(name) => vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            tasks_script(profile, name)?,
+        ],
+        None if args.command.is_empty() => vec![shell_for(ctx, profile, image, &you)?],
+        None => args.command.clone(),
     };
+    if let Some(script) = hooks_script(profile) {
+        let mut wrapped = vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            script,
+            "nook".into(),
+        ];
+        wrapped.append(&mut command);
+        command = wrapped;
+    }
     Ok(Entry {
         session: line,
         name,
         exec,
         command,
     })
+}
+
+/// `~/PATH` as a path of your home.
+fn in_home(you: &crate::container::identity::You, path: &str) -> PathBuf {
+    match path.strip_prefix("~/") {
+        Some(rest) => you.home.join(rest),
+        None => PathBuf::from(path),
+    }
+}
+
+/// A host path for a `-v` flag: where it really is (its links followed), which must be
+/// there and fit the flag.
+fn host_source(path: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(path).ok()?;
+    let s = real.to_str()?.to_string();
+    (!s.contains([':', ','])).then_some(s)
+}
+
+/// The session flags of dotfiles, mounts, caches, limits and host integration.
+fn extras(
+    profile: &Profile,
+    you: &crate::container::identity::You,
+    line: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let mut add = |flag: &str, value: String| {
+        line.push(flag.to_string());
+        line.push(value);
+    };
+    let shown = |p: &Path| p.display().to_string();
+    if profile.home != Home::Host {
+        for d in &profile.dotfiles {
+            let at = in_home(you, d);
+            match host_source(&at) {
+                Some(real) => add("-v", format!("{real}:{}:ro", shown(&at))),
+                None => eprintln!("note: {d} is not there (or not usable): not shown"),
+            }
+        }
+    }
+    for m in &profile.mounts {
+        let target = shown(&in_home(you, &m.target));
+        let ro = if m.readonly { ":ro" } else { "" };
+        let source = m.source.as_deref().unwrap_or_default();
+        match m.kind {
+            crate::profile::schema::MountType::Bind => {
+                let at = match source.strip_prefix("~/") {
+                    Some(_) => in_home(you, source),
+                    None => profile.dir.join(source),
+                };
+                let real = host_source(&at).with_context(|| {
+                    format!("[[mount]] source {source}: {} is not there", at.display())
+                })?;
+                add("-v", format!("{real}:{target}{ro}"));
+            }
+            crate::profile::schema::MountType::Volume => {
+                add("-v", format!("{source}:{target}{ro}"));
+            }
+            crate::profile::schema::MountType::Tmpfs => add("--tmpfs", target),
+        }
+    }
+    for (name, path) in &profile.cache {
+        add(
+            "-v",
+            format!("nook-cache-{name}:{}", shown(&in_home(you, path))),
+        );
+    }
+    if let Some(m) = &profile.limits.memory {
+        add("--memory", m.clone());
+    }
+    match &profile.limits.cpus {
+        Some(crate::profile::schema::Cpus::Whole(n)) => add("--cpus", n.to_string()),
+        Some(crate::profile::schema::Cpus::Part(n)) => add("--cpus", n.to_string()),
+        None => {}
+    }
+    if let Some(n) = profile.limits.pids {
+        add("--pids-limit", n.to_string());
+    }
+    let host = &profile.host;
+    if host.ssh_agent == Some(true) {
+        const AGENT: &str = "/run/nook/ssh-agent.sock";
+        match std::env::var_os("SSH_AUTH_SOCK").and_then(|s| host_source(Path::new(&s))) {
+            Some(sock) => {
+                add("-v", format!("{sock}:{AGENT}"));
+                add("-e", format!("SSH_AUTH_SOCK={AGENT}"));
+            }
+            None => eprintln!("note: no ssh agent to pass (SSH_AUTH_SOCK is not set, or gone)"),
+        }
+    }
+    if host.timezone == Some(true) {
+        if let Some(zone) = host_source(Path::new("/etc/localtime")) {
+            add("-v", format!("{zone}:/etc/localtime:ro"));
+        }
+        if let Ok(tz) = std::env::var("TZ") {
+            add("-e", format!("TZ={tz}"));
+        }
+    }
+    if host.locale == Some(true) {
+        for (k, v) in std::env::vars() {
+            if k == "LANG" || k == "LANGUAGE" || k.starts_with("LC_") {
+                add("-e", format!("{k}={v}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The script that runs task `name` after what it depends on, each in the project.
+fn tasks_script(profile: &Profile, name: &str) -> anyhow::Result<String> {
+    let mut script = String::new();
+    for (task, t) in profile.task_order(name)? {
+        script.push_str(&format!(
+            "echo {} >&2\n/bin/sh -c {} || exit $?\n",
+            crate::profile::plan::single_quoted(&format!("nook: task {task}")),
+            crate::profile::plan::single_quoted(&t.run)
+        ));
+    }
+    Ok(script)
+}
+
+/// The hooks, run before the shell or command (`"$@"`): on_home_create once per home (not
+/// in your real home), on_enter each time.
+fn hooks_script(profile: &Profile) -> Option<String> {
+    let h = &profile.hooks;
+    if h.on_home_create.is_none() && h.on_enter.is_none() {
+        return None;
+    }
+    let mut script = String::new();
+    if let Some(create) = &h.on_home_create
+        && profile.home != Home::Host
+    {
+        script.push_str(&format!(
+            "if [ ! -e \"$HOME/.nook-home-created\" ]; then\n\
+             \x20 /bin/sh -c {} || {{ echo 'nook: on_home_create failed' >&2; exit 125; }}\n\
+             \x20 : > \"$HOME/.nook-home-created\"\n\
+             fi\n",
+            crate::profile::plan::single_quoted(create)
+        ));
+    }
+    if let Some(enter) = &h.on_enter {
+        script.push_str(&format!(
+            "/bin/sh -c {} || {{ echo 'nook: on_enter failed' >&2; exit 125; }}\n",
+            crate::profile::plan::single_quoted(enter)
+        ));
+    }
+    script.push_str("exec \"$@\"\n");
+    Some(script)
 }
 
 /// The shell to enter: the profile's, else your login shell where the image has it, else
@@ -511,12 +671,13 @@ pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<
             for (k, v) in &p.env {
                 println!("env {k}={v}");
             }
+            let word = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
             println!(
-                "home: {:?}; workspace: {:?}{}; network: {:?}",
-                p.home,
-                p.workspace,
+                "home: {}; workspace: {}{}; network: {}",
+                word(serde_json::json!(p.home)),
+                word(serde_json::json!(p.workspace)),
                 if p.readonly { " (read-only)" } else { "" },
-                p.network
+                word(serde_json::json!(p.network))
             );
             let lock = prof::lock::path_for(&p, ctx.store.root());
             println!(

@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::ProfileError;
-use super::schema::{self, Home, NetworkMode, ProfileFile, Step, WorkspaceMount};
+use super::schema::{
+    self, Home, Hooks, HostSection, LimitsSection, MountEntry, MountType, NetworkMode, ProfileFile,
+    Step, Task, WorkspaceMount,
+};
 
 /// The profiles that come with nook.
 const SHIPPED: &[(&str, &str)] = &[
@@ -73,6 +76,13 @@ pub struct Profile {
     pub network: NetworkMode,
     pub ports: Vec<String>,
     pub host_loopback: bool,
+    pub dotfiles: Vec<String>,
+    pub mounts: Vec<MountEntry>,
+    pub cache: BTreeMap<String, String>,
+    pub hooks: Hooks,
+    pub tasks: BTreeMap<String, Task>,
+    pub limits: LimitsSection,
+    pub host: HostSection,
 }
 
 /// What of a profile decides what is built (and so what the lock pins).
@@ -116,7 +126,78 @@ impl Profile {
         if !self.ports.is_empty() {
             out.push(format!("ports = {:?}", self.ports));
         }
+        if !self.dotfiles.is_empty() {
+            out.push(format!("dotfiles = {:?} (read-only)", self.dotfiles));
+        }
+        for m in &self.mounts {
+            if m.kind == MountType::Bind {
+                out.push(format!(
+                    "mount {} at {}{}",
+                    m.source.as_deref().unwrap_or("?"),
+                    m.target,
+                    if m.readonly {
+                        " (read-only)"
+                    } else {
+                        ", writable"
+                    }
+                ));
+            }
+        }
+        if self.host.ssh_agent == Some(true) {
+            out.push("ssh_agent = true: your ssh agent (it can sign with your keys)".to_string());
+        }
+        for (what, hook) in [
+            ("on_home_create", &self.hooks.on_home_create),
+            ("on_enter", &self.hooks.on_enter),
+        ] {
+            if let Some(h) = hook {
+                out.push(format!("run {what}: {}", h.trim()));
+            }
+        }
         out
+    }
+}
+
+impl Profile {
+    /// The tasks `name` needs, then it: each once, in order.
+    pub fn task_order(&self, name: &str) -> Result<Vec<(&str, &Task)>, ProfileError> {
+        fn visit<'a>(
+            p: &'a Profile,
+            name: &str,
+            path: &mut Vec<String>,
+            out: &mut Vec<(&'a str, &'a Task)>,
+        ) -> Result<(), ProfileError> {
+            if out.iter().any(|(n, _)| *n == name) {
+                return Ok(());
+            }
+            if path.iter().any(|p| p == name) {
+                path.push(name.to_string());
+                return Err(ProfileError::Task(format!(
+                    "tasks depend on each other: {}",
+                    path.join(" → ")
+                )));
+            }
+            let Some((key, task)) = p.tasks.get_key_value(name) else {
+                return Err(ProfileError::Task(format!(
+                    "no task {name:?}{}; the profile has: {}",
+                    match path.last() {
+                        Some(by) => format!(" (task {by:?} depends on it)"),
+                        None => String::new(),
+                    },
+                    p.tasks.keys().cloned().collect::<Vec<_>>().join(", ")
+                )));
+            };
+            path.push(key.clone());
+            for dep in &task.depends {
+                visit(p, dep, path, out)?;
+            }
+            path.pop();
+            out.push((key, task));
+            Ok(())
+        }
+        let mut out = Vec::new();
+        visit(self, name, &mut Vec::new(), &mut out)?;
+        Ok(out)
     }
 }
 
@@ -289,6 +370,13 @@ fn empty(origin: &Origin) -> Profile {
         network: NetworkMode::default(),
         ports: Vec::new(),
         host_loopback: false,
+        dotfiles: Vec::new(),
+        mounts: Vec::new(),
+        cache: BTreeMap::new(),
+        hooks: Hooks::default(),
+        tasks: BTreeMap::new(),
+        limits: LimitsSection::default(),
+        host: HostSection::default(),
     }
 }
 
@@ -350,6 +438,40 @@ fn merge(out: &mut Profile, over: Profile) {
         out.ports = over.ports;
     }
     out.host_loopback |= over.host_loopback;
+    for d in over.dotfiles {
+        if !out.dotfiles.contains(&d) {
+            out.dotfiles.push(d);
+        }
+    }
+    out.mounts.extend(over.mounts);
+    out.cache.extend(over.cache);
+    out.hooks = over_hooks(out.hooks.clone(), over.hooks);
+    out.tasks.extend(over.tasks);
+    out.limits = over_limits(out.limits.clone(), over.limits);
+    out.host = over_host(out.host.clone(), over.host);
+}
+
+fn over_hooks(a: Hooks, b: Hooks) -> Hooks {
+    Hooks {
+        on_home_create: b.on_home_create.or(a.on_home_create),
+        on_enter: b.on_enter.or(a.on_enter),
+    }
+}
+
+fn over_limits(a: LimitsSection, b: LimitsSection) -> LimitsSection {
+    LimitsSection {
+        memory: b.memory.or(a.memory),
+        cpus: b.cpus.or(a.cpus),
+        pids: b.pids.or(a.pids),
+    }
+}
+
+fn over_host(a: HostSection, b: HostSection) -> HostSection {
+    HostSection {
+        ssh_agent: b.ssh_agent.or(a.ssh_agent),
+        timezone: b.timezone.or(a.timezone),
+        locale: b.locale.or(a.locale),
+    }
 }
 
 /// A step of the same name replaces the one it overrides, in its place.
@@ -389,6 +511,23 @@ fn apply(out: &mut Profile, origin: &Origin, file: ProfileFile) {
     if let Some(u) = file.user {
         out.home = u.home.unwrap_or(out.home);
         out.shell = u.shell.or(out.shell.take());
+        for d in u.dotfiles {
+            if !out.dotfiles.contains(&d) {
+                out.dotfiles.push(d);
+            }
+        }
+    }
+    out.mounts.extend(file.mount);
+    out.cache.extend(file.cache);
+    out.tasks.extend(file.tasks);
+    if let Some(h) = file.hooks {
+        out.hooks = over_hooks(out.hooks.clone(), h);
+    }
+    if let Some(l) = file.limits {
+        out.limits = over_limits(out.limits.clone(), l);
+    }
+    if let Some(h) = file.host {
+        out.host = over_host(out.host.clone(), h);
     }
     if let Some(w) = file.workspace {
         out.workspace = w.mount.unwrap_or(out.workspace);
@@ -454,6 +593,52 @@ fn check(origin: &Origin, file: &ProfileFile) -> Result<(), ProfileError> {
         check_env(&s.env).map_err(&bad)?;
     }
     check_env(&file.env).map_err(&bad)?;
+    // Paths given to `nook run` flags, where ':' and ',' separate fields.
+    let plain = |p: &str| !p.is_empty() && !p.contains([':', ',', '\n']);
+    let inside = |p: &str| plain(p) && (p.starts_with('/') || p.starts_with("~/"));
+    for d in file.user.iter().flat_map(|u| &u.dotfiles) {
+        if !plain(d) || !d.starts_with("~/") {
+            return Err(bad(format!(
+                "dotfiles: {d:?} must be a file of your home, as ~/PATH (without : or ,)"
+            )));
+        }
+    }
+    for m in &file.mount {
+        if !inside(&m.target) {
+            return Err(bad(format!(
+                "[[mount]] target {:?} must be an absolute path (or ~/PATH), without : or ,",
+                m.target
+            )));
+        }
+        match (m.kind, &m.source) {
+            (MountType::Tmpfs, None) => {}
+            (MountType::Tmpfs, Some(_)) => {
+                return Err(bad("[[mount]] of type tmpfs takes no source".to_string()));
+            }
+            (_, Some(s)) if plain(s) => {}
+            _ => {
+                return Err(bad(format!(
+                    "[[mount]] at {} needs a source (a path or a volume name, without : or ,)",
+                    m.target
+                )));
+            }
+        }
+    }
+    for (name, path) in &file.cache {
+        if !valid_name(name) || !inside(path) {
+            return Err(bad(format!(
+                "[cache] {name} = {path:?}: a name (letters, digits, _ . -) and an absolute \
+                 path or ~/PATH"
+            )));
+        }
+    }
+    for (name, task) in &file.tasks {
+        if !valid_name(name) || task.run.trim().is_empty() {
+            return Err(bad(format!(
+                "[tasks.{name}]: a name of letters, digits, _ . - and something to run"
+            )));
+        }
+    }
     if let Some(p) = &file.packages {
         for pkg in &p.install {
             if !super::plan::valid_package(pkg) {
@@ -543,6 +728,27 @@ mod tests {
         let rust = load(Some("rust"), &cwd).unwrap();
         let from: Vec<&str> = rust.packages.iter().map(|s| s.from.as_str()).collect();
         assert_eq!(from, ["debian", "c", "rust"]);
+    }
+
+    #[test]
+    fn tasks_run_after_what_they_depend_on() {
+        let mut p = load(Some("debian"), &std::env::temp_dir()).unwrap();
+        let task = |run: &str, deps: &[&str]| Task {
+            run: run.to_string(),
+            description: None,
+            depends: deps.iter().map(|d| d.to_string()).collect(),
+        };
+        p.tasks.insert("test".into(), task("t", &["build", "lint"]));
+        p.tasks.insert("build".into(), task("b", &["gen"]));
+        p.tasks.insert("lint".into(), task("l", &["gen"]));
+        p.tasks.insert("gen".into(), task("g", &[]));
+        let order: Vec<&str> = p.task_order("test").unwrap().iter().map(|t| t.0).collect();
+        assert_eq!(order, ["gen", "build", "lint", "test"]);
+        p.tasks.insert("gen".into(), task("g", &["test"]));
+        let e = p.task_order("test").unwrap_err().to_string();
+        assert!(e.contains("test → build → gen → test"), "{e}");
+        let e = p.task_order("nope").unwrap_err().to_string();
+        assert!(e.contains("no task \"nope\""), "{e}");
     }
 
     #[test]

@@ -89,6 +89,8 @@ pub enum ProfileError {
     Base { image: String, why: String },
     #[error("{0}")]
     Build(String),
+    #[error("{0}")]
+    Task(String),
     #[error(transparent)]
     Trust(#[from] crate::trust::TrustError),
     #[error(transparent)]

@@ -124,7 +124,8 @@ fn step_text(step: &Step) -> String {
     serde_json::to_string(&unnamed).expect("steps serialize")
 }
 
-fn single_quoted(s: &str) -> String {
+/// `s` as one shell word.
+pub fn single_quoted(s: &str) -> String {
     format!("'{}'", s.replace('\'', "'\\''"))
 }
 

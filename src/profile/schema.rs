@@ -29,8 +29,85 @@ pub struct ProfileFile {
     pub user: Option<UserSection>,
     pub workspace: Option<WorkspaceSection>,
     pub network: Option<NetworkSection>,
+    /// Extra mounts (`[[mount]]`).
+    pub mount: Vec<MountEntry>,
+    /// Named cache volumes, shared by your profiles: name = path inside (`~/` is your home).
+    pub cache: BTreeMap<String, String>,
+    pub hooks: Option<Hooks>,
+    /// Commands run by `nook shell -t NAME`, after the tasks they depend on.
+    pub tasks: BTreeMap<String, Task>,
+    pub limits: Option<LimitsSection>,
+    /// What of your session the shell may use; each off unless asked for.
+    pub host: Option<HostSection>,
     /// `nook sandbox`'s policy for this project.
     pub sandbox: SandboxFile,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MountType {
+    Bind,
+    Volume,
+    Tmpfs,
+}
+
+/// One `[[mount]]`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct MountEntry {
+    #[serde(rename = "type")]
+    pub kind: MountType,
+    /// A host path (bind: `~/` is your home, a relative path the profile's directory's) or a
+    /// volume's name; none for tmpfs.
+    pub source: Option<String>,
+    /// Where inside (absolute; `~/` is your home).
+    pub target: String,
+    #[serde(default)]
+    pub readonly: bool,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Hooks {
+    /// Run once for each new home volume, as you, in the project (never in a layer).
+    pub on_home_create: Option<String>,
+    /// Run at each entry, before the shell or command (keep it quick).
+    pub on_enter: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Task {
+    pub run: String,
+    pub description: Option<String>,
+    pub depends: Vec<String>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(untagged)]
+pub enum Cpus {
+    Whole(u32),
+    Part(f64),
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsSection {
+    /// As `--memory` takes it (512m, 8g).
+    pub memory: Option<String>,
+    pub cpus: Option<Cpus>,
+    pub pids: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HostSection {
+    /// Your ssh agent's socket ($SSH_AUTH_SOCK), inside as $SSH_AUTH_SOCK.
+    pub ssh_agent: Option<bool>,
+    /// Your time zone (/etc/localtime, $TZ).
+    pub timezone: Option<bool>,
+    /// Your locale ($LANG, $LC_*).
+    pub locale: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -84,6 +161,8 @@ pub struct UserSection {
     pub home: Option<Home>,
     /// The shell to enter (default: your login shell where the image has it, else bash, else sh).
     pub shell: Option<String>,
+    /// Files of yours shown read-only at the same place in the profile's home (`~/.gitconfig`).
+    pub dotfiles: Vec<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
@@ -236,6 +315,11 @@ mod tests {
              [env]\nPATH = \"/opt/bin:$PATH\"\n[user]\nhome = \"tmpfs\"\nshell = \"/bin/bash\"\n\
              [workspace]\nmount = \"dir\"\nreadonly = true\n\
              [network]\nmode = \"none\"\nports = [\"8080\"]\nhost_loopback = false\n\
+             [[mount]]\ntype = \"bind\"\nsource = \"~/data\"\ntarget = \"/data\"\nreadonly = true\n\
+             [cache]\npip = \"~/.cache/pip\"\n[hooks]\non_enter = \"echo hi\"\n\
+             [tasks.test]\nrun = \"make test\"\ndepends = [\"build\"]\n[tasks.build]\nrun = \"make\"\n\
+             [limits]\nmemory = \"1g\"\ncpus = 1.5\npids = 100\n\
+             [host]\nssh_agent = true\ntimezone = true\n\
              [sandbox]\nnet = false\n",
         )
         .unwrap();
@@ -243,5 +327,10 @@ mod tests {
         assert_eq!(p.user.unwrap().home, Some(Home::Tmpfs));
         assert_eq!(p.workspace.unwrap().mount, Some(WorkspaceMount::Dir));
         assert_eq!(p.network.unwrap().mode, Some(NetworkMode::None));
+        assert_eq!(p.mount[0].kind, MountType::Bind);
+        assert_eq!(p.tasks["test"].depends, ["build"]);
+        assert_eq!(p.limits.unwrap().cpus, Some(Cpus::Part(1.5)));
+        let l = parse("[limits]\ncpus = 2\n").unwrap().limits.unwrap();
+        assert_eq!(l.cpus, Some(Cpus::Whole(2)));
     }
 }

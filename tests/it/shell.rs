@@ -469,3 +469,99 @@ fn two_shells_share_one_session() {
     );
     assert_eq!(out.stdout, "fresh\n", "{out}");
 }
+
+/// What a profile adds at entry, none of it built: dotfiles shown read-only, extra mounts, a
+/// cache volume shared by your profiles, hooks (on_home_create once per home, on_enter each
+/// time), tasks in dependency order with their status, and your time zone.
+#[test]
+fn entry_settings_dotfiles_mounts_caches_hooks_and_tasks() {
+    let env = env_with("overlay");
+    fs::write(env.home.join(".gitconfig"), "[user]\n\tname = me\n").unwrap();
+    fs::create_dir_all(env.home.join("datasets")).unwrap();
+    fs::write(env.home.join("datasets/a.csv"), "1,2\n").unwrap();
+    env.own(&env.home);
+    let toml = r#"[base]
+image = "busybox"
+[network]
+mode = "none"
+[user]
+dotfiles = ["~/.gitconfig", "~/.absent"]
+[[mount]]
+type = "bind"
+source = "~/datasets"
+target = "/data"
+readonly = true
+[[mount]]
+type = "tmpfs"
+target = "/scratch"
+[cache]
+downloads = "~/.cache/dl"
+[hooks]
+on_home_create = "echo created >> $HOME/created"
+on_enter = "echo entering >&2"
+[host]
+timezone = true
+[tasks.gen]
+run = "echo gen > gen.out"
+[tasks.build]
+run = "cat gen.out && echo built"
+depends = ["gen"]
+[tasks.fail]
+run = "exit 4"
+depends = ["gen"]
+"#;
+    let dir = project(&env, &[("nook.toml", toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let script = "cat ~/.gitconfig; cat /data/a.csv; touch /data/x 2>/dev/null || echo ro; \
+                  grep -c ' /scratch ' /proc/mounts; echo kept >> ~/.cache/dl/f; \
+                  cat ~/created; cmp -s /etc/localtime /dev/null || echo zone";
+    let out = shell(&env, &dir, &["--", "sh", "-c", script]);
+    assert_eq!(out.code, 0, "{out}");
+    assert_eq!(
+        out.stdout, "[user]\n\tname = me\n1,2\nro\n1\ncreated\nzone\n",
+        "{out}"
+    );
+    assert!(out.stderr.contains("entering"), "{out}");
+    assert!(out.stderr.contains(".absent is not there"), "{out}");
+    // Again: the home was made once; the cache kept what was written.
+    let out = shell(
+        &env,
+        &dir,
+        &["--", "sh", "-c", "cat ~/created ~/.cache/dl/f"],
+    );
+    assert_eq!(out.stdout, "created\nkept\n", "{out}");
+    // Tasks.
+    let out = shell(&env, &dir, &["-t", "build"]);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "gen\nbuilt\n"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("nook: task gen") && out.stderr.contains("nook: task build"));
+    assert_eq!(host_uid(&dir.join("gen.out")), user().uid);
+    assert_eq!(shell(&env, &dir, &["-t", "fail"]).code, 4);
+    let out = shell(&env, &dir, &["-t", "nope"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("no task \"nope\""), "{out}");
+}
+
+/// The README's example profile is one nook reads, over nook's python profile.
+#[test]
+fn the_readme_profile_checks() {
+    let env = Env::new();
+    let readme =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let from = readme.find("## Dev shells").unwrap();
+    let start = readme[from..].find("```toml\n").unwrap() + from + 8;
+    let end = readme[start..].find("```").unwrap() + start;
+    let dir = project(&env, &[("nook.toml", &readme[start..end])]);
+    let out = env.nook(&["profile", "check"]).current_dir(&dir).ok();
+    assert!(out.stdout.contains("python (shipped with nook) →"), "{out}");
+    let out = env.nook(&["profile", "show"]).current_dir(&dir).ok();
+    assert!(
+        out.stdout
+            .contains("home: volume; workspace: git-root; network: pasta"),
+        "{out}"
+    );
+}

@@ -526,6 +526,15 @@ _nook() {
             nook__subcmd__help__subcmd__profile,ls)
                 cmd="nook__subcmd__help__subcmd__profile__subcmd__ls"
                 ;;
+            nook__subcmd__help__subcmd__profile,prune)
+                cmd="nook__subcmd__help__subcmd__profile__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__profile,rebuild)
+                cmd="nook__subcmd__help__subcmd__profile__subcmd__rebuild"
+                ;;
+            nook__subcmd__help__subcmd__profile,rm)
+                cmd="nook__subcmd__help__subcmd__profile__subcmd__rm"
+                ;;
             nook__subcmd__help__subcmd__profile,show)
                 cmd="nook__subcmd__help__subcmd__profile__subcmd__show"
                 ;;
@@ -673,6 +682,15 @@ _nook() {
             nook__subcmd__profile,ls)
                 cmd="nook__subcmd__profile__subcmd__ls"
                 ;;
+            nook__subcmd__profile,prune)
+                cmd="nook__subcmd__profile__subcmd__prune"
+                ;;
+            nook__subcmd__profile,rebuild)
+                cmd="nook__subcmd__profile__subcmd__rebuild"
+                ;;
+            nook__subcmd__profile,rm)
+                cmd="nook__subcmd__profile__subcmd__rm"
+                ;;
             nook__subcmd__profile,show)
                 cmd="nook__subcmd__profile__subcmd__show"
                 ;;
@@ -684,6 +702,15 @@ _nook() {
                 ;;
             nook__subcmd__profile__subcmd__help,ls)
                 cmd="nook__subcmd__profile__subcmd__help__subcmd__ls"
+                ;;
+            nook__subcmd__profile__subcmd__help,prune)
+                cmd="nook__subcmd__profile__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__profile__subcmd__help,rebuild)
+                cmd="nook__subcmd__profile__subcmd__help__subcmd__rebuild"
+                ;;
+            nook__subcmd__profile__subcmd__help,rm)
+                cmd="nook__subcmd__profile__subcmd__help__subcmd__rm"
                 ;;
             nook__subcmd__profile__subcmd__help,show)
                 cmd="nook__subcmd__profile__subcmd__help__subcmd__show"
@@ -3129,7 +3156,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__profile)
-            opts="ls show check"
+            opts="ls show check rebuild rm prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3157,6 +3184,48 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__profile__subcmd__ls)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__profile__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__profile__subcmd__rebuild)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__profile__subcmd__rm)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4577,7 +4646,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__profile)
-            opts="-h --storage-driver --help ls show check help"
+            opts="-h --storage-driver --help ls show check rebuild rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4613,7 +4682,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__profile__subcmd__help)
-            opts="ls show check help"
+            opts="ls show check rebuild rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4668,6 +4737,48 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__profile__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__help__subcmd__rebuild)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__help__subcmd__rm)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__profile__subcmd__help__subcmd__show)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -4684,6 +4795,60 @@ _nook() {
             ;;
         nook__subcmd__profile__subcmd__ls)
             opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__prune)
+            opts="-h --all --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__rebuild)
+            opts="-h --host-loopback --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__rm)
+            opts="-h --home --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -481,6 +481,40 @@ pub enum ProfileCommand {
     Show(ProfileArgs),
     /// Check a profile (syntax, keys, values, what it extends) without building it
     Check(ProfileArgs),
+    /// Build a profile again, every step run anew (the lock's versions kept)
+    Rebuild(ProfileRebuildArgs),
+    /// Remove a profile's built image and records (its home volume too, with --home)
+    Rm(ProfileRmArgs),
+    /// Remove what profiles left that nothing uses any more (everything built, with --all);
+    /// homes and locks stay
+    Prune(ProfilePruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileRebuildArgs {
+    /// Let set-up steps reach services on this machine's loopback
+    #[arg(long)]
+    pub host_loopback: bool,
+    /// The profile (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileRmArgs {
+    /// Remove the profile's home volume too (what you kept in its home is lost)
+    #[arg(long)]
+    pub home: bool,
+    /// The profile (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfilePruneArgs {
+    /// Remove every profile's image and records, not only the unused ones
+    #[arg(long)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -12,7 +12,10 @@ use oci_spec::image::ImageConfiguration;
 
 use super::Context;
 use crate::build::step::Network;
-use crate::cli::{GlobalArgs, LockArgs, ProfileArgs, ProfileCommand, RunArgs, ShellArgs};
+use crate::cli::{
+    GlobalArgs, LockArgs, ProfileArgs, ProfileCommand, ProfilePruneArgs, ProfileRebuildArgs,
+    ProfileRmArgs, RunArgs, ShellArgs,
+};
 use crate::image::index::ImageRecord;
 use crate::profile::load::{self, Profile};
 use crate::profile::schema::{Home, NetworkMode, WorkspaceMount};
@@ -59,6 +62,7 @@ impl prof::Builder for Engine<'_> {
         context: Option<&Path>,
         tag: &str,
         host_loopback: bool,
+        no_cache: bool,
     ) -> Result<ImageRecord, String> {
         let opts = crate::build::Options {
             containerfile: containerfile.to_string(),
@@ -67,7 +71,7 @@ impl prof::Builder for Engine<'_> {
             tags: vec![tag.to_string()],
             build_args: BTreeMap::new(),
             target: None,
-            no_cache: false,
+            no_cache,
             pull: "missing".to_string(),
             network: Network::Pasta,
             host_loopback,
@@ -649,6 +653,81 @@ pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<
                 };
                 println!("{name}\t{from}\t{description}");
             }
+            Ok(0)
+        }
+        ProfileCommand::Rebuild(ProfileRebuildArgs {
+            host_loopback,
+            profile,
+        }) => {
+            crate::runtime::sealed::reexec_if_exposed();
+            let ctx = Context::open(global)?;
+            let p = load_trusted(&ctx, profile.as_deref())?;
+            let r = ready(&ctx, &p, LockMode::Rebuild, *host_loopback)?;
+            println!("{}", r.image.id);
+            Ok(0)
+        }
+        ProfileCommand::Rm(ProfileRmArgs { home, profile }) => {
+            let ctx = Context::open(global)?;
+            let p = load::load(profile.as_deref(), &cwd)?;
+            let tag = prof::tag(&p);
+            let index = crate::image::index::ImageIndex::load(&ctx.store)?;
+            let mut ids = Vec::new();
+            if let Ok(image) = index.resolve(&tag) {
+                ids.push(image.id.to_string());
+                crate::image::manage::remove(&ctx.store, std::slice::from_ref(&tag), false)?;
+                println!("removed {tag}");
+            }
+            prof::forget_entries(&ctx.store, &ids, false);
+            // The lock of a profile entered by name is nook's record; a project's is yours.
+            if !matches!(p.origin, load::Origin::Project(_)) {
+                let _ = std::fs::remove_file(prof::lock::path_for(&p, ctx.store.root()));
+            }
+            if *home {
+                let volumes = crate::container::volume::Volumes::new(&ctx.store);
+                let name = format!("nook-home-{}", p.name);
+                // A session that has just ended may still be going away: a moment for it.
+                let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+                while volumes.get(&name).is_ok() {
+                    match volumes.remove(&name) {
+                        Ok(()) => println!("removed the home volume {name}"),
+                        Err(crate::container::volume::VolumeError::InUse { .. })
+                            if std::time::Instant::now() < deadline =>
+                        {
+                            std::thread::sleep(std::time::Duration::from_millis(50));
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+            Ok(0)
+        }
+        ProfileCommand::Prune(ProfilePruneArgs { all }) => {
+            let ctx = Context::open(global)?;
+            let index = crate::image::index::ImageIndex::load(&ctx.store)?;
+            let recorded: Vec<String> = std::fs::read_dir(ctx.store.root().join("shells"))
+                .map(|d| {
+                    d.flatten()
+                        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                        .map(|id| id.trim().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut removed = Vec::new();
+            for image in &index.images {
+                let ours = image
+                    .names
+                    .iter()
+                    .find(|n| n.starts_with("localhost/nook-profile/"));
+                if let Some(name) = ours
+                    && (*all || !recorded.contains(&image.id.to_string()))
+                {
+                    removed.push(image.id.to_string());
+                    crate::image::manage::remove(&ctx.store, std::slice::from_ref(name), true)?;
+                    println!("removed {name}");
+                }
+            }
+            let forgot = prof::forget_entries(&ctx.store, &removed, *all);
+            println!("forgot {forgot} record(s) of built profiles");
             Ok(0)
         }
         ProfileCommand::Check(ProfileArgs { profile }) => {

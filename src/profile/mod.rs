@@ -110,6 +110,8 @@ pub enum LockMode {
     Locked,
     /// Resolve everything again (the base pulled anew) and write the lock.
     Update,
+    /// As `Follow`, but every step runs again (no cache).
+    Rebuild,
 }
 
 /// What `prepare` needs done by the commands layer (a pull and a build run as processes or
@@ -124,6 +126,7 @@ pub trait Builder {
         context: Option<&Path>,
         tag: &str,
         host_loopback: bool,
+        no_cache: bool,
     ) -> Result<ImageRecord, String>;
 }
 
@@ -223,12 +226,36 @@ fn skeleton(
     }
 }
 
-/// Where the image built for a profile's last key is recorded.
+/// Where the image built for a profile's last key is recorded (`shells/<key>`: the image's
+/// id), with the memos of unpinned builds (`shells/unpinned-<key>`).
 fn entry_path(store: &Store, key: &str) -> PathBuf {
     store
         .root()
         .join("shells")
         .join(key.trim_start_matches("sha256:"))
+}
+
+/// Forget what the store records for profiles: entries whose image is gone, or (with
+/// `images`) those of these image ids, or every record (`all`). Returns how many went.
+pub fn forget_entries(store: &Store, images: &[String], all: bool) -> usize {
+    let Ok(dir) = std::fs::read_dir(store.root().join("shells")) else {
+        return 0;
+    };
+    let index = ImageIndex::load(store).ok();
+    let mut gone = 0;
+    for e in dir.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let memo = name.starts_with("unpinned-");
+        let id = std::fs::read_to_string(e.path()).unwrap_or_default();
+        let id = id.trim();
+        let stale = !memo
+            && (images.iter().any(|i| i == id)
+                || index.as_ref().is_some_and(|i| i.resolve(id).is_err()));
+        if (all || stale) && std::fs::remove_file(e.path()).is_ok() {
+            gone += 1;
+        }
+    }
+    gone
 }
 
 /// The versions an unpinned build of a package set with this key installed here (so that
@@ -336,7 +363,7 @@ pub fn prepare(
         .unwrap_or_else(|| format!("base-{}", base.manifest));
     // The warm path: an image for this very key is in the store.
     let entry = entry_path(store, &last);
-    if mode != LockMode::Update
+    if !matches!(mode, LockMode::Update | LockMode::Rebuild)
         && let Ok(id) = std::fs::read_to_string(&entry)
         && let Ok(image) = ImageIndex::load(store)?.resolve(id.trim()).cloned()
         && (fresh || existing.is_none())
@@ -392,6 +419,7 @@ pub fn prepare(
                 context,
                 &tag(profile),
                 host_loopback || profile.host_loopback,
+                mode == LockMode::Rebuild,
             )
             .map_err(|e| ProfileError::Build(plan::explain(&e, &lines)))?
     };

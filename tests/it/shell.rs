@@ -565,3 +565,46 @@ fn the_readme_profile_checks() {
         "{out}"
     );
 }
+
+/// `nook profile rebuild` runs every step again; `rm` removes the built image (and with
+/// --home the home volume); `prune --all` leaves no profile image; the shell still enters.
+#[test]
+fn profiles_are_rebuilt_removed_and_pruned() {
+    let env = env_with("overlay");
+    let toml = "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n\
+                [[setup]]\nname = \"s\"\nrun = \"echo STEP-RAN; touch /made\"\nnetwork = false\n";
+    let dir = project(&env, &[("nook.toml", toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let out = shell(&env, &dir, &["--", "sh", "-c", "echo x > ~/kept; ls /made"]);
+    assert_eq!(out.code, 0, "{out}");
+    let lock = fs::read_to_string(dir.join("nook.lock")).unwrap();
+    let out = env.nook(&["profile", "rebuild"]).current_dir(&dir).ok();
+    assert!(
+        out.stderr.contains("STEP-RAN"),
+        "every step runs again: {out}"
+    );
+    assert_eq!(fs::read_to_string(dir.join("nook.lock")).unwrap(), lock);
+    let images = env.nook(&["images"]).ok();
+    assert!(
+        images.stdout.contains("localhost/nook-profile/proj"),
+        "{images}"
+    );
+    env.nook(&["profile", "rm", "--home"])
+        .current_dir(&dir)
+        .ok();
+    let images = env.nook(&["images"]).ok();
+    assert!(!images.stdout.contains("nook-profile"), "{images}");
+    let volumes = env.nook(&["volume", "ls"]).ok();
+    assert!(!volumes.stdout.contains("nook-home-proj"), "{volumes}");
+    let out = shell(
+        &env,
+        &dir,
+        &["--", "sh", "-c", "cat ~/kept 2>/dev/null || echo new-home"],
+    );
+    assert_eq!(out.stdout, "new-home\n", "{out}");
+    env.nook(&["profile", "prune", "--all"]).ok();
+    let images = env.nook(&["images"]).ok();
+    assert!(!images.stdout.contains("nook-profile"), "{images}");
+    shell(&env, &dir, &["--", "ls", "/made"]).ok();
+}

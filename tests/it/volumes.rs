@@ -151,6 +151,14 @@ fn tmpfs_mounts_have_their_size_and_mode() {
     assert!(out.stdout.contains("/t2 tmpfs"), "{out}");
     assert!(out.stdout.contains("\n700\n"), "{out}");
     assert!(out.stdout.contains("No space left"), "{out}");
+    // Its owner, as docker's --tmpfs takes it.
+    let out = sh(
+        &env,
+        &["--tmpfs", "/mine:uid=1000,gid=2000,mode=700"],
+        "stat -c '%u %g %a' /mine",
+    )
+    .ok();
+    assert_eq!(out.stdout, "1000 2000 700\n", "{out}");
 }
 
 #[test]
@@ -244,7 +252,8 @@ fn volumes_in_use_stay_and_mistakes_are_clear() {
         vec!["-v", "a:/b:c:d"],
         vec!["--mount", "type=nfs,target=/x"],
         vec!["--mount", "source=a,target=/x,colour=blue"],
-        vec!["--tmpfs", "/t:size=1m,uid=5"],
+        vec!["--tmpfs", "/t:size=1m,uid=me"],
+        vec!["--tmpfs", "/t:size=1m,colour=5"],
         vec!["-v", "v1:/same", "-v", "v2:/same"],
     ] {
         let mut args = vec!["run", "--rm"];

@@ -423,8 +423,8 @@ pub struct TrustArgs {
                   \"bind\" | \"volume\" | \"tmpfs\", source, target, readonly; [cache] NAME = \
                   \"PATH\" (volumes shared by your profiles); [hooks] on_home_create, on_enter; \
                   [tasks.NAME] run, depends, description (nook shell -t NAME); [limits] memory, \
-                  cpus, pids; [host] ssh_agent, timezone, locale; [sandbox] (nook sandbox's \
-                  policy). Unknown keys are refused. Two shells of one profile share one \
+                  cpus, pids; [host] ssh_agent, timezone, locale, display; [sandbox] level = \
+                  \"standard\" | \"strict\" | \"none\" (and nook sandbox's policy). Unknown keys are refused. Two shells of one profile share one \
                   session (localhost, /tmp, processes); the last one out ends it.\n\n\
                   Exit status: the command's (or the shell's); 125 when nook fails.",
     after_help = "Examples:\n  nook shell\n  nook shell rust\n  nook shell -- make test\n  \

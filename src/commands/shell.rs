@@ -344,6 +344,30 @@ fn entry(
         }
         .to_string(),
     );
+    let strict = profile.level == crate::profile::schema::Level::Strict;
+    if strict && (profile.network != NetworkMode::None || !profile.ports.is_empty()) {
+        bail!(
+            "{}: [sandbox] level = \"strict\" has no network: set [network] mode = \"none\" \
+             (and no ports), or another level",
+            profile.origin.shown()
+        );
+    }
+    if strict && profile.host.ssh_agent == Some(true) {
+        bail!(
+            "{}: [sandbox] level = \"strict\" passes no ssh agent: drop [host] ssh_agent, or \
+             choose another level",
+            profile.origin.shown()
+        );
+    }
+    match profile.level {
+        crate::profile::schema::Level::None => {
+            line.extend(["--security-opt", "seccomp=unconfined"].map(String::from));
+        }
+        crate::profile::schema::Level::Standard => {}
+        crate::profile::schema::Level::Strict => {
+            line.extend(["--read-only", "--security-opt", "no-new-privileges"].map(String::from))
+        }
+    }
     if profile.host_loopback || args.host_loopback {
         line.push("--host-loopback".into());
     }
@@ -522,6 +546,9 @@ fn extras(
             add("-e", format!("TZ={tz}"));
         }
     }
+    if host.display == Some(true) {
+        display(you, &mut add);
+    }
     if host.locale == Some(true) {
         for (k, v) in std::env::vars() {
             if k == "LANG" || k == "LANGUAGE" || k.starts_with("LC_") {
@@ -533,6 +560,41 @@ fn extras(
 }
 
 /// The script that runs task `name` after what it depends on, each in the project.
+/// Your Wayland and X11 sockets, where you have them (`add` takes a flag and its value).
+fn display(you: &crate::container::identity::You, add: &mut dyn FnMut(&str, String)) {
+    let mut shown = false;
+    if let (Some(runtime), Ok(name)) = (
+        crate::config::runtime_dir(),
+        std::env::var("WAYLAND_DISPLAY"),
+    ) && !name.contains('/')
+        && let Some(sock) = host_source(&runtime.join(&name))
+    {
+        const RUNTIME: &str = "/run/nook/display";
+        add("-v", format!("{sock}:{RUNTIME}/{name}"));
+        add("-e", format!("XDG_RUNTIME_DIR={RUNTIME}"));
+        add("-e", format!("WAYLAND_DISPLAY={name}"));
+        shown = true;
+    }
+    if let Ok(d) = std::env::var("DISPLAY")
+        && let Some(x11) = host_source(Path::new("/tmp/.X11-unix"))
+    {
+        add("-v", format!("{x11}:/tmp/.X11-unix"));
+        add("-e", format!("DISPLAY={d}"));
+        if let Some(auth) = std::env::var_os("XAUTHORITY")
+            .map(PathBuf::from)
+            .or_else(|| Some(you.home.join(".Xauthority")))
+            .and_then(|p| host_source(&p))
+        {
+            add("-v", format!("{auth}:/run/nook/Xauthority:ro"));
+            add("-e", "XAUTHORITY=/run/nook/Xauthority".to_string());
+        }
+        shown = true;
+    }
+    if !shown {
+        eprintln!("note: no display to pass (neither $WAYLAND_DISPLAY nor $DISPLAY is set)");
+    }
+}
+
 fn tasks_script(profile: &Profile, name: &str) -> anyhow::Result<String> {
     let mut script = String::new();
     for (task, t) in profile.task_order(name)? {

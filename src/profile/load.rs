@@ -83,6 +83,7 @@ pub struct Profile {
     pub tasks: BTreeMap<String, Task>,
     pub limits: LimitsSection,
     pub host: HostSection,
+    pub level: schema::Level,
 }
 
 /// What of a profile decides what is built (and so what the lock pins).
@@ -142,6 +143,12 @@ impl Profile {
                     }
                 ));
             }
+        }
+        if self.host.display == Some(true) {
+            out.push("display = true: your Wayland or X11 display".to_string());
+        }
+        if self.level == schema::Level::None {
+            out.push("[sandbox] level = \"none\": no seccomp filter".to_string());
         }
         if self.host.ssh_agent == Some(true) {
             out.push("ssh_agent = true: your ssh agent (it can sign with your keys)".to_string());
@@ -377,6 +384,7 @@ fn empty(origin: &Origin) -> Profile {
         tasks: BTreeMap::new(),
         limits: LimitsSection::default(),
         host: HostSection::default(),
+        level: schema::Level::default(),
     }
 }
 
@@ -449,6 +457,7 @@ fn merge(out: &mut Profile, over: Profile) {
     out.tasks.extend(over.tasks);
     out.limits = over_limits(out.limits.clone(), over.limits);
     out.host = over_host(out.host.clone(), over.host);
+    out.level = over.level;
 }
 
 fn over_hooks(a: Hooks, b: Hooks) -> Hooks {
@@ -471,6 +480,7 @@ fn over_host(a: HostSection, b: HostSection) -> HostSection {
         ssh_agent: b.ssh_agent.or(a.ssh_agent),
         timezone: b.timezone.or(a.timezone),
         locale: b.locale.or(a.locale),
+        display: b.display.or(a.display),
     }
 }
 
@@ -528,6 +538,9 @@ fn apply(out: &mut Profile, origin: &Origin, file: ProfileFile) {
     }
     if let Some(h) = file.host {
         out.host = over_host(out.host.clone(), h);
+    }
+    if let Some(l) = file.sandbox.level {
+        out.level = l;
     }
     if let Some(w) = file.workspace {
         out.workspace = w.mount.unwrap_or(out.workspace);

@@ -43,6 +43,20 @@ pub struct ProfileFile {
     pub sandbox: SandboxFile,
 }
 
+/// How walled a dev shell is (`[sandbox] level`).
+#[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// No seccomp filter (a debugger's ptrace, perf, odd syscalls).
+    None,
+    /// nook run's walls (the default).
+    #[default]
+    Standard,
+    /// nook sandbox's: no network at all, a read-only system (only the project, the home and
+    /// /tmp writable), no privilege to gain.
+    Strict,
+}
+
 #[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum MountType {
@@ -108,6 +122,9 @@ pub struct HostSection {
     pub timezone: Option<bool>,
     /// Your locale ($LANG, $LC_*).
     pub locale: Option<bool>,
+    /// Your display: the Wayland socket ($WAYLAND_DISPLAY) and X11's (/tmp/.X11-unix,
+    /// $DISPLAY, $XAUTHORITY), where you have them.
+    pub display: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -471,21 +471,23 @@ fn host_source(path: &Path) -> Result<OwnedFd, RootfsError> {
 pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
     let root = Root::open(setup.rootfs)?;
     mount_kernel_filesystems(&root)?;
+    // The writable tmpfs of a read-only container go first: mounts of its own beneath them
+    // (a project under /tmp, a socket under /run) are then not hidden.
+    if setup.read_only && setup.read_only_tmpfs {
+        for (path, mode) in [("/tmp", "1777"), ("/var/tmp", "1777"), ("/run", "755")] {
+            let at = root.open_path(path, Create::Dir)?;
+            let attrs = MountAttrs {
+                noexec: false,
+                ..MountAttrs::SAFE
+            };
+            mount_fs("tmpfs", &format!("mode={mode}"), attrs, at.as_fd(), path)?;
+        }
+    }
     apply_mounts(&root, setup.mounts)?;
     if setup.masked_paths {
         mask_kernel_paths(&root)?;
     }
     if setup.read_only {
-        if setup.read_only_tmpfs {
-            for (path, mode) in [("/tmp", "1777"), ("/var/tmp", "1777"), ("/run", "755")] {
-                let at = root.open_path(path, Create::Dir)?;
-                let attrs = MountAttrs {
-                    noexec: false,
-                    ..MountAttrs::SAFE
-                };
-                mount_fs("tmpfs", &format!("mode={mode}"), attrs, at.as_fd(), path)?;
-            }
-        }
         let read_only = MountAttrs {
             read_only: true,
             ..MountAttrs::default()

@@ -95,6 +95,8 @@ pub struct SandboxFile {
     pub image: Option<String>,
     /// Let the command write the files your tools run code from (.git, ...).
     pub unprotect_tool_files: Option<bool>,
+    /// For `nook shell` only: how walled the dev shell is (`none`, `standard`, `strict`).
+    pub level: Option<crate::profile::schema::Level>,
 }
 
 impl SandboxFile {

@@ -413,6 +413,21 @@ fn read_only_root(driver: &str) {
         "touch /tmp/x 2>&1 || true",
     );
     assert!(out.contains("Read-only file system"), "{out}");
+    // A volume beneath one of those tmpfs is not hidden by it: what is written there is in
+    // the volume.
+    sh(
+        &env,
+        &[
+            "--read-only",
+            "-v",
+            "under:/tmp/under",
+            "-v",
+            "sock:/run/app",
+        ],
+        "echo a > /tmp/under/f && echo b > /run/app/f",
+    );
+    let out = sh(&env, &["-v", "under:/u", "-v", "sock:/s"], "cat /u/f /s/f");
+    assert_eq!(out, "a\nb\n");
 }
 
 fn kernel_paths_are_masked_or_read_only(driver: &str) {

@@ -608,3 +608,51 @@ fn profiles_are_rebuilt_removed_and_pruned() {
     assert!(!images.stdout.contains("nook-profile"), "{images}");
     shell(&env, &dir, &["--", "ls", "/made"]).ok();
 }
+
+/// `[sandbox] level`: strict is nook sandbox's walls (a read-only system, no network, no
+/// privilege to gain; the project, home and /tmp writable), none drops the seccomp filter;
+/// `[host] display` passes your Wayland socket.
+#[test]
+fn sandbox_levels_and_the_display() {
+    let env = env_with("overlay");
+    let dir = project(&env, &[("nook.toml", "")]);
+    let with = |toml: &str| {
+        fs::write(dir.join("nook.toml"), toml).unwrap();
+        env.own(&dir.join("nook.toml"));
+        env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+            .ok();
+    };
+    let base = "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n";
+    with(&format!("{base}[sandbox]\nlevel = \"strict\"\n"));
+    let script = "touch /usr/x 2>/dev/null || echo ro-system; touch ~/h /tmp/t f && echo writable; \
+                  grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status";
+    let out = shell(&env, &dir, &["--", "sh", "-c", script]);
+    assert_eq!(
+        out.stdout, "ro-system\nwritable\nNoNewPrivs:\t1\nSeccomp:\t2\n",
+        "{out}"
+    );
+    with("[base]\nimage = \"busybox\"\n[sandbox]\nlevel = \"strict\"\n");
+    let out = shell(&env, &dir, &["--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("has no network"), "{out}");
+    with(&format!("{base}[sandbox]\nlevel = \"none\"\n"));
+    let out = shell(&env, &dir, &["--", "grep", "Seccomp:", "/proc/self/status"]);
+    assert_eq!(out.stdout, "Seccomp:\t0\n", "{out}");
+    // A Wayland socket of yours, shown where $XDG_RUNTIME_DIR and $WAYLAND_DISPLAY say.
+    let sock = env.runtime.join("wayland-7");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    env.own(&sock);
+    with(&format!("{base}[host]\ndisplay = true\n"));
+    let out = env
+        .nook(&[
+            "shell",
+            "--",
+            "sh",
+            "-c",
+            "test -S \"$XDG_RUNTIME_DIR/$WAYLAND_DISPLAY\" && echo $WAYLAND_DISPLAY",
+        ])
+        .current_dir(&dir)
+        .env("WAYLAND_DISPLAY", "wayland-7")
+        .output();
+    assert_eq!(out.stdout, "wayland-7\n", "{out}");
+}

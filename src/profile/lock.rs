@@ -229,6 +229,17 @@ impl Lock {
     }
 }
 
+/// Where a profile's lock lives: next to a project's file; for a profile entered by name,
+/// in nook's data directory.
+pub fn path_for(profile: &super::load::Profile, data_root: &Path) -> PathBuf {
+    match &profile.origin {
+        super::load::Origin::Project(file) => file.with_file_name("nook.lock"),
+        _ => data_root
+            .join("profiles")
+            .join(format!("{}.lock", profile.name)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,16 +268,5 @@ mod tests {
             let e = Lock::read(&path).unwrap_err().to_string();
             assert!(e.contains("is damaged"), "{e}");
         }
-    }
-}
-
-/// Where a profile's lock lives: next to a project's file; for a profile entered by name,
-/// in nook's data directory.
-pub fn path_for(profile: &super::load::Profile, data_root: &Path) -> PathBuf {
-    match &profile.origin {
-        super::load::Origin::Project(file) => file.with_file_name("nook.lock"),
-        _ => data_root
-            .join("profiles")
-            .join(format!("{}.lock", profile.name)),
     }
 }

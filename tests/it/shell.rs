@@ -656,3 +656,23 @@ fn sandbox_levels_and_the_display() {
         .output();
     assert_eq!(out.stdout, "wayland-7\n", "{out}");
 }
+
+/// Without subordinate ids there is no keep-id map: the shell says how to get them.
+#[test]
+fn a_user_without_subordinate_ids_is_told_the_fix() {
+    let env = Env::for_user(crate::harness::nosub_user());
+    let tar = crate::images::Tar::new()
+        .dir("etc", 0o755, 0, 0)
+        .file("etc/passwd", b"root:x:0:0::/root:/bin/sh\n", 0o644, 0, 0)
+        .finish();
+    let tar = env.file("root-only.tar", &tar);
+    env.nook(&["import", tar.to_str().unwrap(), "root-only"])
+        .ok();
+    let dir = project(&env, &[("nook.toml", "[base]\nimage = \"root-only\"\n")]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let out = shell(&env, &dir, &["--", "true"]);
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("usermod --add-subuids"), "{out}");
+    assert!(env.container_ids().is_empty());
+}

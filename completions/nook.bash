@@ -529,6 +529,12 @@ _nook() {
             nook__subcmd__help__subcmd__profile,prune)
                 cmd="nook__subcmd__help__subcmd__profile__subcmd__prune"
                 ;;
+            nook__subcmd__help__subcmd__profile,pull)
+                cmd="nook__subcmd__help__subcmd__profile__subcmd__pull"
+                ;;
+            nook__subcmd__help__subcmd__profile,push)
+                cmd="nook__subcmd__help__subcmd__profile__subcmd__push"
+                ;;
             nook__subcmd__help__subcmd__profile,rebuild)
                 cmd="nook__subcmd__help__subcmd__profile__subcmd__rebuild"
                 ;;
@@ -685,6 +691,12 @@ _nook() {
             nook__subcmd__profile,prune)
                 cmd="nook__subcmd__profile__subcmd__prune"
                 ;;
+            nook__subcmd__profile,pull)
+                cmd="nook__subcmd__profile__subcmd__pull"
+                ;;
+            nook__subcmd__profile,push)
+                cmd="nook__subcmd__profile__subcmd__push"
+                ;;
             nook__subcmd__profile,rebuild)
                 cmd="nook__subcmd__profile__subcmd__rebuild"
                 ;;
@@ -705,6 +717,12 @@ _nook() {
                 ;;
             nook__subcmd__profile__subcmd__help,prune)
                 cmd="nook__subcmd__profile__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__profile__subcmd__help,pull)
+                cmd="nook__subcmd__profile__subcmd__help__subcmd__pull"
+                ;;
+            nook__subcmd__profile__subcmd__help,push)
+                cmd="nook__subcmd__profile__subcmd__help__subcmd__push"
                 ;;
             nook__subcmd__profile__subcmd__help,rebuild)
                 cmd="nook__subcmd__profile__subcmd__help__subcmd__rebuild"
@@ -3156,7 +3174,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__profile)
-            opts="ls show check rebuild rm prune"
+            opts="ls show check rebuild rm prune push pull"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3198,6 +3216,34 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__profile__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__profile__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__profile__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4646,7 +4692,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__profile)
-            opts="-h --storage-driver --help ls show check rebuild rm prune help"
+            opts="-h --storage-driver --help ls show check rebuild rm prune push pull help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4682,7 +4728,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__profile__subcmd__help)
-            opts="ls show check rebuild rm prune help"
+            opts="ls show check rebuild rm prune push pull help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4738,6 +4784,34 @@ _nook() {
             return 0
             ;;
         nook__subcmd__profile__subcmd__help__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__help__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__help__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4813,6 +4887,42 @@ _nook() {
             ;;
         nook__subcmd__profile__subcmd__prune)
             opts="-h --all --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__pull)
+            opts="-q -h --quiet --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__profile__subcmd__push)
+            opts="-q -h --quiet --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

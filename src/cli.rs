@@ -488,6 +488,24 @@ pub enum ProfileCommand {
     /// Remove what profiles left that nothing uses any more (everything built, with --all);
     /// homes and locks stay
     Prune(ProfilePruneArgs),
+    /// Push a profile's built image to a registry, for teammates and CI to pull
+    Push(ProfileImageArgs),
+    /// Pull a profile's image that someone built (nook profile push) and use it: its layers
+    /// must be the ones the profile's lock records
+    Pull(ProfileImageArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileImageArgs {
+    /// Where the image is (registry/repository:tag)
+    #[arg(value_name = "REFERENCE")]
+    pub reference: String,
+    /// The profile (default: the project's nook.toml, here or above)
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// No progress
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 #[derive(Debug, Args)]

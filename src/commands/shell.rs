@@ -13,8 +13,8 @@ use oci_spec::image::ImageConfiguration;
 use super::Context;
 use crate::build::step::Network;
 use crate::cli::{
-    GlobalArgs, LockArgs, ProfileArgs, ProfileCommand, ProfilePruneArgs, ProfileRebuildArgs,
-    ProfileRmArgs, RunArgs, ShellArgs,
+    GlobalArgs, LockArgs, ProfileArgs, ProfileCommand, ProfileImageArgs, ProfilePruneArgs,
+    ProfileRebuildArgs, ProfileRmArgs, RunArgs, ShellArgs,
 };
 use crate::image::index::ImageRecord;
 use crate::profile::load::{self, Profile};
@@ -790,6 +790,53 @@ pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<
             }
             let forgot = prof::forget_entries(&ctx.store, &removed, *all);
             println!("forgot {forgot} record(s) of built profiles");
+            Ok(0)
+        }
+        ProfileCommand::Push(ProfileImageArgs {
+            reference,
+            profile,
+            quiet,
+        }) => {
+            crate::runtime::sealed::reexec_if_exposed();
+            let ctx = Context::open(global)?;
+            let p = load_trusted(&ctx, profile.as_deref())?;
+            let image = ready(&ctx, &p, LockMode::Follow, false)?.image;
+            let dest = crate::image::pull::qualify(
+                &crate::image::reference::Reference::parse(reference)?,
+                &ctx.config.registries,
+            )?;
+            let progress = crate::progress::Progress::new(*quiet);
+            let digest = crate::image::push::push(
+                &ctx.store,
+                &ctx.config.registries,
+                &image,
+                &dest,
+                &progress,
+            )
+            .with_context(|| format!("cannot push {dest}"))?;
+            println!("{dest}@{digest}");
+            Ok(0)
+        }
+        ProfileCommand::Pull(ProfileImageArgs {
+            reference,
+            profile,
+            quiet,
+        }) => {
+            let ctx = Context::open(global)?;
+            let p = load_trusted(&ctx, profile.as_deref())?;
+            // The lock first: nothing is fetched for a profile it does not match.
+            if let Some(differences) = prof::check_lock(&ctx.store, &p)? {
+                bail!(
+                    "{} does not match {}:\n  {}\n  Lock it first (nook lock)",
+                    prof::lock::path_for(&p, ctx.store.root()).display(),
+                    p.origin.shown(),
+                    differences.join("\n  ")
+                );
+            }
+            let pulled = super::registry::pull_image(&ctx, reference, None, *quiet)?;
+            prof::adopt(&ctx.store, &p, &pulled.record)?;
+            crate::image::manage::tag(&ctx.store, &pulled.record.id.to_string(), &prof::tag(&p))?;
+            println!("{}", pulled.record.id);
             Ok(0)
         }
         ProfileCommand::Check(ProfileArgs { profile }) => {

@@ -547,6 +547,43 @@ fn lock_of(
     Ok(wanted)
 }
 
+/// Take `image` (pulled: a teammate's or CI's build of this profile) as the build of
+/// `profile`, whose lock must be current: the layers the lock records for its package sets
+/// and steps must be the image's last ones. Then an entry builds nothing.
+pub fn adopt(store: &Store, profile: &Profile, image: &ImageRecord) -> Result<(), ProfileError> {
+    let lock_path = lock::path_for(profile, store.root());
+    if let Some(differences) = check_lock(store, profile)? {
+        return Err(ProfileError::Stale {
+            path: profile.origin.shown(),
+            lock: lock_path.display().to_string(),
+            differences,
+        });
+    }
+    let locked = Lock::read(&lock_path)?.expect("checked above");
+    let want: Vec<&String> = locked
+        .packages
+        .iter()
+        .filter_map(|p| p.layer.as_ref())
+        .chain(locked.setup.iter().filter_map(|s| s.layer.as_ref()))
+        .collect();
+    let config = store.read_blob(&image.id)?;
+    let config = ImageConfiguration::from_reader(&config[..])
+        .map_err(|e| ProfileError::Build(format!("image config: {e}")))?;
+    let have = config.rootfs().diff_ids();
+    let tail = &have[have.len().saturating_sub(want.len())..];
+    if want.is_empty() || tail.iter().collect::<Vec<_>>() != want {
+        return Err(ProfileError::Build(format!(
+            "image {} is not a build of {}: its last layers are not the ones {} records",
+            image.id.short(),
+            profile.origin.shown(),
+            lock_path.display()
+        )));
+    }
+    let keys = plan::keys(profile, &locked.base.manifest)?;
+    let last = keys.last().expect("a lock with layers has steps");
+    write_small(&entry_path(store, last), image.id.to_string().as_bytes())
+}
+
 /// Without building: how the lock differs from what the profile says now (`None`: it
 /// matches).
 pub fn check_lock(store: &Store, profile: &Profile) -> Result<Option<Vec<String>>, ProfileError> {

@@ -676,3 +676,48 @@ fn a_user_without_subordinate_ids_is_told_the_fix() {
     assert!(out.stderr.contains("usermod --add-subuids"), "{out}");
     assert!(env.container_ids().is_empty());
 }
+
+/// A profile built once is pushed; on another machine (another store) with the same project
+/// and lock, `nook profile pull` takes it and the shell builds nothing. An image that is not
+/// the lock's build is refused.
+#[test]
+fn a_built_profile_is_pushed_and_pulled_by_a_teammate() {
+    let server = crate::registry_server::RegistryServer::start();
+    let toml = "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n\
+                [[setup]]\nname = \"tool\"\nrun = \"echo STEP-RAN; echo made > /made\"\n\
+                network = false\n";
+    let built = |env: &Env| {
+        let dir = project(env, &[("nook.toml", toml)]);
+        env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+            .ok();
+        dir
+    };
+    let mine = env_with("overlay");
+    let dir = built(&mine);
+    shell(&mine, &dir, &["--", "true"]).ok();
+    let reference = format!("{}/team/proj-shell:1", server.addr);
+    mine.nook(&["profile", "push", "-q", &reference])
+        .current_dir(&dir)
+        .ok();
+    // A teammate: the same project and lock, nothing built.
+    let theirs = env_with("overlay");
+    let their_dir = built(&theirs);
+    fs::copy(dir.join("nook.lock"), their_dir.join("nook.lock")).unwrap();
+    theirs.own(&their_dir);
+    theirs
+        .nook(&["profile", "pull", "-q", &reference])
+        .current_dir(&their_dir)
+        .ok();
+    let out = shell(&theirs, &their_dir, &["--locked", "--", "cat", "/made"]);
+    assert_eq!(out.stdout, "made\n", "{out}");
+    assert!(!out.stderr.contains("STEP"), "nothing was built: {out}");
+    // Not the lock's build: refused.
+    let other = format!("{}/team/other:1", server.addr);
+    mine.nook(&["push", "-q", "busybox", &other]).ok();
+    let out = theirs
+        .nook(&["profile", "pull", "-q", &other])
+        .current_dir(&their_dir)
+        .output();
+    assert_eq!(out.code, 125, "{out}");
+    assert!(out.stderr.contains("is not a build of"), "{out}");
+}

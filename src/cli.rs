@@ -86,21 +86,31 @@ pub enum Command {
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
-    /// Run a command in a sandbox: the host's system read-only, the project writable, no
-    /// home, no network, no privileges
+    // (`about` alone: a doc comment here would replace the long description of the arguments.)
+    #[command(
+        about = "Run a command in a sandbox: the host's system read-only, the project writable, \
+                 no home, no network, no privileges"
+    )]
     Sandbox(SandboxArgs),
-    /// Build an image from a Containerfile (or Dockerfile)
+    #[command(about = "Build an image from a Containerfile (or Dockerfile)")]
     Build(BuildArgs),
     /// Manage the build cache
     #[command(subcommand)]
     Builder(BuilderCommand),
-    /// Trust a project's nook.toml, so that what it opens in the sandbox's walls is
-    /// honoured (for those exact contents), or list and forget trusted files
+    #[command(
+        about = "Trust a project's nook.toml, so that what it opens in the sandbox's walls (and \
+                 what a dev shell runs) is honoured for those exact contents; or list and forget \
+                 trusted files"
+    )]
     Trust(TrustArgs),
-    /// Enter a dev shell: a profile's tools (built once, then cached), as yourself, in your
-    /// project
+    #[command(
+        about = "Enter a dev shell: a profile's tools (built once, then cached), as yourself, \
+                 in your project"
+    )]
     Shell(ShellArgs),
-    /// Resolve a profile and write its nook.lock, or check that the lock is current
+    #[command(
+        about = "Resolve a profile and write its nook.lock, or check that the lock is current"
+    )]
     Lock(LockArgs),
     /// List, show and check dev-shell profiles
     #[command(subcommand)]

@@ -114,22 +114,21 @@ pub fn image_file(lowers: &[PathBuf], path: &[&str]) -> Option<String> {
     None
 }
 
-/// `text` (a passwd or group file) with `line` added, unless an entry has its name or id.
+/// `text` (a passwd or group file) with `line` in place of any entry that has its name or id
+/// (inside you are you, whatever the image called that id).
 fn with_entry(text: &str, name: &str, id: u32, line: String) -> String {
-    let taken = text.lines().any(|l| {
+    let mut out = String::new();
+    for l in text.lines() {
         let mut f = l.split(':');
         let n = f.next();
-        let i = f.nth(1);
-        n == Some(name) || i.and_then(|i| i.parse::<u32>().ok()) == Some(id)
-    });
-    let mut out = text.to_string();
-    if !taken {
-        if !out.is_empty() && !out.ends_with('\n') {
+        let i = f.nth(1).and_then(|i| i.parse::<u32>().ok());
+        if n != Some(name) && i != Some(id) {
+            out.push_str(l);
             out.push('\n');
         }
-        out.push_str(&line);
-        out.push('\n');
     }
+    out.push_str(&line);
+    out.push('\n');
     out
 }
 
@@ -237,8 +236,8 @@ mod tests {
             passwd,
             "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000:Alice  A:/home/alice:/bin/bash\n"
         );
-        // gid 1000 is taken by the image's staff: kept as it is.
-        assert_eq!(group, "root:x:0:\nstaff:x:1000:\n");
+        // gid 1000 was the image's staff: it is yours inside.
+        assert_eq!(group, "root:x:0:\nalice:x:1000:alice\n");
         // A link in the top layer, to a file of the host's, is no file.
         std::os::unix::fs::symlink(bottom.join("etc/group"), top.join("etc/passwd")).unwrap();
         assert_eq!(image_etc_file(&lowers, "passwd"), None);

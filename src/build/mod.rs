@@ -91,6 +91,22 @@ pub enum BuildError {
     Base { name: String, why: String },
 }
 
+impl BuildError {
+    /// The Containerfile line an error is at, and what went wrong there (without the
+    /// location): for callers that name the line in their own words.
+    pub fn at(&self) -> Option<(usize, String)> {
+        match self {
+            BuildError::At { line, message, .. } => Some((*line, message.clone())),
+            BuildError::RunFailed {
+                line, code, output, ..
+            } => Some((*line, format!("exit status {code}{output}"))),
+            BuildError::Step { line, error, .. } => Some((*line, error.to_string())),
+            BuildError::Fetch { line, error, .. } => Some((*line, error.to_string())),
+            _ => None,
+        }
+    }
+}
+
 /// What `nook build` asked for.
 pub struct Options {
     /// The Containerfile's text, and what to call it in messages.

@@ -63,7 +63,7 @@ impl prof::Builder for Engine<'_> {
         tag: &str,
         host_loopback: bool,
         no_cache: bool,
-    ) -> Result<ImageRecord, String> {
+    ) -> Result<ImageRecord, prof::BuildFailure> {
         let opts = crate::build::Options {
             containerfile: containerfile.to_string(),
             file_name: "profile".to_string(),
@@ -81,9 +81,22 @@ impl prof::Builder for Engine<'_> {
             secrets: BTreeMap::new(),
             platform: None,
         };
-        let rt = super::build::runtime(self.ctx, Network::Pasta).map_err(|e| format!("{e:#}"))?;
+        let rt =
+            super::build::runtime(self.ctx, Network::Pasta).map_err(|e| prof::BuildFailure {
+                line: None,
+                how: format!("{e:#}"),
+            })?;
         let _quiet_stdout = StdoutToStderr::new();
-        crate::build::build(&self.ctx.store, &opts, &rt).map_err(|e| e.to_string())
+        crate::build::build(&self.ctx.store, &opts, &rt).map_err(|e| match e.at() {
+            Some((line, how)) => prof::BuildFailure {
+                line: Some(line),
+                how,
+            },
+            None => prof::BuildFailure {
+                line: None,
+                how: e.to_string(),
+            },
+        })
     }
 }
 
@@ -187,13 +200,7 @@ struct Session {
 
 impl Session {
     fn lock_file(ctx: &Context, name: &str, what: &str) -> anyhow::Result<std::fs::File> {
-        let path = ctx.store.locks_dir().join(format!("{name}.{what}"));
-        std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .with_context(|| format!("cannot open {}", path.display()))
+        Ok(ctx.store.lock_file(&format!("{name}.{what}"))?)
     }
 
     fn join(ctx: &Context, entry: &Entry) -> anyhow::Result<Session> {

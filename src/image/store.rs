@@ -346,7 +346,8 @@ impl Store {
         Ok(file)
     }
 
-    fn lock_file(&self, name: &str) -> Result<File, StoreError> {
+    /// The lock file `locks/<name>.lock` (made if missing), not locked yet.
+    pub fn lock_file(&self, name: &str) -> Result<File, StoreError> {
         let path = self.locks_dir().join(format!("{name}.lock"));
         OpenOptions::new()
             .create(true)

@@ -127,7 +127,14 @@ pub trait Builder {
         tag: &str,
         host_loopback: bool,
         no_cache: bool,
-    ) -> Result<ImageRecord, String>;
+    ) -> Result<ImageRecord, BuildFailure>;
+}
+
+/// Why a build failed: the line of the generated Containerfile it failed at (when it was
+/// one), and how.
+pub struct BuildFailure {
+    pub line: Option<usize>,
+    pub how: String,
 }
 
 /// A profile ready to enter.

@@ -253,20 +253,16 @@ pub fn containerfile(
     (out, lines)
 }
 
-/// A build's error as the profile's words: which step failed, and how.
-pub fn explain(error: &str, lines: &[(usize, String)]) -> String {
-    let Some((line, rest)) = error
-        .strip_prefix("profile:")
-        .and_then(|r| r.split_once(':'))
-        .and_then(|(n, rest)| Some((n.parse::<usize>().ok()?, rest)))
-    else {
-        return error.to_string();
-    };
-    let Some((_, what)) = lines.iter().find(|(l, _)| *l == line) else {
-        return error.to_string();
-    };
-    let how = rest.rsplit(" failed: ").next().unwrap_or(rest).trim();
-    format!("{what} failed: {how} (its output is above)")
+/// A build's failure in the profile's words: which step failed, and how.
+pub fn explain(failure: &super::BuildFailure, lines: &[(usize, String)]) -> String {
+    let how = failure.how.trim();
+    match failure.line {
+        Some(line) => match lines.iter().find(|(l, _)| *l == line) {
+            Some((_, what)) => format!("{what} failed: {how} (its output is above)"),
+            None => format!("profile:{line}: {how}"),
+        },
+        None => how.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -278,11 +274,16 @@ mod tests {
         assert_eq!(marker("SETUP_a", "a\nSETUP_a\nb"), "SETUP_a_");
         assert_eq!(word("build it!"), "build_it_");
         let lines = vec![(2, "set-up step \"a\"".to_string())];
+        let failed = |line, how: &str| super::super::BuildFailure {
+            line,
+            how: how.to_string(),
+        };
         assert_eq!(
-            explain("profile:2: RUN x\ny failed: exit status 3", &lines),
+            explain(&failed(Some(2), "exit status 3"), &lines),
             "set-up step \"a\" failed: exit status 3 (its output is above)"
         );
-        assert_eq!(explain("other", &lines), "other");
+        assert_eq!(explain(&failed(None, "other"), &lines), "other");
+        assert_eq!(explain(&failed(Some(1), "x"), &lines), "profile:1: x");
         assert_eq!(single_quoted("it's"), "'it'\\''s'");
         assert!(valid_package("libssl-dev=3.0.15-1~deb12u1"));
         assert!(!valid_package("gcc;rm"));

@@ -3,8 +3,8 @@
 //! lock records (the profile's own, the same on every machine).
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::path::Path;
+
+use crate::build::context::Context;
 
 use sha2::{Digest as _, Sha256};
 
@@ -41,57 +41,18 @@ fn sha(parts: &[&str]) -> String {
     format!("sha256:{}", hex::encode(h.finalize()))
 }
 
-/// SHA-256 of an input (a file, or a directory's tree: names, kinds, link targets and
-/// contents), which must stay inside `dir`.
-pub fn hash_input(dir: &Path, rel: &str) -> Result<String, ProfileError> {
+/// The digest of an input, as `nook build` keys the bind mount that shows it to its step
+/// (names, modes, link targets, contents; links followed only inside the project).
+fn hash_input(project: &Context, rel: &str) -> Result<String, ProfileError> {
     let err = |why: String| ProfileError::Input {
         input: rel.to_string(),
         why,
     };
-    let top = fs::canonicalize(dir).map_err(|e| err(e.to_string()))?;
-    let path = top.join(rel);
-    let real = fs::canonicalize(&path).map_err(|e| err(format!("{e} (in {})", top.display())))?;
-    if !real.starts_with(&top) {
-        return Err(err(format!(
-            "it leads outside the project, to {}",
-            real.display()
-        )));
+    let found = project.expand(rel).map_err(|e| err(e.to_string()))?;
+    if found.len() != 1 {
+        return Err(err(format!("it is not in {}", project.root.display())));
     }
-    let mut h = Sha256::new();
-    let mut todo = vec![real.clone()];
-    while let Some(p) = todo.pop() {
-        let meta = fs::symlink_metadata(&p).map_err(|e| err(e.to_string()))?;
-        let name = p
-            .strip_prefix(&real)
-            .unwrap_or(&p)
-            .to_string_lossy()
-            .into_owned();
-        h.update(name.as_bytes());
-        h.update([0]);
-        if meta.is_dir() {
-            h.update(b"d");
-            let mut children: Vec<_> = fs::read_dir(&p)
-                .map_err(|e| err(e.to_string()))?
-                .flatten()
-                .map(|e| e.path())
-                .collect();
-            children.sort();
-            children.reverse();
-            todo.extend(children);
-        } else if meta.file_type().is_symlink() {
-            h.update(b"l");
-            let target = fs::read_link(&p).map_err(|e| err(e.to_string()))?;
-            h.update(target.as_os_str().as_encoded_bytes());
-        } else if meta.is_file() {
-            h.update(b"f");
-            let exec = std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o111;
-            h.update(if exec != 0 { b"x" } else { b"-" });
-            let mut f = fs::File::open(&p).map_err(|e| err(e.to_string()))?;
-            std::io::copy(&mut f, &mut h).map_err(|e| err(e.to_string()))?;
-        }
-        h.update([0]);
-    }
-    Ok(format!("sha256:{}", hex::encode(h.finalize())))
+    project.hash(&found).map_err(|e| err(e.to_string()))
 }
 
 /// The key of each layer the profile adds over its base (`base_manifest`): package sets
@@ -103,10 +64,19 @@ pub fn keys(profile: &Profile, base_manifest: &str) -> Result<Vec<String>, Profi
         key = sha(&[&key, "packages", &set.install.join(" ")]);
         out.push(key.clone());
     }
+    let has_inputs = profile.setup.iter().any(|s| !s.inputs.is_empty());
+    let project = has_inputs
+        .then(|| Context::open(&profile.dir))
+        .transpose()
+        .map_err(|e| ProfileError::Input {
+            input: profile.dir.display().to_string(),
+            why: e.to_string(),
+        })?;
     for step in &profile.setup {
         let mut parts = vec![key.clone(), "step".to_string(), step_text(step)];
         for i in &step.inputs {
-            parts.push(format!("{i}={}", hash_input(&profile.dir, i)?));
+            let project = project.as_ref().expect("opened when a step has inputs");
+            parts.push(format!("{i}={}", hash_input(project, i)?));
         }
         let refs: Vec<&str> = parts.iter().map(String::as_str).collect();
         key = sha(&refs);

@@ -240,6 +240,15 @@ pub struct RunArgs {
     /// Mount a tmpfs
     #[arg(long, value_name = "PATH[:size=SIZE,mode=MODE]")]
     pub tmpfs: Vec<String>,
+    /// Add a supplementary group (a name in the image's /etc/group, or a number); keep-groups
+    /// keeps your own instead (files of your groups stay open to you; inside they show as
+    /// nogroup)
+    #[arg(long = "group-add", value_name = "GROUP")]
+    pub group_add: Vec<String>,
+    /// Give the container a host device, or a directory of them (bound in: what it may do
+    /// with it is what the device's permissions let you do)
+    #[arg(long = "device", value_name = "HOST[:CONTAINER][:PERMISSIONS]")]
+    pub devices: Vec<String>,
     /// Signal `stop` sends first (default: the image's STOPSIGNAL, else SIGTERM)
     #[arg(long, value_name = "SIGNAL")]
     pub stop_signal: Option<String>,
@@ -433,7 +442,7 @@ pub struct TrustArgs {
                   \"bind\" | \"volume\" | \"tmpfs\", source, target, readonly; [cache] NAME = \
                   \"PATH\" (volumes shared by your profiles); [hooks] on_home_create, on_enter; \
                   [tasks.NAME] run, depends, description (nook shell -t NAME); [limits] memory, \
-                  cpus, pids; [host] ssh_agent, timezone, locale, display; [sandbox] level = \
+                  cpus, pids; [host] ssh_agent, timezone, locale, display, gpu; [sandbox] level = \
                   \"standard\" | \"strict\" | \"none\" (and nook sandbox's policy). Unknown keys are refused. Two shells of one profile share one \
                   session (localhost, /tmp, processes); the last one out ends it.\n\n\
                   Exit status: the command's (or the shell's); 125 when nook fails.",
@@ -472,9 +481,11 @@ pub struct LockArgs {
     /// Exit 1, saying what differs, when the lock does not match the profile
     #[arg(long, conflicts_with = "update")]
     pub check: bool,
-    /// Resolve everything again: pull the base image anew, reinstall the packages
-    #[arg(long)]
-    pub update: bool,
+    /// Resolve again and write the lock: the base pulled anew, package sets to the versions
+    /// the mirror has now, set-up steps run anew. With =LAYER (base, packages, packages:FROM
+    /// or a set-up step's name), only from that layer on
+    #[arg(long, value_name = "LAYER", num_args = 0..=1, require_equals = true)]
+    pub update: Option<Option<String>>,
     /// Let set-up steps reach services on this machine's loopback
     #[arg(long)]
     pub host_loopback: bool,
@@ -491,7 +502,8 @@ pub enum ProfileCommand {
     Show(ProfileArgs),
     /// Check a profile (syntax, keys, values, what it extends) without building it
     Check(ProfileArgs),
-    /// Build a profile again, every step run anew (the lock's versions kept)
+    /// Build a profile again, every step (or those from --from on) run anew, the lock's
+    /// versions kept
     Rebuild(ProfileRebuildArgs),
     /// Remove a profile's built image and records (its home volume too, with --home)
     Rm(ProfileRmArgs),
@@ -523,6 +535,9 @@ pub struct ProfileRebuildArgs {
     /// Let set-up steps reach services on this machine's loopback
     #[arg(long)]
     pub host_loopback: bool,
+    /// Run again only from this layer on (packages, packages:FROM or a set-up step's name)
+    #[arg(long, value_name = "LAYER")]
+    pub from: Option<String>,
     /// The profile (default: the project's nook.toml, here or above)
     #[arg(value_name = "PROFILE")]
     pub profile: Option<String>,

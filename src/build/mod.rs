@@ -117,7 +117,9 @@ pub struct Options {
     pub tags: Vec<String>,
     pub build_args: BTreeMap<String, String>,
     pub target: Option<String>,
-    pub no_cache: bool,
+    /// Steps at or after this line of the Containerfile run anew, whatever the cache holds
+    /// (`Some(1)`: every step, as --no-cache; a profile rebuilt from one of its steps).
+    pub fresh_from: Option<usize>,
     /// Pull base images: "always", "missing" or "never".
     pub pull: String,
     pub network: Network,
@@ -317,7 +319,11 @@ impl Builder<'_> {
         at(&self.opts.file_name, line, e)
     }
 
-    /// Build stage `index`.
+    /// Does the step at `line` run anew, whatever the cache holds?
+    fn fresh(&self, line: usize) -> bool {
+        self.opts.fresh_from.is_some_and(|from| line >= from)
+    }
+
     /// Build the plan's stages, those that need nothing still unbuilt side by side (at most
     /// `PARALLEL_STAGES` at once: steps mostly wait on the disk and the network, not the CPU).
     fn stages(&self) -> Result<(), BuildError> {
@@ -687,7 +693,7 @@ impl Builder<'_> {
         let key = sha(&[key, &text]);
         // From the cache too (with the time it was first made), so that a rebuild with
         // nothing changed gives the very same image.
-        if !self.opts.no_cache
+        if !self.fresh(line)
             && let Some(cached) = self.cache.get(self.store, &key)
         {
             return Ok((cached, key));
@@ -754,7 +760,7 @@ impl Builder<'_> {
         line: usize,
     ) -> Result<(Entry, String), BuildError> {
         let step_key = sha(&[key, &prepared.key_text]);
-        if !self.opts.no_cache
+        if !self.fresh(line)
             && let Some(cached) = self.cache.get(self.store, &step_key)
         {
             self.say("--> Using cache");
@@ -902,6 +908,7 @@ impl Builder<'_> {
             what: What::Run {
                 process: ProcessSpec {
                     args,
+                    groups: Vec::new(),
                     env: env.iter().map(|(k, v)| format!("{k}={v}")).collect(),
                     cwd: cfg
                         .get("WorkingDir")

@@ -43,7 +43,7 @@ pub fn build(global: &GlobalArgs, args: &BuildArgs) -> anyhow::Result<i32> {
             tags: args.tags.clone(),
             build_args: build_args(&args.build_args)?,
             target: args.target.clone(),
-            no_cache: args.no_cache,
+            fresh_from: args.no_cache.then_some(1),
             pull: match args.pull {
                 PullPolicy::Always => "always",
                 PullPolicy::Missing => "missing",
@@ -102,6 +102,7 @@ pub(crate) fn runtime(ctx: &Context, network: Network) -> anyhow::Result<Runtime
             masked_paths: true,
             // Steps run without a cgroup: podman's number of processes, as an rlimit.
             pids_rlimit: Some(crate::cgroups::DEFAULT_PIDS_LIMIT),
+            keep_groups: false,
         },
         caps,
         pasta: match network {

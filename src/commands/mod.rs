@@ -205,6 +205,17 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     if name == crate::build::step::STEP_COMMAND {
         return Some(crate::build::step::serve());
     }
+    if name == shell::WATCH_COMMAND {
+        // __session NAME ID
+        let (Some(session), Some(id)) = (
+            args.get(2).and_then(|a| a.to_str()),
+            args.get(3).and_then(|a| a.to_str()),
+        ) else {
+            eprintln!("Error: usage: nook {} NAME ID", shell::WATCH_COMMAND);
+            return Some(125);
+        };
+        return Some(shell::watch_session(session, id));
+    }
     if name == crate::cgroups::systemd::SCOPE_COMMAND {
         return Some(crate::cgroups::systemd::serve_scope());
     }

@@ -62,7 +62,7 @@ impl prof::Builder for Engine<'_> {
         context: Option<&Path>,
         tag: &str,
         host_loopback: bool,
-        no_cache: bool,
+        fresh_from: Option<usize>,
     ) -> Result<ImageRecord, prof::BuildFailure> {
         let opts = crate::build::Options {
             containerfile: containerfile.to_string(),
@@ -71,7 +71,7 @@ impl prof::Builder for Engine<'_> {
             tags: vec![tag.to_string()],
             build_args: BTreeMap::new(),
             target: None,
-            no_cache,
+            fresh_from,
             pull: "missing".to_string(),
             network: Network::Pasta,
             host_loopback,
@@ -225,7 +225,9 @@ impl Session {
                 let parsed = RunLine::try_parse_from(&entry.session).map_err(|e| {
                     anyhow::anyhow!("nook shell made a bad run line {:?}: {e}", entry.session)
                 })?;
-                super::run::start_quietly(ctx, &parsed.args)?
+                let id = super::run::start_quietly(ctx, &parsed.args)?;
+                Self::watch(&entry.name, &id);
+                id
             }
         };
         Ok(Session {
@@ -233,6 +235,23 @@ impl Session {
             name: entry.name.clone(),
             member,
         })
+    }
+
+    /// Leave behind a watcher that ends the session once no shell is in it, should the last
+    /// one be killed before it can end it itself (`nook __session NAME ID`, [`watch_session`]).
+    /// Without it (it could not start), the next entry ends such a session.
+    fn watch(name: &str, id: &str) {
+        use std::process::{Command, Stdio};
+        let mut cmd = Command::new("/proc/self/exe");
+        std::os::unix::process::CommandExt::arg0(&mut cmd, "nook");
+        cmd.args([WATCH_COMMAND, name, id])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        crate::sys::clean_child(&mut cmd, false);
+        // Not waited for: it lives as long as the session, and is reparented when this
+        // shell leaves first.
+        let _ = cmd.spawn();
     }
 
     /// The last shell out ends the session.
@@ -246,6 +265,45 @@ impl Session {
         // Only a member alone can hold the lock alone.
         if self.member.try_lock().is_ok() {
             end(ctx, &self.id);
+        }
+    }
+}
+
+/// The internal command of a session's watcher.
+pub const WATCH_COMMAND: &str = "__session";
+
+/// The body of `nook __session NAME ID`: wait until no shell is in session `NAME` (they hold
+/// its members lock shared; a killed one drops it with its descriptors), then, under the
+/// gate, end it if it is still container `ID`: the shells' own way out when none could.
+pub fn watch_session(name: &str, id: &str) -> i32 {
+    // Its own session: a ^C or a hang-up meant for the shell's terminal is not for it.
+    let _ = nix::unistd::setsid();
+    let Ok(ctx) = Context::open(&GlobalArgs {
+        storage_driver: None,
+    }) else {
+        return 125;
+    };
+    let (Ok(gate), Ok(members)) = (
+        Session::lock_file(&ctx, name, "gate"),
+        Session::lock_file(&ctx, name, "members"),
+    ) else {
+        return 125;
+    };
+    loop {
+        // Granted once every shell has let go; then checked again under the gate, which
+        // a shell joining holds until it is a member.
+        if members.lock().is_err() || members.unlock().is_err() || gate.lock().is_err() {
+            return 125;
+        }
+        if members.try_lock().is_ok() {
+            let containers = crate::container::Containers::new(&ctx.store);
+            if containers.resolve(name).is_ok_and(|current| current == id) {
+                end(&ctx, id);
+            }
+            return 0;
+        }
+        if gate.unlock().is_err() {
+            return 125;
         }
     }
 }
@@ -301,9 +359,19 @@ fn entry(
     let you = crate::container::identity::You::current()?;
     let home = you.home.to_string_lossy().into_owned();
     let cwd = std::env::current_dir().context("cannot find the current directory")?;
-    let mut line: Vec<String> = ["-d", "--rm", "--init", "--userns", "keep-id"]
-        .map(String::from)
-        .to_vec();
+    // You, with your own supplementary groups (a device or project of a group of yours
+    // stays open to you).
+    let mut line: Vec<String> = [
+        "-d",
+        "--rm",
+        "--init",
+        "--userns",
+        "keep-id",
+        "--group-add",
+        "keep-groups",
+    ]
+    .map(String::from)
+    .to_vec();
     let mut add = |flag: &str, value: String| {
         line.push(flag.to_string());
         line.push(value);
@@ -556,6 +624,13 @@ fn extras(
     if host.display == Some(true) {
         display(you, &mut add);
     }
+    if host.gpu == Some(true) {
+        const DRI: &str = "/dev/dri";
+        match Path::new(DRI).is_dir() {
+            true => add("--device", DRI.to_string()),
+            false => eprintln!("note: no GPU to pass (this machine has no {DRI})"),
+        }
+    }
     if host.locale == Some(true) {
         for (k, v) in std::env::vars() {
             if k == "LANG" || k == "LANGUAGE" || k.starts_with("LC_") {
@@ -566,7 +641,6 @@ fn extras(
     Ok(())
 }
 
-/// The script that runs task `name` after what it depends on, each in the project.
 /// Your Wayland and X11 sockets, where you have them (`add` takes a flag and its value).
 fn display(you: &crate::container::identity::You, add: &mut dyn FnMut(&str, String)) {
     let mut shown = false;
@@ -602,6 +676,7 @@ fn display(you: &crate::container::identity::You, add: &mut dyn FnMut(&str, Stri
     }
 }
 
+/// The script that runs task `name` after what it depends on, each in the project.
 fn tasks_script(profile: &Profile, name: &str) -> anyhow::Result<String> {
     let mut script = String::new();
     for (task, t) in profile.task_order(name)? {
@@ -694,10 +769,12 @@ pub fn lock(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<i32> {
             }
         };
     }
-    let mode = if args.update {
-        LockMode::Update
-    } else {
-        LockMode::Follow
+    let mode = match &args.update {
+        Some(layer) => LockMode::Update(match layer {
+            Some(name) => prof::layer_index(&profile, name)?,
+            None => 0,
+        }),
+        None => LockMode::Follow,
     };
     let ready = ready(&ctx, &profile, mode, args.host_loopback)?;
     if ready.written.is_empty() {
@@ -726,12 +803,17 @@ pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<
         }
         ProfileCommand::Rebuild(ProfileRebuildArgs {
             host_loopback,
+            from,
             profile,
         }) => {
             crate::runtime::sealed::reexec_if_exposed();
             let ctx = Context::open(global)?;
             let p = load_trusted(&ctx, profile.as_deref())?;
-            let r = ready(&ctx, &p, LockMode::Rebuild, *host_loopback)?;
+            let from = match from {
+                Some(name) => prof::layer_index(&p, name)?,
+                None => 0,
+            };
+            let r = ready(&ctx, &p, LockMode::Rebuild(from), *host_loopback)?;
             println!("{}", r.image.id);
             Ok(0)
         }

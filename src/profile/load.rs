@@ -147,6 +147,9 @@ impl Profile {
         if self.host.display == Some(true) {
             out.push("display = true: your Wayland or X11 display".to_string());
         }
+        if self.host.gpu == Some(true) {
+            out.push("gpu = true: your GPUs (/dev/dri)".to_string());
+        }
         if self.level == schema::Level::None {
             out.push("[sandbox] level = \"none\": no seccomp filter".to_string());
         }
@@ -481,6 +484,7 @@ fn over_host(a: HostSection, b: HostSection) -> HostSection {
         timezone: b.timezone.or(a.timezone),
         locale: b.locale.or(a.locale),
         display: b.display.or(a.display),
+        gpu: b.gpu.or(a.gpu),
     }
 }
 

@@ -227,6 +227,26 @@ impl Lock {
         }
         out
     }
+
+    /// What an update changed, from this lock to `now`: its differences, then each package
+    /// version and each step's layer that moved.
+    pub fn updates(&self, now: &Lock) -> Vec<String> {
+        let mut out = self.differences(now);
+        for (was, is) in self.packages.iter().zip(&now.packages) {
+            for (name, version) in &is.versions {
+                match was.versions.get(name) {
+                    Some(old) if old != version => out.push(format!("{name}: {old} → {version}")),
+                    _ => {}
+                }
+            }
+        }
+        for (was, is) in self.setup.iter().zip(&now.setup) {
+            if was.name == is.name && was.key == is.key && was.layer != is.layer {
+                out.push(format!("setup step {:?}: made another layer", is.name));
+            }
+        }
+        out
+    }
 }
 
 /// Where a profile's lock lives: next to a project's file; for a profile entered by name,
@@ -268,5 +288,41 @@ mod tests {
             let e = Lock::read(&path).unwrap_err().to_string();
             assert!(e.contains("is damaged"), "{e}");
         }
+    }
+
+    #[test]
+    fn an_update_says_which_versions_and_layers_moved() {
+        let h = |c: &str| format!("sha256:{}", c.repeat(64));
+        let lock = |gcc: &str, layer: &str| Lock {
+            version: VERSION,
+            profile: h("a"),
+            base: LockedBase {
+                image: "debian".to_string(),
+                manifest: h("b"),
+                index: None,
+                platform: "linux/amd64".to_string(),
+            },
+            packages: vec![LockedPackages {
+                from: "c".to_string(),
+                manager: "apt".to_string(),
+                key: h("c"),
+                versions: [("gcc".to_string(), gcc.to_string())].into(),
+                layer: None,
+            }],
+            setup: vec![LockedStep {
+                name: "tools".to_string(),
+                key: h("d"),
+                layer: Some(h(layer)),
+            }],
+        };
+        let was = lock("12.2.0-14", "e");
+        assert!(was.updates(&was).is_empty());
+        assert_eq!(
+            was.updates(&lock("12.2.0-15", "f")),
+            [
+                "gcc: 12.2.0-14 → 12.2.0-15",
+                "setup step \"tools\": made another layer"
+            ]
+        );
     }
 }

@@ -85,6 +85,8 @@ pub enum ProfileError {
          Read it; if you agree, run `nook trust {path}`"
     )]
     Untrusted { path: String, asks: String },
+    #[error("the profile has no layer {name:?}; it has: {}", .known.join(", "))]
+    NoLayer { name: String, known: Vec<String> },
     #[error("base image {image}: {why}")]
     Base { image: String, why: String },
     #[error("{0}")]
@@ -108,10 +110,47 @@ pub enum LockMode {
     Follow,
     /// Only what the lock pins; refuse when it is missing or does not match.
     Locked,
-    /// Resolve everything again (the base pulled anew) and write the lock.
-    Update,
-    /// As `Follow`, but every step runs again (no cache).
-    Rebuild,
+    /// Resolve again from layer `from` on ([`layer_index`]; 0: everything, the base pulled
+    /// anew): package sets to what the mirror has now, set-up steps run anew; write the lock.
+    Update(usize),
+    /// As `Follow`, but the layers from `from` on run again, not from the cache (the lock's
+    /// versions kept).
+    Rebuild(usize),
+}
+
+/// The layers of a profile, as `nook lock --update` and `nook profile rebuild --from` name
+/// them: `base` (0), each package set (`packages:FROM`, or `packages` for the first), then each
+/// set-up step by its name.
+pub fn layer_index(profile: &Profile, name: &str) -> Result<usize, ProfileError> {
+    let sets = profile.packages.len();
+    let found = match name {
+        "base" => Some(0),
+        "packages" if sets > 0 => Some(1),
+        _ => match name.strip_prefix("packages:") {
+            Some(from) => profile
+                .packages
+                .iter()
+                .position(|p| p.from == from)
+                .map(|i| i + 1),
+            None => profile
+                .setup
+                .iter()
+                .position(|s| s.name == name)
+                .map(|i| sets + 1 + i),
+        },
+    };
+    found.ok_or_else(|| ProfileError::NoLayer {
+        name: name.to_string(),
+        known: std::iter::once("base".to_string())
+            .chain(
+                profile
+                    .packages
+                    .iter()
+                    .map(|p| format!("packages:{}", p.from)),
+            )
+            .chain(profile.setup.iter().map(|s| s.name.clone()))
+            .collect(),
+    })
 }
 
 /// What `prepare` needs done by the commands layer (a pull and a build run as processes or
@@ -126,7 +165,7 @@ pub trait Builder {
         context: Option<&Path>,
         tag: &str,
         host_loopback: bool,
-        no_cache: bool,
+        fresh_from: Option<usize>,
     ) -> Result<ImageRecord, BuildFailure>;
 }
 
@@ -307,7 +346,7 @@ pub fn prepare(
     // The base: as the lock pins it, unless the profile now names another (or an update).
     let pinned_base = existing
         .as_ref()
-        .filter(|l| mode != LockMode::Update && l.base.image == profile.base)
+        .filter(|l| mode != LockMode::Update(0) && l.base.image == profile.base)
         .map(|l| l.base.clone());
     let base = match pinned_base {
         Some(b) => b,
@@ -351,12 +390,31 @@ pub fn prepare(
         }
     };
     let keys = plan::keys(profile, &base.manifest)?;
-    let wanted = skeleton(profile, &base, &keys, existing.as_ref());
+    let mut wanted = skeleton(profile, &base, &keys, existing.as_ref());
+    // What is redone: from which layer on (0 is the base), if any.
+    let redo = match mode {
+        LockMode::Update(from) | LockMode::Rebuild(from) => Some(from),
+        LockMode::Follow | LockMode::Locked => None,
+    };
+    if let LockMode::Update(from) = mode {
+        let sets = wanted.packages.len();
+        for (i, set) in wanted.packages.iter_mut().enumerate() {
+            if i + 1 >= from {
+                set.versions.values_mut().for_each(String::clear);
+                set.layer = None;
+            }
+        }
+        for (i, step) in wanted.setup.iter_mut().enumerate() {
+            if sets + 1 + i >= from {
+                step.layer = None;
+            }
+        }
+    }
     let differences = match &existing {
         Some(l) => l.differences(&wanted),
         None => vec!["new".to_string()],
     };
-    let fresh = differences.is_empty() && mode != LockMode::Update;
+    let fresh = differences.is_empty() && !matches!(mode, LockMode::Update(_));
     if mode == LockMode::Locked && !fresh {
         return Err(ProfileError::Stale {
             path: shown,
@@ -370,7 +428,7 @@ pub fn prepare(
         .unwrap_or_else(|| format!("base-{}", base.manifest));
     // The warm path: an image for this very key is in the store.
     let entry = entry_path(store, &last);
-    if !matches!(mode, LockMode::Update | LockMode::Rebuild)
+    if redo.is_none()
         && let Ok(id) = std::fs::read_to_string(&entry)
         && let Ok(image) = ImageIndex::load(store)?.resolve(id.trim()).cloned()
         && (fresh || existing.is_none())
@@ -426,7 +484,8 @@ pub fn prepare(
                 context,
                 &tag(profile),
                 host_loopback || profile.host_loopback,
-                mode == LockMode::Rebuild,
+                // The line of the first layer redone (the base is no step: all of them).
+                redo.map(|from| from.checked_sub(1).map_or(1, |i| lines[i].0)),
             )
             .map_err(|e| ProfileError::Build(plan::explain(&e, &lines)))?
     };
@@ -445,7 +504,10 @@ pub fn prepare(
         Vec::new()
     } else {
         built.write(&lock_path)?;
-        differences
+        match (&existing, mode) {
+            (Some(l), LockMode::Update(_)) => l.updates(&built),
+            _ => differences,
+        }
     };
     write_small(&entry, image.id.to_string().as_bytes())?;
     Ok(Ready {

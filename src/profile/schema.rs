@@ -125,6 +125,8 @@ pub struct HostSection {
     /// Your display: the Wayland socket ($WAYLAND_DISPLAY) and X11's (/tmp/.X11-unix,
     /// $DISPLAY, $XAUTHORITY), where you have them.
     pub display: Option<bool>,
+    /// Your GPUs: /dev/dri (render and display nodes), where the machine has it.
+    pub gpu: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]

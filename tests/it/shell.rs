@@ -468,6 +468,29 @@ fn two_shells_share_one_session() {
         &["--", "sh", "-c", "cat /tmp/shared || echo fresh"],
     );
     assert_eq!(out.stdout, "fresh\n", "{out}");
+    // The last shell killed (it cannot end the session itself): the session's watcher ends
+    // it, and goes too.
+    let mut killed = env
+        .nook(&["shell", "--", "sleep", "1000"])
+        .current_dir(&dir)
+        .spawn();
+    let mut session = String::new();
+    crate::harness::wait_until(Duration::from_secs(20), "the session", || {
+        session = env.nook(&["ps", "-q"]).ok().stdout.trim().to_string();
+        !session.is_empty()
+    });
+    let watcher = || {
+        crate::harness::processes()
+            .iter()
+            .any(|p| p.contains("__session") && p.contains(&session))
+    };
+    assert!(watcher(), "a watcher for {session}");
+    killed.kill().unwrap();
+    killed.wait().unwrap();
+    crate::harness::wait_until(Duration::from_secs(10), "the session to end", || {
+        env.container_ids().is_empty()
+    });
+    crate::harness::wait_until(Duration::from_secs(10), "the watcher to go", || !watcher());
 }
 
 /// What a profile adds at entry, none of it built: dotfiles shown read-only, extra mounts, a
@@ -609,6 +632,77 @@ fn profiles_are_rebuilt_removed_and_pruned() {
     shell(&env, &dir, &["--", "ls", "/made"]).ok();
 }
 
+/// `nook profile rebuild --from=STEP` and `nook lock --update=STEP` run that step and those
+/// after it again, not those before; the update writes the layers that moved into the lock,
+/// and a layer the profile does not have is refused with the names it has.
+#[test]
+fn one_layer_on_is_rebuilt_or_updated() {
+    let env = env_with("overlay");
+    let step = |name: &str| {
+        format!(
+            "[[setup]]\nname = \"{name}\"\nnetwork = false\n\
+             run = \"echo RAN-{name}; cat /proc/sys/kernel/random/uuid > /{name}\"\n"
+        )
+    };
+    let toml = format!(
+        "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n{}{}{}",
+        step("a"),
+        step("b"),
+        step("c")
+    );
+    let dir = project(&env, &[("nook.toml", &toml)]);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    let made = |name: &str| {
+        shell(&env, &dir, &["--locked", "--", "cat", name])
+            .ok()
+            .stdout
+    };
+    shell(&env, &dir, &["--", "true"]).ok();
+    let (a, b) = (made("/a"), made("/b"));
+    let lock = fs::read_to_string(dir.join("nook.lock")).unwrap();
+    let ran = |out: &Output| {
+        ["a", "b", "c"]
+            .into_iter()
+            .filter(|s| out.stderr.contains(&format!("RAN-{s}")))
+            .collect::<Vec<_>>()
+    };
+
+    let out = env
+        .nook(&["profile", "rebuild", "--from=b"])
+        .current_dir(&dir)
+        .ok();
+    assert_eq!(ran(&out), ["b", "c"], "{out}");
+    assert!(
+        out.stderr.contains("made another layer than the lock"),
+        "{out}"
+    );
+    assert_eq!(fs::read_to_string(dir.join("nook.lock")).unwrap(), lock);
+
+    let out = env.nook(&["lock", "--update=c"]).current_dir(&dir).ok();
+    assert_eq!(ran(&out), ["c"], "{out}");
+    assert!(
+        out.stderr.contains("setup step \"c\": made another layer"),
+        "{out}"
+    );
+    assert_eq!(made("/a"), a, "{out}");
+    assert_ne!(made("/b"), b, "the rebuilt b is entered");
+    let updated = fs::read_to_string(dir.join("nook.lock")).unwrap();
+    assert_ne!(updated, lock);
+
+    let out = env
+        .nook(&["lock", "--update=nope"])
+        .current_dir(&dir)
+        .output()
+        .code(125);
+    assert!(
+        out.stderr
+            .contains("no layer \"nope\"; it has: base, a, b, c"),
+        "{out}"
+    );
+    assert_eq!(fs::read_to_string(dir.join("nook.lock")).unwrap(), updated);
+}
+
 /// `[sandbox] level`: strict is nook sandbox's walls (a read-only system, no network, no
 /// privilege to gain; the project, home and /tmp writable), none drops the seccomp filter;
 /// `[host] display` passes your Wayland socket.
@@ -655,6 +749,28 @@ fn sandbox_levels_and_the_display() {
         .env("WAYLAND_DISPLAY", "wayland-7")
         .output();
     assert_eq!(out.stdout, "wayland-7\n", "{out}");
+    // Your supplementary groups are kept (nook-shared, of the test set-up: unmapped, it
+    // shows as the overflow group).
+    with(base);
+    let out = shell(&env, &dir, &["--", "id", "-G"]);
+    assert_eq!(out.stdout, format!("{} 65534\n", user().gid), "{out}");
+    // Your GPUs, where the machine has /dev/dri; where it has none, the shell says so.
+    with(&format!("{base}[host]\ngpu = true\n"));
+    let out = shell(&env, &dir, &["--", "ls", "/dev/dri"]);
+    match fs::read_dir("/dev/dri") {
+        Ok(entries) => {
+            let mut names: Vec<String> = entries
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            let inside: Vec<&str> = out.stdout.split_whitespace().collect();
+            assert_eq!(inside, names, "{out}");
+        }
+        Err(_) => {
+            assert_eq!(out.code, 1, "no /dev/dri inside: {out}");
+            assert!(out.stderr.contains("no GPU to pass"), "{out}");
+        }
+    }
 }
 
 /// Without subordinate ids there is no keep-id map: the shell says how to get them.

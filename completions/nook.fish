@@ -94,6 +94,8 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l restart -d 'Restart po
 complete -c nook -n "__fish_nook_using_subcommand run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -152,6 +154,8 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l restart -d 'Restart
 complete -c nook -n "__fish_nook_using_subcommand create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -346,6 +350,8 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -404,6 +410,8 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l tmpfs -d 'Mount a tmpfs' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -599,11 +607,11 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand shell" -l locked -d 'Use only what nook.lock pins: refuse to enter when the profile and its lock differ'
 complete -c nook -n "__fish_nook_using_subcommand shell" -l host-loopback -d 'Let set-up steps and the shell reach services on this machine\'s loopback (a package mirror or proxy of yours)'
 complete -c nook -n "__fish_nook_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand lock" -l update -d 'Resolve again and write the lock: the base pulled anew, package sets to the versions the mirror has now, set-up steps run anew. With =LAYER (base, packages, packages:FROM or a set-up step\'s name), only from that layer on' -r
 complete -c nook -n "__fish_nook_using_subcommand lock" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand lock" -l check -d 'Exit 1, saying what differs, when the lock does not match the profile'
-complete -c nook -n "__fish_nook_using_subcommand lock" -l update -d 'Resolve everything again: pull the base image anew, reinstall the packages'
 complete -c nook -n "__fish_nook_using_subcommand lock" -l host-loopback -d 'Let set-up steps reach services on this machine\'s loopback'
 complete -c nook -n "__fish_nook_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -613,7 +621,7 @@ complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_s
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "ls" -d 'List the profiles you can enter by name: yours, then nook\'s'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "show" -d 'Show a profile with what it extends folded in, and where each part comes from'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "check" -d 'Check a profile (syntax, keys, values, what it extends) without building it'
-complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "rebuild" -d 'Build a profile again, every step run anew (the lock\'s versions kept)'
+complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "rebuild" -d 'Build a profile again, every step (or those from --from on) run anew, the lock\'s versions kept'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "rm" -d 'Remove a profile\'s built image and records (its home volume too, with --home)'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "prune" -d 'Remove what profiles left that nothing uses any more (everything built, with --all); homes and locks stay'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -f -a "push" -d 'Push a profile\'s built image to a registry, for teammates and CI to pull'
@@ -631,6 +639,7 @@ complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subco
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l from -d 'Run again only from this layer on (packages, packages:FROM or a set-up step\'s name)' -r
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -659,7 +668,7 @@ complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subco
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List the profiles you can enter by name: yours, then nook\'s'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a profile with what it extends folded in, and where each part comes from'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "check" -d 'Check a profile (syntax, keys, values, what it extends) without building it'
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "rebuild" -d 'Build a profile again, every step run anew (the lock\'s versions kept)'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "rebuild" -d 'Build a profile again, every step (or those from --from on) run anew, the lock\'s versions kept'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove a profile\'s built image and records (its home volume too, with --home)'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove what profiles left that nothing uses any more (everything built, with --all); homes and locks stay'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "push" -d 'Push a profile\'s built image to a registry, for teammates and CI to pull'
@@ -1012,7 +1021,7 @@ complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcomma
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "ls" -d 'List the profiles you can enter by name: yours, then nook\'s'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "show" -d 'Show a profile with what it extends folded in, and where each part comes from'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "check" -d 'Check a profile (syntax, keys, values, what it extends) without building it'
-complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rebuild" -d 'Build a profile again, every step run anew (the lock\'s versions kept)'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rebuild" -d 'Build a profile again, every step (or those from --from on) run anew, the lock\'s versions kept'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "rm" -d 'Remove a profile\'s built image and records (its home volume too, with --home)'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "prune" -d 'Remove what profiles left that nothing uses any more (everything built, with --all); homes and locks stay'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from profile" -f -a "push" -d 'Push a profile\'s built image to a registry, for teammates and CI to pull'

@@ -444,6 +444,9 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "ReadonlyRootfs": c.read_only,
             "RestartPolicy": c.restart.to_string(),
             "CapAdd": c.capabilities,
+            "GroupAdd": c.process.groups.iter().cloned()
+                .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
+                .collect::<Vec<_>>(),
             "Privileged": c.privileged,
             "SecurityOpt": c.security_opt,
             "Init": c.init,

@@ -53,6 +53,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
                 .user
                 .clone()
                 .unwrap_or_else(|| config.process.user.clone()),
+            groups: config.process.groups.clone(),
             terminal: args.tty,
             interactive: args.interactive,
         },

@@ -245,6 +245,12 @@ fn container_config(
                 .or_else(|| keep_id.map(|k| format!("{}:{}", k.uid, k.gid)))
                 .or_else(|| defaults.user().clone())
                 .unwrap_or_default(),
+            groups: args
+                .group_add
+                .iter()
+                .filter(|g| *g != KEEP_GROUPS)
+                .cloned()
+                .collect(),
             terminal: args.tty,
             interactive: args.interactive,
         },
@@ -309,6 +315,9 @@ fn warn_once(ctx: &Context, what: &str, message: &str) {
     }
 }
 
+/// `--group-add keep-groups` (podman's): keep your own supplementary groups.
+const KEEP_GROUPS: &str = "keep-groups";
+
 /// `--security-opt` and `--privileged`: the seccomp programs (compiled now, for the
 /// capabilities the container keeps), no_new_privs, masked paths.
 fn security_options(
@@ -348,11 +357,23 @@ fn security_options(
             Some(seccomp::Profile::from_file(&path)?.compile_cached(capabilities, &cache)?)
         }
     };
+    let keep_groups = args.group_add.iter().any(|g| g == KEEP_GROUPS);
+    if keep_groups && args.group_add.len() > 1 {
+        bail!("--group-add {KEEP_GROUPS} cannot be given with other groups");
+    }
+    if let Some(g) = args
+        .group_add
+        .iter()
+        .find(|g| g.is_empty() || g.contains([':', '\n']))
+    {
+        bail!("--group-add {g:?}: give a group's name or number");
+    }
     Ok(Security {
         seccomp,
         no_new_privileges,
         masked_paths: !args.privileged,
         pids_rlimit: None,
+        keep_groups,
     })
 }
 
@@ -437,14 +458,13 @@ fn create_container(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerCo
     let volumes = Volumes::new(&ctx.store);
     // No volume may go between being resolved and the container that uses it being recorded.
     let _lock = volumes.lock()?;
-    config.mounts = volume::resolve_mounts(
-        &ctx.store,
-        &args.volumes,
-        &args.mounts,
-        &args.tmpfs,
-        &image_volumes,
-        &cwd,
-    )?;
+    let flags = volume::MountFlags {
+        volumes: &args.volumes,
+        mounts: &args.mounts,
+        tmpfs: &args.tmpfs,
+        devices: &args.devices,
+    };
+    config.mounts = volume::resolve_mounts(&ctx.store, &flags, &image_volumes, &cwd)?;
     let containers = Containers::new(&ctx.store);
     let created = containers
         .create(&mut config)

@@ -425,24 +425,79 @@ fn parse_tmpfs_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError> 
     ))
 }
 
-/// Turn `-v`, `--mount` and `--tmpfs` flags, and the image's VOLUME paths nothing else covers,
-/// into mounts, creating the volumes (and missing `-v` host directories) they need.
+/// The mount flags of `run` and `create`.
+pub struct MountFlags<'a> {
+    pub volumes: &'a [String],
+    pub mounts: &'a [String],
+    pub tmpfs: &'a [String],
+    pub devices: &'a [String],
+}
+
+/// `--device HOST[:CONTAINER][:PERMISSIONS]`: a host device node (or a directory of them,
+/// such as /dev/dri) bound in at CONTAINER (default: the same path). A user namespace can
+/// neither make device nodes nor keep a device cgroup, so what the container may do with
+/// it is what the node's own permissions let you do; PERMISSIONS (r, w, m) are accepted as
+/// docker takes them and change nothing.
+fn parse_device_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError> {
+    const FLAG: &str = "--device";
+    let parts: Vec<&str> = value.split(':').collect();
+    let is_perms = |p: &str| !p.is_empty() && p.chars().all(|c| "rwm".contains(c));
+    let (host, target) = match parts.as_slice() {
+        [host] => (*host, *host),
+        [host, p] if is_perms(p) => (*host, *host),
+        [host, target] | [host, target, _] => (*host, *target),
+        _ => return Err(bad(FLAG, value, "use HOST[:CONTAINER][:PERMISSIONS]")),
+    };
+    if let [_, _, p] = parts.as_slice()
+        && !is_perms(p)
+    {
+        return Err(bad(FLAG, value, "permissions are letters of rwm"));
+    }
+    if !host.starts_with('/') {
+        return Err(bad(FLAG, value, "the host path must be absolute"));
+    }
+    let target = absolute_target(FLAG, value, target)?;
+    use std::os::unix::fs::FileTypeExt;
+    let kind = fs::metadata(host)
+        .map_err(|e| bad(FLAG, value, format!("{host}: {e}")))?
+        .file_type();
+    if !(kind.is_char_device() || kind.is_block_device() || kind.is_dir()) {
+        return Err(bad(
+            FLAG,
+            value,
+            format!("{host} is not a device (nor a directory of them)"),
+        ));
+    }
+    Ok((
+        target,
+        Wanted::Bind {
+            source: PathBuf::from(host),
+            create: false,
+        },
+        false,
+    ))
+}
+
+/// Turn `-v`, `--mount`, `--tmpfs` and `--device` flags, and the image's VOLUME paths nothing
+/// else covers, into mounts, creating the volumes (and missing `-v` host directories) they
+/// need.
 pub fn resolve_mounts(
     store: &Store,
-    volumes_flags: &[String],
-    mount_flags: &[String],
-    tmpfs_flags: &[String],
+    flags: &MountFlags<'_>,
     image_volumes: &[String],
     cwd: &Path,
 ) -> Result<Vec<MountSpec>, VolumeError> {
     let mut wanted = Vec::new();
-    for v in volumes_flags {
+    for d in flags.devices {
+        wanted.push(parse_device_flag(d)?);
+    }
+    for v in flags.volumes {
         wanted.push(parse_volume_flag(v, cwd)?);
     }
-    for m in mount_flags {
+    for m in flags.mounts {
         wanted.push(parse_mount_flag(m, cwd)?);
     }
-    for t in tmpfs_flags {
+    for t in flags.tmpfs {
         wanted.push(parse_tmpfs_flag(t)?);
     }
     let mut seen = std::collections::HashSet::new();

@@ -40,6 +40,9 @@ pub enum PastaError {
     Spawn(io::Error),
     #[error("pasta could not connect the container's network: {0}")]
     Failed(String),
+    /// It ended while setting up (what it said).
+    #[error("pasta could not connect the container's network: {0}")]
+    Exited(String),
     #[error(transparent)]
     Ports(#[from] NetworkError),
     #[error("cannot prepare pasta's readiness pipe {path}: {source}")]
@@ -158,13 +161,16 @@ pub struct PastaSpec<'a> {
     pub host_loopback: bool,
 }
 
-/// A pasta started and not yet ready.
+/// A pasta started and not yet ready, with what it was started with (to start it again).
 pub struct Starting {
     pasta: Pasta,
     ready: File,
     fifo: PathBuf,
     log: PathBuf,
     ports: Vec<PortBinding>,
+    pid: i32,
+    features: Features,
+    host_loopback: bool,
 }
 
 impl Pasta {
@@ -193,6 +199,9 @@ impl Pasta {
             fifo: spec.fifo.to_path_buf(),
             log: spec.log.to_path_buf(),
             ports: spec.ports.to_vec(),
+            pid: spec.pid,
+            features: spec.features.clone(),
+            host_loopback: spec.host_loopback,
         })
     }
 
@@ -245,9 +254,29 @@ impl Pasta {
 }
 
 impl Starting {
-    /// Wait until pasta has the network up and its ports bound.
+    /// Wait until pasta has the network up and its ports bound. A pasta that exits while
+    /// setting up is started once more: on a busy machine one rarely fails a step of its own
+    /// isolation ("Couldn't drop cap 0 from bounding set") and the next succeeds; what fails
+    /// twice is reported.
     pub fn wait(mut self) -> Result<Pasta, PastaError> {
-        let waited = self.wait_ready();
+        let mut waited = self.wait_ready();
+        if let Err(PastaError::Exited(_)) = waited {
+            let spec = PastaSpec {
+                pid: self.pid,
+                ports: &self.ports,
+                fifo: &self.fifo,
+                log: &self.log,
+                features: &self.features,
+                host_loopback: self.host_loopback,
+            };
+            match Pasta::spawn(&spec) {
+                Ok(again) => {
+                    self.pasta = again;
+                    waited = self.wait_ready();
+                }
+                Err(e) => waited = Err(e),
+            }
+        }
         let _ = fs::remove_file(&self.fifo);
         waited?;
         ports::verify_bound(&self.ports)?;
@@ -283,7 +312,7 @@ impl Starting {
                     .lines()
                     .filter(|l| !l.starts_with("Failed to send") && !l.trim().is_empty())
                     .collect();
-                return Err(PastaError::Failed(format!(
+                return Err(PastaError::Exited(format!(
                     "it exited ({status}){}",
                     if said.is_empty() {
                         String::new()

@@ -331,7 +331,7 @@ fn program_main(
     prctl::set_pdeathsig(Signal::SIGKILL)
         .map_err(|e| StartFailure::setup(format!("prctl: {e}")))?;
     let p = &spec.process;
-    let user = process::resolve_user_in_root(&p.user)?;
+    let user = process::resolve_user_in_root(&p.user, &p.groups)?;
     let env = with_home(&p.env, &user);
     process::enter_workdir(&p.cwd, Create::Nothing)?;
     setsid().map_err(|e| StartFailure::setup(format!("setsid: {e}")))?;

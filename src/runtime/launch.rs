@@ -78,6 +78,10 @@ pub struct ProcessSpec {
     pub cwd: String,
     /// `user[:group]`, resolved inside the container; empty for root.
     pub user: String,
+    /// Supplementary groups besides the user's (`--group-add`: names in the container's
+    /// /etc/group, or numbers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
     pub terminal: bool,
     /// Keep stdin open (otherwise it is /dev/null).
     pub interactive: bool,
@@ -99,6 +103,11 @@ pub struct Security {
     /// namespace), where no cgroup bounds them.
     #[serde(default)]
     pub pids_rlimit: Option<u64>,
+    /// `--group-add keep-groups`: the processes keep the supplementary groups of the user
+    /// who started them (shown as the overflow group inside: they are not mapped), so files
+    /// of those groups stay as open to them as on the host. No group is set inside then.
+    #[serde(default)]
+    pub keep_groups: bool,
 }
 
 fn yes() -> bool {
@@ -112,6 +121,7 @@ impl Default for Security {
             no_new_privileges: false,
             masked_paths: true,
             pids_rlimit: None,
+            keep_groups: false,
         }
     }
 }
@@ -540,8 +550,8 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
             // namespace's maker, with every capability in it (and its processes then lose
             // them all: drop_privileges). Staying you also keeps this process dumpable, so
             // pasta can join its namespaces.
-            Some(keep) => userns::become_user(keep.uid, keep.gid),
-            None => userns::become_root(spec.idmap.is_single()),
+            Some(keep) => userns::become_user(keep.uid, keep.gid, spec.security.keep_groups),
+            None => userns::become_root(spec.idmap.is_single() || spec.security.keep_groups),
         }
         .map_err(|e| format!("cannot take the container's ids in its user namespace: {e}"))?;
         match spec.driver {
@@ -697,7 +707,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     drop(root);
     rootfs::lock_mounts().map_err(|e| StartFailure::setup(e.to_string()))?;
 
-    let user = process::resolve_user_in_root(&spec.process.user)?;
+    let user = process::resolve_user_in_root(&spec.process.user, &spec.process.groups)?;
     let env = with_home(&spec.process.env, &user);
     process::enter_workdir(&spec.process.cwd, Create::Dir)?;
 
@@ -809,7 +819,7 @@ pub(crate) fn drop_privileges(
         nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, n, n)
             .map_err(|e| StartFailure::setup(format!("RLIMIT_NPROC: {e}")))?;
     }
-    switch_user(map, user)?;
+    switch_user(map, user, security.keep_groups)?;
     if user.uid == 0 {
         caps::set_for_root(&keep).map_err(|e| StartFailure::setup(e.to_string()))?;
     } else {
@@ -824,7 +834,11 @@ pub(crate) fn drop_privileges(
     Ok(())
 }
 
-fn switch_user(map: &IdMap, user: &process::ExecUser) -> Result<(), StartFailure> {
+fn switch_user(
+    map: &IdMap,
+    user: &process::ExecUser,
+    keep_groups: bool,
+) -> Result<(), StartFailure> {
     let unmapped = |what: &str, id: u32, count: u64| {
         let fix = if map.is_single() {
             "you have no subordinate id range. Fix: sudo usermod --add-subuids 100000-165535 \
@@ -840,12 +854,17 @@ fn switch_user(map: &IdMap, user: &process::ExecUser) -> Result<(), StartFailure
     if u64::from(user.uid) >= map.uid_count() {
         return Err(unmapped("uid", user.uid, map.uid_count()));
     }
-    for gid in std::iter::once(&user.gid).chain(&user.groups) {
+    let groups = if keep_groups {
+        &[][..]
+    } else {
+        &user.groups[..]
+    };
+    for gid in std::iter::once(&user.gid).chain(groups) {
         if u64::from(*gid) >= map.gid_count() {
             return Err(unmapped("gid", *gid, map.gid_count()));
         }
     }
-    if !map.is_single() {
+    if !map.is_single() && !keep_groups {
         let groups: Vec<Gid> = user.groups.iter().map(|g| Gid::from_raw(*g)).collect();
         setgroups(&groups).map_err(|e| StartFailure::setup(format!("setgroups: {e}")))?;
     }

@@ -113,14 +113,7 @@ pub fn resolve_user(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, S
         }
     };
     if let Some(g) = group_part {
-        gid = match groups.iter().find(|(n, _, _)| n == g) {
-            Some((_, id, _)) => *id,
-            None => g.parse().map_err(|_| {
-                StartFailure::setup(format!(
-                    "unable to find group {g}: no matching entries in the image's /etc/group"
-                ))
-            })?,
-        };
+        gid = group_id(g, &groups)?;
     }
     let mut supplementary: Vec<u32> = match (&name, group_part) {
         // As docker: supplementary groups come from /etc/group only when no group was forced.
@@ -146,6 +139,18 @@ pub fn resolve_user(spec: &str, passwd: &str, group: &str) -> Result<ExecUser, S
     })
 }
 
+/// A group's id: its entry's in the group file, else `g` as a number.
+fn group_id(g: &str, groups: &[(String, u32, Vec<String>)]) -> Result<u32, StartFailure> {
+    match groups.iter().find(|(n, _, _)| n == g) {
+        Some((_, id, _)) => Ok(*id),
+        None => g.parse().map_err(|_| {
+            StartFailure::setup(format!(
+                "unable to find group {g}: no matching entries in the image's /etc/group"
+            ))
+        }),
+    }
+}
+
 /// A file of the container's (we are in its root), its links followed only inside it;
 /// absent or unreadable: empty.
 fn read_in_root(path: &str) -> String {
@@ -162,11 +167,20 @@ fn read_in_root(path: &str) -> String {
     read().unwrap_or_default()
 }
 
-/// Read the container's /etc/passwd and /etc/group (absent files are empty).
-pub fn resolve_user_in_root(spec: &str) -> Result<ExecUser, StartFailure> {
+/// Resolve `spec` against the container's /etc/passwd and /etc/group (absent files are
+/// empty), with the supplementary groups `extra` (`--group-add`: names or numbers) too.
+pub fn resolve_user_in_root(spec: &str, extra: &[String]) -> Result<ExecUser, StartFailure> {
     let passwd = read_in_root("/etc/passwd");
     let group = read_in_root("/etc/group");
-    resolve_user(spec, &passwd, &group)
+    let mut user = resolve_user(spec, &passwd, &group)?;
+    let groups = read_group(&group);
+    for g in extra {
+        let id = group_id(g, &groups)?;
+        if !user.groups.contains(&id) {
+            user.groups.push(id);
+        }
+    }
+    Ok(user)
 }
 
 /// Make `cwd` (a path in the container, whose root is ours now) the working directory,

@@ -35,20 +35,23 @@ pub enum UsernsError {
     Died(WaitStatus),
 }
 
-/// Become uid/gid 0 in a freshly mapped user namespace and drop supplementary groups
-/// (impossible, and unneeded, with a single-id map where setgroups is denied).
-pub fn become_root(single_id: bool) -> nix::Result<()> {
-    if !single_id {
+/// Become uid/gid 0 in a freshly mapped user namespace and drop supplementary groups, unless
+/// they are to be kept (`keep_groups`: asked for, or a single-id map where setgroups is
+/// denied).
+pub fn become_root(keep_groups: bool) -> nix::Result<()> {
+    if !keep_groups {
         setgroups(&[])?;
     }
     setresgid(Gid::from_raw(0), Gid::from_raw(0), Gid::from_raw(0))?;
     setresuid(Uid::from_raw(0), Uid::from_raw(0), Uid::from_raw(0))
 }
 
-/// Take uid `uid` and gid `gid` in a freshly mapped user namespace (no supplementary group),
-/// keeping the capabilities its maker has there.
-pub fn become_user(uid: u32, gid: u32) -> nix::Result<()> {
-    setgroups(&[])?;
+/// Take uid `uid` and gid `gid` in a freshly mapped user namespace (no supplementary group,
+/// unless `keep_groups`), keeping the capabilities its maker has there.
+pub fn become_user(uid: u32, gid: u32, keep_groups: bool) -> nix::Result<()> {
+    if !keep_groups {
+        setgroups(&[])?;
+    }
     setresgid(Gid::from_raw(gid), Gid::from_raw(gid), Gid::from_raw(gid))?;
     setresuid(Uid::from_raw(uid), Uid::from_raw(uid), Uid::from_raw(uid))
 }

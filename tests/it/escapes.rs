@@ -803,3 +803,83 @@ fn run_rm_removes_anonymous_volumes() {
     let out = env.nook(&["volume", "ls", "-q"]).ok();
     assert_eq!(out.stdout, "kept\n", "{out}");
 }
+
+// ---- 11. a dev shell's inputs that nook trust does not cover ----
+
+/// An image whose `/etc/passwd` and `/etc/group` are links to the user's key and ssh config:
+/// with keep-id, nook writes your entries into the container's identity files, and a link
+/// followed on the host would have copied the secrets into the store and shown them inside.
+/// The image's files are read without following links (a link is no file of entries), and
+/// the files are bound where the links lead inside the container's root, so neither happens.
+#[test]
+fn keep_id_identity_files_do_not_follow_links_of_the_image() {
+    let env = world();
+    let ssh = env.home.join(".ssh");
+    fs::write(ssh.join("config"), SECRET).unwrap();
+    chown(&ssh.join("config"), env.user);
+    let tar = busybox_rootfs()
+        .symlink("etc/passwd", &format!("{}/id_rsa", ssh.display()))
+        .symlink(
+            "etc/group",
+            &format!("../../../../../../..{}/config", ssh.display()),
+        );
+    image(&env, "linked-ids", tar, &[]);
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--userns",
+            "keep-id",
+            "linked-ids",
+            "sh",
+            "-c",
+            "id -un; cat /etc/passwd /etc/group",
+        ])
+        .ok();
+    assert!(!out.stdout.contains(SECRET), "{out}");
+    assert!(
+        out.stdout.starts_with(&format!("{}\n", env.user.name)),
+        "{out}"
+    );
+    secret_stays_home(&env);
+}
+
+/// A project's nook.lock comes with the checkout and is not covered by `nook trust` (which
+/// hashes nook.toml): a lock whose versions, digests or manager carry shell words would put
+/// them into the build. A lock is checked value by value when it is read; such a one is
+/// refused as damaged before anything is built or run.
+#[test]
+fn a_projects_lock_cannot_add_words_to_its_build() {
+    let env = world();
+    let dir = env.root.join("proj");
+    fs::create_dir_all(dir.join(".git")).unwrap();
+    fs::write(
+        dir.join("nook.toml"),
+        "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n\
+         [[setup]]\nname = \"s\"\nnetwork = false\nrun = \"true\"\n",
+    )
+    .unwrap();
+    chown(&dir, env.user);
+    chown(&dir.join("nook.toml"), env.user);
+    env.nook(&["trust", dir.join("nook.toml").to_str().unwrap()])
+        .ok();
+    env.nook(&["lock"]).current_dir(&dir).ok();
+    let lock = fs::read_to_string(dir.join("nook.lock")).unwrap();
+    let marker = env.root.join("pwned");
+    let evil = format!("\"; touch {} #", marker.display());
+    for (from, to) in [
+        ("manifest = \"sha256:", format!("manifest = \"{evil}")),
+        ("key = \"sha256:", format!("key = \"{evil}")),
+        ("platform = \"linux/", format!("platform = \"{evil}")),
+    ] {
+        fs::write(dir.join("nook.lock"), lock.replacen(from, &to, 1)).unwrap();
+        let out = env
+            .nook(&["shell", "--", "true"])
+            .current_dir(&dir)
+            .output()
+            .code(125);
+        assert!(out.stderr.contains("is damaged"), "{from}: {out}");
+        assert!(!marker.exists(), "{from}: {out}");
+    }
+    assert!(env.container_ids().is_empty());
+}

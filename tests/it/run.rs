@@ -65,6 +65,7 @@ on_both_drivers!(
     devices_and_stdin,
     removal_leaves_nothing_behind,
     keep_id_makes_you_yourself_inside,
+    supplementary_groups_are_added_or_kept,
 );
 
 /// `--userns keep-id` (podman's): inside you have your own uid, gid and name; a directory of
@@ -166,6 +167,73 @@ fn keep_id_makes_you_yourself_inside(driver: &str) {
         .output()
         .code(125)
         .stderr_has("use keep-id");
+}
+
+/// `--group-add`: groups of the image's by name or number join the user's, for exec too;
+/// `keep-groups` (podman's) keeps your own instead, so that a file of a group of yours (here
+/// nook-shared, made by the test set-up) stays open to you inside, where it shows as
+/// nogroup; without it, the file is closed.
+fn supplementary_groups_are_added_or_kept(driver: &str) {
+    let env = env_with(driver);
+    let out = sh(
+        &env,
+        &["--user", "4242", "--group-add", "42", "--group-add", "root"],
+        "grep Groups: /proc/self/status",
+    );
+    assert_eq!(out, "Groups:\t0 42 \n");
+    let id = env.run_detached(&["--group-add", "42", "busybox", "sleep", "100"]);
+    let out = env
+        .nook(&["exec", &id, "grep", "Groups:", "/proc/self/status"])
+        .ok();
+    assert_eq!(out.stdout, "Groups:\t0 42 \n", "{out}");
+    let inspect = env.nook(&["inspect", &id]).ok();
+    let v: serde_json::Value = serde_json::from_str(&inspect.stdout).unwrap();
+    assert_eq!(v[0]["HostConfig"]["GroupAdd"], json!(["42"]));
+    env.nook(&["rm", "-f", &id]).ok();
+
+    let shared = nix::unistd::Group::from_name("nook-shared")
+        .unwrap()
+        .expect("the test set-up makes group nook-shared (scripts/setup-host)");
+    let file = env.root.join("shared.txt");
+    fs::write(&file, "for the group\n").unwrap();
+    nix::unistd::chown(&file, Some(nix::unistd::Uid::from_raw(0)), Some(shared.gid)).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o640)).unwrap();
+    let bind = format!("{}:/shared.txt:ro", file.display());
+    let script = "cat /shared.txt 2>/dev/null || echo closed; id -G";
+    let kept = sh(
+        &env,
+        &[
+            "--userns",
+            "keep-id",
+            "--group-add",
+            "keep-groups",
+            "-v",
+            &bind,
+        ],
+        script,
+    );
+    let u = user();
+    assert_eq!(kept, format!("for the group\n{} 65534\n", u.gid));
+    let dropped = sh(&env, &["--userns", "keep-id", "-v", &bind], script);
+    assert_eq!(dropped, format!("closed\n{}\n", u.gid));
+    env.nook(&[
+        "run",
+        "--rm",
+        "--group-add",
+        "keep-groups",
+        "--group-add",
+        "42",
+        "busybox",
+        "true",
+    ])
+    .output()
+    .code(125)
+    .stderr_has("cannot be given with other groups");
+    env.nook(&["run", "--rm", "--group-add", "nosuch", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("unable to find group nosuch");
 }
 
 fn identity_and_isolation(driver: &str) {

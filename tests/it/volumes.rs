@@ -140,6 +140,35 @@ fn bind_mounts_are_the_host_directory_and_really_read_only() {
         .stderr_has("does not exist");
 }
 
+/// `--device`: host device nodes (or a directory of them) bound in, usable inside; what is
+/// no device is refused.
+#[test]
+fn devices_are_bound_in() {
+    let env = env_with("overlay");
+    let out = sh(
+        &env,
+        &[
+            "--device",
+            "/dev/fuse",
+            "--device",
+            "/dev/net:/dev/tuns:rwm",
+        ],
+        "test -c /dev/fuse && test -c /dev/tuns/tun && : < /dev/tuns/tun && echo usable",
+    )
+    .ok();
+    assert_eq!(out.stdout, "usable\n", "{out}");
+    for (flag, says) in [
+        ("/etc/passwd", "is not a device"),
+        ("/dev/no-such-device", "No such file"),
+        ("/dev/fuse:/dev/f:rwx", "letters of rwm"),
+        ("dev/fuse", "must be absolute"),
+    ] {
+        let out = sh(&env, &["--device", flag], "true").code(125);
+        assert!(out.stderr.contains(says), "{flag}: {out}");
+    }
+    assert!(env.container_ids().is_empty());
+}
+
 #[test]
 fn tmpfs_mounts_have_their_size_and_mode() {
     let env = env_with("overlay");

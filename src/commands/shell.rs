@@ -248,7 +248,6 @@ impl Session {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        crate::sys::clean_child(&mut cmd, false);
         // Not waited for: it lives as long as the session, and is reparented when this
         // shell leaves first.
         let _ = cmd.spawn();

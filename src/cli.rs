@@ -773,7 +773,7 @@ pub enum NetworkCommand {
     /// List networks
     Ls(NetworkLsArgs),
     /// Show details of networks (and their running members) as JSON
-    Inspect(NetworkNamesArgs),
+    Inspect(InspectArgs),
     /// Remove networks (not while a container is on them)
     Rm(NetworkNamesArgs),
     /// Remove every network no container is on
@@ -800,6 +800,10 @@ pub struct NetworkLsArgs {
     /// Print names only
     #[arg(short, long)]
     pub quiet: bool,
+    /// table (the default), json, or a Go template ('{{.Name}}'; 'table ...' with a header
+    /// row)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -888,9 +892,9 @@ pub enum VolumeCommand {
     /// List volumes
     Ls(VolumeLsArgs),
     /// Show details of volumes as JSON
-    Inspect(VolumeNamesArgs),
+    Inspect(InspectArgs),
     /// Remove volumes (not while a container uses them)
-    Rm(VolumeNamesArgs),
+    Rm(VolumeRmArgs),
     /// Remove volumes no container uses (anonymous ones, or all with --all)
     Prune(VolumePruneArgs),
 }
@@ -900,6 +904,9 @@ pub struct VolumePruneArgs {
     /// Remove named volumes too, not just anonymous ones
     #[arg(short, long)]
     pub all: bool,
+    /// Do not ask (nook never asks; accepted for docker's sake)
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -916,10 +923,17 @@ pub struct VolumeLsArgs {
     /// Print names only
     #[arg(short, long)]
     pub quiet: bool,
+    /// table (the default), json, or a Go template ('{{.Name}}'; 'table ...' with a header
+    /// row)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]
-pub struct VolumeNamesArgs {
+pub struct VolumeRmArgs {
+    /// Say nothing of volumes that do not exist
+    #[arg(short, long)]
+    pub force: bool,
     /// Volumes
     #[arg(required = true, value_name = "VOLUME")]
     pub names: Vec<String>,
@@ -1054,6 +1068,9 @@ pub struct PruneArgs {
     /// Remove every image no container uses, not just untagged ones
     #[arg(short, long)]
     pub all: bool,
+    /// Do not ask (nook never asks; accepted for docker's sake)
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -1080,6 +1097,10 @@ pub struct HistoryArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
+    /// Print each through this Go template (`{{.State.Pid}}`, `{{json .Config}}`), as
+    /// docker's -f does; `json` (the default) prints them as a JSON array
+    #[arg(short, long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// Names or ids
     #[arg(required = true, value_name = "NAME")]
     pub names: Vec<String>,
@@ -1104,9 +1125,11 @@ pub struct PsArgs {
     /// Do not truncate ids and commands
     #[arg(long)]
     pub no_trunc: bool,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// table (the default), json, or a Go template: '{{.Names}}', or with a header row
+    /// 'table {{.ID}}\t{{.Status}}' (fields as docker's: ID, Image, Command, CreatedAt,
+    /// RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE
     #[arg(short, long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
@@ -1136,15 +1159,14 @@ pub struct ImagesArgs {
     /// Show manifest digests
     #[arg(long)]
     pub digests: bool,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
+    /// table (the default), json, or a Go template: '{{.Repository}}:{{.Tag}}', or with a
+    /// header row 'table {{.ID}}\t{{.Repository}}' (fields as docker's: ID, Repository, Tag,
+    /// Digest, CreatedSince, CreatedAt, Size)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
+    /// Only the images of this repository (and tag)
+    #[arg(value_name = "REPOSITORY[:TAG]")]
+    pub reference: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::Context;
 use super::format::{ago, human_duration, since, table};
 use super::lifecycle;
-use crate::cli::{Format, GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
+use crate::cli::{GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
 use crate::container::volume::Volumes;
 use crate::container::{ContainerConfig, ContainerState, Containers, Status};
 use crate::network::Proto;
@@ -159,7 +159,8 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    if args.format == Format::Json {
+    let shape = super::template::Shape::parse(args.format.as_deref())?;
+    if let super::template::Shape::Json = shape {
         let out: Vec<ContainerJson> = rows
             .iter()
             .map(|(c, s)| ContainerJson {
@@ -179,6 +180,60 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(0);
     }
+    if let super::template::Shape::Template { template, table } = shape {
+        let fields: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, s)| {
+                let volumes: Vec<&str> = c
+                    .mounts
+                    .iter()
+                    .filter_map(|m| match &m.kind {
+                        crate::runtime::launch::MountKind::Bind {
+                            volume: Some(v), ..
+                        } => Some(v.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                let labels: Vec<String> =
+                    c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                serde_json::json!({
+                    "ID": id_text(&c.id),
+                    "Image": c.image,
+                    "Command": command_text(c, args.no_trunc),
+                    "CreatedAt": super::format::go_time(Some(&c.created)),
+                    "RunningFor": ago(Some(&c.created)),
+                    "Ports": ports_text(s),
+                    "State": status_name(s.status),
+                    "Status": status_text(s),
+                    "Names": c.name,
+                    "Labels": labels.join(","),
+                    "Mounts": volumes.join(","),
+                    "LocalVolumes": volumes.len().to_string(),
+                    "Networks": c.network.mode.name(),
+                })
+            })
+            .collect();
+        let headers = [
+            ("ID", "CONTAINER ID"),
+            ("Image", "IMAGE"),
+            ("Command", "COMMAND"),
+            ("CreatedAt", "CREATED AT"),
+            ("RunningFor", "CREATED"),
+            ("Ports", "PORTS"),
+            ("State", "STATE"),
+            ("Status", "STATUS"),
+            ("Names", "NAMES"),
+            ("Labels", "LABELS"),
+            ("Mounts", "MOUNTS"),
+            ("LocalVolumes", "LOCAL VOLUMES"),
+            ("Networks", "NETWORKS"),
+        ];
+        print!(
+            "{}",
+            super::template::rows(&template, table, &fields, &headers)?
+        );
+        return Ok(0);
+    }
     let lines: Vec<Vec<String>> = rows
         .iter()
         .map(|(c, s)| {
@@ -188,6 +243,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 command_text(c, args.no_trunc),
                 ago(Some(&c.created)),
                 status_text(s),
+                ports_text(s),
                 c.name.clone(),
             ]
         })
@@ -201,6 +257,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 "COMMAND",
                 "CREATED",
                 "STATUS",
+                "PORTS",
                 "NAMES"
             ],
             &lines
@@ -209,10 +266,30 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// docker's PORTS: each published port while the container runs, `0.0.0.0:8080->80/tcp`.
+fn ports_text(state: &ContainerState) -> String {
+    state
+        .ports()
+        .iter()
+        .map(|p| {
+            let ip = match p.host_ip {
+                Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
+                Some(ip) => ip.to_string(),
+                None => "0.0.0.0".to_string(),
+            };
+            format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.proto)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub fn rm(global: &GlobalArgs, args: &RmArgs) -> anyhow::Result<i32> {
-    lifecycle::each(global, &args.containers, |ctx, containers, config| {
-        remove_one(ctx, containers, config, args.force, args.volumes)
-    })
+    lifecycle::each(
+        global,
+        &args.containers,
+        args.force,
+        |ctx, containers, config| remove_one(ctx, containers, config, args.force, args.volumes),
+    )
 }
 
 pub(crate) fn remove_one(
@@ -390,7 +467,8 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         .collect();
     Ok(serde_json::json!({
         "Id": c.id,
-        "Name": c.name,
+        // As docker has it: with a leading slash.
+        "Name": format!("/{}", c.name),
         "Created": c.created,
         "NetworkSettings": network_settings(&c, &s),
         "Path": c.process.args.first(),
@@ -505,31 +583,23 @@ fn network_settings(c: &ContainerConfig, s: &ContainerState) -> serde_json::Valu
 pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
-    let out = args
-        .names
-        .iter()
-        .map(|spec| describe(&containers, &containers.resolve(spec)?))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(0)
+    super::template::inspect(&args.names, args.format.as_deref(), |spec| {
+        describe(&containers, &containers.resolve(spec)?)
+    })
 }
 
 /// `nook inspect`: each name is a container if one has it, else an image, as with docker.
 pub fn inspect_any(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
-    let mut out = Vec::new();
-    for spec in &args.names {
-        match containers.resolve(spec) {
-            Ok(id) => out.push(describe(&containers, &id)?),
-            Err(crate::container::ContainerError::NotFound(_)) => {
-                let image = super::image::describe_image(&ctx, spec)
-                    .map_err(|e| anyhow::anyhow!("no such container or image: {spec} ({e:#})"))?;
-                out.push(image);
-            }
-            Err(e) => return Err(e.into()),
+    super::template::inspect(&args.names, args.format.as_deref(), |spec| match containers
+        .resolve(spec)
+    {
+        Ok(id) => describe(&containers, &id),
+        Err(crate::container::ContainerError::NotFound(_)) => {
+            super::image::describe_image(&ctx, spec)
+                .map_err(|_| anyhow::anyhow!("No such object: {spec}"))
         }
-    }
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(0)
+        Err(e) => Err(e.into()),
+    })
 }

@@ -58,6 +58,17 @@ pub fn ago(rfc3339: Option<&str>) -> String {
     }
 }
 
+/// An RFC 3339 time as Go prints a time (docker's CreatedAt): `2024-05-01 10:00:00 +0000 UTC`.
+pub fn go_time(rfc3339: Option<&str>) -> String {
+    match rfc3339.and_then(|t| DateTime::parse_from_rfc3339(t).ok()) {
+        Some(t) => t
+            .with_timezone(&Utc)
+            .format("%Y-%m-%d %H:%M:%S +0000 UTC")
+            .to_string(),
+        None => String::new(),
+    }
+}
+
 /// Seconds since an RFC 3339 time.
 pub fn since(rfc3339: &str) -> i64 {
     DateTime::parse_from_rfc3339(rfc3339)

@@ -10,8 +10,8 @@ use serde::Serialize;
 use super::format::{ago, human_size, table};
 use super::{Context, warn};
 use crate::cli::{
-    Format, GlobalArgs, HistoryArgs, ImagesArgs, ImportArgs, InspectArgs, LoadArgs, PruneArgs,
-    RmiArgs, SaveArgs, TagArgs,
+    GlobalArgs, HistoryArgs, ImagesArgs, ImportArgs, InspectArgs, LoadArgs, PruneArgs, RmiArgs,
+    SaveArgs, TagArgs,
 };
 use crate::image::archive;
 use crate::image::digest::Digest;
@@ -86,13 +86,45 @@ pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
             d.short().to_string()
         }
     };
+    // `images REPOSITORY[:TAG]`: only those (a short name matches its qualified repository).
+    let wanted = args.reference.as_deref().map(|r| match r.rsplit_once(':') {
+        Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), Some(tag.to_string())),
+        _ => (r.to_string(), None),
+    });
+    let matches = |repo: &str, tag: &str| match &wanted {
+        None => true,
+        Some((want, want_tag)) => {
+            (repo == want || repo.ends_with(&format!("/{want}")))
+                && want_tag.as_deref().is_none_or(|t| t == tag)
+        }
+    };
+    // Each name of an image as (repository, tag).
+    let names_of = |row: &Row| -> Vec<(String, String)> {
+        if row.record.names.is_empty() {
+            return vec![("<none>".to_string(), "<none>".to_string())];
+        }
+        row.record
+            .names
+            .iter()
+            .map(|n| match Reference::parse(n) {
+                Ok(r) => (
+                    r.repository(),
+                    r.tag.unwrap_or_else(|| "<none>".to_string()),
+                ),
+                Err(_) => (n.clone(), "<none>".to_string()),
+            })
+            .collect()
+    };
     if args.quiet {
         for row in &rows {
-            println!("{}", id_text(&row.record.id));
+            if names_of(row).iter().any(|(repo, tag)| matches(repo, tag)) {
+                println!("{}", id_text(&row.record.id));
+            }
         }
         return Ok(0);
     }
-    if args.format == Format::Json {
+    let shape = super::template::Shape::parse(args.format.as_deref())?;
+    if let super::template::Shape::Json = shape {
         let out: Vec<ImageJson> = rows
             .iter()
             .map(|r| ImageJson {
@@ -112,23 +144,25 @@ pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
     }
     header.extend(["IMAGE ID", "CREATED", "SIZE"]);
     let mut lines = Vec::new();
+    let mut fields = Vec::new();
     for row in &rows {
-        let names: Vec<(String, String)> = if row.record.names.is_empty() {
-            vec![("<none>".to_string(), "<none>".to_string())]
-        } else {
-            row.record
-                .names
-                .iter()
-                .map(|n| match Reference::parse(n) {
-                    Ok(r) => (
-                        r.repository(),
-                        r.tag.unwrap_or_else(|| "<none>".to_string()),
-                    ),
-                    Err(_) => (n.clone(), "<none>".to_string()),
-                })
-                .collect()
-        };
-        for (repo, tag) in names {
+        for (repo, tag) in names_of(row) {
+            if !matches(&repo, &tag) {
+                continue;
+            }
+            fields.push(serde_json::json!({
+                "ID": id_text(&row.record.id),
+                "Repository": repo,
+                "Tag": tag,
+                "Digest": row.record.manifest.to_string(),
+                "CreatedSince": ago(row.created.as_deref()),
+                "CreatedAt": super::format::go_time(row.created.as_deref()),
+                "Size": human_size(row.size),
+                "VirtualSize": human_size(row.size),
+                "SharedSize": "N/A",
+                "UniqueSize": "N/A",
+                "Containers": "N/A",
+            }));
             let mut line = vec![repo, tag];
             if args.digests {
                 line.push(row.record.manifest.to_string());
@@ -141,7 +175,28 @@ pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
             lines.push(line);
         }
     }
-    print!("{}", table(&header, &lines));
+    match shape {
+        super::template::Shape::Template { template, table } => {
+            let headers = [
+                ("ID", "IMAGE ID"),
+                ("Repository", "REPOSITORY"),
+                ("Tag", "TAG"),
+                ("Digest", "DIGEST"),
+                ("CreatedSince", "CREATED"),
+                ("CreatedAt", "CREATED AT"),
+                ("Size", "SIZE"),
+                ("VirtualSize", "VIRTUAL SIZE"),
+                ("SharedSize", "SHARED SIZE"),
+                ("UniqueSize", "UNIQUE SIZE"),
+                ("Containers", "CONTAINERS"),
+            ];
+            print!(
+                "{}",
+                super::template::rows(&template, table, &fields, &headers)?
+            );
+        }
+        _ => print!("{}", table(&header, &lines)),
+    }
     Ok(0)
 }
 
@@ -222,18 +277,34 @@ fn print_freed(freed: &Freed) {
     }
 }
 
+/// `rmi`: each image in turn, as docker does: what was done for each on stdout, an error
+/// on stderr for each that could not be removed (exit 1), the others removed all the same.
 pub fn rmi(global: &GlobalArgs, args: &RmiArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
-    let (done, freed) = manage::remove(&ctx.store, &args.images, args.force)?;
-    for d in done {
-        match d {
-            Removal::Untagged(name) => println!("Untagged: {name}"),
-            Removal::Deleted(id) => println!("Deleted: {id}"),
-            Removal::ContainerRemoved(name) => println!("Removed container: {name}"),
+    let mut total = Freed::default();
+    let mut failed = false;
+    for spec in &args.images {
+        match manage::remove(&ctx.store, std::slice::from_ref(spec), args.force) {
+            Ok((done, freed)) => {
+                for d in done {
+                    match d {
+                        Removal::Untagged(name) => println!("Untagged: {name}"),
+                        Removal::Deleted(id) => println!("Deleted: {id}"),
+                        Removal::ContainerRemoved(name) => println!("Removed container: {name}"),
+                    }
+                }
+                total.blobs += freed.blobs;
+                total.layers += freed.layers;
+                total.bytes += freed.bytes;
+            }
+            Err(e) => {
+                eprintln!("Error: {e}");
+                failed = true;
+            }
         }
     }
-    print_freed(&freed);
-    Ok(0)
+    print_freed(&total);
+    Ok(if failed { 1 } else { 0 })
 }
 
 pub fn prune(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<i32> {
@@ -271,13 +342,9 @@ pub fn save(global: &GlobalArgs, args: &SaveArgs) -> anyhow::Result<i32> {
 
 pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
-    let out = args
-        .names
-        .iter()
-        .map(|spec| describe_image(&ctx, spec))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(0)
+    super::template::inspect(&args.names, args.format.as_deref(), |spec| {
+        describe_image(&ctx, spec)
+    })
 }
 
 /// docker-shaped details of image `spec`.

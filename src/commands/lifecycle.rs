@@ -148,10 +148,12 @@ pub(crate) fn kill_now(containers: &Containers<'_>, config: &ContainerConfig) ->
 }
 
 /// Apply `action` to each container named, all at once (a stop waits out each container's
-/// grace period side by side, as docker does); report each in order, and fail if any failed.
+/// grace period side by side, as docker does); report each in order, exit 1 if any failed
+/// (with `missing_ok`, not for those that do not exist).
 pub(crate) fn each(
     global: &GlobalArgs,
     specs: &[String],
+    missing_ok: bool,
     action: impl Fn(&Context, &Containers<'_>, &ContainerConfig) -> anyhow::Result<()> + Sync,
 ) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
@@ -178,7 +180,7 @@ pub(crate) fn each(
                 .collect()
         })
     };
-    super::report_each(specs, outcomes)
+    super::report_each(specs, outcomes, missing_ok)
 }
 
 fn start_one(
@@ -195,7 +197,9 @@ fn start_one(
 
 pub fn start(global: &GlobalArgs, args: &StartArgs) -> anyhow::Result<i32> {
     if !args.attach {
-        return each(global, &args.containers, start_one);
+        // A start-up failure keeps run's status, 125 (removal and signal verbs exit 1).
+        return each(global, &args.containers, false, start_one)
+            .map(|code| if code == 0 { 0 } else { 125 });
     }
     let [spec] = args.containers.as_slice() else {
         bail!("start --attach takes one container");
@@ -221,22 +225,27 @@ pub fn start(global: &GlobalArgs, args: &StartArgs) -> anyhow::Result<i32> {
 
 pub fn stop(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
     let grace = Duration::from_secs(args.time);
-    each(global, &args.containers, |_, containers, config| {
+    each(global, &args.containers, false, |_, containers, config| {
         stop_container(containers, config, grace)
     })
 }
 
 pub fn restart(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
     let grace = Duration::from_secs(args.time);
-    each(global, &args.containers, |ctx, containers, config| {
-        stop_container(containers, config, grace)?;
-        start_one(ctx, containers, config)
-    })
+    each(
+        global,
+        &args.containers,
+        false,
+        |ctx, containers, config| {
+            stop_container(containers, config, grace)?;
+            start_one(ctx, containers, config)
+        },
+    )
 }
 
 pub fn kill(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<i32> {
     let sig = parse_signal(&args.signal)?;
-    each(global, &args.containers, |_, containers, config| {
+    each(global, &args.containers, false, |_, containers, config| {
         let state = containers.load_state(&config.id)?;
         if state.status != Status::Running {
             bail!("container {} is not running", config.name);

@@ -15,6 +15,7 @@ pub mod run;
 pub mod sandbox;
 pub mod shell;
 pub mod system;
+pub mod template;
 pub mod volume;
 
 use anyhow::Context as _;
@@ -58,25 +59,41 @@ pub fn parse_labels(items: &[String]) -> std::collections::BTreeMap<String, Stri
 }
 
 /// docker's way with commands on several objects: the name of each that worked on stdout,
-/// an error for each that did not on stderr, and exit 125 if any did not.
+/// an error for each that did not on stderr, and exit 1 if any did not. With `missing_ok`
+/// (`rm -f`, `volume rm -f`), an object that does not exist is no error and says nothing.
 pub fn report_each(
     names: &[String],
     outcomes: impl IntoIterator<Item = anyhow::Result<()>>,
+    missing_ok: bool,
 ) -> anyhow::Result<i32> {
-    let mut failed = Vec::new();
+    let mut failed = false;
     for (name, outcome) in names.iter().zip(outcomes) {
         match outcome {
             Ok(()) => println!("{name}"),
+            Err(e) if missing_ok && is_missing(&e) => {}
             Err(e) => {
                 eprintln!("Error: {e:#}");
-                failed.push(name.as_str());
+                failed = true;
             }
         }
     }
-    if !failed.is_empty() {
-        anyhow::bail!("failed for: {}", failed.join(", "));
-    }
-    Ok(0)
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// Is `e` about an object that does not exist (a container, volume, network or image)?
+pub fn is_missing(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(
+            c.downcast_ref::<crate::container::ContainerError>(),
+            Some(crate::container::ContainerError::NotFound(_))
+        ) || matches!(
+            c.downcast_ref::<crate::container::volume::VolumeError>(),
+            Some(crate::container::volume::VolumeError::NotFound(_))
+        ) || matches!(
+            c.downcast_ref::<crate::network::user::UserNetError>(),
+            Some(crate::network::user::UserNetError::NotFound(_))
+        )
+    })
 }
 
 /// Print a warning on stderr.

@@ -225,7 +225,12 @@ fn container_config(
     let driver = driver::choose(&ctx.store, ctx.driver)?;
     let config = ContainerConfig {
         id: id.clone(),
-        name: args.name.clone().unwrap_or_default(),
+        // As docker: `--name /web` is web (the slash its inspect shows).
+        name: args
+            .name
+            .as_deref()
+            .map(|n| n.strip_prefix('/').unwrap_or(n).to_string())
+            .unwrap_or_default(),
         created: now_rfc3339(),
         image: args.image.clone(),
         image_id: image.id.clone(),

@@ -2,7 +2,9 @@
 
 use super::format::table;
 use super::{Context, parse_labels, report_each};
-use crate::cli::{GlobalArgs, VolumeCreateArgs, VolumeLsArgs, VolumeNamesArgs, VolumePruneArgs};
+use crate::cli::{
+    GlobalArgs, InspectArgs, VolumeCreateArgs, VolumeLsArgs, VolumePruneArgs, VolumeRmArgs,
+};
 use crate::container::volume::{Volume, Volumes};
 
 pub fn create(global: &GlobalArgs, args: &VolumeCreateArgs) -> anyhow::Result<i32> {
@@ -23,11 +25,47 @@ pub fn ls(global: &GlobalArgs, args: &VolumeLsArgs) -> anyhow::Result<i32> {
         }
         return Ok(0);
     }
-    let rows: Vec<Vec<String>> = volumes
-        .iter()
-        .map(|v| vec!["local".to_string(), v.name.clone()])
-        .collect();
-    print!("{}", table(&["DRIVER", "VOLUME NAME"], &rows));
+    let store = Volumes::new(&ctx.store);
+    match super::template::Shape::parse(args.format.as_deref())? {
+        super::template::Shape::Json => {
+            let all: Vec<serde_json::Value> = volumes.iter().map(|v| describe(&store, v)).collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        super::template::Shape::Template { template, table } => {
+            let fields: Vec<serde_json::Value> = volumes
+                .iter()
+                .map(|v| {
+                    let labels: Vec<String> =
+                        v.labels.iter().map(|(k, l)| format!("{k}={l}")).collect();
+                    serde_json::json!({
+                        "Name": v.name,
+                        "Driver": "local",
+                        "Scope": "local",
+                        "Mountpoint": store.data(&v.name),
+                        "Labels": labels.join(","),
+                    })
+                })
+                .collect();
+            let headers = [
+                ("Name", "VOLUME NAME"),
+                ("Driver", "DRIVER"),
+                ("Scope", "SCOPE"),
+                ("Mountpoint", "MOUNTPOINT"),
+                ("Labels", "LABELS"),
+            ];
+            print!(
+                "{}",
+                super::template::rows(&template, table, &fields, &headers)?
+            );
+        }
+        super::template::Shape::Table => {
+            let rows: Vec<Vec<String>> = volumes
+                .iter()
+                .map(|v| vec!["local".to_string(), v.name.clone()])
+                .collect();
+            print!("{}", table(&["DRIVER", "VOLUME NAME"], &rows));
+        }
+    }
     Ok(0)
 }
 
@@ -43,24 +81,20 @@ fn describe(volumes: &Volumes<'_>, v: &Volume) -> serde_json::Value {
     })
 }
 
-pub fn inspect(global: &GlobalArgs, args: &VolumeNamesArgs) -> anyhow::Result<i32> {
+pub fn inspect(global: &GlobalArgs, args: &InspectArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let volumes = Volumes::new(&ctx.store);
-    let out = args
-        .names
-        .iter()
-        .map(|n| Ok(describe(&volumes, &volumes.get(n)?)))
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    println!("{}", serde_json::to_string_pretty(&out)?);
-    Ok(0)
+    super::template::inspect(&args.names, args.format.as_deref(), |n| {
+        Ok(describe(&volumes, &volumes.get(n)?))
+    })
 }
 
-pub fn rm(global: &GlobalArgs, args: &VolumeNamesArgs) -> anyhow::Result<i32> {
+pub fn rm(global: &GlobalArgs, args: &VolumeRmArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let volumes = Volumes::new(&ctx.store);
     let _lock = volumes.lock()?;
     let outcomes = args.names.iter().map(|n| Ok(volumes.remove(n)?));
-    report_each(&args.names, outcomes)
+    report_each(&args.names, outcomes, args.force)
 }
 
 pub fn prune(global: &GlobalArgs, args: &VolumePruneArgs) -> anyhow::Result<i32> {

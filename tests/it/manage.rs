@@ -54,7 +54,7 @@ fn tags_removal_and_garbage_collection() {
         .stdout_has("Untagged: localhost/b:1");
     env.nook(&["rmi", &listed[0]["Id"].as_str().unwrap()[..12]])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("several names");
     env.nook(&["rmi", "registry.test:5000/team/c:2"]).ok();
     let out = env.nook(&["rmi", "a"]).ok();
@@ -69,7 +69,7 @@ fn tags_removal_and_garbage_collection() {
     }
     env.nook(&["rmi", "a"])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("not in the local store");
 }
 
@@ -86,7 +86,7 @@ fn images_in_use_are_kept_and_shared_layers_survive() {
     env.nook(&["run", "--name", "user", "one"]).ok();
     env.nook(&["rmi", "one"])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("used by container");
     env.nook(&["rmi", "two"]).ok();
     assert_eq!(
@@ -146,9 +146,7 @@ fn inspect_history_and_disk_usage() {
     let df = env.nook(&["system", "df"]).ok();
     let images_line = df.stdout.lines().find(|l| l.starts_with("Images")).unwrap();
     assert!(images_line.split_whitespace().nth(1) == Some("1"), "{df}");
-    env.nook(&["image", "inspect", "nothere"])
-        .output()
-        .code(125);
+    env.nook(&["image", "inspect", "nothere"]).output().code(1);
 }
 
 #[test]
@@ -236,4 +234,173 @@ fn saved_archives_load_in_podman_and_nook() {
         .output()
         .code(125);
     assert!(fs::read_dir(&ro).unwrap().next().is_none());
+}
+
+/// docker's `--format`: Go templates over ps, images, volume ls, network ls and every
+/// inspect, with docker's field names, functions and `table` headers; `json` kept; a missing
+/// object is exit 1 (the others printed), a broken template exit 125.
+#[test]
+fn go_templates_format_as_docker_does() {
+    let env = crate::harness::env_with("overlay");
+    env.nook(&["volume", "create", "-l", "k=v", "data"]).ok();
+    env.nook(&["network", "create", "backend"]).ok();
+    let id = env.run_detached(&[
+        "--name",
+        "web",
+        "-l",
+        "tier=front",
+        "-v",
+        "data:/data",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    let out = |args: &[&str]| env.nook(args).ok().stdout;
+    assert_eq!(out(&["ps", "--format", "{{.Names}}"]), "web\n");
+    assert_eq!(
+        out(&[
+            "ps",
+            "--format",
+            "{{.Names}} {{.State}} {{.Labels}} {{.Mounts}} {{.Command}}"
+        ]),
+        "web running tier=front data \"sleep 100\"\n"
+    );
+    let table = out(&["ps", "--format", "table {{.Names}}\\t{{.Image}}"]);
+    assert_eq!(table, "NAMES     IMAGE\nweb       busybox\n");
+    let ps = out(&["ps"]);
+    assert!(ps.starts_with("CONTAINER ID   IMAGE"), "{ps}");
+    assert!(ps.contains("PORTS"), "{ps}");
+
+    let pid = out(&["inspect", "-f", "{{.State.Pid}}", "web"]);
+    let pid: u32 = pid.trim().parse().unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{pid}")).exists());
+    assert_eq!(
+        out(&[
+            "inspect",
+            "--format",
+            "{{.Name}} {{.State.Status}} {{json .Config.Labels}} {{index .Config.Labels \"tier\"}}",
+            &id
+        ]),
+        "/web running {\"tier\":\"front\"} front\n"
+    );
+    assert_eq!(
+        out(&[
+            "container",
+            "inspect",
+            "-f",
+            "{{upper .State.Status}}",
+            "web"
+        ]),
+        "RUNNING\n"
+    );
+    assert_eq!(
+        out(&[
+            "image",
+            "inspect",
+            "-f",
+            "{{.Os}}/{{.Architecture}}",
+            "busybox"
+        ]),
+        format!(
+            "linux/{}\n",
+            if cfg!(target_arch = "x86_64") {
+                "amd64"
+            } else {
+                "arm64"
+            }
+        )
+    );
+    assert_eq!(
+        out(&[
+            "volume",
+            "inspect",
+            "-f",
+            "{{.Name}} {{.Driver}} {{.Labels.k}}",
+            "data"
+        ]),
+        "data local v\n"
+    );
+    assert_eq!(
+        out(&[
+            "network",
+            "inspect",
+            "-f",
+            "{{.Name}} {{.Driver}}",
+            "backend"
+        ]),
+        "backend bridge\n"
+    );
+
+    let images = out(&["images", "--format", "{{.Repository}}:{{.Tag}}"]);
+    assert!(
+        images.lines().any(|l| l == "localhost/busybox:latest"),
+        "{images}"
+    );
+    assert_eq!(
+        out(&["images", "busybox", "--format", "{{.Repository}}"]),
+        "localhost/busybox\n"
+    );
+    assert_eq!(out(&["images", "nothing-like-it", "-q"]).lines().count(), 0);
+    assert_eq!(
+        out(&["volume", "ls", "--format", "{{.Name}}={{.Labels}}"]),
+        "data=k=v\n"
+    );
+    assert_eq!(
+        out(&[
+            "network",
+            "ls",
+            "--format",
+            "{{.Name}} {{.Driver}} {{.Scope}}"
+        ]),
+        "backend bridge local\n"
+    );
+    let nets = out(&["network", "ls"]);
+    assert!(
+        nets.starts_with("NETWORK ID") && nets.contains("DRIVER"),
+        "{nets}"
+    );
+
+    // Missing objects: the found ones printed, exit 1.
+    let missing = env
+        .nook(&["inspect", "-f", "{{.Name}}", "web", "no-such-thing"])
+        .output()
+        .code(1);
+    assert_eq!(missing.stdout, "/web\n");
+    assert!(
+        missing.stderr.contains("No such object: no-such-thing"),
+        "{missing}"
+    );
+    env.nook(&["inspect", "-f", "{{.Name", "web"])
+        .output()
+        .code(125)
+        .stderr_has("template parsing error");
+    let json: Value = serde_json::from_str(&out(&["ps", "--format", "json"])).unwrap();
+    assert_eq!(json[0]["Names"][0], "web");
+    env.nook(&["rm", "-f", "web"]).ok();
+}
+
+/// docker's exit statuses for removal: a missing container, image or volume is exit 1 (the
+/// others removed all the same); `rm -f` and `volume rm -f` say nothing of missing ones and
+/// exit 0; `--name /web` is web; `image prune -af` and `volume prune -f` are accepted.
+#[test]
+fn removal_verbs_exit_as_docker_does() {
+    let env = crate::harness::env_with("overlay");
+    env.nook(&["create", "--name", "/slashed", "busybox", "true"])
+        .ok();
+    env.nook(&["create", "--name", "other", "busybox", "true"]).ok();
+    let missing = env.nook(&["rm", "bogus", "slashed"]).output().code(1);
+    assert_eq!(missing.stdout, "slashed\n", "{missing}");
+    assert!(missing.stderr.contains("no such container: bogus"), "{missing}");
+    let forced = env.nook(&["rm", "-f", "bogus", "other"]).output().code(0);
+    assert_eq!(forced.stdout, "other\n");
+    assert_eq!(forced.stderr, "");
+    env.nook(&["rmi", "bogus"]).output().code(1);
+    env.nook(&["volume", "create", "v1"]).ok();
+    env.nook(&["volume", "rm", "bogus", "v1"]).output().code(1);
+    assert_eq!(env.nook(&["volume", "ls", "-q"]).ok().stdout, "");
+    env.nook(&["volume", "rm", "-f", "bogus"]).output().code(0);
+    env.nook(&["network", "rm", "bogus"]).output().code(1);
+    env.nook(&["volume", "prune", "-f"]).ok();
+    env.nook(&["image", "prune", "-af"]).ok();
+    assert!(env.container_ids().is_empty());
 }

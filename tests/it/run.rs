@@ -740,7 +740,7 @@ fn running_containers_need_force_to_remove() {
     );
     env.nook(&["rm", "busy"])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("rm -f");
     env.nook(&["rm", "-f", "busy"]).ok();
     let (status, _, _) = wait_with_timeout(&mut child, Duration::from_secs(20), "nook run");
@@ -748,7 +748,7 @@ fn running_containers_need_force_to_remove() {
     assert!(env.container_ids().is_empty());
     env.nook(&["rm", "busy"])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("no such container");
 }
 

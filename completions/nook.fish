@@ -76,6 +76,12 @@ complete -c nook -n "__fish_nook_needs_command" -f -a "doctor" -d 'Check that th
 complete -c nook -n "__fish_nook_needs_command" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
 complete -c nook -n "__fish_nook_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c nook -n "__fish_nook_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand run" -l rm -d 'Remove the container when it exits' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand run" -s i -l interactive -d 'Keep standard input open and pass it to the container' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
@@ -83,13 +89,21 @@ complete -c nook -n "__fish_nook_using_subcommand run" -s u -l user -d 'User to 
 complete -c nook -n "__fish_nook_using_subcommand run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l security-opt -d 'seccomp=unconfined|PROFILE.json (docker\'s format; default: docker\'s default profile), no-new-privileges[=true|false]' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand run" -s d -l detach -d 'Run in the background and print the container id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
@@ -100,6 +114,8 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal
 complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
@@ -127,15 +143,13 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l platform -d 'Platform 
 complete -c nook -n "__fish_nook_using_subcommand run" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand run" -l rm -d 'Remove the container when it exits'
-complete -c nook -n "__fish_nook_using_subcommand run" -s i -l interactive -d 'Keep standard input open and pass it to the container'
-complete -c nook -n "__fish_nook_using_subcommand run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
-complete -c nook -n "__fish_nook_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c nook -n "__fish_nook_using_subcommand run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
-complete -c nook -n "__fish_nook_using_subcommand run" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)'
-complete -c nook -n "__fish_nook_using_subcommand run" -s d -l detach -d 'Run in the background and print the container id'
-complete -c nook -n "__fish_nook_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port'
 complete -c nook -n "__fish_nook_using_subcommand run" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand create" -l rm -d 'Remove the container when it exits' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand create" -s i -l interactive -d 'Keep standard input open and pass it to the container' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
@@ -143,13 +157,21 @@ complete -c nook -n "__fish_nook_using_subcommand create" -s u -l user -d 'User 
 complete -c nook -n "__fish_nook_using_subcommand create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l security-opt -d 'seccomp=unconfined|PROFILE.json (docker\'s format; default: docker\'s default profile), no-new-privileges[=true|false]' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand create" -s d -l detach -d 'Run in the background and print the container id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
@@ -160,6 +182,8 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Sig
 complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
@@ -187,19 +211,12 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l platform -d 'Platfo
 complete -c nook -n "__fish_nook_using_subcommand create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand create" -l rm -d 'Remove the container when it exits'
-complete -c nook -n "__fish_nook_using_subcommand create" -s i -l interactive -d 'Keep standard input open and pass it to the container'
-complete -c nook -n "__fish_nook_using_subcommand create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
-complete -c nook -n "__fish_nook_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c nook -n "__fish_nook_using_subcommand create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
-complete -c nook -n "__fish_nook_using_subcommand create" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)'
-complete -c nook -n "__fish_nook_using_subcommand create" -s d -l detach -d 'Run in the background and print the container id'
-complete -c nook -n "__fish_nook_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port'
 complete -c nook -n "__fish_nook_using_subcommand create" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand start" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status'
 complete -c nook -n "__fish_nook_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
 complete -c nook -n "__fish_nook_using_subcommand stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -220,22 +237,26 @@ complete -c nook -n "__fish_nook_using_subcommand wait" -l storage-driver -d 'Ho
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container stops' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand logs" -s n -l tail -d 'Only the last N lines' -r
 complete -c nook -n "__fish_nook_using_subcommand logs" -l since -d 'Only output since a time (RFC 3339) or for a duration back (e.g. 10m, 2h)' -r
+complete -c nook -n "__fish_nook_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand logs" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand logs" -s f -l follow -d 'Keep printing new output until the container stops'
-complete -c nook -n "__fish_nook_using_subcommand logs" -s t -l timestamps -d 'Prefix each line with its time'
 complete -c nook -n "__fish_nook_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and pass it to the command' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand exec" -s t -l tty -d 'Give the command a terminal' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and pass it to the command'
-complete -c nook -n "__fish_nook_using_subcommand exec" -s t -l tty -d 'Give the command a terminal'
 complete -c nook -n "__fish_nook_using_subcommand exec" -l help -d 'Print help'
 complete -c nook -n "__fish_nook_using_subcommand inspect" -s f -l format -d 'Print each through this Go template (`{{.State.Pid}}`, `{{json .Config}}`), as docker\'s -f does; `json` (the default) prints them as a JSON array' -r
 complete -c nook -n "__fish_nook_using_subcommand inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -258,20 +279,24 @@ complete -c nook -n "__fish_nook_using_subcommand port" -l storage-driver -d 'Ho
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones only)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand ps" -s q -l quiet -d 'Print container ids only' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand ps" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -l format -d 'table (the default), json, or a Go template: \'{{.Names}}\', or with a header row \'table {{.ID}}\\t{{.Status}}\' (fields as docker\'s: ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)' -r
 complete -c nook -n "__fish_nook_using_subcommand ps" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
 complete -c nook -n "__fish_nook_using_subcommand ps" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones only)'
-complete -c nook -n "__fish_nook_using_subcommand ps" -s q -l quiet -d 'Print container ids only'
-complete -c nook -n "__fish_nook_using_subcommand ps" -l no-trunc -d 'Do not truncate ids and commands'
 complete -c nook -n "__fish_nook_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand stats" -l no-stream -d 'Print one sample and exit' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand stats" -l format -d 'table (default), or json: one object per container and sample' -r
 complete -c nook -n "__fish_nook_using_subcommand stats" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand stats" -l no-stream -d 'Print one sample and exit'
 complete -c nook -n "__fish_nook_using_subcommand stats" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand pause" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -294,11 +319,13 @@ complete -c nook -n "__fish_nook_using_subcommand update" -l storage-driver -d '
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them'
-complete -c nook -n "__fish_nook_using_subcommand rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c nook -n "__fish_nook_using_subcommand rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -322,15 +349,24 @@ complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -f -a "rm" -d 'Remove containers'
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -f -a "prune" -d 'Remove all stopped containers'
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones only)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print container ids only' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template: \'{{.Names}}\', or with a header row \'table {{.ID}}\\t{{.Status}}\' (fields as docker\'s: ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones only)'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print container ids only'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids and commands'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and pass it to the container' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
@@ -338,13 +374,21 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l security-opt -d 'seccomp=unconfined|PROFILE.json (docker\'s format; default: docker\'s default profile), no-new-privileges[=true|false]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
@@ -355,6 +399,8 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
@@ -382,15 +428,13 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s i -l interactive -d 'Keep standard input open and pass it to the container'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run in the background and print the container id'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and pass it to the container' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
@@ -398,13 +442,21 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only-tmpfs -d 'With --read-only, mount writable tmpfs on /tmp, /var/tmp and /run' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l name -d 'Name the container' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-add -d 'Add a Linux capability (e.g. NET_RAW, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cap-drop -d 'Drop a Linux capability (e.g. CHOWN, or ALL)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l security-opt -d 'seccomp=unconfined|PROFILE.json (docker\'s format; default: docker\'s default profile), no-new-privileges[=true|false]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l cidfile -d 'Write the container id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l restart -d 'Restart policy, carried out by the container\'s monitor: no, always, on-failure[:MAX]' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s v -l volume -d 'Mount a volume or host path (a missing host directory is created)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l mount -d 'Mount, docker style: type=bind|volume|tmpfs,source=...,target=...[,readonly]' -r
@@ -415,6 +467,8 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns -d 'A nameserver for the container (instead of the default)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-search -d 'A DNS search domain for the container ("." for none)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l dns-option -d 'A resolver option for the container (e.g. ndots:2)' -r
@@ -442,19 +496,12 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l rm -d 'Remove the container when it exits'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s i -l interactive -d 'Keep standard input open and pass it to the container'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s t -l tty -d 'Give the container a terminal (a pseudo-TTY that follows resizes)'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l init -d 'Run a small init as PID 1 that forwards signals and reaps zombies'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l privileged -d 'Every capability of the container\'s user namespace, no seccomp filter, no masked kernel paths (the host stays as protected as from any process of yours)'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s d -l detach -d 'Run in the background and print the container id'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s a -l attach -d 'Stay attached: show the output and exit with the container\'s status'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -475,22 +522,26 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container stops' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s n -l tail -d 'Only the last N lines' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -l since -d 'Only output since a time (RFC 3339) or for a duration back (e.g. 10m, 2h)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s f -l follow -d 'Keep printing new output until the container stops'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s t -l timestamps -d 'Prefix each line with its time'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and pass it to the command' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Give the command a terminal' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and pass it to the command'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Give the command a terminal'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l help -d 'Print help'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from cp" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -513,11 +564,13 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s f -l force -d 'Stop running containers (SIGKILL) and remove them'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s v -l volumes -d 'Remove the containers\' anonymous volumes too'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -543,42 +596,51 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l ro -d 'Show a host path read-only, at the same path' -r -F
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l rw -d 'Show a host path writable, at the same path' -r -F
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l net -d 'Let it reach the network, through pasta (default: only lo)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l host-loopback -d 'With --net, let it reach services bound to the host\'s loopback too (default: never)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l image -d 'Use this image\'s root filesystem instead of the host\'s system' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l env-keep -d 'Pass this variable from your environment too (NAME, or a prefix: NAME*)' -r
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l env-clear -d 'Pass no variable of yours but PATH (HOME, PWD and TMPDIR are the sandbox\'s)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -s e -l env -d 'Set a variable' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l timeout -d 'Stop it after this long (30s, 10m, 2h): exit 124' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l memory -d 'Bound its memory (512m, 2g): in all, without swap, in a cgroup of its own where one is delegated; else the address space of each process' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l pids-limit -d 'Bound its number of processes (in a cgroup of its own where one is delegated)' -r
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l config -d 'Read the policy from this file instead of the nearest nook.toml (you name it, so it needs no `nook trust`)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l no-project -d 'Ignore the project\'s nook.toml' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l unprotect-tool-files -d 'Let the command write the files your tools run code from (.git, .hg, .jj, .envrc, .direnv, .vscode, .idea, .devcontainer), read-only by default' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand sandbox" -l explain -d 'Print the walls it would run behind, and run nothing' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l net -d 'Let it reach the network, through pasta (default: only lo)'
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l host-loopback -d 'With --net, let it reach services bound to the host\'s loopback too (default: never)'
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l env-clear -d 'Pass no variable of yours but PATH (HOME, PWD and TMPDIR are the sandbox\'s)'
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l no-project -d 'Ignore the project\'s nook.toml'
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l unprotect-tool-files -d 'Let the command write the files your tools run code from (.git, .hg, .jj, .envrc, .direnv, .vscode, .idea, .devcontainer), read-only by default'
-complete -c nook -n "__fish_nook_using_subcommand sandbox" -l explain -d 'Print the walls it would run behind, and run nothing'
 complete -c nook -n "__fish_nook_using_subcommand sandbox" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand build" -s t -l tag -d 'Name the image (repeatable)' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -s f -l file -d 'The Containerfile (default: CONTEXT/Containerfile, else CONTEXT/Dockerfile); - reads it from standard input' -r -F
 complete -c nook -n "__fish_nook_using_subcommand build" -l build-arg -d 'Set a build arg (KEY alone takes your environment\'s value)' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -l target -d 'Build this stage (and what it needs), not the last' -r
+complete -c nook -n "__fish_nook_using_subcommand build" -l no-cache -d 'Run every step, using no cache' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand build" -l pull -d 'When to pull base images (--pull alone: always)' -r -f -a "always\t'Pull even if the image is here'
 missing\t'Pull only if the image is not here'
 never\t'Never pull: fail if the image is not here'"
 complete -c nook -n "__fish_nook_using_subcommand build" -l network -d 'The network of RUN steps: pasta (the default), none or host' -r
+complete -c nook -n "__fish_nook_using_subcommand build" -l host-loopback -d 'Let RUN steps reach services bound to the host\'s loopback, through their gateway as host.containers.internal, and ADD fetch from this machine\'s own addresses' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand build" -l platform -d 'The platform to build for (only this machine\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -l label -d 'Add a label to the image' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -l iidfile -d 'Write the image\'s id to this file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand build" -s q -l quiet -d 'Print only the image\'s id (a failing step\'s output still shows)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand build" -l secret -d 'A secret for RUN --mount=type=secret: id=NAME,src=FILE (never in the image)' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -l timestamp -d 'Times in the image no later than this (seconds since 1970; default: $SOURCE_DATE_EPOCH): two builds of the same context give the same image' -r
 complete -c nook -n "__fish_nook_using_subcommand build" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand build" -l no-cache -d 'Run every step, using no cache'
-complete -c nook -n "__fish_nook_using_subcommand build" -l host-loopback -d 'Let RUN steps reach services bound to the host\'s loopback, through their gateway as host.containers.internal, and ADD fetch from this machine\'s own addresses'
-complete -c nook -n "__fish_nook_using_subcommand build" -s q -l quiet -d 'Print only the image\'s id (a failing step\'s output still shows)'
 complete -c nook -n "__fish_nook_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand builder; and not __fish_seen_subcommand_from prune help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -586,33 +648,41 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand builder; and not __fish_seen_subcommand_from prune help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand builder; and not __fish_seen_subcommand_from prune help" -f -a "prune" -d 'Remove the build cache (its layers go when no image uses them)'
 complete -c nook -n "__fish_nook_using_subcommand builder; and not __fish_seen_subcommand_from prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -s a -l all -d 'Everything (the default: the cache has nothing else)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)'
-complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -s a -l all -d 'Everything (the default: the cache has nothing else)'
 complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove the build cache (its layers go when no image uses them)'
 complete -c nook -n "__fish_nook_using_subcommand builder; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand trust" -l list -d 'List the files you trust' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand trust" -l forget -d 'Forget FILE: what it opens is no longer honoured' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand trust" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand trust" -l list -d 'List the files you trust'
-complete -c nook -n "__fish_nook_using_subcommand trust" -l forget -d 'Forget FILE: what it opens is no longer honoured'
 complete -c nook -n "__fish_nook_using_subcommand trust" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand shell" -l locked -d 'Use only what nook.lock pins: refuse to enter when the profile and its lock differ' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand shell" -l host-loopback -d 'Let set-up steps and the shell reach services on this machine\'s loopback (a package mirror or proxy of yours)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand shell" -s t -l task -d 'Run the profile\'s task NAME (after the tasks it depends on) instead of a shell' -r
 complete -c nook -n "__fish_nook_using_subcommand shell" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand shell" -l locked -d 'Use only what nook.lock pins: refuse to enter when the profile and its lock differ'
-complete -c nook -n "__fish_nook_using_subcommand shell" -l host-loopback -d 'Let set-up steps and the shell reach services on this machine\'s loopback (a package mirror or proxy of yours)'
 complete -c nook -n "__fish_nook_using_subcommand shell" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand lock" -l check -d 'Exit 1, saying what differs, when the lock does not match the profile' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand lock" -l update -d 'Resolve again and write the lock: the base pulled anew, package sets to the versions the mirror has now, set-up steps run anew. With =LAYER (base, packages, packages:FROM or a set-up step\'s name), only from that layer on' -r
+complete -c nook -n "__fish_nook_using_subcommand lock" -l host-loopback -d 'Let set-up steps reach services on this machine\'s loopback' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand lock" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand lock" -l check -d 'Exit 1, saying what differs, when the lock does not match the profile'
-complete -c nook -n "__fish_nook_using_subcommand lock" -l host-loopback -d 'Let set-up steps reach services on this machine\'s loopback'
 complete -c nook -n "__fish_nook_using_subcommand lock" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand profile; and not __fish_seen_subcommand_from ls show check rebuild rm prune push pull help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -639,31 +709,36 @@ complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subco
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l host-loopback -d 'Let set-up steps reach services on this machine\'s loopback' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l from -d 'Run again only from this layer on (packages, packages:FROM or a set-up step\'s name)' -r
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -l host-loopback -d 'Let set-up steps reach services on this machine\'s loopback'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rebuild" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rm" -l home -d 'Remove the profile\'s home volume too (what you kept in its home is lost)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rm" -l home -d 'Remove the profile\'s home volume too (what you kept in its home is lost)'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from prune" -l all -d 'Remove every profile\'s image and records, not only the unused ones' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from prune" -l all -d 'Remove every profile\'s image and records, not only the unused ones'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from push" -s q -l quiet -d 'No progress' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from push" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from push" -s q -l quiet -d 'No progress'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'No progress' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from pull" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'No progress'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List the profiles you can enter by name: yours, then nook\'s'
 complete -c nook -n "__fish_nook_using_subcommand profile; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a profile with what it extends folded in, and where each part comes from'
@@ -689,27 +764,31 @@ complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcom
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print names only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template (\'{{.Name}}\'; \'table ...\' with a header row)' -r
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print names only'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Print each through this Go template (`{{.State.Pid}}`, `{{json .Config}}`), as docker\'s -f does; `json` (the default) prints them as a JSON array' -r
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Say nothing of volumes that do not exist' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -s f -l force -d 'Say nothing of volumes that do not exist'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove named volumes too, not just anonymous ones' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove named volumes too, not just anonymous ones'
-complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create a volume'
 complete -c nook -n "__fish_nook_using_subcommand volume; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List volumes'
@@ -728,17 +807,19 @@ complete -c nook -n "__fish_nook_using_subcommand network; and not __fish_seen_s
 complete -c nook -n "__fish_nook_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "prune" -d 'Remove every network no container is on'
 complete -c nook -n "__fish_nook_using_subcommand network; and not __fish_seen_subcommand_from create ls inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -l subnet -d 'The IPv4 subnet, e.g. 10.90.0.0/24 (default: a free /24 in 10.89.0.0/16)' -r
+complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'Members reach only each other: no way out, no published ports' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -l internal -d 'Members reach only each other: no way out, no published ports'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print names only' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template (\'{{.Name}}\'; \'table ...\' with a header row)' -r
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print names only'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Print each through this Go template (`{{.State.Pid}}`, `{{json .Config}}`), as docker\'s -f does; `json` (the default) prints them as a JSON array' -r
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -759,13 +840,16 @@ complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subco
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove networks (not while a container is on them)'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove every network no container is on'
 complete -c nook -n "__fish_nook_using_subcommand network; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand images" -s q -l quiet -d 'Print image ids only' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand images" -l no-trunc -d 'Do not truncate ids' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand images" -l digests -d 'Show manifest digests' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand images" -l format -d 'table (the default), json, or a Go template: \'{{.Repository}}:{{.Tag}}\', or with a header row \'table {{.ID}}\\t{{.Repository}}\' (fields as docker\'s: ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size)' -r
 complete -c nook -n "__fish_nook_using_subcommand images" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand images" -s q -l quiet -d 'Print image ids only'
-complete -c nook -n "__fish_nook_using_subcommand images" -l no-trunc -d 'Do not truncate ids'
-complete -c nook -n "__fish_nook_using_subcommand images" -l digests -d 'Show manifest digests'
 complete -c nook -n "__fish_nook_using_subcommand images" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand import" -s c -l change -d 'Apply a Containerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)' -r
 complete -c nook -n "__fish_nook_using_subcommand import" -s m -l message -d 'Comment recorded in the image history' -r
@@ -774,41 +858,46 @@ overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand import" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand load" -s i -l input -d 'Archive or OCI layout directory to read (default: standard input)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand load" -s q -l quiet -d 'Print nothing but errors' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand load" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand load" -s q -l quiet -d 'Print nothing but errors'
 complete -c nook -n "__fish_nook_using_subcommand load" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand pull" -l platform -d 'Platform to pull from a multi-platform image (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand pull" -s q -l quiet -d 'Print only the image id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand pull" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand pull" -s q -l quiet -d 'Print only the image id'
 complete -c nook -n "__fish_nook_using_subcommand pull" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand login" -s u -l username -d 'User name (asked for on a terminal when not given)' -r
 complete -c nook -n "__fish_nook_using_subcommand login" -s p -l password -d 'Password (visible in the process list: prefer --password-stdin)' -r
+complete -c nook -n "__fish_nook_using_subcommand login" -l password-stdin -d 'Read the password from standard input' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand login" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand login" -l password-stdin -d 'Read the password from standard input'
 complete -c nook -n "__fish_nook_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand logout" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand logout" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand push" -s q -l quiet -d 'Print only the manifest digest' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand push" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand push" -s q -l quiet -d 'Print only the manifest digest'
 complete -c nook -n "__fish_nook_using_subcommand push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand tag" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand rmi" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand rmi" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand rmi" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it'
 complete -c nook -n "__fish_nook_using_subcommand rmi" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand save" -s o -l output -d 'Write to this file (default: standard output, if it is not a terminal)' -r -F
 complete -c nook -n "__fish_nook_using_subcommand save" -l format -d 'Archive format' -r -f -a "docker-archive\t'docker save\'s format (uncompressed layers)'
@@ -817,10 +906,11 @@ complete -c nook -n "__fish_nook_using_subcommand save" -l storage-driver -d 'Ho
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand history" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand history" -l no-trunc -d 'Do not truncate ids and commands'
 complete -c nook -n "__fish_nook_using_subcommand history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -838,49 +928,58 @@ complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "load" -d 'Load images from an archive or OCI layout directory'
 complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "import" -d 'Create an image from a root filesystem tarball'
 complete -c nook -n "__fish_nook_using_subcommand image; and not __fish_seen_subcommand_from ls inspect prune rm tag history pull push save load import help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print image ids only' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show manifest digests' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template: \'{{.Repository}}:{{.Tag}}\', or with a header row \'table {{.ID}}\\t{{.Repository}}\' (fields as docker\'s: ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size)' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print image ids only'
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids'
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show manifest digests'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from inspect" -s f -l format -d 'Print each through this Go template (`{{.State.Pid}}`, `{{json .Config}}`), as docker\'s -f does; `json` (the default) prints them as a JSON array' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from inspect" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from inspect" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image no container uses, not just untagged ones' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image no container uses, not just untagged ones'
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -s f -l force -d 'Remove an image with several names, and the stopped containers that use it'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from tag" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate ids and commands'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -l platform -d 'Platform to pull from a multi-platform image (default: this machine\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image id' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -s q -l quiet -d 'Print only the image id'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from pull" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the manifest digest' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -s q -l quiet -d 'Print only the manifest digest'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from push" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -s o -l output -d 'Write to this file (default: standard output, if it is not a terminal)' -r -F
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -l format -d 'Archive format' -r -f -a "docker-archive\t'docker save\'s format (uncompressed layers)'
@@ -890,10 +989,11 @@ overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s i -l input -d 'Archive or OCI layout directory to read (default: standard input)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print nothing but errors' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s q -l quiet -d 'Print nothing but errors'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from load" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -s c -l change -d 'Apply a Containerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE, LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from import" -s m -l message -d 'Comment recorded in the image history' -r
@@ -926,21 +1026,25 @@ complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcom
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from df" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -l repair -d 'Remove what is broken, unpack again layers whose blob is sound, drop images that cannot be made whole' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -l repair -d 'Remove what is broken, unpack again layers whose blob is sound, drop images that cannot be made whole'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image no container uses, not just untagged ones' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Remove anonymous volumes no container uses too' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -s a -l all -d 'Remove every image no container uses, not just untagged ones'
-complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -l volumes -d 'Remove anonymous volumes no container uses too'
-complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -s f -l force -d 'Do not ask (nook never asks; accepted for docker\'s sake)'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from prune" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "df" -d 'Show how much disk images and containers use'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'

@@ -1200,9 +1200,36 @@ pub struct CompletionArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// The clap command tree (for man pages and completions).
+/// The clap command tree (for parsing, man pages and completions), with docker's way with
+/// boolean flags: each also takes `=true` or `=false` (`-t=false`, `--rm=true`), and may be
+/// given again.
 pub fn command() -> clap::Command {
-    <Cli as clap::CommandFactory>::command()
+    boolean_values(<Cli as clap::CommandFactory>::command())
+}
+
+fn boolean_values(cmd: clap::Command) -> clap::Command {
+    use clap::ArgAction;
+    cmd.args_override_self(true)
+        .mut_args(|a| match a.get_action() {
+            ArgAction::SetTrue => a
+                .action(ArgAction::Set)
+                .num_args(0..=1)
+                .require_equals(true)
+                .default_missing_value("true")
+                .default_value("false")
+                .value_name("BOOL")
+                .hide_default_value(true)
+                .hide_possible_values(true),
+            _ => a,
+        })
+        .mut_subcommands(boolean_values)
+}
+
+/// Parse a command line with [`command`].
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::FromArgMatches;
+    let matches = command().try_get_matches_from(args)?;
+    Cli::from_arg_matches(&matches)
 }
 
 /// Resource limits (cgroup v2); an asked-for limit that cannot be enforced is an error.

@@ -20,8 +20,6 @@ pub mod sandbox;
 pub mod sys;
 pub mod trust;
 
-use clap::Parser;
-
 /// Parse the command line, run it, and return the process exit status: 125 for nook's own
 /// errors (bad flags included, as docker does), otherwise what the command returned.
 pub fn main_entry() -> i32 {
@@ -32,7 +30,7 @@ pub fn main_entry() -> i32 {
     if let Some(code) = commands::internal(&args) {
         return code;
     }
-    let cli = match cli::Cli::try_parse_from(&args) {
+    let cli = match cli::parse(&args) {
         Ok(cli) => cli,
         Err(e) => {
             let code = match e.kind() {

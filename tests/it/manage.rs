@@ -387,10 +387,14 @@ fn removal_verbs_exit_as_docker_does() {
     let env = crate::harness::env_with("overlay");
     env.nook(&["create", "--name", "/slashed", "busybox", "true"])
         .ok();
-    env.nook(&["create", "--name", "other", "busybox", "true"]).ok();
+    env.nook(&["create", "--name", "other", "busybox", "true"])
+        .ok();
     let missing = env.nook(&["rm", "bogus", "slashed"]).output().code(1);
     assert_eq!(missing.stdout, "slashed\n", "{missing}");
-    assert!(missing.stderr.contains("no such container: bogus"), "{missing}");
+    assert!(
+        missing.stderr.contains("no such container: bogus"),
+        "{missing}"
+    );
     let forced = env.nook(&["rm", "-f", "bogus", "other"]).output().code(0);
     assert_eq!(forced.stdout, "other\n");
     assert_eq!(forced.stderr, "");

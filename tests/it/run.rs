@@ -1010,3 +1010,35 @@ fn containers_are_hardened_by_default() {
             .stderr_has(says);
     }
 }
+
+/// docker's boolean flags: `--flag`, `--flag=true`, `--flag=false` and `-t=false`, combined
+/// short flags (`-it`) and a flag given twice; anything else is a usage error (125).
+#[test]
+fn boolean_flags_take_true_and_false() {
+    let env = env_with("overlay");
+    let touch = "touch /x 2>/dev/null && echo writable || echo read-only";
+    let run = |flags: &[&str]| {
+        let mut args = vec!["run"];
+        args.extend_from_slice(flags);
+        args.extend(["busybox", "sh", "-c", touch]);
+        env.nook(&args).ok().stdout
+    };
+    assert_eq!(
+        run(&["--rm=true", "-t=false", "--read-only=false"]),
+        "writable\n"
+    );
+    assert_eq!(run(&["--rm", "--read-only=true"]), "read-only\n");
+    assert_eq!(run(&["--rm", "--read-only", "--read-only"]), "read-only\n");
+    assert_eq!(run(&["--rm", "-i=false", "--init=false"]), "writable\n");
+    assert!(env.container_ids().is_empty());
+    env.nook(&["run", "--rm=false", "busybox", "true"]).ok();
+    assert_eq!(
+        env.container_ids().len(),
+        1,
+        "--rm=false keeps the container"
+    );
+    env.nook(&["run", "--rm", "--tty=maybe", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("possible values: true, false");
+}

@@ -57,8 +57,9 @@ pub struct NetworkDefaults {
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RegistriesConfig {
-    /// Registry for names without one (`busybox`, `team/tool:1`); when unset, short names mean
-    /// local images only.
+    /// Registry for names without one (`busybox`, `team/tool:1`): unset, Docker Hub
+    /// (`docker.io`, official images under `library/`), as docker and podman have it; `""`,
+    /// none (short names mean local images only).
     pub default: Option<String>,
     /// Registries reached over plain HTTP (or HTTPS without certificate checks). Loopback
     /// registries (`localhost`, 127.0.0.0/8, `[::1]`) are always allowed to, as in docker.
@@ -69,6 +70,20 @@ pub struct RegistriesConfig {
     pub stall_timeout: Option<u64>,
     /// Upload blobs larger than this many MiB in chunks of this size (default: one request).
     pub upload_chunk_mb: Option<u64>,
+}
+
+/// Docker Hub, where short names go unless `[registries] default` says otherwise.
+pub const DOCKER_HUB: &str = "docker.io";
+
+impl RegistriesConfig {
+    /// The registry of short names, if any.
+    pub fn default_registry(&self) -> Option<&str> {
+        match self.default.as_deref() {
+            None => Some(DOCKER_HUB),
+            Some("") => None,
+            Some(d) => Some(d),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -133,7 +133,7 @@ fn container_config(
     let index = ImageIndex::load(&ctx.store)?;
     // A short name with no default registry can only mean a local image.
     let pullable = Reference::parse(&args.image)
-        .is_ok_and(|r| r.domain.is_some() || ctx.config.registries.default.is_some());
+        .is_ok_and(|r| r.domain.is_some() || ctx.config.registries.default_registry().is_some());
     let local = match args.pull {
         PullPolicy::Always => None,
         PullPolicy::Missing | PullPolicy::Never => match index.resolve(&args.image) {

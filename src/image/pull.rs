@@ -40,9 +40,9 @@ pub enum PullError {
     #[error(transparent)]
     Job(#[from] JobError),
     #[error(
-        "{0:?} names no registry, and no default registry is set.\n  \
-         Use a full name (registry.example/{0}), or set default = \"registry.example\" under \
-         [registries] in ~/.config/nook/config.toml"
+        "{0:?} names no registry, and no default registry is set (default = \"\" under \
+         [registries] in ~/.config/nook/config.toml).\n  Use a full name \
+         (registry.example/{0}), or name a default registry there"
     )]
     NoDefaultRegistry(String),
     #[error("{what} has media type {media}, which nook does not support{hint}")]
@@ -131,13 +131,18 @@ impl fmt::Display for Platform {
     }
 }
 
-/// The registry a reference names, with the configured default for short names.
+/// The registry a reference names, with the configured default for short names (Docker Hub
+/// unless configured; its official images are under `library/`, as docker has them).
 pub fn qualify(reference: &Reference, settings: &RegistriesConfig) -> Result<Reference, PullError> {
-    match (&reference.domain, &settings.default) {
-        (Some(_), _) => Ok(reference.qualified("")),
-        (None, Some(default)) => Ok(reference.qualified(default)),
-        (None, None) => Err(PullError::NoDefaultRegistry(reference.to_string())),
+    let mut full = match (&reference.domain, settings.default_registry()) {
+        (Some(_), _) => reference.qualified(""),
+        (None, Some(default)) => reference.qualified(default),
+        (None, None) => return Err(PullError::NoDefaultRegistry(reference.to_string())),
+    };
+    if full.domain.as_deref() == Some(crate::config::DOCKER_HUB) && !full.path.contains('/') {
+        full.path = format!("library/{}", full.path);
     }
+    Ok(full)
 }
 
 const INDEX_TYPES: &[&str] = &[
@@ -776,6 +781,23 @@ mod tests {
     fn short_names_need_a_default_registry() {
         let r = Reference::parse("busybox").unwrap();
         let mut settings = RegistriesConfig::default();
+        assert_eq!(
+            qualify(&r, &settings).unwrap().to_string(),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            qualify(&Reference::parse("team/tool:1").unwrap(), &settings)
+                .unwrap()
+                .to_string(),
+            "docker.io/team/tool:1"
+        );
+        assert_eq!(
+            qualify(&Reference::parse("docker.io/alpine").unwrap(), &settings)
+                .unwrap()
+                .to_string(),
+            "docker.io/library/alpine:latest"
+        );
+        settings.default = Some(String::new());
         assert!(matches!(
             qualify(&r, &settings),
             Err(PullError::NoDefaultRegistry(_))

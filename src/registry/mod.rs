@@ -119,6 +119,11 @@ impl Registry {
         settings: &RegistriesConfig,
         creds: Option<Credentials>,
     ) -> Result<Self, RegistryError> {
+        // Docker Hub's registry API is not at its name's host, as with docker.
+        let endpoint = match endpoint {
+            crate::config::DOCKER_HUB => "registry-1.docker.io",
+            other => other,
+        };
         let stall = settings
             .stall_timeout
             .map(Duration::from_secs)

@@ -182,11 +182,26 @@ impl Env {
             chown(d, user);
         }
         fs::set_permissions(&env.runtime, fs::Permissions::from_mode(0o700)).unwrap();
+        env.write_config("");
         env
     }
 
-    /// Write nook's config.toml for this test's user.
+    /// Write nook's config.toml for this test's user. Short names mean local images only
+    /// unless `toml` names a default registry: a test never reaches Docker Hub, nook's
+    /// default ([`Env::write_config_as_is`] for a test of that default).
     pub fn write_config(&self, toml: &str) {
+        let toml = if toml.contains("\ndefault = ") && toml.contains("[registries]") {
+            toml.to_string()
+        } else if toml.contains("[registries]\n") {
+            toml.replacen("[registries]\n", "[registries]\ndefault = \"\"\n", 1)
+        } else {
+            format!("[registries]\ndefault = \"\"\n{toml}")
+        };
+        self.write_config_as_is(&toml);
+    }
+
+    /// Write nook's config.toml exactly as given.
+    pub fn write_config_as_is(&self, toml: &str) {
         let dir = self.config.join("nook");
         fs::create_dir_all(&dir).unwrap();
         fs::write(dir.join("config.toml"), toml).unwrap();

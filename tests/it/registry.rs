@@ -117,6 +117,28 @@ fn run_pulls_missing_images_and_honours_the_pull_policy() {
         .stdout_has("v2");
 }
 
+/// Unconfigured, short names mean Docker Hub (official images under `library/`), as with
+/// docker; here Docker Hub is reached through a mirror on the host's loopback (nothing goes
+/// out), which also shows `[registries.mirrors]` for docker.io.
+#[test]
+fn short_names_mean_docker_hub_by_default() {
+    let server = RegistryServer::start();
+    publish(&server, &two_layer_image("hub\n"), "library/tool:2");
+    let env = Env::new();
+    env.write_config_as_is(&format!(
+        "[registries.mirrors]\n\"docker.io\" = [\"{}\"]\n",
+        server.addr
+    ));
+    env.nook(&["pull", "-q", "tool:2"]).ok();
+    env.nook(&["images", "--format", "{{.Repository}}:{{.Tag}}"])
+        .ok()
+        .stdout_has("docker.io/library/tool:2");
+    env.nook(&["run", "--rm", "tool:2"]).ok().stdout_has("hub");
+    env.nook(&["run", "--rm", "docker.io/library/tool:2"])
+        .ok()
+        .stdout_has("hub");
+}
+
 #[test]
 fn short_names_use_the_configured_default_registry() {
     let server = RegistryServer::start();

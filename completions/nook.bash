@@ -1332,12 +1332,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__exec)
-            opts="-i -t -e -w -u --interactive --tty --env --workdir --user --help --storage-driver"
+            opts="-d -i -t -e -w -u --detach --interactive --tty --env --env-file --workdir --user --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --interactive)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
@@ -1359,6 +1367,10 @@ _nook() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2590,12 +2602,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__exec)
-            opts="-i -t -e -w -u --interactive --tty --env --workdir --user --help --storage-driver"
+            opts="-d -i -t -e -w -u --detach --interactive --tty --env --env-file --workdir --user --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --detach)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --interactive)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
@@ -2617,6 +2637,10 @@ _nook() {
                     return 0
                     ;;
                 -e)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

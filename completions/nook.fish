@@ -247,11 +247,14 @@ complete -c nook -n "__fish_nook_using_subcommand logs" -l storage-driver -d 'Ho
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand exec" -s d -l detach -d 'Start the command and return: it runs on in the container, its output discarded' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand exec" -s i -l interactive -d 'Keep standard input open and pass it to the command' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand exec" -s t -l tty -d 'Give the command a terminal' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -532,11 +535,14 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Start the command and return: it runs on in the container, its output discarded' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s i -l interactive -d 'Keep standard input open and pass it to the command' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s t -l tty -d 'Give the command a terminal' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable (KEY alone takes its value from your environment)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l env-file -d 'Read environment variables from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -s u -l user -d 'User to run as (default: the container\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'

@@ -712,6 +712,9 @@ pub struct LogsArgs {
 #[derive(Debug, Args)]
 #[command(disable_help_flag = true)]
 pub struct ExecArgs {
+    /// Start the command and return: it runs on in the container, its output discarded
+    #[arg(short, long, conflicts_with_all = ["interactive", "tty"])]
+    pub detach: bool,
     /// Keep standard input open and pass it to the command
     #[arg(short, long)]
     pub interactive: bool,
@@ -721,6 +724,9 @@ pub struct ExecArgs {
     /// Set an environment variable (KEY alone takes its value from your environment)
     #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
     pub env: Vec<String>,
+    /// Read environment variables from a file of KEY=VALUE lines
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
     /// Working directory (default: the container's)
     #[arg(short, long, value_name = "DIR")]
     pub workdir: Option<String>,

@@ -5,7 +5,7 @@
 use anyhow::bail;
 
 use super::Context;
-use super::run::{apply_env, set_env};
+use super::run::{apply_env, read_env_file, set_env};
 use crate::cli::{ExecArgs, GlobalArgs};
 use crate::container::Containers;
 use crate::runtime::exec::{self, ExecSpec};
@@ -36,6 +36,9 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     if args.tty && !env.iter().any(|e| e.starts_with("TERM=")) {
         set_env(&mut env, "TERM", "xterm");
     }
+    for file in &args.env_file {
+        read_env_file(&mut env, file)?;
+    }
     for item in &args.env {
         apply_env(&mut env, item)?;
     }
@@ -59,6 +62,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
         },
         caps: config.capabilities.clone(),
         security: config.security.clone(),
+        detach: args.detach,
     };
     // Its processes count against the container's limits, as docker's do.
     let cgroup = state.cgroup.clone();

@@ -49,7 +49,7 @@ pub(crate) fn apply_env(env: &mut Vec<String>, item: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-fn read_env_file(env: &mut Vec<String>, path: &Path) -> anyhow::Result<()> {
+pub(crate) fn read_env_file(env: &mut Vec<String>, path: &Path) -> anyhow::Result<()> {
     let text = fs::read_to_string(path)
         .with_context(|| format!("cannot read env file {}", path.display()))?;
     for (n, line) in text.lines().enumerate() {

@@ -67,6 +67,8 @@ pub struct ExecSpec {
     pub process: ProcessSpec,
     pub caps: Vec<String>,
     pub security: Security,
+    /// `exec -d`: return once the program runs; it runs on without us, its output discarded.
+    pub detach: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -107,17 +109,23 @@ pub fn exec(
     // Without a terminal, the program's streams are pipes that we relay, never our own
     // descriptors: a terminal of the user's handed over would stay the container's (to read
     // keystrokes, or push input) after this command has returned.
-    let pipes = match spec.process.terminal {
+    let pipes = match spec.process.terminal || spec.detach {
         true => None,
         false => Some(Pipes::new(spec.process.interactive).map_err(ExecError::Terminal)?),
+    };
+    // Detached, the program writes to /dev/null: nobody is there to read.
+    let discard = match spec.detach {
+        true => Some(ProgramStdio::discarded().map_err(ExecError::Terminal)?),
+        false => None,
     };
     let joiner = match sys::fork_into(CloneFlags::empty()).map_err(ExecError::Fork)? {
         Forked::Child => {
             drop(chan);
-            joiner_main(spec, child_end, pipes.map(Pipes::program_ends))
+            joiner_main(spec, child_end, pipes.map(Pipes::program_ends).or(discard))
         }
         Forked::Parent(pid) => pid,
     };
+    drop(discard);
     drop(child_end);
     let ours = pipes.map(Pipes::our_ends);
     let joiner_fd = sys::pidfd_open(joiner).map_err(ExecError::Fork)?;
@@ -149,6 +157,10 @@ pub fn exec(
         reap(joiner);
         return Err(ExecError::Vanished);
     };
+    if spec.detach {
+        // The joiner waits for the program and goes with it, reparented.
+        return Ok(0);
+    }
     let interactive = spec.process.interactive;
     let raw = (terminal.is_some()
         && interactive
@@ -216,6 +228,20 @@ struct ProgramStdio {
     stderr: OwnedFd,
 }
 
+impl ProgramStdio {
+    /// No input, output to /dev/null.
+    fn discarded() -> std::io::Result<Self> {
+        let null = || -> std::io::Result<OwnedFd> {
+            Ok(fs::OpenOptions::new().write(true).open("/dev/null")?.into())
+        };
+        Ok(ProgramStdio {
+            stdin: None,
+            stdout: null()?,
+            stderr: null()?,
+        })
+    }
+}
+
 /// Our ends: what we feed its stdin through, and read its output from.
 struct OurStdio {
     stdin: Option<OwnedFd>,
@@ -279,8 +305,30 @@ fn joiner_main(spec: &ExecSpec, chan: Channel, stdio: Option<ProgramStdio>) -> !
     if let Err(e) = sys::close_fds_except(&keep) {
         fail(&chan, StartFailure::setup(format!("close_range: {e}")));
     }
+    // Detached, it holds none of the caller's streams (a pipe it held open would keep
+    // whoever reads `nook exec -d`'s output waiting for as long as the program runs), and
+    // is in a session of its own (the caller's terminal going away is nothing to it).
+    if spec.detach {
+        let detached = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/null")
+            .and_then(|null| {
+                nix::unistd::dup2_stdin(&null)?;
+                nix::unistd::dup2_stdout(&null)?;
+                nix::unistd::dup2_stderr(&null)?;
+                Ok(())
+            });
+        if let Err(e) = detached {
+            fail(&chan, StartFailure::setup(format!("/dev/null: {e}")));
+        }
+        let _ = setsid();
+    }
     let _ = prctl::set_dumpable(false);
-    if let Err(e) = prctl::set_pdeathsig(Signal::SIGKILL) {
+    // Detached, it outlives nook exec (and waits for the program); else it goes with it.
+    if !spec.detach
+        && let Err(e) = prctl::set_pdeathsig(Signal::SIGKILL)
+    {
         fail(&chan, StartFailure::setup(format!("prctl: {e}")));
     }
     if !matches!(chan.recv::<ToJoiner>(), Ok(Some(ToJoiner::Placed))) {

@@ -272,6 +272,60 @@ fn exec_runs_in_the_container_as_its_process_does() {
         .code(137);
 }
 
+/// `exec -d` returns once the program runs, which runs on (its output discarded) until it
+/// ends or the container stops, and leaves no process of nook's behind then; `--env-file`
+/// adds variables as run's does.
+#[test]
+fn exec_detached_and_with_an_env_file() {
+    let env = env_with("overlay");
+    let id = env.run_detached(&["--name", "idle", "busybox", "sleep", "1000"]);
+    let marker = "nook-exec-detached-marker";
+    let mut detached = env
+        .nook(&[
+            "exec",
+            "-d",
+            "idle",
+            "sh",
+            "-c",
+            &format!("echo started > /tmp/s; echo noise; exec sleep 999 # {marker}"),
+        ])
+        .spawn();
+    let (status, out, _) =
+        crate::harness::wait_with_timeout(&mut detached, Duration::from_secs(20), "exec -d");
+    assert!(status.success());
+    assert_eq!(out, "", "a detached program's output is discarded");
+    crate::harness::wait_until(Duration::from_secs(10), "the detached program", || {
+        env.nook(&["exec", "idle", "cat", "/tmp/s"]).output().stdout == "started\n"
+    });
+    let top = env.nook(&["top", "idle"]).ok().stdout;
+    assert!(top.contains("sleep 999"), "{top}");
+    let file = env.file("vars.env", b"A=from-file\n# a comment\nB=2\n");
+    let out = env
+        .nook(&[
+            "exec",
+            "--env-file",
+            file.to_str().unwrap(),
+            "-e",
+            "B=3",
+            "idle",
+            "sh",
+            "-c",
+            "echo $A $B",
+        ])
+        .ok();
+    assert_eq!(out.stdout, "from-file 3\n");
+    env.nook(&["exec", "-d", "-t", "idle", "true"])
+        .output()
+        .code(125)
+        .stderr_has("cannot be used with");
+    env.nook(&["rm", "-f", &id]).ok();
+    crate::harness::wait_until(Duration::from_secs(10), "no process of the exec", || {
+        !crate::harness::processes()
+            .iter()
+            .any(|p| p.contains(marker))
+    });
+}
+
 #[test]
 fn exec_mistakes_are_clear() {
     let env = env_with("overlay");

@@ -151,6 +151,9 @@ _nook() {
             nook,update)
                 cmd="nook__subcmd__update"
                 ;;
+            nook,version)
+                cmd="nook__subcmd__version"
+                ;;
             nook,volume)
                 cmd="nook__subcmd__volume"
                 ;;
@@ -411,6 +414,9 @@ _nook() {
                 ;;
             nook__subcmd__help,update)
                 cmd="nook__subcmd__help__subcmd__update"
+                ;;
+            nook__subcmd__help,version)
+                cmd="nook__subcmd__help__subcmd__version"
                 ;;
             nook__subcmd__help,volume)
                 cmd="nook__subcmd__help__subcmd__volume"
@@ -806,7 +812,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2672,7 +2678,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3946,6 +3952,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__update)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__version)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -6551,6 +6571,32 @@ _nook() {
                     return 0
                     ;;
                 --io-weight)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__version)
+            opts="-f -h --format --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -153,6 +153,8 @@ pub enum Command {
     Doctor,
     /// Print what nook knows about this machine and its store, as JSON
     Info,
+    /// Print nook's version (docker's shape: Client and Server, which are both nook)
+    Version(VersionArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -1198,6 +1200,13 @@ pub struct LoadArgs {
     /// Print nothing but errors
     #[arg(short, long)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// A Go template ('{{.Client.Version}}'), or json
+    #[arg(short, long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

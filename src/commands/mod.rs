@@ -197,6 +197,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         },
         Command::Doctor => system::doctor(global),
         Command::Info => system::info(global),
+        Command::Version(args) => system::version(&args),
         Command::Completion(args) => {
             clap_complete::generate(
                 args.shell,

@@ -64,6 +64,48 @@ struct StoreInfo {
     containers: usize,
 }
 
+/// `nook version`: docker's shape (a daemonless tool is its own server, as podman has it).
+pub fn version(args: &crate::cli::VersionArgs) -> anyhow::Result<i32> {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    let kernel = nix::sys::utsname::uname()
+        .map(|u| u.release().to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let part = serde_json::json!({
+        "Version": env!("CARGO_PKG_VERSION"),
+        "Os": "linux",
+        "Arch": arch,
+        "KernelVersion": kernel,
+    });
+    let all = serde_json::json!({ "Client": part, "Server": part });
+    match super::template::Shape::parse(args.format.as_deref())? {
+        super::template::Shape::Template { template, .. } => {
+            print!(
+                "{}",
+                super::template::each(&template, std::slice::from_ref(&all))?
+            )
+        }
+        super::template::Shape::Json => println!("{all}"),
+        super::template::Shape::Table => {
+            for title in ["Client", "Server"] {
+                println!("{title}:");
+                println!(
+                    " Version:\t{}",
+                    part["Version"].as_str().unwrap_or_default()
+                );
+                println!(" OS/Arch:\tlinux/{arch}");
+                if title == "Server" {
+                    println!(" Kernel:\t{kernel}");
+                }
+            }
+        }
+    }
+    Ok(0)
+}
+
 pub fn info(global: &GlobalArgs) -> anyhow::Result<i32> {
     let store = open_store();
     let driver = global

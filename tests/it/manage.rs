@@ -408,3 +408,46 @@ fn removal_verbs_exit_as_docker_does() {
     env.nook(&["image", "prune", "-af"]).ok();
     assert!(env.container_ids().is_empty());
 }
+
+/// A shell script written against docker's CLI, run with nook answering to the name
+/// `docker` (a link, as scripts, Makefiles and tools call it): versions, detached runs,
+/// templates, exec, removal with -f of a missing name, and docker's exit statuses.
+#[test]
+fn a_docker_script_runs_through_a_docker_link() {
+    let env = crate::harness::env_with("overlay");
+    let bin = env.root.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    std::os::unix::fs::symlink(crate::harness::nook_bin(), bin.join("docker")).unwrap();
+    let script = r#"set -e
+docker version --format '{{.Client.Version}}'
+docker run -d --name web -l app=demo busybox sleep 100 >/dev/null
+docker ps --filter label=app=demo --format '{{.Names}} {{.State}}'
+test "$(docker inspect -f '{{.State.Running}}' web)" = true
+docker exec web sh -c 'echo from-exec'
+docker run --rm -t=false busybox sh -c 'exit 3' || echo "status $?"
+docker rm -f web no-such-container
+docker ps -aq | wc -l
+docker inspect web >/dev/null 2>&1 || echo "inspect status $?"
+"#;
+    let out = Run::new(
+        {
+            let mut c = env.command("/bin/sh");
+            c.arg("-c").arg(script);
+            c
+        },
+        "a docker script".to_string(),
+    )
+    .env(
+        "PATH",
+        format!("{}:/usr/sbin:/usr/bin:/sbin:/bin", bin.display()),
+    )
+    .ok();
+    assert_eq!(
+        out.stdout,
+        format!(
+            "{}\nweb running\nfrom-exec\nstatus 3\nweb\n0\ninspect status 1\n",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "{out}"
+    );
+}

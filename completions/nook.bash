@@ -1064,7 +1064,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1210,11 +1210,19 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1936,7 +1944,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2082,11 +2090,19 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2316,7 +2332,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2462,11 +2478,19 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5748,7 +5772,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --label --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5894,11 +5918,19 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --stop-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --label)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -112,7 +112,9 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l tmpfs -d 'Mount a tmpf
 complete -c nook -n "__fish_nook_using_subcommand run" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -180,7 +182,9 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l tmpfs -d 'Mount a t
 complete -c nook -n "__fish_nook_using_subcommand create" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -219,12 +223,12 @@ complete -c nook -n "__fish_nook_using_subcommand start" -l storage-driver -d 'H
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand start" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand stop" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand restart" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -400,7 +404,9 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -468,7 +474,9 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l group-add -d 'Add a supplementary group (a name in the image\'s /etc/group, or a number); keep-groups keeps your own instead (files of your groups stay open to you; inside they show as nogroup)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l device -d 'Give the container a host device, or a directory of them (bound in: what it may do with it is what the device\'s permissions let you do)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -507,12 +515,12 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -s t -l time -d 'Seconds to wait after the stop signal before SIGKILL (default: the container\'s --stop-timeout, else 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

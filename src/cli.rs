@@ -254,9 +254,16 @@ pub struct RunArgs {
     /// Signal `stop` sends first (default: the image's STOPSIGNAL, else SIGTERM)
     #[arg(long, value_name = "SIGNAL")]
     pub stop_signal: Option<String>,
+    /// Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t
+    /// (default 10)
+    #[arg(long, value_name = "SECONDS")]
+    pub stop_timeout: Option<u64>,
     /// Set a label
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// Read labels from a file of KEY=VALUE lines
+    #[arg(long, value_name = "FILE")]
+    pub label_file: Vec<PathBuf>,
     /// The network: pasta (its own, connected through pasta; the default), none, host,
     /// container:NAME (another container's), or a user network's name (`nook network create`)
     #[arg(long, visible_alias = "net", value_name = "NETWORK")]
@@ -668,9 +675,10 @@ pub struct StartArgs {
 
 #[derive(Debug, Args)]
 pub struct StopArgs {
-    /// Seconds to wait after the stop signal before SIGKILL
-    #[arg(short, long, default_value_t = 10, value_name = "SECONDS")]
-    pub time: u64,
+    /// Seconds to wait after the stop signal before SIGKILL (default: the container's
+    /// --stop-timeout, else 10)
+    #[arg(short, long, value_name = "SECONDS")]
+    pub time: Option<u64>,
     /// Containers: names, ids or unique id prefixes
     #[arg(required = true, value_name = "CONTAINER")]
     pub containers: Vec<String>,

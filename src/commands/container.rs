@@ -502,6 +502,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "Image": c.image,
             "Labels": c.labels,
             "StopSignal": c.stop_signal,
+            "StopTimeout": c.stop_timeout,
         },
         "HostConfig": {
             "Memory": limits.memory.unwrap_or(0),

@@ -223,21 +223,25 @@ pub fn start(global: &GlobalArgs, args: &StartArgs) -> anyhow::Result<i32> {
     Ok(waiter.exit_code()?.unwrap_or(125))
 }
 
+/// How long `stop` waits before SIGKILL: `-t`, else the container's `--stop-timeout`, else
+/// docker's 10 seconds.
+fn grace(args: &StopArgs, config: &ContainerConfig) -> Duration {
+    Duration::from_secs(args.time.or(config.stop_timeout).unwrap_or(10))
+}
+
 pub fn stop(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
-    let grace = Duration::from_secs(args.time);
     each(global, &args.containers, false, |_, containers, config| {
-        stop_container(containers, config, grace)
+        stop_container(containers, config, grace(args, config))
     })
 }
 
 pub fn restart(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
-    let grace = Duration::from_secs(args.time);
     each(
         global,
         &args.containers,
         false,
         |ctx, containers, config| {
-            stop_container(containers, config, grace)?;
+            stop_container(containers, config, grace(args, config))?;
             start_one(ctx, containers, config)
         },
     )

@@ -62,6 +62,23 @@ pub(crate) fn read_env_file(env: &mut Vec<String>, path: &Path) -> anyhow::Resul
     Ok(())
 }
 
+/// The labels of `--label-file` files (KEY=VALUE lines, `#` comments), then of `-l`.
+fn label_lines(args: &RunArgs) -> anyhow::Result<Vec<String>> {
+    let mut lines = Vec::new();
+    for file in &args.label_file {
+        let text = fs::read_to_string(file)
+            .with_context(|| format!("cannot read label file {}", file.display()))?;
+        lines.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from),
+        );
+    }
+    lines.extend(args.labels.iter().cloned());
+    Ok(lines)
+}
+
 /// Settle a new container's configuration from the flags and its image, as docker does
 /// (all but its mounts); also returns the image's VOLUME paths.
 fn container_config(
@@ -271,7 +288,8 @@ fn container_config(
             .stop_signal
             .clone()
             .or_else(|| defaults.stop_signal().clone()),
-        labels: parse_labels(&args.labels),
+        stop_timeout: args.stop_timeout,
+        labels: parse_labels(&label_lines(args)?),
         network,
         security,
         privileged: args.privileged,

@@ -939,3 +939,34 @@ fn rename_and_top() {
         .code(125)
         .stderr_has("not running");
 }
+
+/// `--stop-timeout` is recorded and is what `stop` waits without `-t` (a PID 1 that ignores
+/// SIGTERM is killed: 137); `--label-file` adds KEY=VALUE lines (comments skipped, a bare
+/// KEY empty), with `-l` after them.
+#[test]
+fn stop_timeout_and_label_files() {
+    let env = env_with("overlay");
+    let labels = env.file("labels", b"a=1\n# a comment\n\nb\n");
+    env.run_detached(&[
+        "--name",
+        "t",
+        "--stop-timeout",
+        "1",
+        "--label-file",
+        labels.to_str().unwrap(),
+        "-l",
+        "c=3",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    let v = env.inspect("t");
+    assert_eq!(v["Config"]["StopTimeout"], 1);
+    assert_eq!(
+        v["Config"]["Labels"],
+        serde_json::json!({"a": "1", "b": "", "c": "3"})
+    );
+    env.nook(&["stop", "t"]).ok();
+    assert_eq!(env.inspect("t")["State"]["ExitCode"], 137);
+    env.nook(&["rm", "t"]).ok();
+}

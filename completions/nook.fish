@@ -114,6 +114,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l device -d 'Give the co
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
@@ -184,6 +185,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l device -d 'Give the
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
@@ -406,6 +408,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
@@ -476,6 +479,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r

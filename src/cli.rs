@@ -261,6 +261,10 @@ pub struct RunArgs {
     /// Set a label
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1:
+    /// unlimited); no higher than your own hard limit
+    #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]
+    pub ulimits: Vec<String>,
     /// Read labels from a file of KEY=VALUE lines
     #[arg(long, value_name = "FILE")]
     pub label_file: Vec<PathBuf>,

@@ -102,6 +102,7 @@ pub(crate) fn runtime(ctx: &Context, network: Network) -> anyhow::Result<Runtime
             masked_paths: true,
             // Steps run without a cgroup: podman's number of processes, as an rlimit.
             pids_rlimit: Some(crate::cgroups::DEFAULT_PIDS_LIMIT),
+            ulimits: Vec::new(),
             keep_groups: false,
         },
         caps,

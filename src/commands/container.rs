@@ -523,6 +523,11 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "ReadonlyRootfs": c.read_only,
             "RestartPolicy": c.restart.to_string(),
             "CapAdd": c.capabilities,
+            "Ulimits": c.security.ulimits.iter().map(|u| serde_json::json!({
+                "Name": u.name,
+                "Soft": u.soft,
+                "Hard": u.hard,
+            })).collect::<Vec<_>>(),
             "GroupAdd": c.process.groups.iter().cloned()
                 .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
                 .collect::<Vec<_>>(),

@@ -127,7 +127,9 @@ fn container_config(
     )?;
     // Where no cgroup bounds its processes, the container still gets podman's default
     // number of them, as an rlimit counted in its own user namespace (per user id inside).
-    if !unlimited && cgroup.as_ref().is_none_or(|c| c.limits.pids.is_none()) {
+    // (An `--ulimit nproc` of the user's is that bound instead.)
+    let own_nproc = security.ulimits.iter().any(|u| u.name == "nproc");
+    if !unlimited && !own_nproc && cgroup.as_ref().is_none_or(|c| c.limits.pids.is_none()) {
         security.pids_rlimit = Some(crate::cgroups::DEFAULT_PIDS_LIMIT);
         warn_once(
             ctx,
@@ -338,6 +340,52 @@ fn warn_once(ctx: &Context, what: &str, message: &str) {
     }
 }
 
+/// `--ulimit NAME=SOFT[:HARD]` (-1: unlimited), checked against your own hard limit: a user
+/// namespace cannot raise it.
+fn parse_ulimit(spec: &str) -> anyhow::Result<crate::runtime::launch::Ulimit> {
+    use crate::runtime::launch::{Ulimit, ulimit_resource};
+    let bad = |why: &str| anyhow::anyhow!("invalid --ulimit {spec:?}: {why}");
+    let (name, values) = spec
+        .split_once('=')
+        .ok_or_else(|| bad("use NAME=SOFT[:HARD]"))?;
+    let resource = ulimit_resource(name).ok_or_else(|| {
+        bad(
+            "unknown name (as, core, cpu, data, fsize, locks, memlock, msgqueue, nice, \
+             nofile, nproc, rss, rtprio, rttime, sigpending, stack)",
+        )
+    })?;
+    let number = |v: &str| -> anyhow::Result<u64> {
+        match v {
+            "-1" | "unlimited" => Ok(u64::MAX),
+            v => v.parse().map_err(|_| bad("limits are numbers, or -1")),
+        }
+    };
+    let (soft, hard) = match values.split_once(':') {
+        Some((s, h)) => (number(s)?, number(h)?),
+        None => (number(values)?, number(values)?),
+    };
+    if soft > hard {
+        return Err(bad("the soft limit is above the hard one"));
+    }
+    let (_, yours) = nix::sys::resource::getrlimit(resource)?;
+    if hard > yours {
+        let shown = |n: u64| match n {
+            u64::MAX => "unlimited".to_string(),
+            n => n.to_string(),
+        };
+        return Err(bad(&format!(
+            "your own hard limit of {name} is {}, and a container cannot raise it (ask for \
+             at most that, or raise yours: ulimit -H, /etc/security/limits.conf)",
+            shown(yours)
+        )));
+    }
+    Ok(Ulimit {
+        name: name.to_string(),
+        soft,
+        hard,
+    })
+}
+
 /// `--group-add keep-groups` (podman's): keep your own supplementary groups.
 const KEEP_GROUPS: &str = "keep-groups";
 
@@ -396,6 +444,11 @@ fn security_options(
         no_new_privileges,
         masked_paths: !args.privileged,
         pids_rlimit: None,
+        ulimits: args
+            .ulimits
+            .iter()
+            .map(|u| parse_ulimit(u))
+            .collect::<anyhow::Result<_>>()?,
         keep_groups,
     })
 }

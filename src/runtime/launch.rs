@@ -103,11 +103,46 @@ pub struct Security {
     /// namespace), where no cgroup bounds them.
     #[serde(default)]
     pub pids_rlimit: Option<u64>,
+    /// `--ulimit NAME=SOFT[:HARD]`: resource limits of its processes (`u64::MAX`: none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ulimits: Vec<Ulimit>,
     /// `--group-add keep-groups`: the processes keep the supplementary groups of the user
     /// who started them (shown as the overflow group inside: they are not mapped), so files
     /// of those groups stay as open to them as on the host. No group is set inside then.
     #[serde(default)]
     pub keep_groups: bool,
+}
+
+/// One `--ulimit`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ulimit {
+    pub name: String,
+    pub soft: u64,
+    pub hard: u64,
+}
+
+/// The resource a `--ulimit` name (docker's) stands for.
+pub fn ulimit_resource(name: &str) -> Option<nix::sys::resource::Resource> {
+    use nix::sys::resource::Resource as R;
+    Some(match name {
+        "as" => R::RLIMIT_AS,
+        "core" => R::RLIMIT_CORE,
+        "cpu" => R::RLIMIT_CPU,
+        "data" => R::RLIMIT_DATA,
+        "fsize" => R::RLIMIT_FSIZE,
+        "locks" => R::RLIMIT_LOCKS,
+        "memlock" => R::RLIMIT_MEMLOCK,
+        "msgqueue" => R::RLIMIT_MSGQUEUE,
+        "nice" => R::RLIMIT_NICE,
+        "nofile" => R::RLIMIT_NOFILE,
+        "nproc" => R::RLIMIT_NPROC,
+        "rss" => R::RLIMIT_RSS,
+        "rtprio" => R::RLIMIT_RTPRIO,
+        "rttime" => R::RLIMIT_RTTIME,
+        "sigpending" => R::RLIMIT_SIGPENDING,
+        "stack" => R::RLIMIT_STACK,
+        _ => return None,
+    })
 }
 
 fn yes() -> bool {
@@ -121,6 +156,7 @@ impl Default for Security {
             no_new_privileges: false,
             masked_paths: true,
             pids_rlimit: None,
+            ulimits: Vec::new(),
             keep_groups: false,
         }
     }
@@ -818,6 +854,12 @@ pub(crate) fn drop_privileges(
     if let Some(n) = security.pids_rlimit {
         nix::sys::resource::setrlimit(nix::sys::resource::Resource::RLIMIT_NPROC, n, n)
             .map_err(|e| StartFailure::setup(format!("RLIMIT_NPROC: {e}")))?;
+    }
+    for u in &security.ulimits {
+        let resource = ulimit_resource(&u.name)
+            .ok_or_else(|| StartFailure::setup(format!("unknown ulimit {}", u.name)))?;
+        nix::sys::resource::setrlimit(resource, u.soft, u.hard)
+            .map_err(|e| StartFailure::setup(format!("--ulimit {}: {e}", u.name)))?;
     }
     switch_user(map, user, security.keep_groups)?;
     if user.uid == 0 {

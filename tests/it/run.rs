@@ -1042,3 +1042,43 @@ fn boolean_flags_take_true_and_false() {
         .code(125)
         .stderr_has("possible values: true, false");
 }
+
+/// `--ulimit`: the container's processes (and those of exec) get the limits; above your own
+/// hard limit (which a user namespace cannot raise) or an unknown name is refused (125).
+#[test]
+fn ulimits_bound_the_containers_processes() {
+    let env = env_with("overlay");
+    let out = sh(
+        &env,
+        &["--ulimit", "nofile=100:200", "--ulimit", "core=0"],
+        "ulimit -n; ulimit -Hn; ulimit -c",
+    );
+    assert_eq!(out, "100\n200\n0\n");
+    let id = env.run_detached(&["--ulimit", "nofile=64", "busybox", "sleep", "100"]);
+    let out = env.nook(&["exec", &id, "sh", "-c", "ulimit -n"]).ok();
+    assert_eq!(out.stdout, "64\n");
+    assert_eq!(
+        env.inspect(&id)["HostConfig"]["Ulimits"],
+        json!([{"Name": "nofile", "Soft": 64, "Hard": 64}])
+    );
+    env.nook(&["rm", "-f", &id]).ok();
+    let (_, hard) =
+        nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE).unwrap();
+    if hard != u64::MAX {
+        env.nook(&[
+            "run",
+            "--rm",
+            "--ulimit",
+            &format!("nofile=1:{}", hard.saturating_mul(2)),
+            "busybox",
+            "true",
+        ])
+        .output()
+        .code(125)
+        .stderr_has("cannot raise it");
+    }
+    env.nook(&["run", "--rm", "--ulimit", "bogus=1", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("unknown name");
+}

@@ -1064,7 +1064,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1219,6 +1219,10 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1948,7 +1952,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2103,6 +2107,10 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2340,7 +2348,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2495,6 +2503,10 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -5784,7 +5796,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5939,6 +5951,10 @@ _nook() {
                     return 0
                     ;;
                 -l)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --shm-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -114,6 +114,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l device -d 'Give the co
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -185,6 +186,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l device -d 'Give the
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -408,6 +410,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
@@ -479,6 +482,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-signal -d 'Signal `stop` sends first (default: the image\'s STOPSIGNAL, else SIGTERM)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l stop-timeout -d 'Seconds `stop` waits after the stop signal before SIGKILL, unless it is given -t (default 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s l -l label -d 'Set a label' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r

@@ -261,6 +261,9 @@ pub struct RunArgs {
     /// Set a label
     #[arg(short = 'l', long = "label", value_name = "KEY=VALUE")]
     pub labels: Vec<String>,
+    /// Size of /dev/shm (64m by default, as docker's)
+    #[arg(long, value_name = "SIZE")]
+    pub shm_size: Option<String>,
     /// A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1:
     /// unlimited); no higher than your own hard limit
     #[arg(long = "ulimit", value_name = "NAME=SOFT[:HARD]")]

@@ -228,6 +228,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         mounts: step.mounts,
         winsize: None,
         keep_id: None,
+        shm_size: None,
         discard: Vec::new(),
     };
     let launching = launch::launch(&spec, |_| Ok(None))?;

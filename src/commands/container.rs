@@ -465,6 +465,42 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             }),
         })
         .collect();
+    let extra_hosts: Vec<String> = c
+        .network
+        .extra_hosts
+        .iter()
+        .map(|h| {
+            let ip = h.ip.map_or("host-gateway".to_string(), |i| i.to_string());
+            format!("{}:{ip}", h.name)
+        })
+        .collect();
+    let port_bindings: serde_json::Map<String, serde_json::Value> = c
+        .network
+        .ports
+        .iter()
+        .map(|p| {
+            (
+                format!("{}/{}", p.container_port, p.proto),
+                serde_json::json!({
+                    "HostIp": p.host_ip.map(|i| i.to_string()).unwrap_or_default(),
+                    "HostPort": p.host_port.map(|h| h.to_string()).unwrap_or_default(),
+                }),
+            )
+        })
+        .collect();
+    let ulimits: Vec<serde_json::Value> = c
+        .security
+        .ulimits
+        .iter()
+        .map(|u| serde_json::json!({"Name": u.name, "Soft": u.soft, "Hard": u.hard}))
+        .collect();
+    let group_add: Vec<String> = c
+        .process
+        .groups
+        .iter()
+        .cloned()
+        .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
+        .collect();
     Ok(serde_json::json!({
         "Id": c.id,
         // As docker has it: with a leading slash.
@@ -523,31 +559,18 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "ReadonlyRootfs": c.read_only,
             "RestartPolicy": c.restart.to_string(),
             "CapAdd": c.capabilities,
-            "Ulimits": c.security.ulimits.iter().map(|u| serde_json::json!({
-                "Name": u.name,
-                "Soft": u.soft,
-                "Hard": u.hard,
-            })).collect::<Vec<_>>(),
-            "GroupAdd": c.process.groups.iter().cloned()
-                .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
-                .collect::<Vec<_>>(),
+            "ShmSize": c.shm_size.unwrap_or(64 << 20),
+            "Ulimits": ulimits,
+            "GroupAdd": group_add,
             "Privileged": c.privileged,
             "SecurityOpt": c.security_opt,
             "Init": c.init,
             "NetworkMode": c.network.mode.name(),
-            "PortBindings": c.network.ports.iter().map(|p| (
-                format!("{}/{}", p.container_port, p.proto),
-                serde_json::json!({
-                    "HostIp": p.host_ip.map(|i| i.to_string()).unwrap_or_default(),
-                    "HostPort": p.host_port.map(|h| h.to_string()).unwrap_or_default(),
-                }),
-            )).collect::<serde_json::Map<_, _>>(),
+            "PortBindings": port_bindings,
             "PublishAllPorts": c.network.publish_all,
             "Dns": c.network.dns,
             "DnsSearch": c.network.dns_search,
-            "ExtraHosts": c.network.extra_hosts.iter().map(|h| format!(
-                "{}:{}", h.name, h.ip.map_or("host-gateway".to_string(), |i| i.to_string()),
-            )).collect::<Vec<_>>(),
+            "ExtraHosts": extra_hosts,
         },
     }))
 }

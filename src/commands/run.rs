@@ -298,6 +298,17 @@ fn container_config(
         security_opt: args.security_opt.clone(),
         cgroup,
         keep_id,
+        shm_size: args
+            .shm_size
+            .as_deref()
+            .map(|s| {
+                crate::cgroups::parse_size(s)
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!("invalid --shm-size {s:?}: use a size (64m, 1g)")
+                    })
+            })
+            .transpose()?,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
 }

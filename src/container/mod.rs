@@ -102,6 +102,9 @@ pub struct ContainerConfig {
     /// `--userns keep-id`: these ids inside are you.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub keep_id: Option<KeepId>,
+    /// `--shm-size`, in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shm_size: Option<u64>,
 }
 
 impl ContainerConfig {

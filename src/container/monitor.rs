@@ -300,6 +300,7 @@ impl Run<'_> {
             mounts,
             winsize: self.winsize,
             keep_id: config.keep_id,
+            shm_size: config.shm_size,
             discard: if config.auto_remove {
                 vec![containers.upper(&config.id), containers.work(&config.id)]
             } else {

@@ -243,6 +243,8 @@ pub struct LaunchSpec {
     pub winsize: Option<WinSize>,
     /// The ids that are you under a keep-id map (`None`: root inside is you).
     pub keep_id: Option<super::idmap::KeepId>,
+    /// The size of /dev/shm in bytes (`--shm-size`; default 64 MiB).
+    pub shm_size: Option<u64>,
     /// Trees the keeper deletes once the container has exited (the writable layer of a
     /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
     pub discard: Vec<PathBuf>,
@@ -709,6 +711,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         read_only_tmpfs: spec.read_only_tmpfs,
         mounts: &spec.mounts,
         masked_paths: spec.security.masked_paths,
+        shm_size: spec.shm_size,
     })
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 

@@ -414,6 +414,8 @@ pub struct FsSetup<'a> {
     pub mounts: &'a [MountSpec],
     /// Hide and protect podman's kernel paths.
     pub masked_paths: bool,
+    /// The size of /dev/shm in bytes (default 64 MiB, docker's).
+    pub shm_size: Option<u64>,
 }
 
 /// A fresh filesystem of `fstype` with `options` (`key=value,flag,...`) on `target` (shown in
@@ -470,7 +472,7 @@ fn host_source(path: &Path) -> Result<OwnedFd, RootfsError> {
 /// what podman does. Must run in the container's pid namespace (for /proc).
 pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
     let root = Root::open(setup.rootfs)?;
-    mount_kernel_filesystems(&root)?;
+    mount_kernel_filesystems(&root, setup.shm_size)?;
     // The writable tmpfs of a read-only container go first: mounts of its own beneath them
     // (a project under /tmp, a socket under /run) are then not hidden.
     if setup.read_only && setup.read_only_tmpfs {
@@ -500,7 +502,7 @@ pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
 
 /// A /dev of harmless devices (bound from the host's: a user namespace cannot make device
 /// nodes), its links, a private devpts, shm and mqueue.
-pub(crate) fn prepare_dev(root: &Root) -> Result<(), RootfsError> {
+pub(crate) fn prepare_dev(root: &Root, shm_size: Option<u64>) -> Result<(), RootfsError> {
     let at = root.open_path("/dev", Create::Dir)?;
     let attrs = MountAttrs {
         noexec: false,
@@ -574,9 +576,10 @@ pub(crate) fn prepare_dev(root: &Root) -> Result<(), RootfsError> {
         "/dev/pts",
     )?;
     let shm = dir("shm")?;
+    let size = shm_size.unwrap_or(64 << 20);
     mount_fs(
         "tmpfs",
-        "mode=1777,size=65536k",
+        &format!("mode=1777,size={size}"),
         MountAttrs::SAFE,
         shm.as_fd(),
         "/dev/shm",
@@ -842,11 +845,14 @@ pub(crate) fn mask_kernel_paths(root: &Root) -> Result<(), RootfsError> {
 
 /// A fresh /proc (for the calling pid namespace), a /dev of harmless devices, and /sys
 /// read-only, under `root`.
-pub(crate) fn mount_kernel_filesystems(root: &Root) -> Result<(), RootfsError> {
+pub(crate) fn mount_kernel_filesystems(
+    root: &Root,
+    shm_size: Option<u64>,
+) -> Result<(), RootfsError> {
     let proc_dir = root.open_path("/proc", Create::Dir)?;
     mount_fs("proc", "", MountAttrs::SAFE, proc_dir.as_fd(), "/proc")?;
 
-    prepare_dev(root)?;
+    prepare_dev(root, shm_size)?;
 
     let sys_dir = root.open_path("/sys", Create::Dir)?;
     let read_only = MountAttrs {

@@ -188,6 +188,14 @@ fn tmpfs_mounts_have_their_size_and_mode() {
     )
     .ok();
     assert_eq!(out.stdout, "1000 2000 700\n", "{out}");
+    // /dev/shm: docker's 64 MiB, or --shm-size.
+    let out = sh(&env, &[], "df -k /dev/shm | tail -1").ok();
+    assert!(out.stdout.contains(" 65536 "), "{out}");
+    let out = sh(&env, &["--shm-size", "8m"], "df -k /dev/shm | tail -1").ok();
+    assert!(out.stdout.contains(" 8192 "), "{out}");
+    sh(&env, &["--shm-size", "0"], "true")
+        .code(125)
+        .stderr_has("invalid --shm-size");
 }
 
 #[test]

@@ -305,7 +305,7 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand ps" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand stats" -l no-stream -d 'Print one sample and exit' -r -f -a "true\t''
 false\t''"
-complete -c nook -n "__fish_nook_using_subcommand stats" -l format -d 'table (default), or json: one object per container and sample' -r
+complete -c nook -n "__fish_nook_using_subcommand stats" -l format -d 'table (default), json (one object per container and sample), or a Go template (\'{{.Name}} {{.CPUPerc}}\'; \'table ...\' with a header row)' -r
 complete -c nook -n "__fish_nook_using_subcommand stats" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

@@ -841,7 +841,8 @@ pub struct StatsArgs {
     /// Print one sample and exit
     #[arg(long)]
     pub no_stream: bool,
-    /// table (default), or json: one object per container and sample
+    /// table (default), json (one object per container and sample), or a Go template
+    /// ('{{.Name}} {{.CPUPerc}}'; 'table ...' with a header row)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
     /// The containers (default: all running ones)

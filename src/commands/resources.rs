@@ -167,6 +167,22 @@ impl Row {
         })
     }
 
+    /// docker's template fields: the table's cells by name.
+    fn fields(&self) -> serde_json::Value {
+        let c = self.cells();
+        serde_json::json!({
+            "Container": c[0],
+            "ID": c[0],
+            "Name": c[1],
+            "CPUPerc": c[2],
+            "MemUsage": c[3],
+            "MemPerc": c[4],
+            "NetIO": c[5],
+            "BlockIO": c[6],
+            "PIDs": c[7],
+        })
+    }
+
     fn cells(&self) -> Vec<String> {
         let s = &self.now.stats;
         let limit = s.memory_limit;
@@ -201,11 +217,7 @@ impl Row {
 }
 
 pub fn stats(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<i32> {
-    let json = match args.format.as_deref() {
-        None | Some("table") => false,
-        Some("json") => true,
-        Some(f) => bail!("unknown --format `{f}`: use table or json"),
-    };
+    let shape = super::template::Shape::parse(args.format.as_deref())?;
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
     let targets: Vec<(String, String, Placed, Option<i32>)> = if args.containers.is_empty() {
@@ -261,10 +273,28 @@ pub fn stats(global: &GlobalArgs, args: &StatsArgs) -> anyhow::Result<i32> {
             });
         }
         let mut out = std::io::stdout().lock();
-        if json {
+        if let super::template::Shape::Json = shape {
             for r in &rows {
                 writeln!(out, "{}", r.json())?;
             }
+        } else if let super::template::Shape::Template { template, table } = &shape {
+            let fields: Vec<serde_json::Value> = rows.iter().map(Row::fields).collect();
+            let headers = [
+                ("Container", "CONTAINER"),
+                ("ID", "CONTAINER ID"),
+                ("Name", "NAME"),
+                ("CPUPerc", "CPU %"),
+                ("MemUsage", "MEM USAGE / LIMIT"),
+                ("MemPerc", "MEM %"),
+                ("NetIO", "NET I/O"),
+                ("BlockIO", "BLOCK I/O"),
+                ("PIDs", "PIDS"),
+            ];
+            write!(
+                out,
+                "{}",
+                super::template::rows(template, *table, &fields, &headers)?
+            )?;
         } else {
             if terminal && !args.no_stream {
                 // Clear the screen, as docker's live view does.

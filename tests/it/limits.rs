@@ -150,10 +150,10 @@ fn limits_that_cannot_be_enforced_are_refused() {
         .output()
         .code(125)
         .stderr_has("has no cgroup");
-    env.nook(&["stats", "--no-stream", "--format", "yaml"])
+    env.nook(&["stats", "--no-stream", "--format", "{{.Name"])
         .output()
         .code(125)
-        .stderr_has("unknown --format `yaml`: use table or json");
+        .stderr_has("template parsing error");
     env.nook(&["pause", "plain"])
         .output()
         .code(125)
@@ -270,6 +270,21 @@ fn a_cpu_burner_gets_its_share_and_stats_show_it() {
         .ok()
         .stdout_has("burner")
         .stdout_has("/ 67.1MB");
+    let out = env
+        .nook(&[
+            "stats",
+            "--no-stream",
+            "--format",
+            "table {{.Name}}\\t{{.MemUsage}}",
+            "burner",
+        ])
+        .ok();
+    assert!(
+        out.stdout
+            .starts_with("NAME      MEM USAGE / LIMIT\nburner    "),
+        "{out}"
+    );
+    assert!(out.stdout.trim_end().ends_with("/ 67.1MB"), "{out}");
     env.nook(&["rm", "-f", "burner"]).ok();
 }
 

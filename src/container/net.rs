@@ -111,8 +111,11 @@ pub fn prepare(
         (Some(f), Some(r)) if f.maps_gateway && net.host_loopback => Some(IpAddr::V4(r.gateway)),
         _ => None,
     };
-    let nameservers = match &features {
-        Some(f) if f.dns_forward => pasta::nameservers(f),
+    let nameservers = match (&user_network, &features) {
+        // The network's own name service, at its gateway (src/network/dns.rs): members by
+        // name, and the rest through the host's resolvers.
+        (Some(n), _) => vec![IpAddr::V4(n.gateway)],
+        (None, Some(f)) if f.dns_forward => pasta::nameservers(f),
         _ => files::host_nameservers(&host_resolv),
     };
     let facts = NetworkFacts {

@@ -3,7 +3,9 @@
 //!
 //! ```text
 //! hub (host namespaces)    listens on <runtime>/networks/<name>/hub.sock, holds hub.lock,
-//!  │                       tracks members (a pidfd each), keeps their /etc/hosts current
+//!  │                       tracks members (a pidfd each), keeps their /etc/hosts current,
+//!  │                       answers DNS at the gateway (a socket the holder bound there)
+//!  │                       and forwards other names to the host's resolver
 //!  └─ holder               clone(NEWUSER|NEWNET): the network's namespace, with the bridge
 //!                          nook0 at the gateway address; plumbs members in on request
 //! ```
@@ -365,9 +367,11 @@ fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), H
     drop(holder_end);
     mapping.map.apply(pid)?;
     holder.send(&ToHolder::Mapped)?;
-    match holder.recv::<FromHolder>()? {
-        Some(FromHolder::Ready) => {}
-        Some(FromHolder::Failed { message }) => {
+    let dns = match holder.recv_with_fds::<FromHolder>()? {
+        Some((FromHolder::Ready, mut fds)) if fds.len() == 1 => {
+            std::net::UdpSocket::from(fds.remove(0))
+        }
+        Some((FromHolder::Failed { message }, _)) => {
             return Err(HubError::NotStarted {
                 network: name.to_string(),
                 why: message,
@@ -379,7 +383,19 @@ fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), H
                 why: "the namespace holder ended".to_string(),
             });
         }
-    }
+    };
+    let dns_io = |source| HubError::Io {
+        what: "cannot serve DNS on",
+        path: PathBuf::from(format!("{}:53", network.gateway)),
+        source,
+    };
+    dns.set_nonblocking(true).map_err(dns_io)?;
+    // Other names go to the host's resolvers (an internal network reaches nothing outside).
+    let upstream = if network.internal {
+        None
+    } else {
+        Upstream::new().map_err(dns_io)?
+    };
     let userns = File::open(format!("/proc/{pid}/ns/user")).map_err(|source| HubError::Io {
         what: "cannot open",
         path: PathBuf::from(format!("/proc/{pid}/ns/user")),
@@ -398,6 +414,8 @@ fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), H
         userns,
         members: Vec::new(),
         conns: Vec::new(),
+        dns,
+        upstream,
     }
     .run()
     .map(|never| match never {})
@@ -411,6 +429,57 @@ struct Hub {
     userns: File,
     members: Vec<Member>,
     conns: Vec<Channel>,
+    /// The network's name service (bound at the gateway's port 53 in its namespace).
+    dns: std::net::UdpSocket,
+    upstream: Option<Upstream>,
+}
+
+/// Queries forwarded to the host's resolver, by the id they were sent with: who asked, with
+/// which id, and when.
+struct Upstream {
+    socket: std::net::UdpSocket,
+    server: std::net::SocketAddr,
+    pending: std::collections::HashMap<u16, (std::net::SocketAddr, u16, std::time::Instant)>,
+    next: u16,
+}
+
+impl Upstream {
+    /// Through the host's first IPv4 nameserver (none: no forwarding).
+    fn new() -> io::Result<Option<Upstream>> {
+        let resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
+        let Some(server) = files::host_nameservers(&resolv)
+            .into_iter()
+            .find(std::net::IpAddr::is_ipv4)
+        else {
+            return Ok(None);
+        };
+        let socket = std::net::UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 0))?;
+        socket.set_nonblocking(true)?;
+        Ok(Some(Upstream {
+            socket,
+            server: (server, 53).into(),
+            pending: std::collections::HashMap::new(),
+            next: 0,
+        }))
+    }
+
+    /// Send `query` (from `client`) on, under an id of ours.
+    fn forward(&mut self, query: &[u8], client: std::net::SocketAddr) {
+        let Some(id) = super::dns::id_of(query) else {
+            return;
+        };
+        let now = std::time::Instant::now();
+        self.pending
+            .retain(|_, (_, _, at)| now.duration_since(*at).as_secs() < 5);
+        if self.pending.len() >= 1024 {
+            return;
+        }
+        self.next = self.next.wrapping_add(1);
+        self.pending.insert(self.next, (client, id, now));
+        let _ = self
+            .socket
+            .send_to(&super::dns::with_id(query, self.next), self.server);
+    }
 }
 
 impl Hub {
@@ -421,7 +490,13 @@ impl Hub {
             let mut fds = vec![
                 PollFd::new(self.listener.as_fd(), PollFlags::POLLIN),
                 PollFd::new(self.holder.as_fd(), PollFlags::POLLIN),
+                PollFd::new(self.dns.as_fd(), PollFlags::POLLIN),
             ];
+            let upstream_at = self.upstream.as_ref().map(|u| {
+                fds.push(PollFd::new(u.socket.as_fd(), PollFlags::POLLIN));
+                fds.len() - 1
+            });
+            let base = fds.len();
             fds.extend(
                 self.conns
                     .iter()
@@ -454,8 +529,14 @@ impl Hub {
                     self.conns.push(c);
                 }
             }
+            if ready[2] {
+                self.serve_dns();
+            }
+            if upstream_at.is_some_and(|i| ready[i]) {
+                self.relay_answers();
+            }
             let mut closed = Vec::new();
-            for i in (0..conns).filter(|i| ready[2 + i]) {
+            for i in (0..conns).filter(|i| ready[base + i]) {
                 if !self.answer(i) {
                     closed.push(i);
                 }
@@ -463,7 +544,7 @@ impl Hub {
             for i in closed.into_iter().rev() {
                 self.conns.remove(i);
             }
-            let gone: Vec<usize> = (0..members).filter(|i| ready[2 + conns + i]).collect();
+            let gone: Vec<usize> = (0..members).filter(|i| ready[base + conns + i]).collect();
             if !gone.is_empty() {
                 for i in gone.into_iter().rev() {
                     self.members.remove(i);
@@ -477,6 +558,59 @@ impl Hub {
                 // Exit holding spawn.lock and hub.lock: the kernel lets go of both only once
                 // this process is gone. The holder dies with it (PR_SET_PDEATHSIG).
                 sys::exit_now(0);
+            }
+        }
+    }
+
+    /// Answer the queries waiting at the network's name service: members from the table,
+    /// other names forwarded.
+    fn serve_dns(&mut self) {
+        let mut buf = [0u8; 1500];
+        while let Ok((n, client)) = self.dns.recv_from(&mut buf) {
+            let lookup = |name: &str| {
+                self.members
+                    .iter()
+                    .find(|m| {
+                        [
+                            m.info.name.as_str(),
+                            m.info.hostname.as_str(),
+                            &m.info.id[..12],
+                        ]
+                        .into_iter()
+                        .chain(m.info.aliases.iter().map(String::as_str))
+                        .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(name))
+                    })
+                    .map(|m| m.address)
+            };
+            match super::dns::answer(&buf[..n], lookup, self.upstream.is_some()) {
+                Some(super::dns::Answer::Reply(reply)) => {
+                    let _ = self.dns.send_to(&reply, client);
+                }
+                Some(super::dns::Answer::Forward) => {
+                    if let Some(u) = &mut self.upstream {
+                        u.forward(&buf[..n], client);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Pass the host resolver's answers back to who asked.
+    fn relay_answers(&mut self) {
+        let Some(u) = &mut self.upstream else {
+            return;
+        };
+        let mut buf = [0u8; 4096];
+        while let Ok((n, from)) = u.socket.recv_from(&mut buf) {
+            if from != u.server {
+                continue;
+            }
+            let answer = &buf[..n];
+            if let Some((client, id, _)) =
+                super::dns::id_of(answer).and_then(|ours| u.pending.remove(&ours))
+            {
+                let _ = self.dns.send_to(&super::dns::with_id(answer, id), client);
             }
         }
     }
@@ -610,7 +744,7 @@ fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
     if !matches!(chan.recv::<ToHolder>(), Ok(Some(ToHolder::Mapped))) {
         sys::exit_now(1);
     }
-    let setup = (|| -> Result<(File, Netlink), String> {
+    let setup = (|| -> Result<(File, Netlink, std::net::UdpSocket), String> {
         userns::become_root(single_id).map_err(|e| format!("cannot become root: {e}"))?;
         sys::set_link_up("lo").map_err(|e| format!("cannot bring up lo: {e}"))?;
         let own = File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
@@ -619,12 +753,15 @@ fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
         nl.add_address(BRIDGE, network.gateway, network.prefix)
             .map_err(|e| e.to_string())?;
         nl.set_up(BRIDGE, None).map_err(|e| e.to_string())?;
-        Ok((own, nl))
+        // The network's name service, at the gateway: the hub answers on it.
+        let dns = std::net::UdpSocket::bind((network.gateway, 53))
+            .map_err(|e| format!("cannot listen for DNS on {}:53: {e}", network.gateway))?;
+        Ok((own, nl, dns))
     })();
     let (own, mut nl) = match setup {
-        Ok(s) => {
-            let _ = chan.send(&FromHolder::Ready);
-            s
+        Ok((own, nl, dns)) => {
+            let _ = chan.send_with_fd(&FromHolder::Ready, dns.as_fd());
+            (own, nl)
         }
         Err(message) => {
             let _ = chan.send(&FromHolder::Failed { message });

@@ -9,6 +9,7 @@
 //!   that the network's hub process keeps in a namespace of its own; members reach each other
 //!   by name and alias through `/etc/hosts` entries the hub keeps current (see [`hub`]).
 
+pub mod dns;
 pub mod files;
 pub mod host;
 pub mod hub;

@@ -282,6 +282,63 @@ fn none_host_and_another_containers_network() {
     .stderr_has("not running");
 }
 
+/// A user network answers DNS at its gateway (as docker's embedded DNS and aardvark-dns
+/// do), so resolvers that never read /etc/hosts (nslookup here) find members by name,
+/// alias, hostname and short id, and a member started after the asker at once; a name that
+/// is none of them does not exist on an internal network (which forwards nothing).
+#[test]
+fn user_networks_answer_dns_for_their_members() {
+    let env = env_with("overlay");
+    env.nook(&["network", "create", "--internal", "dnsnet"])
+        .ok();
+    let db = env.run_detached(&[
+        "--name",
+        "db",
+        "--network",
+        "dnsnet",
+        "--network-alias",
+        "database",
+        "-h",
+        "dbhost",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    let asker = env.run_detached(&["--network", "dnsnet", "busybox", "sleep", "300"]);
+    let address = |name: &str| {
+        let out = env.nook(&["exec", &asker, "nslookup", name]).output();
+        out.stdout
+            .lines()
+            .filter_map(|l| l.strip_prefix("Address: "))
+            .map(str::to_string)
+            .next()
+            .unwrap_or_else(|| format!("none: {}{}", out.stdout, out.stderr))
+    };
+    let db_ip = address("db");
+    assert!(db_ip.starts_with("10."), "{db_ip}");
+    for name in ["database", "dbhost", "DB", &db[..12]] {
+        assert_eq!(address(name), db_ip, "{name}");
+    }
+    let resolv = env.nook(&["exec", &asker, "cat", "/etc/resolv.conf"]).ok();
+    assert!(resolv.stdout.starts_with("nameserver 10."), "{resolv}");
+    env.run_detached(&[
+        "--name",
+        "late",
+        "--network",
+        "dnsnet",
+        "busybox",
+        "sleep",
+        "300",
+    ]);
+    let late = address("late");
+    assert!(late.starts_with("10.") && late != db_ip, "{late}");
+    let missing = env
+        .nook(&["exec", &asker, "nslookup", "no-such-member"])
+        .output();
+    assert!(missing.stdout.contains("NXDOMAIN"), "{missing}");
+    env.nook(&["rm", "-f", "db", "late", &asker]).ok();
+}
+
 #[test]
 fn user_networks_resolve_members_by_name() {
     let env = env_with("overlay");

@@ -1788,7 +1788,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__ls)
-            opts="-a -q -f -h --all --quiet --no-trunc --format --filter --storage-driver --help"
+            opts="-a -n -l -q -f -h --all --last --latest --quiet --no-trunc --format --filter --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1799,6 +1799,22 @@ _nook() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --latest)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
@@ -5586,7 +5602,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__ps)
-            opts="-a -q -f -h --all --quiet --no-trunc --format --filter --storage-driver --help"
+            opts="-a -n -l -q -f -h --all --last --latest --quiet --no-trunc --format --filter --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -5597,6 +5613,22 @@ _nook() {
                     return 0
                     ;;
                 -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --last)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --latest)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -l)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;

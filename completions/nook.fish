@@ -293,6 +293,9 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand port" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand ps" -s a -l all -d 'Show all containers (default: running ones only)' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand ps" -s n -l last -d 'Show the N containers created last (all states)' -r
+complete -c nook -n "__fish_nook_using_subcommand ps" -s l -l latest -d 'Show the container created last (all states)' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -s q -l quiet -d 'Print container ids only' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
@@ -362,6 +365,9 @@ complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -f -a "prune" -d 'Remove all stopped containers'
 complete -c nook -n "__fish_nook_using_subcommand container; and not __fish_seen_subcommand_from ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s a -l all -d 'Show all containers (default: running ones only)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s n -l last -d 'Show the N containers created last (all states)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s l -l latest -d 'Show the container created last (all states)' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s q -l quiet -d 'Print container ids only' -r -f -a "true\t''
 false\t''"

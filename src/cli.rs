@@ -1143,6 +1143,12 @@ pub struct PsArgs {
     /// Show all containers (default: running ones only)
     #[arg(short, long)]
     pub all: bool,
+    /// Show the N containers created last (all states)
+    #[arg(short = 'n', long = "last", value_name = "N")]
+    pub last: Option<usize>,
+    /// Show the container created last (all states)
+    #[arg(short, long)]
+    pub latest: bool,
     /// Print container ids only
     #[arg(short, long)]
     pub quiet: bool,

@@ -135,7 +135,8 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
     // Filtering on a status means every container, as with docker.
-    let all = args.all || filters.has("status") || filters.has("exited");
+    let last = if args.latest { Some(1) } else { args.last };
+    let all = args.all || last.is_some() || filters.has("status") || filters.has("exited");
     let mut rows = Vec::new();
     for config in containers.list()?.into_iter().rev() {
         let Ok(state) = containers.load_state(&config.id) else {
@@ -145,6 +146,9 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
             continue;
         }
         rows.push((config, state));
+    }
+    if let Some(n) = last {
+        rows.truncate(n);
     }
     let id_text = |id: &str| {
         if args.no_trunc {

@@ -22,7 +22,15 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     }
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
-    let id = containers.resolve(&args.container)?;
+    // As docker: no such container is status 1 (125 is for what fails to start).
+    let id = match containers.resolve(&args.container) {
+        Ok(id) => id,
+        Err(e @ crate::container::ContainerError::NotFound(_)) => {
+            eprintln!("Error: {e}");
+            return Ok(1);
+        }
+        Err(e) => return Err(e.into()),
+    };
     let config = containers.load_config(&id)?;
     let state = containers.load_state(&id)?;
     let Some((_, init)) = state.entry(config.init) else {

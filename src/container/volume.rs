@@ -468,6 +468,19 @@ fn parse_device_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError>
             format!("{host} is not a device (nor a directory of them)"),
         ));
     }
+    // What the container may do with a device is what you may: one you cannot open is of no
+    // use there either.
+    use nix::unistd::{AccessFlags, access};
+    if !kind.is_dir() && access(host, AccessFlags::R_OK | AccessFlags::W_OK).is_err() {
+        return Err(bad(
+            FLAG,
+            value,
+            format!(
+                "you cannot open {host} (its mode and group do not let you): ask for access \
+                 (on most machines a group such as video, render or kvm), or leave it out"
+            ),
+        ));
+    }
     Ok((
         target,
         Wanted::Bind {

@@ -331,7 +331,7 @@ fn exec_mistakes_are_clear() {
     let env = env_with("overlay");
     env.nook(&["exec", "nothing-here", "true"])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("no such container");
     env.nook(&["create", "--name", "idle", "busybox", "sleep", "1"])
         .ok();

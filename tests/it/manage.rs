@@ -374,6 +374,15 @@ fn go_templates_format_as_docker_does() {
         .output()
         .code(125)
         .stderr_has("template parsing error");
+    // -l and -n: the containers created last, in any state.
+    env.nook(&["create", "--name", "newest", "busybox", "true"])
+        .ok();
+    assert_eq!(out(&["ps", "-l", "--format", "{{.Names}}"]), "newest\n");
+    assert_eq!(
+        out(&["ps", "-n", "2", "--format", "{{.Names}}"]),
+        "newest\nweb\n"
+    );
+    env.nook(&["rm", "newest"]).ok();
     let json: Value = serde_json::from_str(&out(&["ps", "--format", "json"])).unwrap();
     assert_eq!(json[0]["Names"][0], "web");
     env.nook(&["rm", "-f", "web"]).ok();

@@ -157,7 +157,17 @@ fn devices_are_bound_in() {
     )
     .ok();
     assert_eq!(out.stdout, "usable\n", "{out}");
+    // A device of root's alone (a null device made here, mode 600): not yours to open.
+    let private = env.root.join("private-null");
+    let made = std::process::Command::new("mknod")
+        .arg(&private)
+        .args(["-m", "600", "c", "1", "3"])
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let private = private.to_str().unwrap().to_string();
     for (flag, says) in [
+        (private.as_str(), "you cannot open"),
         ("/etc/passwd", "is not a device"),
         ("/dev/no-such-device", "No such file"),
         ("/dev/fuse:/dev/f:rwx", "letters of rwm"),

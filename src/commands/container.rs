@@ -198,8 +198,6 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                         _ => None,
                     })
                     .collect();
-                let labels: Vec<String> =
-                    c.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
                 serde_json::json!({
                     "ID": id_text(&c.id),
                     "Image": c.image,
@@ -210,7 +208,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                     "State": status_name(s.status),
                     "Status": status_text(s),
                     "Names": c.name,
-                    "Labels": labels.join(","),
+                    "Labels": super::format::labels_text(&c.labels),
                     "Mounts": volumes.join(","),
                     "LocalVolumes": volumes.len().to_string(),
                     "Networks": c.network.mode.name(),
@@ -275,14 +273,7 @@ fn ports_text(state: &ContainerState) -> String {
     state
         .ports()
         .iter()
-        .map(|p| {
-            let ip = match p.host_ip {
-                Some(std::net::IpAddr::V6(v6)) => format!("[{v6}]"),
-                Some(ip) => ip.to_string(),
-                None => "0.0.0.0".to_string(),
-            };
-            format!("{ip}:{}->{}/{}", p.host_port, p.container_port, p.proto)
-        })
+        .map(|p| format!("{}->{}/{}", p.host_side(), p.container_port, p.proto))
         .collect::<Vec<_>>()
         .join(", ")
 }

@@ -69,6 +69,15 @@ pub fn go_time(rfc3339: Option<&str>) -> String {
     }
 }
 
+/// Labels as docker's listings show them: `k=v,k2=v2`.
+pub fn labels_text(labels: &std::collections::BTreeMap<String, String>) -> String {
+    labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// Seconds since an RFC 3339 time.
 pub fn since(rfc3339: &str) -> i64 {
     DateTime::parse_from_rfc3339(rfc3339)

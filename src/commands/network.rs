@@ -30,7 +30,6 @@ pub fn ls(global: &GlobalArgs, args: &NetworkLsArgs) -> anyhow::Result<i32> {
     let fields: Vec<serde_json::Value> = networks
         .iter()
         .map(|n| {
-            let labels: Vec<String> = n.labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             serde_json::json!({
                 "ID": n.id[..12],
                 "Name": n.name,
@@ -38,7 +37,7 @@ pub fn ls(global: &GlobalArgs, args: &NetworkLsArgs) -> anyhow::Result<i32> {
                 "Scope": "local",
                 "IPv6": false,
                 "Internal": n.internal,
-                "Labels": labels.join(","),
+                "Labels": super::format::labels_text(&n.labels),
                 "CreatedAt": super::format::go_time(Some(&n.created)),
                 "Subnet": n.cidr(),
             })

@@ -769,10 +769,7 @@ pub fn lock(global: &GlobalArgs, args: &LockArgs) -> anyhow::Result<i32> {
         };
     }
     let mode = match &args.update {
-        Some(layer) => LockMode::Update(match layer {
-            Some(name) => prof::layer_index(&profile, name)?,
-            None => 0,
-        }),
+        Some(layer) => LockMode::Update(prof::layer_index(&profile, layer.as_deref())?),
         None => LockMode::Follow,
     };
     let ready = ready(&ctx, &profile, mode, args.host_loopback)?;
@@ -808,10 +805,7 @@ pub fn profile(global: &GlobalArgs, command: &ProfileCommand) -> anyhow::Result<
             crate::runtime::sealed::reexec_if_exposed();
             let ctx = Context::open(global)?;
             let p = load_trusted(&ctx, profile.as_deref())?;
-            let from = match from {
-                Some(name) => prof::layer_index(&p, name)?,
-                None => 0,
-            };
+            let from = prof::layer_index(&p, from.as_deref())?;
             let r = ready(&ctx, &p, LockMode::Rebuild(from), *host_loopback)?;
             println!("{}", r.image.id);
             Ok(0)

@@ -207,20 +207,15 @@ pub fn rows(
     rows: &[serde_json::Value],
     headers: &[(&str, &str)],
 ) -> Result<String, TemplateError> {
-    let mut out = String::new();
-    if table {
-        let mut titles = serde_json::Map::new();
-        for (field, title) in headers {
-            titles.insert(field.to_string(), (*title).into());
-        }
-        out.push_str(&run(template, &value(&titles.into())?)?);
-        out.push('\n');
+    if !table {
+        return each(template, rows);
     }
-    for row in rows {
-        out.push_str(&run(template, &value(row)?)?);
-        out.push('\n');
-    }
-    Ok(if table { align(&out) } else { out })
+    let titles: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(field, title)| (field.to_string(), (*title).into()))
+        .collect();
+    let header = each(template, &[titles.into()])?;
+    Ok(align(&(header + &each(template, rows)?)))
 }
 
 /// Go's tabwriter as docker sets it up (cells at least 10 wide, 3 spaces of padding): each

@@ -35,14 +35,12 @@ pub fn ls(global: &GlobalArgs, args: &VolumeLsArgs) -> anyhow::Result<i32> {
             let fields: Vec<serde_json::Value> = volumes
                 .iter()
                 .map(|v| {
-                    let labels: Vec<String> =
-                        v.labels.iter().map(|(k, l)| format!("{k}={l}")).collect();
                     serde_json::json!({
                         "Name": v.name,
                         "Driver": "local",
                         "Scope": "local",
                         "Mountpoint": store.data(&v.name),
-                        "Labels": labels.join(","),
+                        "Labels": super::format::labels_text(&v.labels),
                     })
                 })
                 .collect();

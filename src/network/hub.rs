@@ -333,6 +333,19 @@ struct Member {
     keeper: OwnedFd,
 }
 
+impl Member {
+    /// The names it has on the network (in /etc/hosts and DNS): hostname, name, aliases
+    /// and short id, each once.
+    fn names(&self) -> Vec<&str> {
+        let mut names = vec![self.info.hostname.as_str(), self.info.name.as_str()];
+        names.extend(self.info.aliases.iter().map(String::as_str));
+        names.push(&self.info.id[..12]);
+        let mut seen = std::collections::HashSet::new();
+        names.retain(|n| !n.is_empty() && seen.insert(*n));
+        names
+    }
+}
+
 fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), HubError> {
     let store = Store::at(store_root).map_err(|e| HubError::NotStarted {
         network: name.to_string(),
@@ -570,16 +583,7 @@ impl Hub {
             let lookup = |name: &str| {
                 self.members
                     .iter()
-                    .find(|m| {
-                        [
-                            m.info.name.as_str(),
-                            m.info.hostname.as_str(),
-                            &m.info.id[..12],
-                        ]
-                        .into_iter()
-                        .chain(m.info.aliases.iter().map(String::as_str))
-                        .any(|n| !n.is_empty() && n.eq_ignore_ascii_case(name))
-                    })
+                    .find(|m| m.names().iter().any(|n| n.eq_ignore_ascii_case(name)))
                     .map(|m| m.address)
             };
             match super::dns::answer(&buf[..n], lookup, self.upstream.is_some()) {
@@ -720,12 +724,7 @@ impl Hub {
     fn write_hosts(&self) {
         let mut entries = format!("# network {}\n", self.network.name);
         for m in &self.members {
-            let mut names = vec![m.info.hostname.as_str(), m.info.name.as_str()];
-            names.extend(m.info.aliases.iter().map(String::as_str));
-            names.push(&m.info.id[..12]);
-            let mut seen = std::collections::HashSet::new();
-            names.retain(|n| !n.is_empty() && seen.insert(*n));
-            entries.push_str(&format!("{}\t{}\n", m.address, names.join(" ")));
+            entries.push_str(&format!("{}\t{}\n", m.address, m.names().join(" ")));
         }
         for m in &self.members {
             let _ = files::rewrite(

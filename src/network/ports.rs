@@ -58,18 +58,25 @@ pub struct PortBinding {
     pub proto: Proto,
 }
 
+impl PortBinding {
+    /// Its host side as docker prints it: `0.0.0.0:8080`, `[::1]:8080`.
+    pub fn host_side(&self) -> String {
+        match self.host_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED)) {
+            IpAddr::V6(v6) => format!("[{v6}]:{}", self.host_port),
+            v4 => format!("{v4}:{}", self.host_port),
+        }
+    }
+}
+
 impl fmt::Display for PortBinding {
     /// As `docker port` prints it: `80/tcp -> 0.0.0.0:8080`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ip = self.host_ip.unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let ip = match ip {
-            IpAddr::V6(v6) => format!("[{v6}]"),
-            v4 => v4.to_string(),
-        };
         write!(
             f,
-            "{}/{} -> {ip}:{}",
-            self.container_port, self.proto, self.host_port
+            "{}/{} -> {}",
+            self.container_port,
+            self.proto,
+            self.host_side()
         )
     }
 }

@@ -121,7 +121,11 @@ pub enum LockMode {
 /// The layers of a profile, as `nook lock --update` and `nook profile rebuild --from` name
 /// them: `base` (0), each package set (`packages:FROM`, or `packages` for the first), then each
 /// set-up step by its name.
-pub fn layer_index(profile: &Profile, name: &str) -> Result<usize, ProfileError> {
+/// No name is the first of them, the base: everything.
+pub fn layer_index(profile: &Profile, name: Option<&str>) -> Result<usize, ProfileError> {
+    let Some(name) = name else {
+        return Ok(0);
+    };
     let sets = profile.packages.len();
     let found = match name {
         "base" => Some(0),

@@ -173,6 +173,9 @@ pub fn resolve_user_in_root(spec: &str, extra: &[String]) -> Result<ExecUser, St
     let passwd = read_in_root("/etc/passwd");
     let group = read_in_root("/etc/group");
     let mut user = resolve_user(spec, &passwd, &group)?;
+    if extra.is_empty() {
+        return Ok(user);
+    }
     let groups = read_group(&group);
     for g in extra {
         let id = group_id(g, &groups)?;

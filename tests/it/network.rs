@@ -54,6 +54,13 @@ fn published_ports_reach_the_container() {
         port.contains(&format!("80/tcp -> 127.0.0.1:{p2}")),
         "{port}"
     );
+    // docker's PORTS, in ps.
+    let ps = env.nook(&["ps", "--format", "{{.Ports}}"]).ok().stdout;
+    assert!(
+        ps.contains(&format!("0.0.0.0:{p1}->80/tcp"))
+            && ps.contains(&format!("127.0.0.1:{p2}->80/tcp")),
+        "{ps}"
+    );
     let record = env.inspect("web");
     let bound = &record["NetworkSettings"]["Ports"]["80/tcp"];
     assert_eq!(bound.as_array().unwrap().len(), 2, "{record}");

@@ -22,6 +22,9 @@ _nook() {
             nook,builder)
                 cmd="nook__subcmd__builder"
                 ;;
+            nook,commit)
+                cmd="nook__subcmd__commit"
+                ;;
             nook,completion)
                 cmd="nook__subcmd__completion"
                 ;;
@@ -34,11 +37,17 @@ _nook() {
             nook,create)
                 cmd="nook__subcmd__create"
                 ;;
+            nook,diff)
+                cmd="nook__subcmd__diff"
+                ;;
             nook,doctor)
                 cmd="nook__subcmd__doctor"
                 ;;
             nook,exec)
                 cmd="nook__subcmd__exec"
+                ;;
+            nook,export)
+                cmd="nook__subcmd__export"
                 ;;
             nook,help)
                 cmd="nook__subcmd__help"
@@ -172,14 +181,23 @@ _nook() {
             nook__subcmd__builder__subcmd__help,prune)
                 cmd="nook__subcmd__builder__subcmd__help__subcmd__prune"
                 ;;
+            nook__subcmd__container,commit)
+                cmd="nook__subcmd__container__subcmd__commit"
+                ;;
             nook__subcmd__container,cp)
                 cmd="nook__subcmd__container__subcmd__cp"
                 ;;
             nook__subcmd__container,create)
                 cmd="nook__subcmd__container__subcmd__create"
                 ;;
+            nook__subcmd__container,diff)
+                cmd="nook__subcmd__container__subcmd__diff"
+                ;;
             nook__subcmd__container,exec)
                 cmd="nook__subcmd__container__subcmd__exec"
+                ;;
+            nook__subcmd__container,export)
+                cmd="nook__subcmd__container__subcmd__export"
                 ;;
             nook__subcmd__container,help)
                 cmd="nook__subcmd__container__subcmd__help"
@@ -226,14 +244,23 @@ _nook() {
             nook__subcmd__container,wait)
                 cmd="nook__subcmd__container__subcmd__wait"
                 ;;
+            nook__subcmd__container__subcmd__help,commit)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__commit"
+                ;;
             nook__subcmd__container__subcmd__help,cp)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__cp"
                 ;;
             nook__subcmd__container__subcmd__help,create)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__create"
                 ;;
+            nook__subcmd__container__subcmd__help,diff)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__diff"
+                ;;
             nook__subcmd__container__subcmd__help,exec)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__exec"
+                ;;
+            nook__subcmd__container__subcmd__help,export)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__export"
                 ;;
             nook__subcmd__container__subcmd__help,help)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__help"
@@ -286,6 +313,9 @@ _nook() {
             nook__subcmd__help,builder)
                 cmd="nook__subcmd__help__subcmd__builder"
                 ;;
+            nook__subcmd__help,commit)
+                cmd="nook__subcmd__help__subcmd__commit"
+                ;;
             nook__subcmd__help,completion)
                 cmd="nook__subcmd__help__subcmd__completion"
                 ;;
@@ -298,11 +328,17 @@ _nook() {
             nook__subcmd__help,create)
                 cmd="nook__subcmd__help__subcmd__create"
                 ;;
+            nook__subcmd__help,diff)
+                cmd="nook__subcmd__help__subcmd__diff"
+                ;;
             nook__subcmd__help,doctor)
                 cmd="nook__subcmd__help__subcmd__doctor"
                 ;;
             nook__subcmd__help,exec)
                 cmd="nook__subcmd__help__subcmd__exec"
+                ;;
+            nook__subcmd__help,export)
+                cmd="nook__subcmd__help__subcmd__export"
                 ;;
             nook__subcmd__help,help)
                 cmd="nook__subcmd__help__subcmd__help"
@@ -427,14 +463,23 @@ _nook() {
             nook__subcmd__help__subcmd__builder,prune)
                 cmd="nook__subcmd__help__subcmd__builder__subcmd__prune"
                 ;;
+            nook__subcmd__help__subcmd__container,commit)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__commit"
+                ;;
             nook__subcmd__help__subcmd__container,cp)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__cp"
                 ;;
             nook__subcmd__help__subcmd__container,create)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__create"
                 ;;
+            nook__subcmd__help__subcmd__container,diff)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__diff"
+                ;;
             nook__subcmd__help__subcmd__container,exec)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__exec"
+                ;;
+            nook__subcmd__help__subcmd__container,export)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__export"
                 ;;
             nook__subcmd__help__subcmd__container,inspect)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__inspect"
@@ -812,7 +857,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1009,6 +1054,56 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__commit)
+            opts="-a -c -m -p -h --author --change --message --pause --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --author)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --change)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__completion)
             opts="-h --storage-driver --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -1028,12 +1123,62 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container)
-            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help"
+            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__commit)
+            opts="-a -c -m -p -h --author --change --message --pause --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --author)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --change)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --message)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -m)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --pause)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -1353,6 +1498,24 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__container__subcmd__diff)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__container__subcmd__exec)
             opts="-d -i -t -e -w -u --detach --interactive --tty --env --env-file --workdir --user --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1423,9 +1586,49 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
-        nook__subcmd__container__subcmd__help)
-            opts="ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune help"
+        nook__subcmd__container__subcmd__export)
+            opts="-o -h --output --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help)
+            opts="ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__commit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1465,7 +1668,35 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__container__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__container__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2653,6 +2884,24 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__diff)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__doctor)
             opts="-h --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2741,8 +2990,34 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__export)
+            opts="-o -h --output --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top port ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
+            opts="run create start stop restart kill wait logs exec inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2797,6 +3072,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__commit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__completion)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2812,8 +3101,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__container)
-            opts="ls run create start stop restart kill wait logs exec cp rename top port inspect rm prune"
+            opts="ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__commit)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2853,7 +3156,35 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__container__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__container__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -3091,6 +3422,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__diff)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__doctor)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -3106,6 +3451,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__export)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -71,6 +71,12 @@ pub enum Command {
     Top(TopArgs),
     /// Show a container's published ports
     Port(PortArgs),
+    /// Make an image of a container: its image, what it changed on top, and how it ran
+    Commit(CommitArgs),
+    /// List what a container changed in its image's files (A added, C changed, D deleted)
+    Diff(ContainerArg),
+    /// Write a container's filesystem as a tar archive
+    Export(ExportArgs),
     /// List containers
     Ps(PsArgs),
     /// Show what running containers use: CPU, memory, network, block I/O, processes
@@ -782,6 +788,43 @@ pub struct RenameArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct ContainerArg {
+    /// The container
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CommitArgs {
+    /// Who made the image
+    #[arg(short, long)]
+    pub author: Option<String>,
+    /// Apply a Containerfile instruction to the image config (CMD, ENTRYPOINT, ENV, EXPOSE,
+    /// LABEL, USER, WORKDIR, VOLUME, STOPSIGNAL)
+    #[arg(short, long, value_name = "INSTRUCTION")]
+    pub change: Vec<String>,
+    /// Comment recorded in the image history
+    #[arg(short, long)]
+    pub message: Option<String>,
+    /// Freeze a running container while its files are read (needs its cgroup)
+    #[arg(short, long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    pub pause: bool,
+    /// The container
+    pub container: String,
+    /// Name for the image (e.g. myapp:1.0; short names are local: localhost/myapp:1.0)
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The container
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
 pub struct PortArgs {
     /// The container
     pub container: String,
@@ -901,6 +944,12 @@ pub enum ContainerCommand {
     Top(TopArgs),
     /// Show a container's published ports
     Port(PortArgs),
+    /// Make an image of a container: its image, what it changed on top, and how it ran
+    Commit(CommitArgs),
+    /// List what a container changed in its image's files (A added, C changed, D deleted)
+    Diff(ContainerArg),
+    /// Write a container's filesystem as a tar archive
+    Export(ExportArgs),
     /// Show details of containers as JSON
     Inspect(InspectArgs),
     /// Remove containers

@@ -30,6 +30,9 @@ pub struct Base {
     pub history: Vec<Value>,
     pub architecture: String,
     pub os: String,
+    /// Who made it (`nook commit --author`); a build names no one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub author: Option<String>,
 }
 
 impl Base {
@@ -41,6 +44,7 @@ impl Base {
             history: Vec::new(),
             architecture: crate::image::import::host_arch().to_string(),
             os: "linux".to_string(),
+            author: None,
         }
     }
 
@@ -88,6 +92,7 @@ impl Base {
                 .unwrap_or("amd64")
                 .to_string(),
             os: config["os"].as_str().unwrap_or("linux").to_string(),
+            author: None,
         })
     }
 }
@@ -110,7 +115,7 @@ pub fn commit(
 ) -> Result<ImageRecord, IngestError> {
     let mut ingest = Ingest::new(store)?;
     let written = (|| {
-        let config = json!({
+        let mut config = json!({
             "created": created,
             "architecture": image.architecture,
             "os": image.os,
@@ -121,6 +126,9 @@ pub fn commit(
             },
             "history": image.history,
         });
+        if let Some(author) = &image.author {
+            config["author"] = Value::String(author.clone());
+        }
         let bytes = serde_json::to_vec(&config).expect("configs serialize");
         let config_digest = ingest.blob_bytes(&bytes)?;
         let stored: Vec<(MediaType, StoredLayer)> = image

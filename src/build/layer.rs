@@ -5,6 +5,9 @@
 //! container sees. Sources and the tree they go into may be hostile: every file is opened
 //! from its directory's descriptor without following links, and every path in the stage is
 //! resolved inside its root.
+//!
+//! The same walks serve `nook commit` (a container's writable layer), `nook export` (its whole
+//! filesystem) and `nook diff` (what its writable layer changed).
 
 use std::collections::{BTreeSet, HashMap};
 use std::ffi::{OsStr, OsString};
@@ -360,6 +363,151 @@ pub fn archive_upper(
         out.tree(&root, &name, Path::new(&name), Path::new(&name), &how)?;
     }
     out.finish()
+}
+
+/// Write the tree at `root` (a container's whole filesystem, mounted) as a tar at `output`.
+pub fn archive_tree(root: &Path, output: &Path) -> io::Result<Archived> {
+    let mut out = TarOut::create(output, None)?;
+    let dir = nix::fcntl::open(
+        root,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(errno)?;
+    for name in sorted_names(&dir)? {
+        out.tree(
+            &dir,
+            &name,
+            Path::new(&name),
+            Path::new(&name),
+            &Placing::default(),
+        )?;
+    }
+    out.finish()
+}
+
+/// One path a container changed, as `docker diff` shows it.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    /// `A` added, `C` changed, `D` deleted.
+    pub kind: char,
+    /// Absolute, as the container sees it.
+    pub path: String,
+}
+
+/// What a container's writable directory `upper` changed in the image whose layer trees are
+/// `lowers` (topmost first), leaving out `skip` (empty mount points nook made). A directory
+/// counts as changed when something beneath it is, or when it hides what was beneath it.
+pub fn changes(upper: &Path, lowers: &[PathBuf], skip: &[String]) -> io::Result<Vec<Change>> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+    let root = nix::fcntl::open(upper, flags, Mode::empty()).map_err(errno)?;
+    let lowers = lowers
+        .iter()
+        .filter_map(|l| nix::fcntl::open(l, flags, Mode::empty()).ok())
+        .collect::<Vec<_>>();
+    let skip: BTreeSet<PathBuf> = skip
+        .iter()
+        .map(|s| PathBuf::from(s.trim_start_matches('/')))
+        .collect();
+    // Directories made only to hold a mount point are nook's too.
+    let holders: BTreeSet<PathBuf> = skip
+        .iter()
+        .flat_map(|p| p.ancestors().skip(1).map(Path::to_path_buf))
+        .collect();
+    let mut out = Vec::new();
+    let walk = Walk {
+        lowers: &lowers,
+        skip: &skip,
+        holders: &holders,
+    };
+    walk.changes(&root, Path::new(""), &mut out)?;
+    Ok(out)
+}
+
+/// What [`changes`] compares a writable directory with.
+struct Walk<'a> {
+    lowers: &'a [OwnedFd],
+    skip: &'a BTreeSet<PathBuf>,
+    holders: &'a BTreeSet<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn changes(&self, dir: &OwnedFd, at: &Path, out: &mut Vec<Change>) -> io::Result<()> {
+        for name in sorted_names(dir)? {
+            let path = at.join(&name);
+            let st = fstatat(dir, name.as_os_str(), AtFlags::AT_SYMLINK_NOFOLLOW).map_err(errno)?;
+            if self.skip.contains(&path) && is_empty(dir, &name, &st) {
+                continue;
+            }
+            let shown = format!("/{}", path.display());
+            let is_whiteout = kind(&st) == SFlag::S_IFCHR && st.st_rdev == 0;
+            if is_whiteout {
+                out.push(Change {
+                    kind: 'D',
+                    path: shown,
+                });
+                continue;
+            }
+            let existed = in_lowers(self.lowers, &path);
+            let mark = out.len();
+            if kind(&st) == SFlag::S_IFDIR {
+                let sub = openat(
+                    dir,
+                    name.as_os_str(),
+                    OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                    Mode::empty(),
+                )
+                .map_err(errno)?;
+                self.changes(&sub, &path, out)?;
+                let touched = out.len() > mark || is_opaque(dir, &name);
+                if !touched && (existed || self.holders.contains(&path)) {
+                    continue;
+                }
+            }
+            out.insert(
+                mark,
+                Change {
+                    kind: if existed { 'C' } else { 'A' },
+                    path: shown,
+                },
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Is `path` in the image the layer trees `lowers` stack to (topmost first)? Looked up
+/// beneath each tree without following links; a whiteout hides what lies below it.
+fn in_lowers(lowers: &[OwnedFd], path: &Path) -> bool {
+    let parts: Vec<&OsStr> = path.iter().collect();
+    for lower in lowers {
+        let mut dir: Option<OwnedFd> = None;
+        for (i, part) in parts.iter().enumerate() {
+            let here = dir.as_ref().unwrap_or(lower);
+            let Ok(st) = fstatat(here, *part, AtFlags::AT_SYMLINK_NOFOLLOW) else {
+                break;
+            };
+            if kind(&st) == SFlag::S_IFCHR && st.st_rdev == 0 {
+                return false;
+            }
+            if i + 1 == parts.len() {
+                return true;
+            }
+            if kind(&st) != SFlag::S_IFDIR {
+                return false;
+            }
+            match openat(
+                here,
+                *part,
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            ) {
+                Ok(d) => dir = Some(d),
+                Err(_) => break,
+            }
+        }
+    }
+    false
 }
 
 /// What a COPY or ADD copies.

@@ -1552,6 +1552,7 @@ impl Builder<'_> {
             skip,
             output: work.join("layer.tar"),
             epoch: self.opts.epoch,
+            keep: None,
         })? {
             JobOutput::Archived(a) => Ok(a),
             _ => Err(self.err(line, "unexpected answer from the layer writer")),

@@ -14,6 +14,7 @@ pub mod resources;
 pub mod run;
 pub mod sandbox;
 pub mod shell;
+pub mod snapshot;
 pub mod system;
 pub mod template;
 pub mod volume;
@@ -96,6 +97,17 @@ pub fn is_missing(e: &anyhow::Error) -> bool {
     })
 }
 
+/// docker's status for a verb on one object that does not exist: 1 (the error said first).
+fn missing_exits_1(result: anyhow::Result<i32>) -> anyhow::Result<i32> {
+    match result {
+        Err(e) if is_missing(&e) => {
+            eprintln!("Error: {e:#}");
+            Ok(1)
+        }
+        other => other,
+    }
+}
+
 /// Print a warning on stderr.
 pub fn warn(message: &str) {
     eprintln!("warning: {message}");
@@ -111,14 +123,17 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Stop(args) => lifecycle::stop(global, &args),
         Command::Restart(args) => lifecycle::restart(global, &args),
         Command::Kill(args) => lifecycle::kill(global, &args),
-        Command::Wait(args) => lifecycle::wait(global, &args),
-        Command::Logs(args) => lifecycle::logs(global, &args),
+        Command::Wait(args) => missing_exits_1(lifecycle::wait(global, &args)),
+        Command::Logs(args) => missing_exits_1(lifecycle::logs(global, &args)),
         Command::Exec(args) => exec::exec(global, &args),
         Command::Inspect(args) => container::inspect_any(global, &args),
-        Command::Cp(args) => copy::cp(global, &args),
-        Command::Rename(args) => container::rename(global, &args),
-        Command::Top(args) => container::top(global, &args),
-        Command::Port(args) => container::port(global, &args),
+        Command::Cp(args) => missing_exits_1(copy::cp(global, &args)),
+        Command::Rename(args) => missing_exits_1(container::rename(global, &args)),
+        Command::Top(args) => missing_exits_1(container::top(global, &args)),
+        Command::Port(args) => missing_exits_1(container::port(global, &args)),
+        Command::Commit(args) => missing_exits_1(snapshot::commit(global, &args)),
+        Command::Diff(args) => missing_exits_1(snapshot::diff(global, &args)),
+        Command::Export(args) => missing_exits_1(snapshot::export(global, &args)),
         Command::Network(sub) => match sub {
             NetworkCommand::Create(args) => network::create(global, &args),
             NetworkCommand::Ls(args) => network::ls(global, &args),
@@ -140,13 +155,16 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Stop(args) => lifecycle::stop(global, &args),
             ContainerCommand::Restart(args) => lifecycle::restart(global, &args),
             ContainerCommand::Kill(args) => lifecycle::kill(global, &args),
-            ContainerCommand::Wait(args) => lifecycle::wait(global, &args),
-            ContainerCommand::Logs(args) => lifecycle::logs(global, &args),
+            ContainerCommand::Wait(args) => missing_exits_1(lifecycle::wait(global, &args)),
+            ContainerCommand::Logs(args) => missing_exits_1(lifecycle::logs(global, &args)),
             ContainerCommand::Exec(args) => exec::exec(global, &args),
-            ContainerCommand::Cp(args) => copy::cp(global, &args),
-            ContainerCommand::Rename(args) => container::rename(global, &args),
-            ContainerCommand::Top(args) => container::top(global, &args),
-            ContainerCommand::Port(args) => container::port(global, &args),
+            ContainerCommand::Cp(args) => missing_exits_1(copy::cp(global, &args)),
+            ContainerCommand::Rename(args) => missing_exits_1(container::rename(global, &args)),
+            ContainerCommand::Top(args) => missing_exits_1(container::top(global, &args)),
+            ContainerCommand::Port(args) => missing_exits_1(container::port(global, &args)),
+            ContainerCommand::Commit(args) => missing_exits_1(snapshot::commit(global, &args)),
+            ContainerCommand::Diff(args) => missing_exits_1(snapshot::diff(global, &args)),
+            ContainerCommand::Export(args) => missing_exits_1(snapshot::export(global, &args)),
             ContainerCommand::Inspect(args) => container::inspect(global, &args),
             ContainerCommand::Rm(args) => container::rm(global, &args),
             ContainerCommand::Prune => container::prune(global),

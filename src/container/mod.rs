@@ -8,6 +8,7 @@ pub mod logs;
 pub mod monitor;
 pub mod names;
 pub mod net;
+pub mod snapshot;
 pub mod volume;
 
 use std::fs;

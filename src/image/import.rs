@@ -27,10 +27,10 @@ pub enum ImportError {
     Change(String),
 }
 
-/// The image settings `--change` may set, in Containerfile syntax.
+/// The image settings `--change` may set, in Containerfile syntax (checked when parsed).
 #[derive(Default)]
 pub struct Changes {
-    config: Config,
+    items: Vec<String>,
 }
 
 /// Append `items` to a list setting that may be unset.
@@ -40,63 +40,81 @@ fn extend<T>(list: &mut Option<Vec<T>>, items: impl IntoIterator<Item = T>) {
 
 impl Changes {
     pub fn parse(items: &[String]) -> Result<Self, ImportError> {
-        let mut c = Config::default();
+        let mut scratch = Config::default();
         for item in items {
-            let bad = || ImportError::Change(item.clone());
-            let (word, rest) = item
-                .trim()
-                .split_once(char::is_whitespace)
-                .ok_or_else(bad)?;
-            let rest = rest.trim();
-            match word.to_ascii_uppercase().as_str() {
-                "CMD" => {
-                    c.set_cmd(Some(exec_form(rest)));
-                }
-                "ENTRYPOINT" => {
-                    c.set_entrypoint(Some(exec_form(rest)));
-                }
-                "ENV" => {
-                    let vars = key_values(rest).ok_or_else(bad)?;
-                    let mut env = c.env().clone();
-                    extend(&mut env, vars.into_iter().map(|(k, v)| format!("{k}={v}")));
-                    c.set_env(env);
-                }
-                "LABEL" => {
-                    let labels = key_values(rest).ok_or_else(bad)?;
-                    c.labels_mut()
-                        .get_or_insert_with(Default::default)
-                        .extend(labels);
-                }
-                "EXPOSE" => {
-                    let mut ports = c.exposed_ports().clone();
-                    extend(
-                        &mut ports,
-                        rest.split_whitespace().map(|p| match p.contains('/') {
-                            true => p.to_string(),
-                            false => format!("{p}/tcp"),
-                        }),
-                    );
-                    c.set_exposed_ports(ports);
-                }
-                "USER" => {
-                    c.set_user(Some(rest.to_string()));
-                }
-                "WORKDIR" => {
-                    c.set_working_dir(Some(rest.to_string()));
-                }
-                "VOLUME" => {
-                    let mut volumes = c.volumes().clone();
-                    extend(&mut volumes, list_form(rest));
-                    c.set_volumes(volumes);
-                }
-                "STOPSIGNAL" => {
-                    c.set_stop_signal(Some(rest.to_string()));
-                }
-                _ => return Err(bad()),
-            }
+            apply_one(&mut scratch, item)?;
         }
-        Ok(Changes { config: c })
+        Ok(Changes {
+            items: items.to_vec(),
+        })
     }
+
+    /// `config` with the changes made, in order.
+    pub fn apply(&self, config: &mut Config) {
+        for item in &self.items {
+            apply_one(config, item).expect("changes were checked when parsed");
+        }
+    }
+}
+
+/// Make the change `item` to `c`.
+fn apply_one(c: &mut Config, item: &str) -> Result<(), ImportError> {
+    let bad = || ImportError::Change(item.to_string());
+    let (word, rest) = item
+        .trim()
+        .split_once(char::is_whitespace)
+        .ok_or_else(bad)?;
+    let rest = rest.trim();
+    match word.to_ascii_uppercase().as_str() {
+        "CMD" => {
+            c.set_cmd(Some(exec_form(rest)));
+        }
+        "ENTRYPOINT" => {
+            c.set_entrypoint(Some(exec_form(rest)));
+        }
+        "ENV" => {
+            let vars = key_values(rest).ok_or_else(bad)?;
+            let mut env = c.env().clone().unwrap_or_default();
+            for (k, v) in vars {
+                env.retain(|e| e.split_once('=').map_or(e.as_str(), |(ek, _)| ek) != k);
+                env.push(format!("{k}={v}"));
+            }
+            c.set_env(Some(env));
+        }
+        "LABEL" => {
+            let labels = key_values(rest).ok_or_else(bad)?;
+            c.labels_mut()
+                .get_or_insert_with(Default::default)
+                .extend(labels);
+        }
+        "EXPOSE" => {
+            let mut ports = c.exposed_ports().clone();
+            extend(
+                &mut ports,
+                rest.split_whitespace().map(|p| match p.contains('/') {
+                    true => p.to_string(),
+                    false => format!("{p}/tcp"),
+                }),
+            );
+            c.set_exposed_ports(ports);
+        }
+        "USER" => {
+            c.set_user(Some(rest.to_string()));
+        }
+        "WORKDIR" => {
+            c.set_working_dir(Some(rest.to_string()));
+        }
+        "VOLUME" => {
+            let mut volumes = c.volumes().clone();
+            extend(&mut volumes, list_form(rest));
+            c.set_volumes(volumes);
+        }
+        "STOPSIGNAL" => {
+            c.set_stop_signal(Some(rest.to_string()));
+        }
+        _ => return Err(bad()),
+    }
+    Ok(())
 }
 
 /// `["a", "b"]` (exec form) or `a b` (shell form, run by /bin/sh -c).
@@ -194,6 +212,8 @@ fn import_into(
     changes: &Changes,
     message: Option<&str>,
 ) -> Result<(Digest, Digest), ImportError> {
+    let mut settings = Config::default();
+    changes.apply(&mut settings);
     // Stored uncompressed: the blob's digest is then the layer's diff id.
     let plain = unpack::decompress(input).map_err(ImportError::Read)?;
     let (blob, size) = ingest.blob(plain, None, None)?;
@@ -213,7 +233,7 @@ fn import_into(
         .created(created)
         .architecture(host_arch())
         .os(Os::Linux)
-        .config(changes.config.clone())
+        .config(settings)
         .rootfs(
             RootFsBuilder::default()
                 .typ("layers".to_string())
@@ -240,7 +260,7 @@ mod tests {
 
     #[test]
     fn parses_changes() {
-        let c = Changes::parse(&[
+        let changes = Changes::parse(&[
             r#"CMD ["/bin/sh", "-c", "echo hi"]"#.to_string(),
             "ENTRYPOINT /init --x".to_string(),
             r#"ENV A=1 B="two words" C=x\ y"#.to_string(),
@@ -251,7 +271,8 @@ mod tests {
             r#"LABEL org.example="yes""#.to_string(),
         ])
         .unwrap();
-        let c = c.config;
+        let mut c = Config::default();
+        changes.apply(&mut c);
         assert_eq!(c.cmd().clone().unwrap(), vec!["/bin/sh", "-c", "echo hi"]);
         assert_eq!(
             c.entrypoint().clone().unwrap(),
@@ -265,6 +286,14 @@ mod tests {
         assert_eq!(c.user().as_deref(), Some("app:app"));
         assert_eq!(c.working_dir().as_deref(), Some("/srv"));
         assert_eq!(c.labels().as_ref().unwrap()["org.example"], "yes");
+        // Applied to a config that has them, ENV replaces a variable in place of adding it.
+        let mut base = Config::default();
+        base.set_env(Some(vec!["A=0".to_string(), "KEEP=1".to_string()]));
+        changes.apply(&mut base);
+        assert_eq!(
+            base.env().clone().unwrap(),
+            vec!["KEEP=1", "A=1", "B=two words", "C=x y", "LEGACY=value with spaces"]
+        );
         assert!(Changes::parse(&["RUN make".to_string()]).is_err());
         assert!(Changes::parse(&["CMD".to_string()]).is_err());
     }

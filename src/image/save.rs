@@ -51,31 +51,40 @@ pub fn save(
         ),
         Some(path) => {
             let label = path.display().to_string();
-            let tmp = path.with_file_name(format!(
-                ".{}.{}.tmp",
-                path.file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                std::process::id()
-            ));
-            let result = File::create(&tmp)
-                .map_err(|source| SaveError::Write {
+            write_whole(
+                path,
+                |source| SaveError::Write {
                     path: label.clone(),
                     source,
-                })
-                .and_then(|f| write_archive(store, images, format, BufWriter::new(f), &label))
-                .and_then(|()| {
-                    fs::rename(&tmp, path).map_err(|source| SaveError::Write {
-                        path: label.clone(),
-                        source,
-                    })
-                });
-            if result.is_err() {
-                let _ = fs::remove_file(&tmp);
-            }
-            result
+                },
+                |f| write_archive(store, images, format, f, &label),
+            )
         }
     }
+}
+
+/// Write the file at `path` that a user asked for through a temporary file beside it, so
+/// that a failure never leaves part of it under its name.
+pub fn write_whole<E>(
+    path: &Path,
+    io_error: impl Fn(io::Error) -> E,
+    write: impl FnOnce(BufWriter<File>) -> Result<(), E>,
+) -> Result<(), E> {
+    let tmp = path.with_file_name(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = File::create(&tmp)
+        .map_err(&io_error)
+        .and_then(|f| write(BufWriter::new(f)))
+        .and_then(|()| fs::rename(&tmp, path).map_err(&io_error));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
 }
 
 struct Parts {

@@ -60,6 +60,24 @@ pub enum Job {
         skip: Vec<String>,
         output: PathBuf,
         epoch: Option<u64>,
+        /// The map of a keep-id container's namespace, whose owners the layer must keep.
+        #[serde(default)]
+        keep: Option<super::idmap::KeepId>,
+    },
+    /// What a container's writable directory `upper` changed in the image `lowers` stack to
+    /// (topmost first), for `nook diff`.
+    ListChanges {
+        upper: PathBuf,
+        lowers: Vec<PathBuf>,
+        skip: Vec<String>,
+        keep: Option<super::idmap::KeepId>,
+    },
+    /// Write a container's whole filesystem (`root`, mounted for the job over a scratch upper directory) as a tar
+    /// at `output`, for `nook export`.
+    ArchiveRoot {
+        root: StageMount,
+        output: PathBuf,
+        keep: Option<super::idmap::KeepId>,
     },
     /// Write the layer of a build's COPY or ADD at `output`, with `mounts` (stages' root
     /// filesystems, read through a private mount namespace) in place first.
@@ -68,6 +86,18 @@ pub enum Job {
         mounts: Vec<StageMount>,
         output: PathBuf,
     },
+}
+
+impl Job {
+    /// The keep-id map the job's namespace must have, for a keep-id container's files.
+    fn keep(&self) -> Option<super::idmap::KeepId> {
+        match self {
+            Job::ArchiveUpper { keep, .. }
+            | Job::ListChanges { keep, .. }
+            | Job::ArchiveRoot { keep, .. } => *keep,
+            _ => None,
+        }
+    }
 }
 
 /// A stage's root filesystem, mounted for a job.
@@ -89,6 +119,7 @@ pub enum JobOutput {
     /// `Err` holds why the kernel refused.
     Overlay(Result<(), String>),
     Archived(crate::build::layer::Archived),
+    Changes(Vec<crate::build::layer::Change>),
 }
 
 /// A running `nook __userns-job` process. Killed if dropped unfinished.
@@ -268,7 +299,13 @@ pub fn serve() -> i32 {
             .map_err(|e| format!("cannot read the job: {e}"))?;
         let job: Job = serde_json::from_str(&line).map_err(|e| format!("malformed job: {e}"))?;
         let mapping = IdMap::for_current_user().map_err(|e| e.to_string())?;
-        let map = mapping.map;
+        let map = match job.keep() {
+            None => mapping.map,
+            Some(keep) => mapping
+                .map
+                .keep_id(keep)
+                .ok_or_else(|| format!("your id map has no room for uid {} inside", keep.uid))?,
+        };
         let ids = IdLimits {
             uids: map.uid_count(),
             gids: map.gid_count(),
@@ -276,7 +313,9 @@ pub fn serve() -> i32 {
             keep: None,
         };
         let extra = match job {
-            Job::ProbeOverlay { .. } | Job::ArchiveCopy { .. } => CloneFlags::CLONE_NEWNS,
+            Job::ProbeOverlay { .. } | Job::ArchiveCopy { .. } | Job::ArchiveRoot { .. } => {
+                CloneFlags::CLONE_NEWNS
+            }
             _ => CloneFlags::empty(),
         };
         userns::run_in_userns(&map, extra, move || execute(job, &ids, input)).map_err(|e| match e {
@@ -337,6 +376,7 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             skip,
             output,
             epoch,
+            keep: _,
         } => crate::build::layer::archive_upper(&upper, &skip, &output, epoch)
             .map(JobOutput::Archived)
             .map_err(|e| format!("cannot archive the step's layer: {e}")),
@@ -349,6 +389,24 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             crate::build::layer::archive_copy(&spec, &output)
                 .map(JobOutput::Archived)
                 .map_err(|e| e.to_string())
+        }
+        Job::ListChanges {
+            upper,
+            lowers,
+            skip,
+            keep: _,
+        } => crate::build::layer::changes(&upper, &lowers, &skip)
+            .map(JobOutput::Changes)
+            .map_err(|e| format!("cannot list the container's changes: {e}")),
+        Job::ArchiveRoot {
+            root,
+            output,
+            keep: _,
+        } => {
+            let _held = mount_stages(std::slice::from_ref(&root))?;
+            crate::build::layer::archive_tree(&root.at, &output)
+                .map(JobOutput::Archived)
+                .map_err(|e| format!("cannot archive the container's filesystem: {e}"))
         }
     }
 }

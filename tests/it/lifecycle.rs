@@ -790,7 +790,7 @@ fn cp_in_and_out_of_running_and_stopped_containers() {
         .stderr_has("CONTAINER:PATH");
     env.nook(&["cp", "nope:/x", &h("x")])
         .output()
-        .code(125)
+        .code(1)
         .stderr_has("no such container");
 }
 

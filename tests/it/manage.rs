@@ -1,5 +1,6 @@
 //! Managing the store: tags, removal and garbage collection, prune, inspect, history, disk
-//! use, `system check [--repair]`, and `save` read back by podman and by nook.
+//! use, `system check [--repair]`, `save` read back by podman and by nook, and images and
+//! tarballs made of containers (`commit`, `export`, `diff`).
 
 use std::fs;
 
@@ -459,4 +460,142 @@ docker inspect web >/dev/null 2>&1 || echo "inspect status $?"
         ),
         "{out}"
     );
+}
+
+/// `commit`, `diff` and `export` of a container as docker gives them: what the container
+/// added, changed and deleted (nook's own mount points left out), an image made of it with
+/// the settings it ran with and `-c` changes, and its whole filesystem as a tar.
+#[test]
+fn commit_diff_and_export_a_container() {
+    let env = crate::harness::env_with("overlay");
+    env.nook(&[
+        "run",
+        "--name",
+        "c",
+        "-e",
+        "FOO=bar",
+        "-l",
+        "team=db",
+        "-v",
+        "data:/mnt/vol",
+        "busybox",
+        "sh",
+        "-c",
+        "echo new > /tmp/new; chown 7:7 /tmp/new; rm /bin/ls; echo x >> /etc/passwd; \
+         mkdir -p /srv/site; echo in-volume > /mnt/vol/f",
+    ])
+    .ok();
+    let diff = env.nook(&["diff", "c"]).ok();
+    assert_eq!(
+        diff.stdout,
+        "C /bin\nD /bin/ls\nC /etc\nC /etc/passwd\nA /srv\nA /srv/site\nC /tmp\nA /tmp/new\n",
+        "{diff}"
+    );
+
+    let id = env
+        .nook(&[
+            "commit",
+            "-m",
+            "made by hand",
+            "-a",
+            "A. Person",
+            "-c",
+            r#"CMD ["cat", "/tmp/new"]"#,
+            "-c",
+            "ENV A=1",
+            "c",
+            "snap:1",
+        ])
+        .ok()
+        .stdout;
+    assert!(id.starts_with("sha256:"), "{id}");
+    assert_eq!(env.nook(&["run", "--rm", "snap:1"]).ok().stdout, "new\n");
+    let inside = env
+        .nook(&[
+            "run",
+            "--rm",
+            "snap:1",
+            "sh",
+            "-c",
+            "test ! -e /bin/ls && echo $FOO $A && stat -c %u /tmp/new && ls /mnt/vol | wc -l",
+        ])
+        .ok();
+    assert_eq!(inside.stdout, "bar 1\n7\n0\n", "{inside}");
+    let seen = env
+        .nook(&[
+            "inspect",
+            "-f",
+            "{{.Author}}|{{index .Config.Labels \"team\"}}|{{len .RootFS.Layers}}",
+            "snap:1",
+        ])
+        .ok();
+    assert_eq!(seen.stdout, "A. Person|db|2\n", "{seen}");
+    env.nook(&["history", "snap:1"])
+        .ok()
+        .stdout_has("made by hand");
+
+    let tar_path = env.root.join("c.tar");
+    env.nook(&["export", "-o", tar_path.to_str().unwrap(), "c"])
+        .ok();
+    let mut entries = std::collections::BTreeMap::new();
+    for e in tar::Archive::new(fs::File::open(&tar_path).unwrap())
+        .entries()
+        .unwrap()
+    {
+        let e = e.unwrap();
+        let path = e.path().unwrap().to_string_lossy().into_owned();
+        entries.insert(path, e.header().uid().unwrap());
+    }
+    assert_eq!(entries.get("tmp/new"), Some(&7));
+    assert_eq!(entries.get("bin/busybox"), Some(&0));
+    assert!(!entries.contains_key("bin/ls"), "{entries:?}");
+    assert!(!entries.contains_key("mnt/vol/f"), "{entries:?}");
+
+    // A running container is committed as it is, and left running.
+    env.nook(&[
+        "run",
+        "-d",
+        "--name",
+        "live",
+        "busybox",
+        "sh",
+        "-c",
+        "echo up > /up; sleep 60",
+    ])
+    .ok();
+    crate::harness::wait_until(std::time::Duration::from_secs(10), "/up to be made", || {
+        env.nook(&["exec", "live", "test", "-e", "/up"])
+            .output()
+            .code
+            == 0
+    });
+    env.nook(&["commit", "live", "live:1"]).ok();
+    let state = env
+        .nook(&[
+            "inspect",
+            "-f",
+            "{{.State.Status}} {{.State.Paused}}",
+            "live",
+        ])
+        .ok();
+    assert_eq!(state.stdout, "running false\n");
+    assert_eq!(
+        env.nook(&["run", "--rm", "live:1", "cat", "/up"])
+            .ok()
+            .stdout,
+        "up\n"
+    );
+
+    // Mistakes: nothing made, docker's statuses.
+    env.nook(&["commit", "-c", "RUN make", "c", "bad:1"])
+        .output()
+        .code(125)
+        .stderr_has("invalid --change");
+    env.nook(&["commit", "nosuch", "x:1"]).output().code(1);
+    env.nook(&["diff", "nosuch"]).output().code(1);
+    env.nook(&["export", "-o", tar_path.to_str().unwrap(), "nosuch"])
+        .output()
+        .code(1);
+    env.nook(&["image", "inspect", "bad:1"]).output().code(1);
+    env.nook(&["rm", "-f", "live", "c"]).ok();
 }

@@ -161,6 +161,8 @@ pub enum Command {
     Info,
     /// Print nook's version (docker's shape: Client and Server, which are both nook)
     Version(VersionArgs),
+    /// Show what happened to containers, images, volumes and networks, as it happens
+    Events(EventsArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -1091,6 +1093,32 @@ pub enum SystemCommand {
     Info,
     /// Remove stopped containers, unused networks, untagged images and the build cache
     Prune(SystemPruneArgs),
+    /// Show what happened to containers, images, volumes and networks, as it happens
+    Events(EventsArgs),
+}
+
+#[derive(Debug, Args)]
+#[command(
+    long_about = "Show what happened to containers, images, volumes and networks, as it \
+                  happens. With no daemon, nook's commands and container monitors record \
+                  events in the store's event log (the latest few megabytes are kept); this \
+                  prints the new ones until interrupted, or those of a time range with \
+                  --since and --until."
+)]
+pub struct EventsArgs {
+    /// Show events from this time on (RFC 3339, Unix seconds, or 10m, 2h, 1d ago)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Stop at this time (as --since); one in the past prints what happened and returns
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Only events that match: type=, event=, container=, image=, volume=, network=,
+    /// label=KEY[=VALUE] (repeat a key for any of its values)
+    #[arg(short, long, value_name = "KEY=VALUE")]
+    pub filter: Vec<String>,
+    /// json (one object a line), or a Go template ('{{.Type}} {{.Action}} {{.Actor.ID}}')
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -10,6 +10,7 @@ pub mod commands;
 pub mod config;
 pub mod container;
 pub mod doctor;
+pub mod events;
 pub mod image;
 pub mod network;
 pub mod profile;

@@ -80,11 +80,19 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
             .map_err(|e| format!("cannot join the container's cgroup: {e}")),
         None => Ok(()),
     };
-    match exec::exec(&spec, place) {
-        Ok(code) => Ok(code),
+    // As docker's: `exec_start: CMD`, then (when it is waited for) `exec_die` with its status.
+    let action = format!("exec_start: {}", args.command.join(" "));
+    crate::events::container(&ctx.store, &config, &action, &[]);
+    let code = match exec::exec(&spec, place) {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("Error: {e}");
-            Ok(e.exit_code())
+            e.exit_code()
         }
+    };
+    if !args.detach {
+        let status = code.to_string();
+        crate::events::container(&ctx.store, &config, "exec_die", &[("exitCode", &status)]);
     }
+    Ok(code)
 }

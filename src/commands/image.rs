@@ -228,6 +228,8 @@ pub fn import(global: &GlobalArgs, args: &ImportArgs) -> anyhow::Result<i32> {
     for n in notes {
         warn(&n);
     }
+    let (id, name) = (record.id.to_string(), record.names.join(","));
+    crate::events::emit(&ctx.store, "image", "import", &id, &[("name", &name)]);
     println!("{}", record.id);
     Ok(0)
 }
@@ -245,6 +247,8 @@ pub fn load(global: &GlobalArgs, args: &LoadArgs) -> anyhow::Result<i32> {
         for n in &image.notes {
             warn(n);
         }
+        let (id, name) = (image.record.id.to_string(), image.record.names.join(","));
+        crate::events::emit(&ctx.store, "image", "load", &id, &[("name", &name)]);
         if args.quiet {
             continue;
         }
@@ -262,6 +266,12 @@ pub fn tag(global: &GlobalArgs, args: &TagArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     for target in &args.targets {
         manage::tag(&ctx.store, &args.source, target)?;
+        if let Ok(index) = ImageIndex::load(&ctx.store)
+            && let Ok(record) = index.resolve(target)
+        {
+            let id = record.id.to_string();
+            crate::events::emit(&ctx.store, "image", "tag", &id, &[("name", target)]);
+        }
     }
     Ok(0)
 }
@@ -287,6 +297,7 @@ pub fn rmi(global: &GlobalArgs, args: &RmiArgs) -> anyhow::Result<i32> {
         match manage::remove(&ctx.store, std::slice::from_ref(spec), args.force) {
             Ok((done, freed)) => {
                 for d in done {
+                    image_event(&ctx.store, &d);
                     match d {
                         Removal::Untagged(name) => println!("Untagged: {name}"),
                         Removal::Deleted(id) => println!("Deleted: {id}"),
@@ -307,10 +318,23 @@ pub fn rmi(global: &GlobalArgs, args: &RmiArgs) -> anyhow::Result<i32> {
     Ok(if failed { 1 } else { 0 })
 }
 
+/// The event of what `rmi` did to an image.
+fn image_event(store: &Store, done: &Removal) {
+    match done {
+        Removal::Untagged(name) => {
+            crate::events::emit(store, "image", "untag", name, &[("name", name)])
+        }
+        Removal::Deleted(id) => crate::events::emit(store, "image", "delete", &id.to_string(), &[]),
+        // (The container's own event says it.)
+        Removal::ContainerRemoved(_) => {}
+    }
+}
+
 pub fn prune(global: &GlobalArgs, args: &PruneArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let (removed, freed) = manage::prune(&ctx.store, args.all)?;
     for id in removed {
+        crate::events::emit(&ctx.store, "image", "delete", &id.to_string(), &[]);
         println!("Deleted: {id}");
     }
     print_freed(&freed);
@@ -337,6 +361,10 @@ pub fn save(global: &GlobalArgs, args: &SaveArgs) -> anyhow::Result<i32> {
     }
     crate::image::save::save(&ctx.store, &images, args.format, args.output.as_deref())
         .context("cannot save")?;
+    for (record, names) in &images {
+        let (id, name) = (record.id.to_string(), names.join(","));
+        crate::events::emit(&ctx.store, "image", "save", &id, &[("name", &name)]);
+    }
     Ok(0)
 }
 

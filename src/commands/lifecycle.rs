@@ -230,9 +230,16 @@ fn grace(args: &StopArgs, config: &ContainerConfig) -> Duration {
 }
 
 pub fn stop(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
-    each(global, &args.containers, false, |_, containers, config| {
-        stop_container(containers, config, grace(args, config))
-    })
+    each(
+        global,
+        &args.containers,
+        false,
+        |ctx, containers, config| {
+            stop_container(containers, config, grace(args, config))?;
+            crate::events::container(&ctx.store, config, "stop", &[]);
+            Ok(())
+        },
+    )
 }
 
 pub fn restart(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
@@ -242,30 +249,39 @@ pub fn restart(global: &GlobalArgs, args: &StopArgs) -> anyhow::Result<i32> {
         false,
         |ctx, containers, config| {
             stop_container(containers, config, grace(args, config))?;
-            start_one(ctx, containers, config)
+            start_one(ctx, containers, config)?;
+            crate::events::container(&ctx.store, config, "restart", &[]);
+            Ok(())
         },
     )
 }
 
 pub fn kill(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<i32> {
     let sig = parse_signal(&args.signal)?;
-    each(global, &args.containers, false, |_, containers, config| {
-        let state = containers.load_state(&config.id)?;
-        if state.status != Status::Running {
-            bail!("container {} is not running", config.name);
-        }
-        // A container killed on purpose is not restarted by its policy, as with docker.
-        if matches!(
-            sig,
-            Signal::SIGKILL | Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT
-        ) {
-            let _ = std::fs::write(containers.stop_marker(&config.id), b"");
-        }
-        if !signal_process(state.running_init(), sig) {
-            bail!("container {} is not running", config.name);
-        }
-        Ok(())
-    })
+    each(
+        global,
+        &args.containers,
+        false,
+        |ctx, containers, config| {
+            let state = containers.load_state(&config.id)?;
+            if state.status != Status::Running {
+                bail!("container {} is not running", config.name);
+            }
+            // A container killed on purpose is not restarted by its policy, as with docker.
+            if matches!(
+                sig,
+                Signal::SIGKILL | Signal::SIGTERM | Signal::SIGINT | Signal::SIGQUIT
+            ) {
+                let _ = std::fs::write(containers.stop_marker(&config.id), b"");
+            }
+            if !signal_process(state.running_init(), sig) {
+                bail!("container {} is not running", config.name);
+            }
+            let number = (sig as i32).to_string();
+            crate::events::container(&ctx.store, config, "kill", &[("signal", &number)]);
+            Ok(())
+        },
+    )
 }
 
 /// Waits for a container's next exit. While one waits, the monitor of a `--rm` container
@@ -321,33 +337,16 @@ pub fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// `--since`: an RFC 3339 time, a Unix time, or a duration back (`90s`, `10m`, `2h`, `1d`).
-fn parse_since(s: &str) -> anyhow::Result<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(secs) = s.parse::<i64>() {
-        return DateTime::from_timestamp(secs, 0).context("invalid Unix time");
-    }
-    let bad =
-        || anyhow::anyhow!("invalid --since {s:?}: use a time (RFC 3339) or 90s, 10m, 2h, 1d");
-    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
-    let n: i64 = num.parse().map_err(|_| bad())?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        "d" => n * 86400,
-        _ => return Err(bad()),
-    };
-    Ok(Utc::now() - chrono::Duration::seconds(secs))
-}
-
 pub fn logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
     let id = containers.resolve(&args.container)?;
-    let since = args.since.as_deref().map(parse_since).transpose()?;
+    let since = args
+        .since
+        .as_deref()
+        .map(crate::events::parse_time)
+        .transpose()
+        .context("--since")?;
     let path = containers.log(&id);
     if !path.exists() {
         return Ok(0);
@@ -434,16 +433,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn signals_and_durations() {
+    fn signals() {
         assert_eq!(parse_signal("TERM").unwrap(), Signal::SIGTERM);
         assert_eq!(parse_signal("sigkill").unwrap(), Signal::SIGKILL);
         assert_eq!(parse_signal("1").unwrap(), Signal::SIGHUP);
         assert!(parse_signal("FOO").is_err());
         assert!(parse_signal("99").is_err());
-        let ten = parse_since("10m").unwrap();
-        assert!((Utc::now() - ten).num_seconds() >= 600);
-        assert!(parse_since("2026-11-24T01:00:00Z").is_ok());
-        assert!(parse_since("10x").is_err());
-        assert!(parse_since("m").is_err());
     }
 }

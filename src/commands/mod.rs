@@ -212,10 +212,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             SystemCommand::Check(args) => system::check(global, &args),
             SystemCommand::Info => system::info(global),
             SystemCommand::Prune(args) => system::prune(global, &args),
+            SystemCommand::Events(args) => system::events(global, &args),
         },
         Command::Doctor => system::doctor(global),
         Command::Info => system::info(global),
         Command::Version(args) => system::version(&args),
+        Command::Events(args) => system::events(global, &args),
         Command::Completion(args) => {
             clap_complete::generate(
                 args.shell,

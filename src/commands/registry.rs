@@ -34,6 +34,8 @@ pub fn pull_image(
     for n in &pulled.notes {
         warn(n);
     }
+    let name = reference.to_string();
+    crate::events::emit(&ctx.store, "image", "pull", &name, &[("name", &name)]);
     if !quiet && !pulled.fetched {
         progress.println(&format!("{reference} is up to date"));
     }
@@ -129,6 +131,8 @@ pub fn push(global: &GlobalArgs, args: &PushArgs) -> anyhow::Result<i32> {
     let digest =
         crate::image::push::push(&ctx.store, &ctx.config.registries, &image, &dest, &progress)
             .with_context(|| format!("cannot push {dest}"))?;
+    let name = dest.to_string();
+    crate::events::emit(&ctx.store, "image", "push", &name, &[("name", &name)]);
     if args.quiet {
         println!("{digest}");
     } else {

@@ -44,11 +44,16 @@ pub fn pause(global: &GlobalArgs, args: &ContainersArgs, frozen: bool) -> anyhow
     let containers = Containers::new(&ctx.store);
     let mut failed = false;
     for name in &args.containers {
-        let done = running_cgroup(&containers, name).and_then(|(_, state, placed)| {
+        let done = running_cgroup(&containers, name).and_then(|(config, state, placed)| {
             match (frozen, is_paused(&state)) {
                 (true, true) => bail!("container {name} is already paused"),
                 (false, false) => bail!("container {name} is not paused"),
-                _ => Ok(placed.freeze(frozen)?),
+                _ => {
+                    placed.freeze(frozen)?;
+                    let action = if frozen { "pause" } else { "unpause" };
+                    crate::events::container(&ctx.store, &config, action, &[]);
+                    Ok(())
+                }
             }
         });
         match done {

@@ -59,6 +59,7 @@ pub fn commit(global: &GlobalArgs, args: &CommitArgs) -> anyhow::Result<i32> {
         },
     )
     .with_context(|| format!("cannot commit container {}", args.container))?;
+    crate::events::container(&ctx.store, &config, "commit", &[]);
     println!("{}", record.id);
     Ok(0)
 }
@@ -87,6 +88,7 @@ pub fn export(global: &GlobalArgs, args: &ExportArgs) -> anyhow::Result<i32> {
     let config = containers.load_config(&id)?;
     let scratch = snapshot::export(&ctx.store, &config)
         .with_context(|| format!("cannot export container {}", args.container))?;
+    crate::events::container(&ctx.store, &config, "export", &[]);
     let mut tar = std::fs::File::open(scratch.tarball()).context("cannot read the export")?;
     match &args.output {
         Some(path) => crate::image::save::write_whole(

@@ -1,9 +1,11 @@
-//! `nook doctor`, `nook info`.
+//! `nook doctor`, `nook info`, `nook system ...`, `nook events`.
 
+use anyhow::Context as _;
 use serde::Serialize;
 
 use super::format::{human_size, table};
-use crate::cli::{CheckArgs, GlobalArgs, SystemPruneArgs};
+use super::template::Shape;
+use crate::cli::{CheckArgs, EventsArgs, GlobalArgs, SystemPruneArgs};
 use crate::config::{self, Config};
 use crate::container::Containers;
 use crate::doctor::{self, Check, Level};
@@ -234,4 +236,84 @@ pub fn prune(global: &GlobalArgs, args: &SystemPruneArgs) -> anyhow::Result<i32>
         human_size(cache_freed.bytes + image_freed.bytes)
     );
     Ok(0)
+}
+
+/// `nook events`: the event log's matching events (from `--since`, else from now), followed
+/// until `--until` or until interrupted.
+pub fn events(global: &GlobalArgs, args: &EventsArgs) -> anyhow::Result<i32> {
+    use crate::events::{self, Filter, Reader};
+    use std::io::Write;
+    let filter = Filter::parse(&args.filter)?;
+    let shape = Shape::parse(args.format.as_deref())?;
+    let time = |flag: &str, value: &Option<String>| {
+        value
+            .as_deref()
+            .map(events::parse_time)
+            .transpose()
+            .with_context(|| flag.to_string())
+    };
+    let (since, until) = (time("--since", &args.since)?, time("--until", &args.until)?);
+    let ctx = super::Context::open(global)?;
+    let (earlier, mut reader) = Reader::open(&ctx.store)?;
+    let earlier = match since {
+        Some(_) => earlier,
+        None => {
+            reader.skip_to_end();
+            Vec::new()
+        }
+    };
+    let in_range = |e: &events::Event| {
+        since.is_none_or(|s| e.time_nano >= s.timestamp_nanos_opt().unwrap_or(0))
+            && until.is_none_or(|u| e.time_nano <= u.timestamp_nanos_opt().unwrap_or(i64::MAX))
+    };
+    let mut out = std::io::stdout().lock();
+    let mut show = |batch: Vec<events::Event>| -> anyhow::Result<bool> {
+        for e in batch.iter().filter(|e| in_range(e) && filter.matches(e)) {
+            let text = match &shape {
+                Shape::Json => format!("{}\n", serde_json::to_string(e)?),
+                Shape::Template { template, .. } => {
+                    super::template::each(template, &[template_fields(e)])?
+                }
+                Shape::Table => format!("{}\n", e.line()),
+            };
+            // A reader that went away (`| head`) ends the command, as docker's.
+            if out
+                .write_all(text.as_bytes())
+                .and_then(|()| out.flush())
+                .is_err()
+            {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    };
+    if !show(earlier)? {
+        return Ok(0);
+    }
+    loop {
+        if until.is_some_and(|u| chrono::Utc::now() > u) {
+            // What was written up to the end of the range, then stop.
+            show(reader.next_events()?)?;
+            return Ok(0);
+        }
+        if !show(reader.next_events()?)? {
+            return Ok(0);
+        }
+        std::thread::sleep(events::POLL);
+    }
+}
+
+/// An event as docker's templates see it: its Go field names.
+fn template_fields(e: &crate::events::Event) -> serde_json::Value {
+    serde_json::json!({
+        "Type": e.kind,
+        "Action": e.action,
+        "Actor": { "ID": e.actor.id, "Attributes": e.actor.attributes },
+        "Scope": e.scope,
+        "Time": e.time,
+        "TimeNano": e.time_nano,
+        "Status": e.status.clone().unwrap_or_default(),
+        "ID": e.id.clone().unwrap_or_default(),
+        "From": e.from.clone().unwrap_or_default(),
+    })
 }

@@ -479,6 +479,7 @@ impl<'a> Containers<'a> {
             let _ = fs::remove_dir_all(&dest);
             return Err(e);
         }
+        crate::events::container(self.store, config, "create", &[]);
         Ok(())
     }
 
@@ -526,6 +527,7 @@ impl<'a> Containers<'a> {
         if fs::read_link(&link).is_ok_and(|owner| owner == Path::new(id)) {
             let _ = fs::remove_file(&link);
         }
+        crate::events::container(self.store, &config, "rename", &[("oldName", &old)]);
         Ok(())
     }
 
@@ -649,6 +651,7 @@ impl<'a> Containers<'a> {
         if fs::read_link(&link).is_ok_and(|id| id == Path::new(&config.id)) {
             let _ = fs::remove_file(&link);
         }
+        crate::events::container(self.store, config, "destroy", &[]);
         crate::runtime::jobs::remove_trees(&[target])
     }
 }

@@ -201,13 +201,7 @@ fn supervise(
             Ok(code) => code,
             Err(e) => {
                 state.error = Some(e.to_string());
-                record_exit(
-                    containers,
-                    &config.id,
-                    &mut state,
-                    Some(e.exit_code()),
-                    false,
-                )?;
+                record_exit(store, config, &mut state, Some(e.exit_code()), false)?;
                 return Err(e);
             }
         };
@@ -223,7 +217,7 @@ fn supervise(
             }
             && !stopped();
         // Recorded once, as what comes next: a waiter never sees "exited" between two runs.
-        record_exit(containers, &config.id, &mut state, code, again)?;
+        record_exit(store, config, &mut state, code, again)?;
         let code = code.ok_or(MonitorError::Lost)?;
         if !again {
             return Ok(code);
@@ -366,6 +360,7 @@ impl Run<'_> {
         state.cgroup = placed.0.clone();
         state.oom_killed = false;
         containers.save_state(&config.id, state)?;
+        crate::events::container(self.store, config, "start", &[]);
 
         // The program's output comes to us through pipes (a terminal's through its master).
         let pipe =
@@ -457,8 +452,8 @@ impl Run<'_> {
 
 /// Record how the run ended, and whether the restart policy starts it again.
 fn record_exit(
-    containers: &Containers<'_>,
-    id: &str,
+    store: &Store,
+    config: &ContainerConfig,
     state: &mut ContainerState,
     code: Option<i32>,
     restarting: bool,
@@ -470,7 +465,12 @@ fn record_exit(
     };
     state.finished_at = Some(now_rfc3339());
     state.exit_code = code;
-    containers.save_state(id, state)?;
+    Containers::new(store).save_state(&config.id, state)?;
+    let status = code.map_or_else(|| "unknown".to_string(), |c| c.to_string());
+    // Under the name it has now (it may have been renamed while it ran).
+    let current = Containers::new(store).load_config(&config.id);
+    let config = current.as_ref().unwrap_or(config);
+    crate::events::container(store, config, "die", &[("exitCode", &status)]);
     Ok(())
 }
 

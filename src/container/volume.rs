@@ -137,7 +137,16 @@ impl<'a> Volumes<'a> {
             Ok(())
         })();
         match made {
-            Ok(()) => Ok(volume),
+            Ok(()) => {
+                crate::events::emit(
+                    self.store,
+                    "volume",
+                    "create",
+                    &name,
+                    &[("driver", "local")],
+                );
+                Ok(volume)
+            }
             // Made by someone else meanwhile.
             Err(_) if self.get(&name).is_ok() => {
                 let _ = fs::remove_dir_all(&staging);
@@ -190,6 +199,13 @@ impl<'a> Volumes<'a> {
         fs::rename(self.dir(name), &doomed)
             .map_err(|e| StoreError::io("cannot remove", &self.dir(name), e))?;
         jobs::remove_trees(&[doomed])?;
+        crate::events::emit(
+            self.store,
+            "volume",
+            "destroy",
+            name,
+            &[("driver", "local")],
+        );
         Ok(())
     }
 

@@ -292,7 +292,13 @@ mod tests {
         changes.apply(&mut base);
         assert_eq!(
             base.env().clone().unwrap(),
-            vec!["KEEP=1", "A=1", "B=two words", "C=x y", "LEGACY=value with spaces"]
+            vec![
+                "KEEP=1",
+                "A=1",
+                "B=two words",
+                "C=x y",
+                "LEGACY=value with spaces"
+            ]
         );
         assert!(Changes::parse(&["RUN make".to_string()]).is_err());
         assert!(Changes::parse(&["CMD".to_string()]).is_err());

@@ -203,6 +203,8 @@ impl<'a> Networks<'a> {
             &self.path(name),
             &serde_json::to_vec_pretty(&network).expect("serializes"),
         )?;
+        let attrs = [("name", name), ("type", "bridge")];
+        crate::events::emit(self.store, "network", "create", &network.id, &attrs);
         Ok(network)
     }
 
@@ -219,7 +221,7 @@ impl<'a> Networks<'a> {
     /// Remove network `name`, which no container may be on.
     pub fn remove(&self, name: &str) -> Result<(), UserNetError> {
         let _lock = self.store.lock("networks")?;
-        self.get(name)?;
+        let network = self.get(name)?;
         let users = self.users(name)?;
         if !users.is_empty() {
             return Err(UserNetError::InUse {
@@ -228,7 +230,10 @@ impl<'a> Networks<'a> {
             });
         }
         fs::remove_file(self.path(name))
-            .map_err(|e| StoreError::io("cannot remove", &self.path(name), e).into())
+            .map_err(|e| StoreError::io("cannot remove", &self.path(name), e))?;
+        let attrs = [("name", name), ("type", "bridge")];
+        crate::events::emit(self.store, "network", "destroy", &network.id, &attrs);
+        Ok(())
     }
 
     /// Remove every network no container is on; returns their names.

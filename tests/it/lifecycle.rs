@@ -970,3 +970,114 @@ fn stop_timeout_and_label_files() {
     assert_eq!(env.inspect("t")["State"]["ExitCode"], 137);
     env.nook(&["rm", "t"]).ok();
 }
+
+/// `nook events`: what the CLI and the monitors did, in docker's shapes, followed as it
+/// happens (a reader started first sees what comes after), filtered, and read back for a
+/// time range.
+#[test]
+fn events_tell_what_happened() {
+    let env = env_with("overlay");
+    let start = chrono::Utc::now();
+    let until = (start + chrono::Duration::seconds(8)).to_rfc3339();
+    let mut follower = env
+        .nook(&[
+            "events",
+            "--until",
+            &until,
+            "--format",
+            "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}",
+        ])
+        .spawn();
+    std::thread::sleep(Duration::from_millis(300));
+    env.nook(&[
+        "run", "--rm", "--name", "once", "-l", "app=demo", "busybox", "sh", "-c", "exit 3",
+    ])
+    .output()
+    .code(3);
+    env.nook(&["volume", "create", "vol1"]).ok();
+    env.nook(&["volume", "rm", "vol1"]).ok();
+    env.nook(&["network", "create", "net1"]).ok();
+    env.nook(&["network", "rm", "net1"]).ok();
+    env.run_detached(&["--name", "web", "busybox", "sleep", "100"]);
+    env.nook(&["exec", "web", "true"]).ok();
+    env.nook(&["rename", "web", "web2"]).ok();
+    env.nook(&["kill", "web2"]).ok();
+    env.nook(&["rm", "web2"]).ok();
+    let (status, out, err) =
+        crate::harness::wait_with_timeout(&mut follower, Duration::from_secs(30), "events");
+    assert!(status.success(), "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    let expected = [
+        "container create once",
+        "container start once",
+        "container die once",
+        "container destroy once",
+        "volume create <no value>",
+        "volume destroy <no value>",
+        "network create net1",
+        "network destroy net1",
+        "container create web",
+        "container start web",
+        "container exec_start: true web",
+        "container exec_die web",
+        "container rename web2",
+        "container kill web2",
+        "container die web2",
+        "container destroy web2",
+    ];
+    assert_eq!(lines, expected, "{out}");
+
+    // A time range, filtered, as JSON: the failed run's status and labels.
+    let since = start.to_rfc3339();
+    let dies = env
+        .nook(&[
+            "events",
+            "--since",
+            &since,
+            "--until",
+            "0s",
+            "-f",
+            "event=die",
+            "-f",
+            "label=app=demo",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .stdout;
+    let dies: Vec<Value> = dies
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(dies.len(), 1, "{dies:?}");
+    assert_eq!(dies[0]["Actor"]["Attributes"]["exitCode"], "3");
+    assert_eq!(dies[0]["Actor"]["Attributes"]["name"], "once");
+    assert_eq!(dies[0]["from"], "busybox");
+    let plain = env
+        .nook(&[
+            "events",
+            "--since",
+            &since,
+            "--until",
+            "0s",
+            "-f",
+            "type=volume",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        plain
+            .lines()
+            .next()
+            .is_some_and(|l| l.ends_with(" volume create vol1 (driver=local)")),
+        "{plain}"
+    );
+    env.nook(&["events", "-f", "colour=red"])
+        .output()
+        .code(125)
+        .stderr_has("invalid filter");
+    env.nook(&["events", "--since", "yesterday"])
+        .output()
+        .code(125)
+        .stderr_has("--since");
+}

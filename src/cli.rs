@@ -163,6 +163,9 @@ pub enum Command {
     Version(VersionArgs),
     /// Show what happened to containers, images, volumes and networks, as it happens
     Events(EventsArgs),
+    /// Run a container's health check now
+    #[command(subcommand)]
+    Healthcheck(HealthcheckCommand),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -323,6 +326,8 @@ pub struct RunArgs {
     pub network_alias: Vec<String>,
     #[command(flatten)]
     pub resources: ResourceArgs,
+    #[command(flatten)]
+    pub health: HealthArgs,
     /// Who makes the container's cgroup (default: systemd when your user manager runs,
     /// else cgroupfs in a delegated subtree)
     #[arg(long, value_enum, value_name = "MANAGER")]
@@ -787,6 +792,13 @@ pub struct RenameArgs {
     pub container: String,
     /// Its new name
     pub name: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HealthcheckCommand {
+    /// Run the container's health check once and record the result: exit 0 when it passed,
+    /// 1 when it failed
+    Run(ContainerArg),
 }
 
 #[derive(Debug, Args)]
@@ -1344,6 +1356,34 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
     let matches = command().try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
+}
+
+/// docker's health check flags; each overrides that part of the image's HEALTHCHECK.
+#[derive(Debug, Args, Default)]
+#[command(next_help_heading = "Health check")]
+pub struct HealthArgs {
+    /// Command that tells whether the container is healthy, run in it by /bin/sh -c (exit 0:
+    /// healthy); `ps`, `inspect` and `events` show the result
+    #[arg(long, value_name = "COMMAND")]
+    pub health_cmd: Option<String>,
+    /// Time between checks (default 30s)
+    #[arg(long, value_name = "DURATION")]
+    pub health_interval: Option<String>,
+    /// Longest a check may run before it counts as failed (default 30s)
+    #[arg(long, value_name = "DURATION")]
+    pub health_timeout: Option<String>,
+    /// Failures in a row that make the container unhealthy (default 3)
+    #[arg(long, value_name = "N")]
+    pub health_retries: Option<u32>,
+    /// Time the container has to start, during which failures do not count (default 0s)
+    #[arg(long, value_name = "DURATION")]
+    pub health_start_period: Option<String>,
+    /// Time between checks during the start period (default 5s)
+    #[arg(long, value_name = "DURATION")]
+    pub health_start_interval: Option<String>,
+    /// Run no health check, not even the image's
+    #[arg(long)]
+    pub no_healthcheck: bool,
 }
 
 /// Resource limits (cgroup v2); an asked-for limit that cannot be enforced is an error.

@@ -1740,8 +1740,8 @@ fn healthcheck(ins: &Instruction) -> Result<Value, String> {
         ("start-interval", "StartInterval"),
     ] {
         if let Some(v) = ins.flag(flag) {
-            let d = crate::sandbox::parse_duration(v)
-                .map_err(|_| format!("--{flag}={v}: use a duration (30s, 1m)"))?;
+            let d = crate::container::health::parse_duration("HEALTHCHECK", v)
+                .map_err(|_| format!("--{flag}={v}: use a duration (500ms, 30s, 1m30s)"))?;
             check[field] = json!(d.as_nanos() as u64);
         }
     }

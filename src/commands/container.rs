@@ -8,13 +8,16 @@ use serde::Serialize;
 use super::Context;
 use super::format::{ago, human_duration, since, table};
 use super::lifecycle;
-use crate::cli::{GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs};
+use crate::cli::{
+    ContainerArg, GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs,
+};
+use crate::container::health::{self, Health};
 use crate::container::volume::Volumes;
 use crate::container::{ContainerConfig, ContainerState, Containers, Status};
 use crate::network::Proto;
 use crate::runtime::launch::MountKind;
 
-fn status_text(state: &ContainerState) -> String {
+fn status_text(state: &ContainerState, health: Option<&Health>) -> String {
     let exited = || match state.exit_code {
         Some(code) => format!("({code}) {}", ago(state.finished_at.as_deref())),
         None => "(unknown)".to_string(),
@@ -22,12 +25,18 @@ fn status_text(state: &ContainerState) -> String {
     match state.status {
         Status::Created => "Created".to_string(),
         Status::Running => format!(
-            "Up {}{}",
+            "Up {}{}{}",
             human_duration(state.started_at.as_deref().map_or(0, since)),
             if super::resources::is_paused(state) {
                 " (Paused)"
             } else {
                 ""
+            },
+            // As docker's: "(healthy)", "(unhealthy)", "(health: starting)".
+            match health.map(|h| h.status.as_str()) {
+                Some("starting") => " (health: starting)".to_string(),
+                Some(status) => format!(" ({status})"),
+                None => String::new(),
             }
         ),
         Status::Restarting => format!("Restarting {}", exited()),
@@ -57,7 +66,9 @@ fn command_text(config: &ContainerConfig, full: bool) -> String {
 /// must all match, as with docker.
 struct Filters(Vec<(String, String)>);
 
-const FILTER_KEYS: &[&str] = &["status", "name", "id", "ancestor", "label", "exited"];
+const FILTER_KEYS: &[&str] = &[
+    "status", "name", "id", "ancestor", "label", "exited", "health", "network", "volume", "publish",
+];
 
 impl Filters {
     fn parse(specs: &[String]) -> anyhow::Result<Self> {
@@ -78,6 +89,9 @@ impl Filters {
             if k == "exited" && v.parse::<i32>().is_err() {
                 bail!("invalid exited filter {v:?}: use an exit code, e.g. exited=0");
             }
+            if k == "health" && !["starting", "healthy", "unhealthy", "none"].contains(&v) {
+                bail!("invalid health filter {v:?}: use starting, healthy, unhealthy or none");
+            }
             out.push((k.to_string(), v.to_string()));
         }
         Ok(Self(out))
@@ -87,7 +101,7 @@ impl Filters {
         self.0.iter().any(|(k, _)| k == key)
     }
 
-    fn matches(&self, c: &ContainerConfig, s: &ContainerState) -> bool {
+    fn matches(&self, c: &ContainerConfig, s: &ContainerState, health: Option<&Health>) -> bool {
         FILTER_KEYS.iter().all(|key| {
             let mut values = self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v);
             let mut first = values.next().into_iter().chain(values).peekable();
@@ -108,6 +122,20 @@ impl Filters {
                     None => c.labels.contains_key(v.as_str()),
                 },
                 "exited" => s.status == Status::Exited && s.exit_code == v.parse().ok(),
+                "health" => health.map_or("none", |h| h.status.as_str()) == v,
+                "network" => c.network.mode.name() == *v,
+                // A volume by its name, or a mount by where it is in the container.
+                "volume" => c.mounts.iter().any(|m| {
+                    m.target == *v
+                        || matches!(&m.kind, MountKind::Bind { volume: Some(n), .. } if n == v)
+                }),
+                // A published container port: 80, 80/tcp, or a range's member.
+                "publish" => {
+                    let (port, proto) = v.split_once('/').unwrap_or((v, "tcp"));
+                    s.ports().iter().any(|p| {
+                        p.container_port.to_string() == port && p.proto.to_string() == proto
+                    })
+                }
                 _ => false,
             })
         })
@@ -142,10 +170,14 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
         let Ok(state) = containers.load_state(&config.id) else {
             continue;
         };
-        if (!all && state.status != Status::Running) || !filters.matches(&config, &state) {
+        let health = crate::container::health::load(&ctx.store, &config.id)
+            .filter(|_| config.health.is_some());
+        if (!all && state.status != Status::Running)
+            || !filters.matches(&config, &state, health.as_ref())
+        {
             continue;
         }
-        rows.push((config, state));
+        rows.push((config, state, health));
     }
     if let Some(n) = last {
         rows.truncate(n);
@@ -158,7 +190,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
         }
     };
     if args.quiet {
-        for (config, _) in &rows {
+        for (config, _, _) in &rows {
             println!("{}", id_text(&config.id));
         }
         return Ok(0);
@@ -167,7 +199,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     if let super::template::Shape::Json = shape {
         let out: Vec<ContainerJson> = rows
             .iter()
-            .map(|(c, s)| ContainerJson {
+            .map(|(c, s, h)| ContainerJson {
                 id: c.id.clone(),
                 names: vec![c.name.clone()],
                 image: c.image.clone(),
@@ -175,7 +207,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 command: c.process.args.clone(),
                 created: c.created.clone(),
                 state: s.status,
-                status: status_text(s),
+                status: status_text(s, h.as_ref()),
                 exit_code: s.exit_code,
                 pid: s.running_init().map(|p| p.pid),
                 labels: c.labels.clone(),
@@ -187,7 +219,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     if let super::template::Shape::Template { template, table } = shape {
         let fields: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(c, s)| {
+            .map(|(c, s, h)| {
                 let volumes: Vec<&str> = c
                     .mounts
                     .iter()
@@ -206,7 +238,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                     "RunningFor": ago(Some(&c.created)),
                     "Ports": ports_text(s),
                     "State": status_name(s.status),
-                    "Status": status_text(s),
+                    "Status": status_text(s, h.as_ref()),
                     "Names": c.name,
                     "Labels": super::format::labels_text(&c.labels),
                     "Mounts": volumes.join(","),
@@ -238,13 +270,13 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     }
     let lines: Vec<Vec<String>> = rows
         .iter()
-        .map(|(c, s)| {
+        .map(|(c, s, h)| {
             vec![
                 id_text(&c.id),
                 c.image.clone(),
                 command_text(c, args.no_trunc),
                 ago(Some(&c.created)),
-                status_text(s),
+                status_text(s, h.as_ref()),
                 ports_text(s),
                 c.name.clone(),
             ]
@@ -385,6 +417,17 @@ pub fn top(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `nook healthcheck run`: the container's check, once; 0 when it passed, 1 when not.
+pub fn healthcheck(global: &GlobalArgs, args: &ContainerArg) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let config = containers.load_config(&containers.resolve(&args.container)?)?;
+    let health = health::run_once(&ctx.store, &config)?;
+    let passed = health.log.last().is_some_and(|p| p.exit_code == 0);
+    println!("{}", health.status);
+    Ok(if passed { 0 } else { 1 })
+}
+
 /// `nook port`: the running container's published ports, as docker prints them.
 pub fn port(global: &GlobalArgs, args: &PortArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
@@ -430,6 +473,12 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
     let s = containers.load_state(id)?;
     let status = s.status;
     let paused = super::resources::is_paused(&s);
+    // (Outside the json! below: its nesting is at the macro's recursion limit.)
+    let health_state = c
+        .health
+        .as_ref()
+        .map(|_| health::load(containers.store(), &c.id).map(|h| h.docker_json()));
+    let health_check = c.health.as_ref().map(health::HealthCheck::docker_json);
     let limits = c
         .cgroup
         .as_ref()
@@ -515,6 +564,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "Error": s.error,
             "StartedAt": s.started_at,
             "FinishedAt": s.finished_at,
+            "Health": health_state,
         },
         "Image": c.image_id.to_string(),
         "ImageName": c.image,
@@ -534,6 +584,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "Labels": c.labels,
             "StopSignal": c.stop_signal,
             "StopTimeout": c.stop_timeout,
+            "Healthcheck": health_check,
         },
         "HostConfig": {
             "Memory": limits.memory.unwrap_or(0),

@@ -22,8 +22,8 @@ pub mod volume;
 use anyhow::Context as _;
 
 use crate::cli::{
-    BuilderCommand, Cli, Command, ContainerCommand, GlobalArgs, ImageCommand, NetworkCommand,
-    SystemCommand, VolumeCommand,
+    BuilderCommand, Cli, Command, ContainerCommand, GlobalArgs, HealthcheckCommand, ImageCommand,
+    NetworkCommand, SystemCommand, VolumeCommand,
 };
 use crate::config::{self, Config};
 use crate::image::store::Store;
@@ -218,6 +218,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info => system::info(global),
         Command::Version(args) => system::version(&args),
         Command::Events(args) => system::events(global, &args),
+        Command::Healthcheck(HealthcheckCommand::Run(args)) => {
+            missing_exits_1(container::healthcheck(global, &args))
+        }
         Command::Completion(args) => {
             clap_complete::generate(
                 args.shell,
@@ -256,6 +259,29 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     }
     if name == crate::cgroups::systemd::SCOPE_COMMAND {
         return Some(crate::cgroups::systemd::serve_scope());
+    }
+    if name == crate::container::health::HEALTH_COMMAND {
+        // __health STORE-ROOT ID MONITOR-PID
+        let (Some(root), Some(id), Some(monitor)) = (
+            args.get(2),
+            args.get(3).and_then(|a| a.to_str()),
+            args.get(4)
+                .and_then(|a| a.to_str())
+                .and_then(|p| p.parse().ok()),
+        ) else {
+            eprintln!(
+                "Error: usage: nook {} STORE-ROOT ID MONITOR-PID",
+                crate::container::health::HEALTH_COMMAND
+            );
+            return Some(125);
+        };
+        return Some(match Store::at(std::path::Path::new(root)) {
+            Ok(store) => crate::container::health::serve(&store, id, monitor),
+            Err(e) => {
+                eprintln!("Error: {e}");
+                125
+            }
+        });
     }
     if name == HUB_COMMAND {
         // __network STORE-ROOT NAME

@@ -11,7 +11,8 @@ use anyhow::{Context as _, bail};
 use oci_spec::image::ImageConfiguration;
 
 use super::{Context, lifecycle, parse_labels};
-use crate::cli::{GlobalArgs, PullPolicy, RunArgs};
+use crate::cli::{GlobalArgs, HealthArgs, PullPolicy, RunArgs};
+use crate::container::health::HealthCheck;
 use crate::container::monitor::MONITOR_COMMAND;
 use crate::container::volume::{self, Volumes};
 use crate::container::{ContainerConfig, Containers, RestartPolicy, now_rfc3339};
@@ -309,8 +310,65 @@ fn container_config(
                     })
             })
             .transpose()?,
+        health: health_check(&args.health, &config_bytes)?,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// The container's health check: the image's HEALTHCHECK (from its raw config: the OCI type
+/// has no such field) with what the `--health-*` flags override.
+fn health_check(args: &HealthArgs, image_config: &[u8]) -> anyhow::Result<Option<HealthCheck>> {
+    use crate::container::health::parse_duration;
+    if args.no_healthcheck {
+        if args.health_cmd.is_some() {
+            bail!("--no-healthcheck and --health-cmd contradict each other: give one");
+        }
+        return Ok(None);
+    }
+    let raw: serde_json::Value = serde_json::from_slice(image_config).unwrap_or_default();
+    let image = HealthCheck::from_image(raw["config"].get("Healthcheck"));
+    let timed = args.health_interval.is_some()
+        || args.health_timeout.is_some()
+        || args.health_retries.is_some()
+        || args.health_start_period.is_some()
+        || args.health_start_interval.is_some();
+    let mut check = match (&args.health_cmd, image) {
+        (Some(cmd), image) => HealthCheck {
+            test: vec!["CMD-SHELL".to_string(), cmd.clone()],
+            ..image.unwrap_or_default()
+        },
+        (None, Some(image)) => image,
+        (None, None) if timed => bail!(
+            "the --health-* timings need a check: give --health-cmd (the image has no HEALTHCHECK)"
+        ),
+        (None, None) => return Ok(None),
+    };
+    let ns = |flag, v: &Option<String>, into: &mut u64| -> anyhow::Result<()> {
+        if let Some(v) = v {
+            *into = parse_duration(flag, v)?.as_nanos() as u64;
+        }
+        Ok(())
+    };
+    ns(
+        "--health-interval",
+        &args.health_interval,
+        &mut check.interval,
+    )?;
+    ns("--health-timeout", &args.health_timeout, &mut check.timeout)?;
+    ns(
+        "--health-start-period",
+        &args.health_start_period,
+        &mut check.start_period,
+    )?;
+    ns(
+        "--health-start-interval",
+        &args.health_start_interval,
+        &mut check.start_interval,
+    )?;
+    if let Some(r) = args.health_retries {
+        check.retries = r;
+    }
+    Ok(Some(check))
 }
 
 /// `--userns`: `keep-id[:uid=N,gid=N]` (the ids that are you inside), or `host`/empty for

@@ -3,6 +3,7 @@
 //! racing cannot both win).
 
 pub mod copy;
+pub mod health;
 pub mod identity;
 pub mod logs;
 pub mod monitor;
@@ -106,6 +107,9 @@ pub struct ContainerConfig {
     /// `--shm-size`, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<u64>,
+    /// Its health check (`--health-*`, or the image's HEALTHCHECK).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<health::HealthCheck>,
 }
 
 impl ContainerConfig {
@@ -350,6 +354,9 @@ impl<'a> Containers<'a> {
 
     pub fn dir(&self, id: &str) -> PathBuf {
         self.store.containers_dir().join(id)
+    }
+    pub fn store(&self) -> &'a Store {
+        self.store
     }
     fn names_dir(&self) -> PathBuf {
         self.store.containers_dir().join("names")

@@ -188,6 +188,18 @@ fn supervise(
     let mut log = LogWriter::open(&containers.log(&config.id)).map_err(MonitorError::Output)?;
     let mut state = containers.load_state(&config.id)?;
     state.error = None;
+    // Its health check runs beside it, in a process that dies with this one.
+    let _checker = config.health.is_some().then(|| {
+        std::process::Command::new("/proc/self/exe")
+            .arg(crate::container::health::HEALTH_COMMAND)
+            .arg(store.root())
+            .arg(&config.id)
+            .arg(getpid().as_raw().to_string())
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+    });
     let mut backoff = Duration::from_millis(100);
     loop {
         // What earlier runs left to reap (pasta is not waited for when it is ended).
@@ -361,6 +373,9 @@ impl Run<'_> {
         state.oom_killed = false;
         containers.save_state(&config.id, state)?;
         crate::events::container(self.store, config, "start", &[]);
+        if let Some(started) = &state.started_at {
+            crate::container::health::reset(self.store, config, started);
+        }
 
         // The program's output comes to us through pipes (a terminal's through its master).
         let pipe =

@@ -1081,3 +1081,149 @@ fn events_tell_what_happened() {
         .code(125)
         .stderr_has("--since");
 }
+
+/// Health checks, from the image's HEALTHCHECK and from `--health-*`: run by a process beside
+/// the monitor, shown by `ps` (status and `health=` filter), `inspect` and `events`; `nook
+/// healthcheck run`; the start period; and nothing left once the container goes.
+#[test]
+fn health_checks_run_beside_the_container() {
+    let env = env_with("overlay");
+    let dir = env.root.join("hc");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("Containerfile"),
+        "FROM busybox\nHEALTHCHECK --interval=200ms --retries=2 CMD test -e /tmp/ok\n",
+    )
+    .unwrap();
+    env.own(&dir);
+    env.nook(&["build", "-q", "-t", "hcimg", dir.to_str().unwrap()])
+        .ok();
+    let id = env.run_detached(&["--name", "h", "hcimg", "sleep", "100"]);
+    let status = |name: &str| {
+        env.nook(&[
+            "ps",
+            "-a",
+            "-f",
+            &format!("name={name}"),
+            "--format",
+            "{{.Status}}",
+        ])
+        .ok()
+        .stdout
+    };
+    wait_until(Duration::from_secs(15), "unhealthy", || {
+        status("h").contains("(unhealthy)")
+    });
+    assert_eq!(
+        env.nook(&["ps", "-q", "--no-trunc", "-f", "health=unhealthy"])
+            .ok()
+            .stdout,
+        format!("{id}\n")
+    );
+    env.nook(&["exec", "h", "touch", "/tmp/ok"]).ok();
+    wait_until(Duration::from_secs(15), "healthy", || {
+        status("h").contains("(healthy)")
+    });
+    let seen = env
+        .nook(&[
+            "inspect",
+            "-f",
+            "{{.State.Health.Status}} {{.State.Health.FailingStreak}} {{json .Config.Healthcheck.Test}}",
+            "h",
+        ])
+        .ok();
+    assert_eq!(
+        seen.stdout, "healthy 0 [\"CMD-SHELL\",\"test -e /tmp/ok\"]\n",
+        "{seen}"
+    );
+    let run = env.nook(&["healthcheck", "run", "h"]).ok();
+    assert_eq!(run.stdout, "healthy\n");
+    env.nook(&["exec", "h", "rm", "/tmp/ok"]).ok();
+    env.nook(&["healthcheck", "run", "h"]).output().code(1);
+    let changes = env
+        .nook(&[
+            "events",
+            "--since",
+            "5m",
+            "--until",
+            "0s",
+            "-f",
+            "container=h",
+            "-f",
+            "event=health_status",
+            "--format",
+            "{{.Action}}",
+        ])
+        .ok()
+        .stdout;
+    assert!(
+        changes.contains("health_status: unhealthy\nhealth_status: healthy\n"),
+        "{changes}"
+    );
+
+    // The flags: a check of one's own, failures in the start period not counted.
+    env.run_detached(&[
+        "--name",
+        "slow",
+        "--health-cmd",
+        "exit 1",
+        "--health-interval",
+        "100ms",
+        "--health-retries",
+        "1",
+        "--health-start-period",
+        "60s",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    std::thread::sleep(Duration::from_millis(1200));
+    assert!(
+        status("slow").contains("(health: starting)"),
+        "{}",
+        status("slow")
+    );
+    let log = env
+        .nook(&["inspect", "-f", "{{len .State.Health.Log}}", "slow"])
+        .ok()
+        .stdout;
+    assert!(log.trim().parse::<u32>().unwrap() >= 2, "checks ran: {log}");
+    env.run_detached(&[
+        "--name",
+        "none",
+        "--no-healthcheck",
+        "hcimg",
+        "sleep",
+        "100",
+    ]);
+    assert_eq!(
+        env.nook(&["inspect", "-f", "{{json .State.Health}}", "none"])
+            .ok()
+            .stdout,
+        "null\n"
+    );
+    env.nook(&["healthcheck", "run", "none"])
+        .output()
+        .code(125)
+        .stderr_has("has no health check");
+    env.nook(&[
+        "run",
+        "--rm",
+        "--health-cmd",
+        "true",
+        "--health-interval",
+        "5x",
+        "busybox",
+        "true",
+    ])
+    .output()
+    .code(125)
+    .stderr_has("--health-interval");
+    env.nook(&["healthcheck", "run", "nosuch"]).output().code(1);
+    env.nook(&["rm", "-f", "h", "slow", "none"]).ok();
+    wait_until(Duration::from_secs(10), "no health checker left", || {
+        !crate::harness::processes()
+            .iter()
+            .any(|p| p.contains("__health") && p.contains(&id))
+    });
+}

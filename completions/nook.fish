@@ -954,6 +954,9 @@ complete -c nook -n "__fish_nook_using_subcommand images" -l no-trunc -d 'Do not
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand images" -l digests -d 'Show manifest digests' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand images" -s a -l all -d 'Every image (nook keeps no intermediate images; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand images" -s f -l filter -d 'Only images that match: dangling=true|false, reference=PATTERN (* and ? as in a shell: \'busy*\', \'*:1.0\'), label=KEY[=VALUE], before=IMAGE, since=IMAGE' -r
 complete -c nook -n "__fish_nook_using_subcommand images" -l format -d 'table (the default), json, or a Go template: \'{{.Repository}}:{{.Tag}}\', or with a header row \'table {{.ID}}\\t{{.Repository}}\' (fields as docker\'s: ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size)' -r
 complete -c nook -n "__fish_nook_using_subcommand images" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -1042,6 +1045,9 @@ complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcomm
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l digests -d 'Show manifest digests' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s a -l all -d 'Every image (nook keeps no intermediate images; accepted for docker\'s sake)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Only images that match: dangling=true|false, reference=PATTERN (* and ? as in a shell: \'busy*\', \'*:1.0\'), label=KEY[=VALUE], before=IMAGE, since=IMAGE' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template: \'{{.Repository}}:{{.Tag}}\', or with a header row \'table {{.ID}}\\t{{.Repository}}\' (fields as docker\'s: ID, Repository, Tag, Digest, CreatedSince, CreatedAt, Size)' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'

@@ -1278,6 +1278,13 @@ pub struct ImagesArgs {
     /// Show manifest digests
     #[arg(long)]
     pub digests: bool,
+    /// Every image (nook keeps no intermediate images; accepted for docker's sake)
+    #[arg(short, long)]
+    pub all: bool,
+    /// Only images that match: dangling=true|false, reference=PATTERN (* and ? as in a
+    /// shell: 'busy*', '*:1.0'), label=KEY[=VALUE], before=IMAGE, since=IMAGE
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
     /// table (the default), json, or a Go template: '{{.Repository}}:{{.Tag}}', or with a
     /// header row 'table {{.ID}}\t{{.Repository}}' (fields as docker's: ID, Repository, Tag,
     /// Digest, CreatedSince, CreatedAt, Size)

@@ -44,6 +44,7 @@ struct Row {
     record: ImageRecord,
     created: Option<String>,
     size: u64,
+    labels: std::collections::HashMap<String, String>,
 }
 
 fn describe(store: &Store, record: &ImageRecord) -> Row {
@@ -65,18 +66,118 @@ fn describe(store: &Store, record: &ImageRecord) -> Row {
         .unwrap_or(0);
     Row {
         record: record.clone(),
+        labels: config
+            .as_ref()
+            .and_then(|c| c.config().as_ref()?.labels().clone())
+            .unwrap_or_default(),
         created: config.and_then(|c| c.created().clone()),
         size,
     }
 }
 
+/// `images --filter`: docker's keys. Values of one key are alternatives; keys must all match.
+struct ImageFilters(Vec<(String, String)>);
+
+const IMAGE_FILTER_KEYS: &[&str] = &["dangling", "reference", "label", "before", "since"];
+
+impl ImageFilters {
+    /// The filters, with `before=`/`since=` images turned into their creation times.
+    fn parse(specs: &[String], index: &ImageIndex, store: &Store) -> anyhow::Result<Self> {
+        let mut out = Vec::new();
+        for spec in specs {
+            let Some((k, v)) = spec.split_once('=') else {
+                bail!(
+                    "invalid filter {spec:?}: use KEY=VALUE (keys: {})",
+                    IMAGE_FILTER_KEYS.join(", ")
+                );
+            };
+            let v = match k {
+                "dangling" if v == "true" || v == "false" => v.to_string(),
+                "dangling" => bail!("invalid dangling filter {v:?}: use true or false"),
+                "reference" | "label" => v.to_string(),
+                "before" | "since" => describe(store, index.resolve(v)?)
+                    .created
+                    .unwrap_or_default(),
+                _ => bail!(
+                    "unknown filter {k:?} (keys: {})",
+                    IMAGE_FILTER_KEYS.join(", ")
+                ),
+            };
+            out.push((k.to_string(), v));
+        }
+        Ok(Self(out))
+    }
+
+    fn any_of(&self, key: &str, test: impl Fn(&str) -> bool) -> bool {
+        let mut values = self.0.iter().filter(|(k, _)| k == key).peekable();
+        values.peek().is_none() || values.any(|(_, v)| test(v))
+    }
+
+    /// Does the image match (all but `reference`, which is per name)?
+    fn image(&self, row: &Row) -> bool {
+        let created = row.created.as_deref().unwrap_or("");
+        let time = |s: &str| chrono::DateTime::parse_from_rfc3339(s).ok();
+        self.any_of("dangling", |v| (v == "true") == row.record.names.is_empty())
+            && self.any_of("label", |v| match v.split_once('=') {
+                Some((k, val)) => row.labels.get(k).is_some_and(|x| x == val),
+                None => row.labels.contains_key(v),
+            })
+            && self.any_of("before", |v| time(created) < time(v))
+            && self.any_of("since", |v| time(created) > time(v))
+    }
+
+    /// Does the name `repo`:`tag` match `reference=`?
+    fn name(&self, repo: &str, tag: &str) -> bool {
+        let short = ["docker.io/library/", "docker.io/", "localhost/"]
+            .iter()
+            .find_map(|p| repo.strip_prefix(p))
+            .unwrap_or(repo);
+        self.any_of("reference", |pattern| {
+            [repo, short]
+                .iter()
+                .any(|r| glob(pattern, r) || glob(pattern, &format!("{r}:{tag}")))
+        })
+    }
+}
+
+/// Does `text` match the shell pattern `pattern` (`*`: any run of characters but `/`, `?`:
+/// one), as docker's `reference` filter matches?
+fn glob(pattern: &str, text: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
+    // (pattern position, text position) of the last `*`, to go back to.
+    let (mut pi, mut ti, mut star) = (0, 0, None::<(usize, usize)>);
+    while ti < t.len() {
+        match p.get(pi) {
+            Some('*') => {
+                star = Some((pi, ti));
+                pi += 1;
+            }
+            Some(c) if (*c == '?' && t[ti] != '/') || *c == t[ti] => {
+                pi += 1;
+                ti += 1;
+            }
+            _ => match star {
+                Some((sp, st)) if t[st] != '/' => {
+                    star = Some((sp, st + 1));
+                    pi = sp + 1;
+                    ti = st + 1;
+                }
+                _ => return false,
+            },
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
 pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let index = ImageIndex::load(&ctx.store)?;
+    let filters = ImageFilters::parse(&args.filters, &index, &ctx.store)?;
     let mut rows: Vec<Row> = index
         .images
         .iter()
         .map(|r| describe(&ctx.store, r))
+        .filter(|row| filters.image(row))
         .collect();
     rows.sort_by(|a, b| b.created.cmp(&a.created));
     let id_text = |d: &Digest| {
@@ -91,12 +192,15 @@ pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
         Some((repo, tag)) if !tag.contains('/') => (repo.to_string(), Some(tag.to_string())),
         _ => (r.to_string(), None),
     });
-    let matches = |repo: &str, tag: &str| match &wanted {
-        None => true,
-        Some((want, want_tag)) => {
-            (repo == want || repo.ends_with(&format!("/{want}")))
-                && want_tag.as_deref().is_none_or(|t| t == tag)
-        }
+    let matches = |repo: &str, tag: &str| {
+        filters.name(repo, tag)
+            && match &wanted {
+                None => true,
+                Some((want, want_tag)) => {
+                    (repo == want || repo.ends_with(&format!("/{want}")))
+                        && want_tag.as_deref().is_none_or(|t| t == tag)
+                }
+            }
     };
     // Each name of an image as (repository, tag).
     let names_of = |row: &Row| -> Vec<(String, String)> {
@@ -127,6 +231,7 @@ pub fn images(global: &GlobalArgs, args: &ImagesArgs) -> anyhow::Result<i32> {
     if let super::template::Shape::Json = shape {
         let out: Vec<ImageJson> = rows
             .iter()
+            .filter(|row| names_of(row).iter().any(|(repo, tag)| matches(repo, tag)))
             .map(|r| ImageJson {
                 id: r.record.id.hex().to_string(),
                 names: r.record.names.clone(),
@@ -467,4 +572,20 @@ pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {
         )
     );
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn reference_patterns_match_as_docker_does() {
+        assert!(glob("busy*", "busybox"));
+        assert!(glob("busybox:*", "busybox:latest"));
+        assert!(glob("*:1.?", "app:1.0"));
+        assert!(glob("team/*", "team/app"));
+        assert!(!glob("*", "team/app"), "* stops at a slash");
+        assert!(!glob("busy", "busybox"));
+        assert!(glob("a*b*c", "axxbyyc") && !glob("a*b*c", "axxbyy"));
+    }
 }

@@ -599,3 +599,79 @@ fn commit_diff_and_export_a_container() {
     env.nook(&["image", "inspect", "bad:1"]).output().code(1);
     env.nook(&["rm", "-f", "live", "c"]).ok();
 }
+
+/// docker's listing filters: `images --filter` dangling, reference, label, before, since; `ps
+/// --filter` network, volume, publish.
+#[test]
+fn listings_filter_as_docker_does() {
+    let env = crate::harness::env_with("overlay");
+    import(&env, "base", &["LABEL tier=base"]);
+    let tar = env.file("rootfs.tar", &busybox_rootfs().finish());
+    env.nook(&["import", tar.to_str().unwrap()]).ok();
+    env.nook(&["tag", "base", "team/app:1.0"]).ok();
+    let names = |filters: &[&str]| {
+        let mut args = vec!["images", "--format", "{{.Repository}}:{{.Tag}}"];
+        for f in filters {
+            args.extend(["-f", f]);
+        }
+        env.nook(&args).ok().stdout
+    };
+    assert_eq!(
+        names(&["label=tier=base", "reference=base"]),
+        "localhost/base:latest\n"
+    );
+    assert_eq!(names(&["reference=team/*"]), "localhost/team/app:1.0\n");
+    assert_eq!(names(&["dangling=true"]), "<none>:<none>\n");
+    assert_eq!(names(&["label=tier=other"]), "");
+    assert_eq!(names(&["since=busybox", "label=tier"]).lines().count(), 2);
+    assert_eq!(
+        names(&["before=base", "dangling=false"]),
+        "localhost/busybox:latest\n"
+    );
+    env.nook(&["images", "-f", "colour=red"])
+        .output()
+        .code(125)
+        .stderr_has("unknown filter");
+
+    env.nook(&["network", "create", "netA"]).ok();
+    env.nook(&[
+        "create",
+        "--name",
+        "on-net",
+        "--network",
+        "netA",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    env.nook(&[
+        "create",
+        "--name",
+        "with-vol",
+        "-v",
+        "data:/data",
+        "busybox",
+        "true",
+    ])
+    .ok();
+    env.run_detached(&[
+        "--name",
+        "pub",
+        "-p",
+        "127.0.0.1::80",
+        "busybox",
+        "sleep",
+        "100",
+    ]);
+    let ps = |filter: &str| {
+        env.nook(&["ps", "-a", "-f", filter, "--format", "{{.Names}}"])
+            .ok()
+            .stdout
+    };
+    assert_eq!(ps("network=netA"), "on-net\n");
+    assert_eq!(ps("volume=data"), "with-vol\n");
+    assert_eq!(ps("volume=/data"), "with-vol\n");
+    assert_eq!(ps("publish=80"), "pub\n");
+    assert_eq!(ps("publish=80/udp"), "");
+    env.nook(&["rm", "-f", "pub", "on-net", "with-vol"]).ok();
+}

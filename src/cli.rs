@@ -282,6 +282,10 @@ pub struct RunArgs {
     /// Read labels from a file of KEY=VALUE lines
     #[arg(long, value_name = "FILE")]
     pub label_file: Vec<PathBuf>,
+    /// Set a kernel setting of the container's own namespaces: net.* (not with --network
+    /// host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*
+    #[arg(long = "sysctl", value_name = "KEY=VALUE")]
+    pub sysctls: Vec<String>,
     /// The network: pasta (its own, connected through pasta; the default), none, host,
     /// container:NAME (another container's), or a user network's name (`nook network create`)
     #[arg(long, visible_alias = "net", value_name = "NETWORK")]

@@ -229,6 +229,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         winsize: None,
         keep_id: None,
         shm_size: None,
+        sysctls: Vec::new(),
         discard: Vec::new(),
     };
     let launching = launch::launch(&spec, |_| Ok(None))?;

@@ -479,6 +479,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         .as_ref()
         .map(|_| health::load(containers.store(), &c.id).map(|h| h.docker_json()));
     let health_check = c.health.as_ref().map(health::HealthCheck::docker_json);
+    let sysctls = serde_json::to_value(&c.sysctls)?;
     let limits = c
         .cgroup
         .as_ref()
@@ -545,6 +546,39 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         .cloned()
         .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
         .collect();
+    let host_config = serde_json::json!({
+        "Memory": limits.memory.unwrap_or(0),
+        "MemorySwap": match (limits.memory, limits.swap) {
+            (_, Some(crate::cgroups::Max::Unlimited)) => -1,
+            (Some(m), Some(crate::cgroups::Max::Limit(s))) => (m + s) as i64,
+            _ => 0,
+        },
+        "MemoryReservation": limits.memory_low.unwrap_or(0),
+        "NanoCpus": limits.cpu_quota.map_or(0, |q| q * 1_000_000_000 / crate::cgroups::CPU_PERIOD_US),
+        "CpuWeight": limits.cpu_weight.unwrap_or(0),
+        "CpusetCpus": limits.cpuset_cpus.clone().unwrap_or_default(),
+        "PidsLimit": max(limits.pids),
+        "IOWeight": limits.io_weight.unwrap_or(0),
+        "CgroupManager": c.cgroup.as_ref().map(|g| g.manager),
+        "CgroupPath": s.cgroup.as_ref().filter(|_| status == Status::Running).map(|p| &p.path),
+        "AutoRemove": c.auto_remove,
+        "ReadonlyRootfs": c.read_only,
+        "RestartPolicy": c.restart.to_string(),
+        "CapAdd": c.capabilities,
+        "ShmSize": c.shm_size.unwrap_or(64 << 20),
+        "Sysctls": sysctls,
+        "Ulimits": ulimits,
+        "GroupAdd": group_add,
+        "Privileged": c.privileged,
+        "SecurityOpt": c.security_opt,
+        "Init": c.init,
+        "NetworkMode": c.network.mode.name(),
+        "PortBindings": port_bindings,
+        "PublishAllPorts": c.network.publish_all,
+        "Dns": c.network.dns,
+        "DnsSearch": c.network.dns_search,
+        "ExtraHosts": extra_hosts,
+    });
     Ok(serde_json::json!({
         "Id": c.id,
         // As docker has it: with a leading slash.
@@ -586,38 +620,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
             "StopTimeout": c.stop_timeout,
             "Healthcheck": health_check,
         },
-        "HostConfig": {
-            "Memory": limits.memory.unwrap_or(0),
-            "MemorySwap": match (limits.memory, limits.swap) {
-                (_, Some(crate::cgroups::Max::Unlimited)) => -1,
-                (Some(m), Some(crate::cgroups::Max::Limit(s))) => (m + s) as i64,
-                _ => 0,
-            },
-            "MemoryReservation": limits.memory_low.unwrap_or(0),
-            "NanoCpus": limits.cpu_quota.map_or(0, |q| q * 1_000_000_000 / crate::cgroups::CPU_PERIOD_US),
-            "CpuWeight": limits.cpu_weight.unwrap_or(0),
-            "CpusetCpus": limits.cpuset_cpus.clone().unwrap_or_default(),
-            "PidsLimit": max(limits.pids),
-            "IOWeight": limits.io_weight.unwrap_or(0),
-            "CgroupManager": c.cgroup.as_ref().map(|g| g.manager),
-            "CgroupPath": s.cgroup.as_ref().filter(|_| status == Status::Running).map(|p| &p.path),
-            "AutoRemove": c.auto_remove,
-            "ReadonlyRootfs": c.read_only,
-            "RestartPolicy": c.restart.to_string(),
-            "CapAdd": c.capabilities,
-            "ShmSize": c.shm_size.unwrap_or(64 << 20),
-            "Ulimits": ulimits,
-            "GroupAdd": group_add,
-            "Privileged": c.privileged,
-            "SecurityOpt": c.security_opt,
-            "Init": c.init,
-            "NetworkMode": c.network.mode.name(),
-            "PortBindings": port_bindings,
-            "PublishAllPorts": c.network.publish_all,
-            "Dns": c.network.dns,
-            "DnsSearch": c.network.dns_search,
-            "ExtraHosts": extra_hosts,
-        },
+        "HostConfig": host_config,
     }))
 }
 

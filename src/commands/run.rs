@@ -2,6 +2,7 @@
 //! (ENTRYPOINT + CMD, environment, user, working directory), create the container, then
 //! become its monitor by re-executing nook (a fresh single-threaded process, same pid).
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -203,6 +204,7 @@ fn container_config(
 
     let id = Containers::new_id();
     let network = network_config(ctx, args, &defaults)?;
+    let sysctls = sysctls(&args.sysctls, &network.mode)?;
     if let Some(keep) = keep_id {
         if matches!(
             network.mode,
@@ -311,8 +313,51 @@ fn container_config(
             })
             .transpose()?,
         health: health_check(&args.health, &config_bytes)?,
+        sysctls,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// `--sysctl KEY=VALUE`s, checked as docker checks them: only settings of the container's own
+/// namespaces (its network's unless it shares the host's or another container's, its IPC's),
+/// which a user namespace may set; the host's own stay out of reach.
+fn sysctls(items: &[String], network: &NetworkMode) -> anyhow::Result<BTreeMap<String, String>> {
+    const IPC: &[&str] = &[
+        "kernel.msgmax",
+        "kernel.msgmnb",
+        "kernel.msgmni",
+        "kernel.sem",
+        "kernel.shmall",
+        "kernel.shmmax",
+        "kernel.shmmni",
+        "kernel.shm_rmid_forced",
+    ];
+    let mut out = BTreeMap::new();
+    for item in items {
+        let Some((key, value)) = item.split_once('=') else {
+            bail!("invalid --sysctl {item:?}: use KEY=VALUE (net.ipv4.ip_forward=1)");
+        };
+        let key = key.trim().replace('/', ".");
+        let shared_net = matches!(network, NetworkMode::Host | NetworkMode::Container { .. });
+        if key.starts_with("net.") && shared_net {
+            bail!(
+                "--sysctl {key}: the container shares another network namespace \
+                 (--network {}), whose settings are not its own to change",
+                network.name()
+            );
+        }
+        let allowed =
+            key.starts_with("net.") || key.starts_with("fs.mqueue.") || IPC.contains(&key.as_str());
+        if !allowed {
+            bail!(
+                "--sysctl {key}: not a setting of the container's own namespaces, so it would \
+                 change the host; allowed: net.*, kernel.msg*, kernel.sem, kernel.shm*, \
+                 fs.mqueue.*"
+            );
+        }
+        out.insert(key, value.to_string());
+    }
+    Ok(out)
 }
 
 /// The container's health check: the image's HEALTHCHECK (from its raw config: the OCI type

@@ -107,6 +107,9 @@ pub struct ContainerConfig {
     /// `--shm-size`, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<u64>,
+    /// `--sysctl` settings of its namespaces.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub sysctls: std::collections::BTreeMap<String, String>,
     /// Its health check (`--health-*`, or the image's HEALTHCHECK).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<health::HealthCheck>,

@@ -307,6 +307,11 @@ impl Run<'_> {
             winsize: self.winsize,
             keep_id: config.keep_id,
             shm_size: config.shm_size,
+            sysctls: config
+                .sysctls
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
             discard: if config.auto_remove {
                 vec![containers.upper(&config.id), containers.work(&config.id)]
             } else {

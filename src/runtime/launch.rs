@@ -245,6 +245,8 @@ pub struct LaunchSpec {
     pub keep_id: Option<super::idmap::KeepId>,
     /// The size of /dev/shm in bytes (`--shm-size`; default 64 MiB).
     pub shm_size: Option<u64>,
+    /// `--sysctl` settings, in order.
+    pub sysctls: Vec<(String, String)>,
     /// Trees the keeper deletes once the container has exited (the writable layer of a
     /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
     pub discard: Vec<PathBuf>,
@@ -712,6 +714,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         mounts: &spec.mounts,
         masked_paths: spec.security.masked_paths,
         shm_size: spec.shm_size,
+        sysctls: &spec.sysctls,
     })
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 

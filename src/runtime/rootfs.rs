@@ -60,6 +60,12 @@ pub enum RootfsError {
     Pivot(Errno),
     #[error("cannot lock the container's mounts: {0}")]
     Lock(String),
+    #[error("cannot set sysctl {key}={value}: {source}")]
+    Sysctl {
+        key: String,
+        value: String,
+        source: io::Error,
+    },
 }
 
 /// How the layers are stacked.
@@ -416,6 +422,9 @@ pub struct FsSetup<'a> {
     pub masked_paths: bool,
     /// The size of /dev/shm in bytes (default 64 MiB, docker's).
     pub shm_size: Option<u64>,
+    /// `--sysctl`: kernel settings of the container's own namespaces (checked by the caller
+    /// to be namespaced ones), set before /proc/sys is made read-only.
+    pub sysctls: &'a [(String, String)],
 }
 
 /// A fresh filesystem of `fstype` with `options` (`key=value,flag,...`) on `target` (shown in
@@ -447,6 +456,33 @@ pub(crate) fn mount_fs(
     fc.mount_on(target, attrs).map_err(fail)
 }
 
+/// Write `value` to the container's `/proc/sys/KEY` (dots or slashes between its parts).
+fn set_sysctl(rootfs: &Path, key: &str, value: &str) -> Result<(), RootfsError> {
+    let parts: Vec<&str> = key.split(['.', '/']).collect();
+    let sane = |p: &&str| {
+        !p.is_empty()
+            && *p != ".."
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    };
+    let path = rootfs.join("proc/sys").join(parts.join("/"));
+    let failed = |source: io::Error| RootfsError::Sysctl {
+        key: key.to_string(),
+        value: value.to_string(),
+        source,
+    };
+    if !parts.iter().all(sane) {
+        return Err(failed(io::Error::from(io::ErrorKind::InvalidInput)));
+    }
+    use std::os::unix::fs::OpenOptionsExt;
+    OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .and_then(|mut f| io::Write::write_all(&mut f, value.as_bytes()))
+        .map_err(failed)
+}
+
 /// Bind `source` (a tree with what is mounted beneath it) onto `target`, with `attrs`.
 fn bind(
     source: BorrowedFd<'_>,
@@ -473,6 +509,9 @@ fn host_source(path: &Path) -> Result<OwnedFd, RootfsError> {
 pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
     let root = Root::open(setup.rootfs)?;
     mount_kernel_filesystems(&root, setup.shm_size)?;
+    for (key, value) in setup.sysctls {
+        set_sysctl(setup.rootfs, key, value)?;
+    }
     // The writable tmpfs of a read-only container go first: mounts of its own beneath them
     // (a project under /tmp, a socket under /run) are then not hidden.
     if setup.read_only && setup.read_only_tmpfs {

@@ -1082,3 +1082,57 @@ fn ulimits_bound_the_containers_processes() {
         .code(125)
         .stderr_has("unknown name");
 }
+
+/// `--sysctl`: settings of the container's own network and IPC namespaces are set (the host's
+/// stay as they were); the host's own settings, a shared network's, an unknown key and a
+/// path that climbs out of /proc/sys are refused (125).
+#[test]
+fn sysctls_set_the_containers_own_namespaces() {
+    let env = env_with("overlay");
+    let host = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start").unwrap();
+    let out = sh(
+        &env,
+        &[
+            "--sysctl",
+            "net.ipv4.ip_unprivileged_port_start=0",
+            "--sysctl",
+            "kernel.msgmax=12345",
+            "--sysctl",
+            "net/ipv4/ping_group_range=0 0",
+        ],
+        "cat /proc/sys/net/ipv4/ip_unprivileged_port_start /proc/sys/kernel/msgmax \
+         /proc/sys/net/ipv4/ping_group_range",
+    );
+    assert_eq!(out, "0\n12345\n0\t0\n");
+    assert_eq!(
+        std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start").unwrap(),
+        host
+    );
+    let id = env.run_detached(&["--sysctl", "kernel.shmmni=100", "busybox", "sleep", "100"]);
+    assert_eq!(
+        env.inspect(&id)["HostConfig"]["Sysctls"],
+        json!({"kernel.shmmni": "100"})
+    );
+    env.nook(&["rm", "-f", &id]).ok();
+    for (args, says) in [
+        (
+            &["--sysctl", "kernel.panic=1"][..],
+            "not a setting of the container's own",
+        ),
+        (
+            &["--network", "host", "--sysctl", "net.ipv4.ip_forward=1"],
+            "shares another",
+        ),
+        (&["--sysctl", "net.ipv4.no_such_thing=1"], "No such file"),
+        (
+            &["--sysctl", "net.ipv4.../../kernel/panic=1"],
+            "cannot set sysctl",
+        ),
+        (&["--sysctl", "net.ipv4.ip_forward"], "use KEY=VALUE"),
+    ] {
+        let mut all = vec!["run", "--rm"];
+        all.extend(args);
+        all.extend(["busybox", "true"]);
+        env.nook(&all).output().code(125).stderr_has(says);
+    }
+}

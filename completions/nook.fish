@@ -122,6 +122,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -s l -l label -d 'Set a l
 complete -c nook -n "__fish_nook_using_subcommand run" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand run" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -202,6 +203,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -s l -l label -d 'Set 
 complete -c nook -n "__fish_nook_using_subcommand create" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand create" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -461,6 +463,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -541,6 +544,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l shm-size -d 'Size of /dev/shm (64m by default, as docker\'s)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l ulimit -d 'A resource limit of its processes: NAME=SOFT[:HARD], e.g. nofile=1024:2048 (-1: unlimited); no higher than your own hard limit' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l label-file -d 'Read labels from a file of KEY=VALUE lines' -r -F
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
@@ -1019,6 +1023,11 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand save" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand history" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand history" -s q -l quiet -d 'Print the image id of each layer only (<missing> for those not images themselves)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand history" -s H -l human -d 'Sizes and times for people (the default); false prints bytes and RFC 3339 times' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand history" -l format -d 'table (the default), json (a line each), or a Go template over docker\'s fields: ID, CreatedSince, CreatedAt, CreatedBy, Size, Comment' -r
 complete -c nook -n "__fish_nook_using_subcommand history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -1078,6 +1087,11 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from tag" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -s q -l quiet -d 'Print the image id of each layer only (<missing> for those not images themselves)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -s H -l human -d 'Sizes and times for people (the default); false prints bytes and RFC 3339 times' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l format -d 'table (the default), json (a line each), or a Go template over docker\'s fields: ID, CreatedSince, CreatedAt, CreatedBy, Size, Comment' -r
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from history" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -1147,6 +1161,7 @@ complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcom
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -s f -l format -d 'json (the default), or a Go template over docker\'s fields and nook\'s own (\'{{.Driver}}\', \'{{.ServerVersion}}\', \'{{json .SecurityOptions}}\', \'{{.store.root}}\')' -r
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from info" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -1179,6 +1194,7 @@ complete -c nook -n "__fish_nook_using_subcommand doctor" -l storage-driver -d '
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand info" -s f -l format -d 'json (the default), or a Go template over docker\'s fields and nook\'s own (\'{{.Driver}}\', \'{{.ServerVersion}}\', \'{{json .SecurityOptions}}\', \'{{.store.root}}\')' -r
 complete -c nook -n "__fish_nook_using_subcommand info" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

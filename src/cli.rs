@@ -158,7 +158,7 @@ pub enum Command {
     /// Check that this machine has what rootless containers need, and say how to fix what is missing
     Doctor,
     /// Print what nook knows about this machine and its store, as JSON
-    Info,
+    Info(InfoArgs),
     /// Print nook's version (docker's shape: Client and Server, which are both nook)
     Version(VersionArgs),
     /// Show what happened to containers, images, volumes and networks, as it happens
@@ -1106,7 +1106,7 @@ pub enum SystemCommand {
     /// Verify every blob and layer against its digest; with --repair, fix what is broken
     Check(CheckArgs),
     /// Print what nook knows about this machine and its store, as JSON
-    Info,
+    Info(InfoArgs),
     /// Remove stopped containers, unused networks, untagged images and the build cache
     Prune(SystemPruneArgs),
     /// Show what happened to containers, images, volumes and networks, as it happens
@@ -1204,10 +1204,29 @@ pub struct SaveArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct InfoArgs {
+    /// json (the default), or a Go template over docker's fields and nook's own
+    /// ('{{.Driver}}', '{{.ServerVersion}}', '{{json .SecurityOptions}}', '{{.store.root}}')
+    #[arg(short, long, value_name = "FORMAT")]
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Args)]
 pub struct HistoryArgs {
     /// Do not truncate ids and commands
     #[arg(long)]
     pub no_trunc: bool,
+    /// Print the image id of each layer only (<missing> for those not images themselves)
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Sizes and times for people (the default); false prints bytes and RFC 3339 times
+    #[arg(short = 'H', long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    pub human: bool,
+    /// table (the default), json (a line each), or a Go template over docker's fields: ID,
+    /// CreatedSince, CreatedAt, CreatedBy, Size, Comment
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// The image
     pub image: String,
 }

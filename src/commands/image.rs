@@ -513,6 +513,7 @@ pub fn describe_image(ctx: &Context, spec: &str) -> anyhow::Result<serde_json::V
 }
 
 pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {
+    let shape = super::template::Shape::parse(args.format.as_deref())?;
     let ctx = Context::open(global)?;
     let index = ImageIndex::load(&ctx.store)?;
     let record = index.resolve(&args.image)?;
@@ -530,7 +531,8 @@ pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {
         })
         .collect::<Vec<_>>()
         .into_iter();
-    let mut rows: Vec<Vec<String>> = config
+    // docker's fields for each step, newest first; only the top one is an image of its own.
+    let mut fields: Vec<serde_json::Value> = config
         .history()
         .clone()
         .unwrap_or_default()
@@ -547,30 +549,71 @@ pub fn history(global: &GlobalArgs, args: &HistoryArgs) -> anyhow::Result<i32> {
             } else {
                 format!("{}…", by.chars().take(44).collect::<String>())
             };
-            vec![
-                "<missing>".to_string(),
-                ago(h.created().as_deref()),
-                by,
-                human_size(size),
-                h.comment().clone().unwrap_or_default(),
-            ]
+            let created = h.created().as_deref();
+            serde_json::json!({
+                "ID": "<missing>",
+                "CreatedSince": if args.human { ago(created) } else { created.unwrap_or("").to_string() },
+                "CreatedAt": super::format::go_time(created),
+                "CreatedBy": by,
+                "Size": if args.human { human_size(size) } else { size.to_string() },
+                "Comment": h.comment().clone().unwrap_or_default(),
+            })
         })
         .collect();
-    rows.reverse();
-    if let Some(top) = rows.first_mut() {
-        top[0] = if args.no_trunc {
+    fields.reverse();
+    if let Some(top) = fields.first_mut() {
+        top["ID"] = serde_json::Value::String(if args.no_trunc {
             record.id.to_string()
         } else {
             record.id.short().to_string()
-        };
+        });
     }
-    print!(
-        "{}",
-        table(
-            &["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
-            &rows
-        )
-    );
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    if args.quiet {
+        for f in &fields {
+            println!("{}", text(&f["ID"]));
+        }
+        return Ok(0);
+    }
+    match shape {
+        super::template::Shape::Json => {
+            for f in &fields {
+                println!("{f}");
+            }
+        }
+        super::template::Shape::Template { template, table } => {
+            let headers = [
+                ("ID", "IMAGE"),
+                ("CreatedSince", "CREATED"),
+                ("CreatedAt", "CREATED AT"),
+                ("CreatedBy", "CREATED BY"),
+                ("Size", "SIZE"),
+                ("Comment", "COMMENT"),
+            ];
+            print!(
+                "{}",
+                super::template::rows(&template, table, &fields, &headers)?
+            );
+        }
+        super::template::Shape::Table => {
+            let rows: Vec<Vec<String>> = fields
+                .iter()
+                .map(|f| {
+                    ["ID", "CreatedSince", "CreatedBy", "Size", "Comment"]
+                        .iter()
+                        .map(|k| text(&f[*k]))
+                        .collect()
+                })
+                .collect();
+            print!(
+                "{}",
+                table(
+                    &["IMAGE", "CREATED", "CREATED BY", "SIZE", "COMMENT"],
+                    &rows
+                )
+            );
+        }
+    }
     Ok(0)
 }
 

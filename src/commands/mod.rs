@@ -210,12 +210,12 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::System(sub) => match sub {
             SystemCommand::Df => system::df(global),
             SystemCommand::Check(args) => system::check(global, &args),
-            SystemCommand::Info => system::info(global),
+            SystemCommand::Info(args) => system::info(global, &args),
             SystemCommand::Prune(args) => system::prune(global, &args),
             SystemCommand::Events(args) => system::events(global, &args),
         },
         Command::Doctor => system::doctor(global),
-        Command::Info => system::info(global),
+        Command::Info(args) => system::info(global, &args),
         Command::Version(args) => system::version(&args),
         Command::Events(args) => system::events(global, &args),
         Command::Healthcheck(HealthcheckCommand::Run(args)) => {

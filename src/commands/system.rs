@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::format::{human_size, table};
 use super::template::Shape;
-use crate::cli::{CheckArgs, EventsArgs, GlobalArgs, SystemPruneArgs};
+use crate::cli::{CheckArgs, EventsArgs, GlobalArgs, InfoArgs, SystemPruneArgs};
 use crate::config::{self, Config};
 use crate::container::Containers;
 use crate::doctor::{self, Check, Level};
@@ -108,7 +108,8 @@ pub fn version(args: &crate::cli::VersionArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-pub fn info(global: &GlobalArgs) -> anyhow::Result<i32> {
+pub fn info(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<i32> {
+    let shape = Shape::parse(args.format.as_deref())?;
     let store = open_store();
     let driver = global
         .storage_driver
@@ -133,8 +134,87 @@ pub fn info(global: &GlobalArgs) -> anyhow::Result<i32> {
         store: store_info,
         checks: doctor::run_checks(store.as_ref()),
     };
-    println!("{}", serde_json::to_string_pretty(&info)?);
+    match shape {
+        Shape::Template { template, .. } => {
+            let fields = docker_info(store.as_ref(), &info, driver)?;
+            print!("{}", super::template::each(&template, &[fields])?);
+        }
+        Shape::Json | Shape::Table => println!("{}", serde_json::to_string_pretty(&info)?),
+    }
     Ok(0)
+}
+
+/// What `info --format` templates see: docker's fields (as a rootless docker reports them),
+/// with nook's own report's beside them.
+fn docker_info(
+    store: Option<&Store>,
+    info: &Info,
+    driver: crate::runtime::driver::DriverChoice,
+) -> anyhow::Result<serde_json::Value> {
+    use crate::container::Status;
+    let states: Vec<crate::container::ContainerState> = store
+        .map(|s| {
+            let containers = Containers::new(s);
+            containers
+                .list()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| containers.load_state(&c.id).ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let paused = states
+        .iter()
+        .filter(|s| super::resources::is_paused(s))
+        .count();
+    let count = |want: Status| states.iter().filter(|s| s.status == want).count();
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            m.lines()
+                .find_map(|l| l.strip_prefix("MemTotal:"))
+                .and_then(|v| v.trim().trim_end_matches(" kB").parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024);
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|r| {
+            r.lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| "Linux".to_string());
+    let mut fields = serde_json::json!({
+        "ServerVersion": info.version,
+        "Containers": states.len(),
+        "ContainersRunning": count(Status::Running) - paused,
+        "ContainersPaused": paused,
+        "ContainersStopped": count(Status::Exited) + count(Status::Created),
+        "Images": info.store.as_ref().map_or(0, |s| s.images),
+        "Driver": match store.and_then(|s| crate::runtime::driver::choose(s, driver).ok()) {
+            Some(crate::runtime::rootfs::Driver::FuseOverlayfs) => "fuse-overlayfs",
+            _ => "overlay",
+        },
+        "DockerRootDir": info.store.as_ref().map(|s| s.root.clone()),
+        "KernelVersion": info.host.kernel,
+        "OperatingSystem": os,
+        "OSType": "linux",
+        "Architecture": info.host.arch,
+        "NCPU": std::thread::available_parallelism().map_or(1, |n| n.get()),
+        "MemTotal": memory,
+        "Name": nix::unistd::gethostname()
+            .map(|h| h.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        "CgroupVersion": "2",
+        "SecurityOptions": ["name=seccomp,profile=builtin", "name=rootless"],
+        "Rootless": true,
+    });
+    if let (serde_json::Value::Object(out), serde_json::Value::Object(own)) =
+        (&mut fields, serde_json::to_value(info)?)
+    {
+        out.extend(own);
+    }
+    Ok(fields)
 }
 
 pub fn df(global: &GlobalArgs) -> anyhow::Result<i32> {

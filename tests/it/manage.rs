@@ -675,3 +675,49 @@ fn listings_filter_as_docker_does() {
     assert_eq!(ps("publish=80/udp"), "");
     env.nook(&["rm", "-f", "pub", "on-net", "with-vol"]).ok();
 }
+
+/// `history` and `info` take docker's `--format` (and history its -q and -H=false).
+#[test]
+fn history_and_info_take_formats() {
+    let env = Env::new();
+    import(&env, "base", &[]);
+    env.nook(&["run", "--name", "c", "base", "sh", "-c", "echo x > /x"])
+        .ok();
+    env.nook(&["commit", "-m", "added x", "c", "next"]).ok();
+    let out = env
+        .nook(&["history", "--format", "{{.Comment}}|{{.CreatedBy}}", "next"])
+        .ok()
+        .stdout;
+    assert_eq!(out, "added x|sh -c echo x > /x\n|nook import\n", "{out}");
+    let quiet = env.nook(&["history", "-q", "next"]).ok().stdout;
+    let lines: Vec<&str> = quiet.lines().collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1], "<missing>");
+    assert_eq!(lines[0].len(), 12);
+    let bytes = env
+        .nook(&["history", "-H=false", "--format", "{{.Size}}", "next"])
+        .ok()
+        .stdout;
+    assert!(
+        bytes.lines().all(|l| l.parse::<u64>().is_ok()),
+        "sizes in bytes: {bytes}"
+    );
+    let json = env
+        .nook(&["history", "--format", "json", "next"])
+        .ok()
+        .stdout;
+    let first: Value = serde_json::from_str(json.lines().next().unwrap()).unwrap();
+    assert_eq!(first["Comment"], "added x");
+    let info = env
+        .nook(&[
+            "info",
+            "--format",
+            "{{.Images}} {{.Containers}} {{.ContainersStopped}} {{.OSType}} {{.Rootless}}",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(info, "2 1 1 linux true\n");
+    env.nook(&["info", "--format", "{{.Driver}}"])
+        .ok()
+        .stdout_has("overlay");
+}

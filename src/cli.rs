@@ -884,6 +884,10 @@ pub struct NetworkLsArgs {
     /// Print names only
     #[arg(short, long)]
     pub quiet: bool,
+    /// Only networks that match: name=PART, id=PREFIX, driver=, type=builtin|custom,
+    /// label=KEY[=VALUE]
+    #[arg(short, long = "filter", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
     /// table (the default), json, or a Go template ('{{.Name}}'; 'table ...' with a header
     /// row)
     #[arg(long, value_name = "FORMAT")]

@@ -353,8 +353,24 @@ fn go_templates_format_as_docker_does() {
             "--format",
             "{{.Name}} {{.Driver}} {{.Scope}}"
         ]),
-        "backend bridge local\n"
+        "pasta pasta local\nhost host local\nnone null local\nbackend bridge local\n"
     );
+    assert_eq!(
+        out(&[
+            "network",
+            "ls",
+            "-f",
+            "type=custom",
+            "-f",
+            "name=back",
+            "-q"
+        ]),
+        "backend\n"
+    );
+    env.nook(&["network", "rm", "host"])
+        .output()
+        .code(1)
+        .stderr_has("built-in network");
     let nets = out(&["network", "ls"]);
     assert!(
         nets.starts_with("NETWORK ID") && nets.contains("DRIVER"),

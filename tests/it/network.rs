@@ -424,7 +424,12 @@ fn user_networks_resolve_members_by_name() {
         env.store_processes().is_empty()
     });
     env.nook(&["network", "rm", "backend", "island"]).ok();
-    assert_eq!(env.nook(&["network", "ls", "-q"]).ok().stdout, "");
+    assert_eq!(
+        env.nook(&["network", "ls", "-q", "-f", "type=custom"])
+            .ok()
+            .stdout,
+        ""
+    );
     env.nook(&["run", "--rm", "--network", "backend", "busybox", "true"])
         .output()
         .code(125)

@@ -16,6 +16,9 @@ _nook() {
             ",$1")
                 cmd="nook"
                 ;;
+            nook,attach)
+                cmd="nook__subcmd__attach"
+                ;;
             nook,build)
                 cmd="nook__subcmd__build"
                 ;;
@@ -187,6 +190,9 @@ _nook() {
             nook__subcmd__builder__subcmd__help,prune)
                 cmd="nook__subcmd__builder__subcmd__help__subcmd__prune"
                 ;;
+            nook__subcmd__container,attach)
+                cmd="nook__subcmd__container__subcmd__attach"
+                ;;
             nook__subcmd__container,commit)
                 cmd="nook__subcmd__container__subcmd__commit"
                 ;;
@@ -249,6 +255,9 @@ _nook() {
                 ;;
             nook__subcmd__container,wait)
                 cmd="nook__subcmd__container__subcmd__wait"
+                ;;
+            nook__subcmd__container__subcmd__help,attach)
+                cmd="nook__subcmd__container__subcmd__help__subcmd__attach"
                 ;;
             nook__subcmd__container__subcmd__help,commit)
                 cmd="nook__subcmd__container__subcmd__help__subcmd__commit"
@@ -324,6 +333,9 @@ _nook() {
                 ;;
             nook__subcmd__healthcheck__subcmd__help,run)
                 cmd="nook__subcmd__healthcheck__subcmd__help__subcmd__run"
+                ;;
+            nook__subcmd__help,attach)
+                cmd="nook__subcmd__help__subcmd__attach"
                 ;;
             nook__subcmd__help,build)
                 cmd="nook__subcmd__help__subcmd__build"
@@ -486,6 +498,9 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__builder,prune)
                 cmd="nook__subcmd__help__subcmd__builder__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__container,attach)
+                cmd="nook__subcmd__help__subcmd__container__subcmd__attach"
                 ;;
             nook__subcmd__help__subcmd__container,commit)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__commit"
@@ -893,12 +908,42 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__attach)
+            opts="-h --no-stdin --sig-proxy --detach-keys --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --no-stdin)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -1159,12 +1204,42 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container)
-            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune help"
+            opts="-h --storage-driver --help ls run create start stop restart kill wait logs exec attach cp rename top port commit diff export inspect rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__attach)
+            opts="-h --no-stdin --sig-proxy --detach-keys --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --no-stdin)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -1681,8 +1756,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__help)
-            opts="ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune help"
+            opts="ls run create start stop restart kill wait logs exec attach cp rename top port commit diff export inspect rm prune help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__container__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3265,8 +3354,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
+            opts="run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -3349,8 +3452,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__container)
-            opts="ls run create start stop restart kill wait logs exec cp rename top port commit diff export inspect rm prune"
+            opts="ls run create start stop restart kill wait logs exec attach cp rename top port commit diff export inspect rm prune"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__container__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

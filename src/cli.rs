@@ -61,6 +61,9 @@ pub enum Command {
     Logs(LogsArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
+    /// Follow a running container's output, and feed it your input (when it was started with
+    /// -i); ctrl-p ctrl-q leaves it running
+    Attach(AttachArgs),
     /// Show details of containers or images as JSON
     Inspect(InspectArgs),
     /// Copy files between a container and the host
@@ -806,6 +809,24 @@ pub enum HealthcheckCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct AttachArgs {
+    /// Do not pass your input to the container
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass the signals you get (SIGINT, SIGTERM, ...) on to the container (not with a
+    /// terminal, whose keys reach it directly)
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    pub sig_proxy: bool,
+    /// The keys that leave the container running and end the attach: ctrl-LETTER or
+    /// characters, comma-separated
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    /// The container
+    pub container: String,
+}
+
+#[derive(Debug, Args)]
 pub struct ContainerArg {
     /// The container
     pub container: String,
@@ -958,6 +979,9 @@ pub enum ContainerCommand {
     Logs(LogsArgs),
     /// Run a command in a running container
     Exec(ExecArgs),
+    /// Follow a running container's output, and feed it your input (when it was started with
+    /// -i); ctrl-p ctrl-q leaves it running
+    Attach(AttachArgs),
     /// Copy files between a container and the host
     Cp(CpArgs),
     /// Rename a container

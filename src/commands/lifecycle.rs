@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use nix::sys::signal::Signal;
 
 use super::Context;
-use crate::cli::{GlobalArgs, KillArgs, LogsArgs, StartArgs, StopArgs, WaitArgs};
+use crate::cli::{AttachArgs, GlobalArgs, KillArgs, LogsArgs, StartArgs, StopArgs, WaitArgs};
 use crate::container::logs::{LogReader, Stream};
 use crate::container::monitor::{DETACH_FLAG, MONITOR_COMMAND, StartReport};
 use crate::container::{ContainerConfig, ContainerState, Containers, ProcessId, Status};
@@ -428,9 +428,141 @@ fn follow_log(
     }
 }
 
+/// `nook attach`: the container's output from now on, and (if it was started with -i) your
+/// input to it, until it exits (its status is then ours) or the detach keys are typed.
+pub fn attach(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<i32> {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let detach_keys = parse_detach_keys(&args.detach_keys)?;
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let id = containers.resolve(&args.container)?;
+    let config = containers.load_config(&id)?;
+    if containers.load_state(&id)?.status != Status::Running {
+        bail!(
+            "container {} is not running: start it first (nook start {})",
+            args.container,
+            args.container
+        );
+    }
+    // Blocked (and read from a descriptor) before the input thread starts, so it has them
+    // blocked too.
+    let signals = match args.sig_proxy && !config.process.terminal {
+        true => Some(crate::runtime::relay::signal_fd().context("cannot take signals")?),
+        false => None,
+    };
+    let mut reader = LogReader::tail(&containers.log(&id), 0)
+        .with_context(|| format!("cannot read the output of {}", args.container))?;
+    let detached = Arc::new(AtomicBool::new(false));
+    let _raw = match config.process.interactive && !args.no_stdin {
+        false => None,
+        true => {
+            let fifo = std::fs::OpenOptions::new()
+                .write(true)
+                .open(containers.attach_fifo(&id))
+                .with_context(|| format!("cannot reach the input of {}", args.container))?;
+            let raw = (config.process.terminal
+                && nix::unistd::isatty(std::io::stdin()).unwrap_or(false))
+            .then(crate::runtime::relay::RawMode::enter)
+            .flatten();
+            let done = detached.clone();
+            std::thread::spawn(move || feed_input(fifo, &detach_keys, &done));
+            raw
+        }
+    };
+    let running = || {
+        containers
+            .load_state(&id)
+            .is_ok_and(|s| matches!(s.status, Status::Running | Status::Restarting))
+    };
+    loop {
+        let still = running();
+        reader = print_log(reader, None, false)?;
+        if detached.load(Ordering::SeqCst) {
+            eprint!("\r\nread escape sequence\r\n");
+            return Ok(0);
+        }
+        if !still {
+            break;
+        }
+        if let Some(fd) = &signals {
+            let state = containers.load_state(&id)?;
+            for sig in crate::runtime::relay::pending(fd) {
+                signal_process(state.running_init(), sig);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Ok(containers.load_state(&id)?.exit_code.unwrap_or(0))
+}
+
+/// docker's `--detach-keys`: `ctrl-p,ctrl-q` (a letter, or one of @[\\]^_, with ctrl) or
+/// plain characters.
+fn parse_detach_keys(spec: &str) -> anyhow::Result<Vec<u8>> {
+    spec.split(',')
+        .map(|k| match k.strip_prefix("ctrl-") {
+            Some(c) if c.len() == 1 => {
+                let b = c.as_bytes()[0].to_ascii_uppercase();
+                match b {
+                    b'@'..=b'_' => Ok(b & 0x1f),
+                    _ => bail!("invalid --detach-keys {spec:?}: ctrl- takes a letter or @[\\]^_"),
+                }
+            }
+            None if k.len() == 1 => Ok(k.as_bytes()[0]),
+            _ => bail!(
+                "invalid --detach-keys {spec:?}: use ctrl-LETTER or characters, comma-separated"
+            ),
+        })
+        .collect()
+}
+
+/// Copy our input to the container's until it ends, or until `keys` are typed in a row
+/// (then `detached` is set). Bytes that might begin the keys are held until it is known.
+fn feed_input(mut to: std::fs::File, keys: &[u8], detached: &std::sync::atomic::AtomicBool) {
+    use std::io::Read;
+    let mut stdin = std::io::stdin().lock();
+    let mut buf = [0u8; 4096];
+    let mut held = 0usize;
+    loop {
+        let n = match stdin.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        let mut out = Vec::with_capacity(n);
+        for &b in &buf[..n] {
+            if !keys.is_empty() && b == keys[held] {
+                held += 1;
+                if held == keys.len() {
+                    let _ = to.write_all(&out);
+                    detached.store(true, std::sync::atomic::Ordering::SeqCst);
+                    return;
+                }
+                continue;
+            }
+            out.extend_from_slice(&keys[..held]);
+            held = 0;
+            out.push(b);
+        }
+        if to.write_all(&out).is_err() {
+            return;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn detach_keys_parse_as_docker_does() {
+        assert_eq!(
+            parse_detach_keys("ctrl-p,ctrl-q").unwrap(),
+            vec![0x10, 0x11]
+        );
+        assert_eq!(parse_detach_keys("ctrl-@,x").unwrap(), vec![0, b'x']);
+        assert!(parse_detach_keys("ctrl-1").is_err());
+        assert!(parse_detach_keys("alt-x").is_err());
+    }
 
     #[test]
     fn signals() {

@@ -370,6 +370,10 @@ impl<'a> Containers<'a> {
     pub fn work(&self, id: &str) -> PathBuf {
         self.dir(id).join("work")
     }
+    /// The fifo `nook attach` writes a detached `-i` container's input to, while it runs.
+    pub fn attach_fifo(&self, id: &str) -> PathBuf {
+        self.dir(id).join("attach.fifo")
+    }
     pub fn log(&self, id: &str) -> PathBuf {
         self.dir(id).join("ctr.log")
     }

@@ -421,18 +421,25 @@ impl Run<'_> {
             None => vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
         };
         let stdin = io::stdin();
-        let mut held_open = None;
-        let input = match (master, input_pipe) {
-            (Some(m), _) if foreground && process.interactive => Some((
+        // Detached with -i: input comes from `nook attach`, through a fifo held open here
+        // (read and write), so that the container's input stays open between attaches.
+        let attach = match (foreground, process.interactive) {
+            (false, true) => Some(
+                attach_fifo(&containers.attach_fifo(&config.id)).map_err(MonitorError::Output)?,
+            ),
+            _ => None,
+        };
+        let input = match (master, input_pipe, &attach) {
+            (Some(m), _, _) if foreground && process.interactive => Some((
                 stdin.as_fd(),
                 m.try_clone_to_owned().map_err(MonitorError::Output)?,
             )),
-            (None, Some(w)) if foreground => Some((stdin.as_fd(), w)),
-            // Detached: the pipe stays open, unfed, for the container's life.
-            (None, Some(w)) => {
-                held_open = Some(w);
-                None
-            }
+            (None, Some(w), _) if foreground => Some((stdin.as_fd(), w)),
+            (Some(m), _, Some(fifo)) => Some((
+                fifo.as_fd(),
+                m.try_clone_to_owned().map_err(MonitorError::Output)?,
+            )),
+            (None, Some(w), Some(fifo)) => Some((fifo.as_fd(), w)),
             _ => None,
         };
         let mut echo = foreground;
@@ -458,7 +465,8 @@ impl Run<'_> {
             },
         );
         let _ = log.flush();
-        drop(held_open);
+        drop(attach);
+        let _ = std::fs::remove_file(containers.attach_fifo(&config.id));
         drop(raw);
         let exit = running.collect_exit();
         drop(network);
@@ -468,6 +476,18 @@ impl Run<'_> {
         state.oom_killed = exit.is_some_and(|(_, oom)| oom);
         Ok(exit.map(|(code, _)| code))
     }
+}
+
+/// Make the fifo `nook attach` writes a detached container's input to (a fresh one), and
+/// open it for reading and writing: it then never reads as ended when an attach goes.
+fn attach_fifo(path: &std::path::Path) -> io::Result<std::os::fd::OwnedFd> {
+    let _ = std::fs::remove_file(path);
+    nix::unistd::mkfifo(path, nix::sys::stat::Mode::from_bits_truncate(0o600))?;
+    Ok(nix::fcntl::open(
+        path,
+        OFlag::O_RDWR | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+        nix::sys::stat::Mode::empty(),
+    )?)
 }
 
 /// Record how the run ended, and whether the restart policy starts it again.

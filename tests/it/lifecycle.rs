@@ -1227,3 +1227,65 @@ fn health_checks_run_beside_the_container() {
             .any(|p| p.contains("__health") && p.contains(&id))
     });
 }
+
+/// `attach`: a detached container's output from now on and, started with -i, our input to
+/// it (a pipe or its terminal); the detach keys leave it running; its exit status is ours.
+#[test]
+fn attach_feeds_and_follows_a_detached_container() {
+    let env = env_with("overlay");
+    env.run_detached(&[
+        "-i",
+        "--name",
+        "echoer",
+        "busybox",
+        "sh",
+        "-c",
+        "while read l; do echo \"got $l\"; [ \"$l\" = bye ] && exit 7; done",
+    ]);
+    let out = env
+        .nook(&["attach", "echoer"])
+        .stdin(b"hello\nbye\n")
+        .output()
+        .code(7);
+    assert_eq!(out.stdout, "got hello\ngot bye\n", "{out}");
+
+    // Ctrl-p ctrl-q: detached, the container goes on, and takes input at the next attach.
+    env.run_detached(&[
+        "-i",
+        "--name",
+        "reader",
+        "busybox",
+        "sh",
+        "-c",
+        "while read l; do echo \"got $l\"; done",
+    ]);
+    let out = env
+        .nook(&["attach", "reader"])
+        .stdin(b"one\n\x10\x11")
+        .output()
+        .code(0);
+    assert!(out.stderr.contains("read escape sequence"), "{out}");
+    assert_eq!(status(&env, "reader"), "running");
+    env.nook(&["attach", "--detach-keys", "ctrl-x", "reader"])
+        .stdin(b"two\n\x18")
+        .ok();
+    wait_until(Duration::from_secs(10), "both lines", || {
+        env.nook(&["logs", "reader"]).ok().stdout == "got one\ngot two\n"
+    });
+
+    // With a terminal: what is typed reaches its shell.
+    env.run_detached(&["-it", "--name", "term", "busybox", "sh"]);
+    let out = env
+        .nook(&["attach", "term"])
+        .stdin(b"echo from-$((40+2))\nexit 3\n")
+        .output()
+        .code(3);
+    assert!(out.stdout.contains("from-42"), "{out}");
+
+    env.nook(&["attach", "echoer"])
+        .output()
+        .code(125)
+        .stderr_has("not running");
+    env.nook(&["attach", "nosuch"]).output().code(1);
+    env.nook(&["rm", "-f", "echoer", "reader", "term"]).ok();
+}

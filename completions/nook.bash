@@ -2176,7 +2176,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__ls)
-            opts="-a -n -l -q -f -h --all --last --latest --quiet --no-trunc --format --filter --storage-driver --help"
+            opts="-a -n -l -q -f -s -h --all --last --latest --quiet --no-trunc --format --filter --size --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2228,6 +2228,14 @@ _nook() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --storage-driver)
@@ -6470,7 +6478,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__ps)
-            opts="-a -n -l -q -f -h --all --last --latest --quiet --no-trunc --format --filter --storage-driver --help"
+            opts="-a -n -l -q -f -s -h --all --last --latest --quiet --no-trunc --format --filter --size --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6522,6 +6530,14 @@ _nook() {
                     ;;
                 -f)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --size)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -s)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --storage-driver)

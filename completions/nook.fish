@@ -352,7 +352,9 @@ false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -l format -d 'table (the default), json, or a Go template: \'{{.Names}}\', or with a header row \'table {{.ID}}\\t{{.Status}}\' (fields as docker\'s: ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)' -r
-complete -c nook -n "__fish_nook_using_subcommand ps" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
+complete -c nook -n "__fish_nook_using_subcommand ps" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE, health=, network=, volume=NAME|PATH, publish=PORT[/PROTO]' -r
+complete -c nook -n "__fish_nook_using_subcommand ps" -s s -l size -d 'Show what each container wrote (its writable layer) and, as virtual, that with its image' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand ps" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -429,7 +431,9 @@ false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l no-trunc -d 'Do not truncate ids and commands' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l format -d 'table (the default), json, or a Go template: \'{{.Names}}\', or with a header row \'table {{.ID}}\\t{{.Status}}\' (fields as docker\'s: ID, Image, Command, CreatedAt, RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)' -r
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s f -l filter -d 'Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE, health=, network=, volume=NAME|PATH, publish=PORT[/PROTO]' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -s s -l size -d 'Show what each container wrote (its writable layer) and, as virtual, that with its image' -r -f -a "true\t''
+false\t''"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

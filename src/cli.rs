@@ -1300,9 +1300,14 @@ pub struct PsArgs {
     /// RunningFor, Ports, State, Status, Names, Labels, Mounts, Networks)
     #[arg(long, value_name = "FORMAT")]
     pub format: Option<String>,
-    /// Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE], exited=CODE
+    /// Show only containers that match: status=, name=, id=, ancestor=, label=KEY[=VALUE],
+    /// exited=CODE, health=, network=, volume=NAME|PATH, publish=PORT[/PROTO]
     #[arg(short, long = "filter", value_name = "FILTER")]
     pub filters: Vec<String>,
+    /// Show what each container wrote (its writable layer) and, as virtual, that with its
+    /// image
+    #[arg(short, long)]
+    pub size: bool,
 }
 
 #[derive(Debug, Args)]

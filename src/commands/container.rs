@@ -6,7 +6,7 @@ use anyhow::{Context as _, bail};
 use serde::Serialize;
 
 use super::Context;
-use super::format::{ago, human_duration, since, table};
+use super::format::{ago, human_duration, human_size, since, table};
 use super::lifecycle;
 use crate::cli::{
     ContainerArg, GlobalArgs, InspectArgs, PortArgs, PsArgs, RenameArgs, RmArgs, TopArgs,
@@ -156,6 +156,38 @@ struct ContainerJson {
     exit_code: Option<i32>,
     pid: Option<i32>,
     labels: std::collections::BTreeMap<String, String>,
+    /// With --size: what it wrote, and that with its image.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_rw: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    size_root_fs: Option<u64>,
+}
+
+/// `ps --size`: for each container, the bytes of its writable layer and of that and its
+/// image together (read in the user namespace, where every file can be).
+fn sizes(
+    store: &crate::image::store::Store,
+    configs: &[&ContainerConfig],
+) -> anyhow::Result<Vec<(u64, u64)>> {
+    use crate::runtime::jobs::{self, Job, JobOutput};
+    let containers = Containers::new(store);
+    let paths = configs.iter().map(|c| containers.upper(&c.id)).collect();
+    let JobOutput::Usage(written) = jobs::run(&Job::Usage { paths })? else {
+        bail!("nook's namespace helper gave an unexpected answer");
+    };
+    Ok(configs
+        .iter()
+        .zip(written)
+        .map(|(c, rw)| {
+            let image: u64 = c
+                .layers
+                .iter()
+                .filter_map(|d| store.layer_meta(d).ok())
+                .map(|m| m.size)
+                .sum();
+            (rw, rw + image)
+        })
+        .collect())
 }
 
 pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
@@ -182,6 +214,19 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     if let Some(n) = last {
         rows.truncate(n);
     }
+    let sized = match args.size {
+        true => sizes(
+            &ctx.store,
+            &rows.iter().map(|(c, _, _)| c).collect::<Vec<_>>(),
+        )?,
+        false => Vec::new(),
+    };
+    let size_text = |i: usize| {
+        sized
+            .get(i)
+            .map(|(rw, all)| format!("{} (virtual {})", human_size(*rw), human_size(*all)))
+            .unwrap_or_default()
+    };
     let id_text = |id: &str| {
         if args.no_trunc {
             id.to_string()
@@ -199,7 +244,8 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     if let super::template::Shape::Json = shape {
         let out: Vec<ContainerJson> = rows
             .iter()
-            .map(|(c, s, h)| ContainerJson {
+            .enumerate()
+            .map(|(i, (c, s, h))| ContainerJson {
                 id: c.id.clone(),
                 names: vec![c.name.clone()],
                 image: c.image.clone(),
@@ -211,6 +257,8 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 exit_code: s.exit_code,
                 pid: s.running_init().map(|p| p.pid),
                 labels: c.labels.clone(),
+                size_rw: sized.get(i).map(|s| s.0),
+                size_root_fs: sized.get(i).map(|s| s.1),
             })
             .collect();
         println!("{}", serde_json::to_string_pretty(&out)?);
@@ -219,7 +267,8 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     if let super::template::Shape::Template { template, table } = shape {
         let fields: Vec<serde_json::Value> = rows
             .iter()
-            .map(|(c, s, h)| {
+            .enumerate()
+            .map(|(i, (c, s, h))| {
                 let volumes: Vec<&str> = c
                     .mounts
                     .iter()
@@ -244,6 +293,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                     "Mounts": volumes.join(","),
                     "LocalVolumes": volumes.len().to_string(),
                     "Networks": c.network.mode.name(),
+                    "Size": size_text(i),
                 })
             })
             .collect();
@@ -261,6 +311,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
             ("Mounts", "MOUNTS"),
             ("LocalVolumes", "LOCAL VOLUMES"),
             ("Networks", "NETWORKS"),
+            ("Size", "SIZE"),
         ];
         print!(
             "{}",
@@ -270,8 +321,9 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
     }
     let lines: Vec<Vec<String>> = rows
         .iter()
-        .map(|(c, s, h)| {
-            vec![
+        .enumerate()
+        .map(|(i, (c, s, h))| {
+            let mut line = vec![
                 id_text(&c.id),
                 c.image.clone(),
                 command_text(c, args.no_trunc),
@@ -279,24 +331,26 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
                 status_text(s, h.as_ref()),
                 ports_text(s),
                 c.name.clone(),
-            ]
+            ];
+            if args.size {
+                line.push(size_text(i));
+            }
+            line
         })
         .collect();
-    print!(
-        "{}",
-        table(
-            &[
-                "CONTAINER ID",
-                "IMAGE",
-                "COMMAND",
-                "CREATED",
-                "STATUS",
-                "PORTS",
-                "NAMES"
-            ],
-            &lines
-        )
-    );
+    let mut header = vec![
+        "CONTAINER ID",
+        "IMAGE",
+        "COMMAND",
+        "CREATED",
+        "STATUS",
+        "PORTS",
+        "NAMES",
+    ];
+    if args.size {
+        header.push("SIZE");
+    }
+    print!("{}", table(&header, &lines));
     Ok(0)
 }
 

@@ -72,6 +72,8 @@ pub enum Job {
         skip: Vec<String>,
         keep: Option<super::idmap::KeepId>,
     },
+    /// The bytes of the files in each of these trees (containers' writable layers).
+    Usage { paths: Vec<PathBuf> },
     /// Write a container's whole filesystem (`root`, mounted for the job over a scratch upper directory) as a tar
     /// at `output`, for `nook export`.
     ArchiveRoot {
@@ -120,6 +122,7 @@ pub enum JobOutput {
     Overlay(Result<(), String>),
     Archived(crate::build::layer::Archived),
     Changes(Vec<crate::build::layer::Change>),
+    Usage(Vec<u64>),
 }
 
 /// A running `nook __userns-job` process. Killed if dropped unfinished.
@@ -289,6 +292,52 @@ fn remove_at(
     Ok(unlinkat(dir, name, UnlinkatFlags::RemoveDir)?)
 }
 
+/// The bytes of the files and links in the tree at `path` (a file with several links
+/// counted once), read without following links, holding a descriptor per level.
+fn tree_size(path: &Path) -> io::Result<u64> {
+    use nix::sys::stat::{SFlag, fstatat};
+    fn walk(
+        dir: &OwnedFd,
+        seen: &mut std::collections::HashSet<(u64, u64)>,
+        depth: usize,
+    ) -> io::Result<u64> {
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+        let mut total = 0;
+        let mut names = Vec::new();
+        for entry in nix::dir::Dir::openat(dir, ".", flags, Mode::empty())?.iter() {
+            let entry = entry?;
+            let n = entry.file_name().to_bytes();
+            if n != b"." && n != b".." {
+                names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
+            }
+        }
+        for name in names {
+            let st = fstatat(
+                dir,
+                name.as_os_str(),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )?;
+            let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+            if kind == SFlag::S_IFDIR {
+                // A tree deeper than this is a container's mischief: what lies below is not counted.
+                if depth < REMOVE_DEPTH {
+                    let sub = nix::fcntl::openat(dir, name.as_os_str(), flags, Mode::empty())?;
+                    total += walk(&sub, seen, depth + 1)?;
+                }
+            } else if st.st_nlink <= 1 || seen.insert((st.st_dev, st.st_ino)) {
+                total += u64::try_from(st.st_size).unwrap_or(0);
+            }
+        }
+        Ok(total)
+    }
+    let top = nix::fcntl::open(
+        path,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    walk(&top, &mut std::collections::HashSet::new(), 0)
+}
+
 /// The body of `nook __userns-job`: returns the process exit code.
 pub fn serve() -> i32 {
     let outcome: Result<JobOutput, String> = (|| {
@@ -390,6 +439,9 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
                 .map(JobOutput::Archived)
                 .map_err(|e| e.to_string())
         }
+        Job::Usage { paths } => Ok(JobOutput::Usage(
+            paths.iter().map(|p| tree_size(p).unwrap_or(0)).collect(),
+        )),
         Job::ListChanges {
             upper,
             lowers,

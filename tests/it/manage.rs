@@ -617,7 +617,7 @@ fn commit_diff_and_export_a_container() {
 }
 
 /// docker's listing filters: `images --filter` dangling, reference, label, before, since; `ps
-/// --filter` network, volume, publish.
+/// --filter` network, volume, publish; and `ps --size`.
 #[test]
 fn listings_filter_as_docker_does() {
     let env = crate::harness::env_with("overlay");
@@ -689,7 +689,48 @@ fn listings_filter_as_docker_does() {
     assert_eq!(ps("volume=/data"), "with-vol\n");
     assert_eq!(ps("publish=80"), "pub\n");
     assert_eq!(ps("publish=80/udp"), "");
-    env.nook(&["rm", "-f", "pub", "on-net", "with-vol"]).ok();
+
+    // --size: what each container wrote, and that with its image.
+    env.nook(&[
+        "run",
+        "--name",
+        "writer",
+        "busybox",
+        "sh",
+        "-c",
+        "head -c 100000 /dev/zero > /z",
+    ])
+    .ok();
+    let sizes = env
+        .nook(&[
+            "ps",
+            "-a",
+            "-s",
+            "-f",
+            "name=writer",
+            "--format",
+            "{{.Size}}",
+        ])
+        .ok()
+        .stdout;
+    assert!(sizes.starts_with("100kB (virtual "), "{sizes}");
+    let json = env
+        .nook(&[
+            "ps",
+            "-a",
+            "--size",
+            "-f",
+            "name=writer",
+            "--format",
+            "json",
+        ])
+        .ok()
+        .stdout;
+    let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows[0]["SizeRw"], 100_000);
+    assert!(rows[0]["SizeRootFs"].as_u64().unwrap() > 100_000);
+    env.nook(&["rm", "-f", "pub", "on-net", "with-vol", "writer"])
+        .ok();
 }
 
 /// `history` and `info` take docker's `--format` (and history its -q and -H=false).

@@ -748,7 +748,10 @@ fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
         sys::set_link_up("lo").map_err(|e| format!("cannot bring up lo: {e}"))?;
         let own = File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
         let mut nl = Netlink::open().map_err(|e| e.to_string())?;
-        nl.add_bridge(BRIDGE).map_err(|e| e.to_string())?;
+        // A locally administered address of the network's own (its gateway's last octets).
+        let [_, b, c, d] = network.gateway.octets();
+        nl.add_bridge(BRIDGE, [0x02, 0x6e, 0x6b, b, c, d])
+            .map_err(|e| e.to_string())?;
         nl.add_address(BRIDGE, network.gateway, network.prefix)
             .map_err(|e| e.to_string())?;
         nl.set_up(BRIDGE, None).map_err(|e| e.to_string())?;

@@ -102,11 +102,15 @@ impl Netlink {
         nix::net::if_::if_nametoindex(name).map_err(|_| NetlinkError::NoSuchLink(name.to_string()))
     }
 
-    /// Create the bridge `name`.
-    pub fn add_bridge(&mut self, name: &str) -> Result<(), NetlinkError> {
+    /// Create the bridge `name` with the hardware address `mac`. (Without one, a bridge
+    /// takes the lowest of its ports', which changes as members come and go: the members'
+    /// neighbour entries for the gateway then point nowhere until they expire, and what they
+    /// send it is lost meanwhile.)
+    pub fn add_bridge(&mut self, name: &str, mac: [u8; 6]) -> Result<(), NetlinkError> {
         let mut link = LinkMessage::default();
         link.attributes = vec![
             LinkAttribute::IfName(name.to_string()),
+            LinkAttribute::Address(mac.to_vec()),
             LinkAttribute::LinkInfo(vec![LinkInfo::Kind(InfoKind::Bridge)]),
         ];
         self.request(

@@ -339,6 +339,18 @@ fn user_networks_answer_dns_for_their_members() {
     ]);
     let late = address("late");
     assert!(late.starts_with("10.") && late != db_ip, "{late}");
+    // The gateway keeps its hardware address as members come and go (a bridge's own would
+    // follow its ports', and members' queries to it would be lost until their entry expired).
+    let arp = env
+        .nook(&["exec", &asker, "cat", "/proc/net/arp"])
+        .ok()
+        .stdout;
+    let gateway = resolv.stdout.split_whitespace().nth(1).unwrap().to_string();
+    let entry = arp
+        .lines()
+        .find(|l| l.starts_with(&format!("{gateway} ")))
+        .unwrap_or_else(|| panic!("no entry for {gateway}: {arp}"));
+    assert!(entry.contains(" 02:6e:6b:"), "{entry}");
     let missing = env
         .nook(&["exec", &asker, "nslookup", "no-such-member"])
         .output();

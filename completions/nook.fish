@@ -94,6 +94,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l env-file -d 'Read envi
 complete -c nook -n "__fish_nook_using_subcommand run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l pid -d 'The pid namespace: private (the default: the container sees only its own processes) or host (it sees, and may signal, those of yours on the host)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
@@ -175,6 +176,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l env-file -d 'Read e
 complete -c nook -n "__fish_nook_using_subcommand create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l pid -d 'The pid namespace: private (the default: the container sees only its own processes) or host (it sees, and may signal, those of yours on the host)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
@@ -449,6 +451,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l pid -d 'The pid namespace: private (the default: the container sees only its own processes) or host (it sees, and may signal, those of yours on the host)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''
@@ -530,6 +533,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s w -l workdir -d 'Working directory inside the container (created if missing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s u -l user -d 'User to run as: a name or uid, optionally with :group or :gid' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l userns -d 'keep-id: your uid and gid are the same inside (or keep-id:uid=N,gid=N: those are you), so files you own on the host are yours inside; the command runs as you, with a line for you in /etc/passwd' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l pid -d 'The pid namespace: private (the default: the container sees only its own processes) or host (it sees, and may signal, those of yours on the host)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s h -l hostname -d 'Container host name (default: the first 12 digits of its id)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l entrypoint -d 'Override the image\'s ENTRYPOINT ("" clears it)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l read-only -d 'Mount the container\'s root filesystem read-only' -r -f -a "true\t''

@@ -202,6 +202,10 @@ pub struct RunArgs {
     /// line for you in /etc/passwd
     #[arg(long, value_name = "MODE")]
     pub userns: Option<String>,
+    /// The pid namespace: private (the default: the container sees only its own processes)
+    /// or host (it sees, and may signal, those of yours on the host)
+    #[arg(long, value_name = "MODE")]
+    pub pid: Option<String>,
     /// Container host name (default: the first 12 digits of its id)
     #[arg(short = 'h', long, value_name = "NAME")]
     pub hostname: Option<String>,

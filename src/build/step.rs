@@ -230,6 +230,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         keep_id: None,
         shm_size: None,
         sysctls: Vec::new(),
+        pid_host: false,
         discard: Vec::new(),
     };
     let launching = launch::launch(&spec, |_| Ok(None))?;

@@ -428,11 +428,38 @@ pub fn top(global: &GlobalArgs, args: &TopArgs) -> anyhow::Result<i32> {
     let init = init.pid;
     let pidns = |pid: &str| std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok();
     let ns = pidns(&entry.to_string()).context("cannot read the container's pid namespace")?;
+    // On the host's pid namespace, the container's processes are its PID 1's descendants.
+    let parent = |pid: &str| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')?
+                    .1
+                    .split_whitespace()
+                    .nth(1)?
+                    .parse::<i32>()
+                    .ok()
+            })
+    };
+    let descends = |pid: &str| {
+        let mut at = pid.parse::<i32>().ok();
+        for _ in 0..64 {
+            match at {
+                Some(p) if p == init => return true,
+                Some(p) if p > 1 => at = parent(&p.to_string()),
+                _ => return false,
+            }
+        }
+        false
+    };
     let mut rows = Vec::new();
     for entry in std::fs::read_dir("/proc")?.flatten() {
         let pid = entry.file_name().to_string_lossy().into_owned();
         // (nook's own PID 1, under --init, does not show its namespaces.)
-        let inside = pid == init.to_string() || pidns(&pid).as_ref() == Some(&ns);
+        let inside = match config.pid_host {
+            true => descends(&pid),
+            false => pid == init.to_string() || pidns(&pid).as_ref() == Some(&ns),
+        };
         if !pid.bytes().all(|b| b.is_ascii_digit()) || !inside {
             continue;
         }
@@ -621,6 +648,7 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         "CapAdd": c.capabilities,
         "ShmSize": c.shm_size.unwrap_or(64 << 20),
         "Sysctls": sysctls,
+        "PidMode": if c.pid_host { "host" } else { "" },
         "Ulimits": ulimits,
         "GroupAdd": group_add,
         "Privileged": c.privileged,

@@ -33,7 +33,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     };
     let config = containers.load_config(&id)?;
     let state = containers.load_state(&id)?;
-    let Some((_, init)) = state.entry(config.init) else {
+    let Some((init_pid, init)) = state.entry(config.init) else {
         bail!(
             "container {} is not running: start it first (nook start {})",
             args.container,
@@ -52,6 +52,7 @@ pub fn exec(global: &GlobalArgs, args: &ExecArgs) -> anyhow::Result<i32> {
     }
     let spec = ExecSpec {
         init,
+        init_pid,
         idmap: config.idmap(IdMap::for_current_user()?.map)?,
         process: ProcessSpec {
             args: args.command.clone(),

@@ -314,6 +314,13 @@ fn container_config(
             .transpose()?,
         health: health_check(&args.health, &config_bytes)?,
         sysctls,
+        pid_host: match args.pid.as_deref() {
+            None | Some("" | "private") => false,
+            Some("host") => true,
+            Some(other) => {
+                bail!("invalid --pid {other:?}: use host (the host's processes in view) or private")
+            }
+        },
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
 }

@@ -107,6 +107,9 @@ pub struct ContainerConfig {
     /// `--shm-size`, in bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shm_size: Option<u64>,
+    /// `--pid host`: no pid namespace of its own; the host's processes are in view.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pid_host: bool,
     /// `--sysctl` settings of its namespaces.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub sysctls: std::collections::BTreeMap<String, String>,

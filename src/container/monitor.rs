@@ -306,6 +306,7 @@ impl Run<'_> {
             mounts,
             winsize: self.winsize,
             keep_id: config.keep_id,
+            pid_host: config.pid_host,
             shm_size: config.shm_size,
             sysctls: config
                 .sysctls

@@ -63,6 +63,8 @@ impl ExecError {
 pub struct ExecSpec {
     /// A pidfd of the container's PID 1.
     pub init: OwnedFd,
+    /// Its pid, as we see it.
+    pub init_pid: i32,
     pub idmap: IdMap,
     pub process: ProcessSpec,
     pub caps: Vec<String>,
@@ -96,6 +98,25 @@ const NAMESPACES: CloneFlags = CloneFlags::CLONE_NEWUSER
     .union(CloneFlags::CLONE_NEWIPC)
     .union(CloneFlags::CLONE_NEWNET)
     .union(CloneFlags::CLONE_NEWCGROUP);
+
+/// The namespaces of process `pid` to join: those it does not share with us (a container on
+/// the host's network or pid namespace shares them, and joining one's own is refused to a
+/// process without privileges over it).
+fn to_join(pid: i32) -> CloneFlags {
+    let same = |name: &str| {
+        let link = |of: &str| std::fs::read_link(format!("/proc/{of}/ns/{name}")).ok();
+        link("self").is_some_and(|mine| Some(mine) == link(&pid.to_string()))
+    };
+    [
+        (CloneFlags::CLONE_NEWPID, "pid"),
+        (CloneFlags::CLONE_NEWNET, "net"),
+        (CloneFlags::CLONE_NEWUTS, "uts"),
+        (CloneFlags::CLONE_NEWIPC, "ipc"),
+    ]
+    .into_iter()
+    .filter(|(_, name)| same(name))
+    .fold(NAMESPACES, |flags, (flag, _)| flags.difference(flag))
+}
 
 /// Run `spec` in its container with our stdio (or a terminal of the container's own devpts)
 /// and return its docker-style status. `place` puts the joiner (host pid given) in the
@@ -334,7 +355,7 @@ fn joiner_main(spec: &ExecSpec, chan: Channel, stdio: Option<ProgramStdio>) -> !
     if !matches!(chan.recv::<ToJoiner>(), Ok(Some(ToJoiner::Placed))) {
         sys::exit_now(125);
     }
-    if let Err(e) = nix::sched::setns(spec.init.as_fd(), NAMESPACES) {
+    if let Err(e) = nix::sched::setns(spec.init.as_fd(), to_join(spec.init_pid)) {
         fail(
             &chan,
             StartFailure::setup(format!("cannot join the container's namespaces: {e}")),

@@ -245,6 +245,8 @@ pub struct LaunchSpec {
     pub keep_id: Option<super::idmap::KeepId>,
     /// The size of /dev/shm in bytes (`--shm-size`; default 64 MiB).
     pub shm_size: Option<u64>,
+    /// `--pid host`: stay in the host's pid namespace (its /proc bound in, not mounted).
+    pub pid_host: bool,
     /// `--sysctl` settings, in order.
     pub sysctls: Vec<(String, String)>,
     /// Trees the keeper deletes once the container has exited (the writable layer of a
@@ -615,10 +617,12 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
     let started = prepared.and_then(|()| {
         // The cgroup namespace comes with init, once the keeper is in its cgroup: the
         // container's leaf is then its root.
-        sys::fork_into(
-            CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWPID | CloneFlags::CLONE_NEWCGROUP,
-        )
-        .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
+        let pid = match spec.pid_host {
+            true => CloneFlags::empty(),
+            false => CloneFlags::CLONE_NEWPID,
+        };
+        sys::fork_into(CloneFlags::CLONE_NEWNS | pid | CloneFlags::CLONE_NEWCGROUP)
+            .map_err(|e| format!("cannot create the container's pid namespace: {e}"))
     });
     let started = match started {
         Ok(Forked::Child) => {
@@ -715,6 +719,7 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
         masked_paths: spec.security.masked_paths,
         shm_size: spec.shm_size,
         sysctls: &spec.sysctls,
+        host_pid: spec.pid_host,
     })
     .map_err(|e| StartFailure::setup(e.to_string()))?;
 

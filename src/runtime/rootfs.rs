@@ -425,6 +425,8 @@ pub struct FsSetup<'a> {
     /// `--sysctl`: kernel settings of the container's own namespaces (checked by the caller
     /// to be namespaced ones), set before /proc/sys is made read-only.
     pub sysctls: &'a [(String, String)],
+    /// The container shares the host's pid namespace: /proc is the host's, bound in.
+    pub host_pid: bool,
 }
 
 /// A fresh filesystem of `fstype` with `options` (`key=value,flag,...`) on `target` (shown in
@@ -508,7 +510,7 @@ fn host_source(path: &Path) -> Result<OwnedFd, RootfsError> {
 /// what podman does. Must run in the container's pid namespace (for /proc).
 pub fn prepare(setup: &FsSetup<'_>) -> Result<Root, RootfsError> {
     let root = Root::open(setup.rootfs)?;
-    mount_kernel_filesystems(&root, setup.shm_size)?;
+    mount_kernel_filesystems(&root, setup.shm_size, setup.host_pid)?;
     for (key, value) in setup.sysctls {
         set_sysctl(setup.rootfs, key, value)?;
     }
@@ -887,9 +889,23 @@ pub(crate) fn mask_kernel_paths(root: &Root) -> Result<(), RootfsError> {
 pub(crate) fn mount_kernel_filesystems(
     root: &Root,
     shm_size: Option<u64>,
+    host_pid: bool,
 ) -> Result<(), RootfsError> {
     let proc_dir = root.open_path("/proc", Create::Dir)?;
-    mount_fs("proc", "", MountAttrs::SAFE, proc_dir.as_fd(), "/proc")?;
+    match host_pid {
+        // A user namespace cannot mount the proc of a pid namespace it does not own.
+        true => {
+            let host = host_source(Path::new("/proc"))?;
+            bind(
+                host.as_fd(),
+                proc_dir.as_fd(),
+                MountAttrs::SAFE,
+                "/proc",
+                "/proc",
+            )?;
+        }
+        false => mount_fs("proc", "", MountAttrs::SAFE, proc_dir.as_fd(), "/proc")?,
+    }
 
     prepare_dev(root, shm_size)?;
 

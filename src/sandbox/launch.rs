@@ -597,7 +597,7 @@ fn finish_tree(plan: &Plan<'_>, sources: &[Option<OwnedFd>], root: &Path) -> Res
             }
         }
     }
-    rootfs::mount_kernel_filesystems(&root, None).map_err(e)?;
+    rootfs::mount_kernel_filesystems(&root, None, false).map_err(e)?;
     rootfs::mask_kernel_paths(&root).map_err(e)?;
     // The root itself holds only mount points: read-only.
     sys::set_mount_attrs(root.fd(), READ_ONLY, false)

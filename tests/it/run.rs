@@ -1136,3 +1136,46 @@ fn sysctls_set_the_containers_own_namespaces() {
         env.nook(&all).output().code(125).stderr_has(says);
     }
 }
+
+/// `--pid host`: the host's processes are in view (its /proc bound in, with podman's paths
+/// still masked and /proc/sys read-only), `top` lists the container's own, `exec` works (as
+/// it does on the host's network, whose namespace is not joined again).
+#[test]
+fn pid_host_shows_the_hosts_processes() {
+    let env = env_with("overlay");
+    let me = std::process::id();
+    let out = sh(
+        &env,
+        &["--pid", "host"],
+        &format!(
+            "test -d /proc/{me} && echo sees-host; cat /proc/kcore 2>/dev/null | wc -c; \
+             echo 1 > /proc/sys/kernel/panic 2>/dev/null || echo read-only"
+        ),
+    );
+    assert_eq!(out, "sees-host\n0\nread-only\n");
+    let id = env.run_detached(&[
+        "--pid",
+        "host",
+        "--network",
+        "host",
+        "busybox",
+        "sh",
+        "-c",
+        "sleep 300 & sleep 200",
+    ]);
+    assert_eq!(env.inspect(&id)["HostConfig"]["PidMode"], "host");
+    crate::harness::wait_until(Duration::from_secs(10), "both sleeps", || {
+        let top = env.nook(&["top", &id]).ok().stdout;
+        top.contains("sleep 300") && top.contains("sleep 200")
+    });
+    let top = env.nook(&["top", &id]).ok().stdout;
+    assert_eq!(top.lines().count(), 3, "only the container's: {top}");
+    env.nook(&["exec", &id, "sh", "-c", "echo in"])
+        .ok()
+        .stdout_has("in");
+    env.nook(&["rm", "-f", &id]).ok();
+    env.nook(&["run", "--rm", "--pid", "container:x", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("invalid --pid");
+}

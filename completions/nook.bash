@@ -1186,12 +1186,16 @@ _nook() {
             return 0
             ;;
         nook__subcmd__completion)
-            opts="-h --storage-driver --help bash elvish fish powershell zsh"
+            opts="-h --name --storage-driver --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0

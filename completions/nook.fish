@@ -1254,6 +1254,7 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the container\'s health check once and record the result: exit 0 when it passed, 1 when it failed'
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand completion" -l name -d 'The command to complete (default: the name nook was run as, e.g. docker through a link of that name)' -r
 complete -c nook -n "__fish_nook_using_subcommand completion" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

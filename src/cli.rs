@@ -1389,6 +1389,10 @@ pub struct VersionArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionArgs {
+    /// The command to complete (default: the name nook was run as, e.g. docker through a
+    /// link of that name)
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
     /// The shell
     pub shell: clap_complete::Shell,
 }

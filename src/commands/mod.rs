@@ -224,13 +224,21 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             missing_exits_1(container::healthcheck(global, &args))
         }
         Command::Completion(args) => {
-            clap_complete::generate(
-                args.shell,
-                &mut crate::cli::command(),
-                "nook",
-                &mut std::io::stdout(),
-            );
-            Ok(0)
+            let invoked = std::env::args_os()
+                .next()
+                .and_then(|a| {
+                    let p = std::path::PathBuf::from(a);
+                    Some(p.file_name()?.to_string_lossy().into_owned())
+                })
+                .unwrap_or_else(|| "nook".to_string());
+            let name = args.name.unwrap_or(invoked);
+            // Made whole first: the generator panics on a write error (`| head`).
+            let mut script = Vec::new();
+            clap_complete::generate(args.shell, &mut crate::cli::command(), name, &mut script);
+            match std::io::Write::write_all(&mut std::io::stdout(), &script) {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+                _ => Ok(0),
+            }
         }
     }
 }

@@ -449,11 +449,16 @@ docker version --format '{{.Client.Version}}'
 docker run -d --name web -l app=demo busybox sleep 100 >/dev/null
 docker ps --filter label=app=demo --format '{{.Names}} {{.State}}'
 test "$(docker inspect -f '{{.State.Running}}' web)" = true
-docker exec web sh -c 'echo from-exec'
+docker exec web sh -c 'echo from-exec > /note; cat /note'
+docker diff web
+docker commit -c 'CMD ["cat", "/note"]' web web-snapshot >/dev/null
+docker run --rm web-snapshot
 docker run --rm -t=false busybox sh -c 'exit 3' || echo "status $?"
+docker events --since 1m --until 0s -f event=commit --format '{{.Actor.Attributes.name}}'
 docker rm -f web no-such-container
 docker ps -aq | wc -l
 docker inspect web >/dev/null 2>&1 || echo "inspect status $?"
+docker completion bash | grep -q 'complete -F _docker .* docker$' && echo completes-docker
 "#;
     let out = Run::new(
         {
@@ -471,7 +476,7 @@ docker inspect web >/dev/null 2>&1 || echo "inspect status $?"
     assert_eq!(
         out.stdout,
         format!(
-            "{}\nweb running\nfrom-exec\nstatus 3\nweb\n0\ninspect status 1\n",
+            "{}\nweb running\nfrom-exec\nA /note\nfrom-exec\nstatus 3\nweb\nweb\n0\ninspect status 1\ncompletes-docker\n",
             env!("CARGO_PKG_VERSION")
         ),
         "{out}"

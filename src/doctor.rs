@@ -57,6 +57,7 @@ pub fn run_checks(store: Option<&Store>) -> Vec<Check> {
     out.push(mapping_works());
     out.extend(storage(store));
     out.extend(pasta(store));
+    out.push(outside_network());
     out.extend(xdg(store));
     out.push(cgroups());
     out.extend(walls());
@@ -320,6 +321,27 @@ fn version_of(path: &Path, flag: &str) -> String {
         })
         .unwrap_or_default();
     format!("{} ({text})", path.display())
+}
+
+/// Does the host have a network for containers to reach? (pasta copies its default route.)
+fn outside_network() -> Check {
+    const NAME: &str = "outside network";
+    match crate::network::host::offline() {
+        false => check(
+            NAME,
+            Level::Ok,
+            "an interface with a default route: containers reach the network through pasta",
+            None,
+        ),
+        true => check(
+            NAME,
+            Level::Warn,
+            "no interface has a default route (offline): containers start with only their \
+             loopback (and their user network), their published ports forwarded from the host \
+             by nook; what they start with stays theirs until they are started again",
+            Some("connect this machine to a network, then start the containers again"),
+        ),
+    }
 }
 
 fn pasta(store: Option<&Store>) -> Vec<Check> {

@@ -107,6 +107,14 @@ pub(crate) fn runtime(ctx: &Context, network: Network) -> anyhow::Result<Runtime
         },
         caps,
         pasta: match network {
+            // Offline, pasta cannot start: the steps get their loopback only.
+            Network::Pasta if crate::network::host::offline() => {
+                super::warn(
+                    "the build's steps have no outside network: this machine has no interface \
+                     with a default route (it is offline)",
+                );
+                None
+            }
             Network::Pasta => Some(crate::network::pasta::features(
                 &ctx.store.root().join("pasta-features.json"),
             )?),

@@ -183,6 +183,23 @@ pub(crate) fn each(
     super::report_each(specs, outcomes, missing_ok)
 }
 
+/// Say (once, on stderr) that a container that would reach the network through pasta will
+/// not: the host has no network (see `network::host::offline`).
+pub fn warn_if_offline(config: &ContainerConfig) {
+    if config.network.mode.uses_pasta() && crate::network::host::offline() {
+        super::warn(&format!(
+            "container {} has no outside network: this machine has no interface with a \
+             default route (it is offline); it gets its loopback{}, and its published ports \
+             are forwarded from the host",
+            config.name,
+            match config.network.mode {
+                crate::network::NetworkMode::User { .. } => " and its user network",
+                _ => "",
+            }
+        ));
+    }
+}
+
 fn start_one(
     ctx: &Context,
     containers: &Containers<'_>,
@@ -191,6 +208,7 @@ fn start_one(
     if containers.monitor_alive(&config.id) {
         return Ok(());
     }
+    warn_if_offline(config);
     let _ = std::fs::remove_file(containers.stop_marker(&config.id));
     start_detached(&ctx.store, &config.id).map_err(|f| anyhow::anyhow!("{}", f.message))
 }

@@ -293,6 +293,17 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
             }
         });
     }
+    if name == crate::network::forward::FORWARD_COMMAND {
+        // __forward PID (the ports on stdin)
+        let Some(pid) = args.get(2).and_then(|a| a.to_str()) else {
+            eprintln!(
+                "Error: usage: nook {} PID",
+                crate::network::forward::FORWARD_COMMAND
+            );
+            return Some(125);
+        };
+        return Some(crate::network::forward::serve(pid));
+    }
     if name == HUB_COMMAND {
         // __network STORE-ROOT NAME
         let (Some(root), Some(net)) = (args.get(2), args.get(3).and_then(|a| a.to_str())) else {

@@ -719,6 +719,7 @@ pub(crate) fn start_quietly(ctx: &Context, args: &RunArgs) -> anyhow::Result<Str
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let config = created(&ctx, &args)?;
+    lifecycle::warn_if_offline(&config);
     if args.detach {
         return match lifecycle::start_detached(&ctx.store, &config.id) {
             Ok(()) => {

@@ -57,7 +57,14 @@ pub fn sandbox(global: &GlobalArgs, args: SandboxArgs) -> anyhow::Result<i32> {
         Some(name) => Some(image_root(&ctx, name)?),
         None => None,
     };
-    let pasta = match policy.net {
+    let offline = policy.net && crate::network::host::offline();
+    if offline {
+        super::warn(
+            "the sandbox has no outside network: this machine has no interface with a default \
+             route (it is offline)",
+        );
+    }
+    let pasta = match policy.net && !offline {
         true => Some((
             crate::network::pasta::features(&ctx.store.root().join("pasta-features.json"))?,
             crate::config::runtime_root(ctx.store.root()),

@@ -12,6 +12,7 @@ use nix::unistd::Pid;
 use super::{ContainerConfig, ContainerError, Containers, NetworkState};
 use crate::image::store::Store;
 use crate::network::files::{self, NetworkFacts};
+use crate::network::forward::{ForwardError, Forwarder};
 use crate::network::hub::{self, HubError, Joined, MemberInfo};
 use crate::network::pasta::{self, Features, Pasta, PastaError, PastaSpec};
 use crate::network::user::{Networks, UserNetError};
@@ -24,6 +25,8 @@ pub enum NetError {
     Ports(#[from] NetworkError),
     #[error(transparent)]
     Pasta(#[from] PastaError),
+    #[error(transparent)]
+    Forward(#[from] ForwardError),
     #[error(transparent)]
     Hub(#[from] HubError),
     #[error(transparent)]
@@ -70,6 +73,8 @@ pub struct Pending {
     /// The ports to publish, when it has pasta.
     publish: Option<Publish>,
     pasta: Option<Features>,
+    /// The host has no network: the ports are forwarded by [`Forwarder`], not pasta.
+    offline: bool,
     joined: Option<Joined>,
     member: Option<MemberInfo>,
     state: NetworkState,
@@ -97,7 +102,10 @@ pub fn prepare(
         _ => None,
     };
     let with_pasta = net.mode.uses_pasta() && !user_network.as_ref().is_some_and(|n| n.internal);
-    let features = with_pasta
+    // With no interface to copy, pasta cannot start: the container gets its loopback (and its
+    // user network) only, and its published ports a forwarder of ours.
+    let offline = with_pasta && host::offline();
+    let features = (with_pasta && !offline)
         .then(|| pasta::features(&store.root().join("pasta-features.json")))
         .transpose()?;
     let route = with_pasta.then(host::default_route).flatten();
@@ -227,6 +235,7 @@ pub fn prepare(
                 exposed: net.exposed.clone(),
             }),
             pasta: features,
+            offline,
             joined,
             member,
             state,
@@ -277,12 +286,14 @@ fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces
 /// A run's network once connected; pasta ends when this is dropped.
 pub struct Connected {
     _pasta: Option<Pasta>,
+    _forwarder: Option<Forwarder>,
     pub state: NetworkState,
 }
 
 /// A run's network being connected: attached to its user network, pasta starting.
 pub struct Connecting {
     pasta: Option<pasta::Starting>,
+    forwarder: Option<Forwarder>,
     /// Held until pasta has bound the ports.
     _ports_lock: Option<File>,
     state: NetworkState,
@@ -302,6 +313,7 @@ impl Pending {
         let Pending {
             publish,
             pasta: features,
+            offline,
             joined,
             member,
             mut state,
@@ -344,8 +356,13 @@ impl Pending {
             })?),
             None => None,
         };
+        let forwarder = match offline && !ports.is_empty() {
+            true => Some(Forwarder::start(keeper.as_raw(), &ports)?),
+            false => None,
+        };
         Ok(Connecting {
             pasta,
+            forwarder,
             _ports_lock: ports_lock,
             state,
         })
@@ -358,6 +375,7 @@ impl Connecting {
         let pasta = self.pasta.map(pasta::Starting::wait).transpose()?;
         Ok(Connected {
             _pasta: pasta,
+            _forwarder: self.forwarder,
             state: self.state,
         })
     }

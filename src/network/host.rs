@@ -43,6 +43,35 @@ pub fn default_route() -> Option<HostRoute> {
     })
 }
 
+/// Is there an IPv6 default route (not a reject route, not on loopback) in
+/// `/proc/net/ipv6_route` format?
+fn has_default_route6(table: &str) -> bool {
+    const REJECT: u32 = 0x0200;
+    table.lines().any(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let flags = cols
+            .get(8)
+            .and_then(|f| u32::from_str_radix(f, 16).ok())
+            .unwrap_or(REJECT);
+        cols.len() >= 10
+            && cols[0].bytes().all(|b| b == b'0')
+            && cols[1] == "00"
+            && flags & REJECT == 0
+            && cols[9] != "lo"
+    })
+}
+
+/// Has the host no interface with a default route, IPv4 or IPv6 (a laptop offline, a VM
+/// without a network card)? pasta then has no interface to copy and cannot start.
+pub fn offline() -> bool {
+    let v4 = fs::read_to_string("/proc/net/route")
+        .ok()
+        .and_then(|t| parse_default_route(&t))
+        .is_some();
+    let v6 = fs::read_to_string("/proc/net/ipv6_route").is_ok_and(|t| has_default_route6(&t));
+    !v4 && !v6
+}
+
 /// IPv4 networks the host routes (destination and prefix length), to keep user networks
 /// clear of them.
 pub fn routed_networks() -> Vec<(Ipv4Addr, u8)> {
@@ -79,5 +108,20 @@ mod tests {
             Some(("eth0".to_string(), Ipv4Addr::new(192, 0, 2, 1)))
         );
         assert_eq!(parse_default_route("Iface\tDestination\n"), None);
+    }
+
+    #[test]
+    fn reads_the_ipv6_route_table() {
+        let zero = "00000000000000000000000000000000";
+        let row = |flags: &str, iface: &str| {
+            format!(
+                "{zero} 00 {zero} 00 fd000000000000000000000000000001 00000400 00000003 00000000 {flags} {iface}\n"
+            )
+        };
+        assert!(has_default_route6(&row("00000003", "eth0")));
+        // The kernel's own unreachable route on loopback, in a namespace with nothing else.
+        assert!(!has_default_route6(&row("00200200", "lo")));
+        assert!(!has_default_route6(&row("00000003", "lo")));
+        assert!(!has_default_route6(""));
     }
 }

@@ -11,6 +11,7 @@
 
 pub mod dns;
 pub mod files;
+pub mod forward;
 pub mod host;
 pub mod hub;
 pub mod netlink;

@@ -294,6 +294,24 @@ impl Env {
         )
     }
 
+    /// `sh -c SCRIPT` as the test user on a machine with no network: in a network namespace
+    /// of its own with only `lo` (up). `$NOOK` is nook.
+    pub fn offline(&self, script: &str) -> Run {
+        let inner = self.command("/bin/sh");
+        let mut cmd = Command::new("unshare");
+        cmd.args(["--net", "--", "sh", "-c"])
+            .arg(r#"ip link set lo up && exec "$@""#)
+            .arg("sh")
+            .arg(inner.get_program())
+            .args(inner.get_args())
+            .args(["-c", script])
+            .env_clear()
+            .envs(inner.get_envs().filter_map(|(k, v)| Some((k, v?))))
+            .env("NOOK", nook_bin())
+            .current_dir(&self.root);
+        Run::new(cmd, "a script on a machine with no network".to_string())
+    }
+
     /// Import the busybox test image as `name` (e.g. "busybox").
     pub fn busybox(&self, name: &str) {
         let tar = self.file(

@@ -672,3 +672,73 @@ fn no_pasta_outlives_its_container() {
     assert_eq!(pastas(&env), 0);
     env.nook(&["rm", "k"]).ok();
 }
+
+/// A machine with no network (only `lo`): containers on the default network and on a user
+/// network start all the same, saying once that they have no outside network; published TCP
+/// and UDP ports are forwarded from the host's loopback; a build's RUN step runs; `doctor`
+/// names the condition.
+#[test]
+fn an_offline_machine_still_runs_containers() {
+    let env = env_with("overlay");
+    let dir = env.root.join("ctx");
+    fs::create_dir_all(&dir).unwrap();
+    fs::write(
+        dir.join("Containerfile"),
+        "FROM busybox\nRUN echo built > /b\n",
+    )
+    .unwrap();
+    env.own(&dir);
+    let script = format!(
+        r#"set -e
+$NOOK run --rm busybox sh -c 'echo inside; ls /sys/class/net' 2>run.err
+grep -c 'has no outside network' run.err
+$NOOK network create offnet >/dev/null
+$NOOK run --rm --network offnet busybox echo on-a-network 2>/dev/null
+$NOOK run -d --name web -p 127.0.0.1:18080:80 busybox sh -c \
+  'mkdir /www; echo hello-offline > /www/index.html; httpd -f -p 80 -h /www' >/dev/null 2>&1
+# A UDP echo server: the host's python, its files bound in (busybox's nc has no UDP here).
+$NOOK run -d --name udp -p 18081:81/udp -v /usr:/usr:ro -v /usr/lib:/lib:ro \
+  -v /usr/lib64:/lib64:ro busybox /usr/bin/python3 -c '
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("0.0.0.0", 81))
+while True:
+    d, a = s.recvfrom(100)
+    s.sendto(b"got-" + d, a)' >/dev/null 2>&1
+for i in $(seq 50); do
+  $NOOK run --rm --network host busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null && break
+  sleep 0.1
+done
+/usr/bin/python3 -c '
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(0.5)
+for _ in range(20):
+    s.sendto(b"ping", ("127.0.0.1", 18081))
+    try:
+        print(s.recv(100).decode())
+        break
+    except OSError:
+        time.sleep(0.1)'
+$NOOK port web; $NOOK port udp
+$NOOK build -q -t offline-built {dir} >/dev/null 2>&1
+$NOOK run --rm offline-built cat /b 2>/dev/null
+$NOOK doctor | grep -o 'no interface has a default route (offline)'
+$NOOK rm -f web udp >/dev/null
+$NOOK network rm offnet >/dev/null
+"#,
+        dir = dir.display()
+    );
+    let out = env.offline(&script).ok();
+    assert_eq!(
+        out.stdout,
+        "inside\nlo\n1\non-a-network\nhello-offline\ngot-ping\n80/tcp -> 127.0.0.1:18080\n\
+         81/udp -> 0.0.0.0:18081\nbuilt\nno interface has a default route (offline)\n",
+        "{out}"
+    );
+    wait_until(Duration::from_secs(10), "no forwarder left", || {
+        !crate::harness::processes()
+            .iter()
+            .any(|p| p.contains("__forward"))
+    });
+}

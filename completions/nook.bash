@@ -31,6 +31,9 @@ _nook() {
             nook,completion)
                 cmd="nook__subcmd__completion"
                 ;;
+            nook,compose)
+                cmd="nook__subcmd__compose"
+                ;;
             nook,container)
                 cmd="nook__subcmd__container"
                 ;;
@@ -189,6 +192,42 @@ _nook() {
                 ;;
             nook__subcmd__builder__subcmd__help,prune)
                 cmd="nook__subcmd__builder__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__compose,config)
+                cmd="nook__subcmd__compose__subcmd__config"
+                ;;
+            nook__subcmd__compose,down)
+                cmd="nook__subcmd__compose__subcmd__down"
+                ;;
+            nook__subcmd__compose,help)
+                cmd="nook__subcmd__compose__subcmd__help"
+                ;;
+            nook__subcmd__compose,logs)
+                cmd="nook__subcmd__compose__subcmd__logs"
+                ;;
+            nook__subcmd__compose,ps)
+                cmd="nook__subcmd__compose__subcmd__ps"
+                ;;
+            nook__subcmd__compose,up)
+                cmd="nook__subcmd__compose__subcmd__up"
+                ;;
+            nook__subcmd__compose__subcmd__help,config)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__config"
+                ;;
+            nook__subcmd__compose__subcmd__help,down)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__down"
+                ;;
+            nook__subcmd__compose__subcmd__help,help)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__help"
+                ;;
+            nook__subcmd__compose__subcmd__help,logs)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__logs"
+                ;;
+            nook__subcmd__compose__subcmd__help,ps)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__ps"
+                ;;
+            nook__subcmd__compose__subcmd__help,up)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__up"
                 ;;
             nook__subcmd__container,attach)
                 cmd="nook__subcmd__container__subcmd__attach"
@@ -349,6 +388,9 @@ _nook() {
             nook__subcmd__help,completion)
                 cmd="nook__subcmd__help__subcmd__completion"
                 ;;
+            nook__subcmd__help,compose)
+                cmd="nook__subcmd__help__subcmd__compose"
+                ;;
             nook__subcmd__help,container)
                 cmd="nook__subcmd__help__subcmd__container"
                 ;;
@@ -498,6 +540,21 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__builder,prune)
                 cmd="nook__subcmd__help__subcmd__builder__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__compose,config)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__config"
+                ;;
+            nook__subcmd__help__subcmd__compose,down)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__down"
+                ;;
+            nook__subcmd__help__subcmd__compose,logs)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__logs"
+                ;;
+            nook__subcmd__help__subcmd__compose,ps)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__ps"
+                ;;
+            nook__subcmd__help__subcmd__compose,up)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__up"
                 ;;
             nook__subcmd__help__subcmd__container,attach)
                 cmd="nook__subcmd__help__subcmd__container__subcmd__attach"
@@ -908,7 +965,7 @@ _nook() {
 
     case "${cmd}" in
         nook)
-            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
+            opts="-h -V --storage-driver --help --version run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck compose completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1194,6 +1251,296 @@ _nook() {
             case "${prev}" in
                 --name)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose)
+            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --project-name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__config)
+            opts="-h --services --volumes --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --services)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --volumes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__down)
+            opts="-v -h --volumes --remove-orphans --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --volumes)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -v)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --remove-orphans)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help)
+            opts="config up down ps logs help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__logs)
+            opts="-f -h --follow --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --follow)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -f)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__ps)
+            opts="-a -q -h --all --quiet --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --all)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -a)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --quiet)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -q)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__up)
+            opts="-d -h --detach --force-recreate --no-deps --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --detach)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -d)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --force-recreate)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-deps)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
                 --storage-driver)
@@ -3378,7 +3725,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help)
-            opts="run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck completion help"
+            opts="run create start stop restart kill wait logs exec attach inspect cp rename top port commit diff export ps stats pause unpause update rm container sandbox build builder trust shell lock profile volume network images import load pull login logout push tag rmi save history image system doctor info version events healthcheck compose completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3464,6 +3811,90 @@ _nook() {
         nook__subcmd__help__subcmd__completion)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose)
+            opts="config up down ps logs"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__config)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__down)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__logs)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__up)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -169,6 +169,8 @@ pub enum Command {
     /// Run a container's health check now
     #[command(subcommand)]
     Healthcheck(HealthcheckCommand),
+    /// Run multi-container applications from compose files
+    Compose(ComposeArgs),
     /// Print a shell completion script
     Completion(CompletionArgs),
 }
@@ -803,6 +805,97 @@ pub struct RenameArgs {
     pub container: String,
     /// Its new name
     pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeArgs {
+    /// A compose file (repeat to merge several, later ones over earlier ones; default:
+    /// compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml here or above)
+    #[arg(short, long = "file", value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// The project's name (default: COMPOSE_PROJECT_NAME, the file's `name:`, or the
+    /// directory's)
+    #[arg(short = 'p', long = "project-name", value_name = "NAME")]
+    pub project: Option<String>,
+    /// Read variables from this file instead of .env beside the compose file
+    #[arg(long, value_name = "FILE")]
+    pub env_file: Option<PathBuf>,
+    /// Run the services of this profile too
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profiles: Vec<String>,
+    #[command(subcommand)]
+    pub command: ComposeCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ComposeCommand {
+    /// Print the project as nook reads it: files merged, variables filled in, extensions gone
+    Config(ComposeConfigArgs),
+    /// Create and start the services' containers (networks and volumes first; a service
+    /// after those it depends on); unchanged ones are left running
+    Up(ComposeUpArgs),
+    /// Stop and remove the project's containers and networks (and with -v its volumes)
+    Down(ComposeDownArgs),
+    /// List the project's containers
+    Ps(ComposePsArgs),
+    /// Show the services' output, each line prefixed with its container
+    Logs(ComposeLogsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeConfigArgs {
+    /// Print the services' names only
+    #[arg(long)]
+    pub services: bool,
+    /// Print the volumes' names only
+    #[arg(long)]
+    pub volumes: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeUpArgs {
+    /// Start them and return (otherwise follow their output until they all stop)
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Make every container anew, changed or not
+    #[arg(long)]
+    pub force_recreate: bool,
+    /// Not the services they depend on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Only these services (and those they depend on)
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeDownArgs {
+    /// Remove the named volumes the file declares, and anonymous volumes
+    #[arg(short, long)]
+    pub volumes: bool,
+    /// Remove containers of services no longer in the file too
+    #[arg(long)]
+    pub remove_orphans: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposePsArgs {
+    /// Stopped containers too
+    #[arg(short, long)]
+    pub all: bool,
+    /// Print container ids only
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeLogsArgs {
+    /// Keep printing new output until the containers stop
+    #[arg(short, long)]
+    pub follow: bool,
+    /// Only these services
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -7,6 +7,7 @@ pub mod build;
 pub mod cgroups;
 pub mod cli;
 pub mod commands;
+pub mod compose;
 pub mod config;
 pub mod container;
 pub mod doctor;

@@ -2,6 +2,7 @@
 //! what to do about them; `main` prints them and exits 125.
 
 pub mod build;
+pub mod compose;
 pub mod container;
 pub mod copy;
 pub mod exec;
@@ -220,6 +221,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Info(args) => system::info(global, &args),
         Command::Version(args) => system::version(&args),
         Command::Events(args) => system::events(global, &args),
+        Command::Compose(args) => compose::compose(global, &args),
         Command::Healthcheck(HealthcheckCommand::Run(args)) => {
             missing_exits_1(container::healthcheck(global, &args))
         }

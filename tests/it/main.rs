@@ -3,6 +3,7 @@
 //! `scripts/test` prepares the machine and runs them.
 
 mod build;
+mod compose;
 mod docs;
 mod escapes;
 mod harness;

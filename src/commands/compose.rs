@@ -1,0 +1,241 @@
+//! `nook compose config|up|down|ps|logs`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use super::format::{ago, table};
+use super::{Context, warn};
+use crate::cli::{ComposeArgs, ComposeCommand, ComposeLogsArgs, GlobalArgs};
+use crate::compose::driver::{self, Nook, SERVICE_LABEL};
+use crate::compose::{self, Project};
+use crate::container::logs::LogReader;
+use crate::container::{ContainerConfig, Containers, Status};
+
+pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
+    let project = compose::load(&compose::Options {
+        files: args.files.clone(),
+        project: args.project.clone(),
+        env_file: args.env_file.clone(),
+        profiles: args.profiles.clone(),
+    })?;
+    for name in &project.unset {
+        warn(&format!(
+            "the {name} variable is not set: it stands for an empty string"
+        ));
+    }
+    let nook = Nook {
+        storage_driver: global.storage_driver.map(|d| {
+            format!("{d:?}")
+                .to_lowercase()
+                .replace("fuseoverlayfs", "fuse-overlayfs")
+        }),
+    };
+    match &args.command {
+        ComposeCommand::Config(c) => {
+            if c.services {
+                project.doc.services.keys().for_each(|s| println!("{s}"));
+            } else if c.volumes {
+                project.doc.volumes.keys().for_each(|v| println!("{v}"));
+            } else {
+                let mut doc = project.doc.clone();
+                doc.name = Some(project.name.clone());
+                // Each network and volume under the name it has in nook, as docker compose
+                // prints them; the default network when a service uses it.
+                let uses_default = project.doc.services.values().any(|s| {
+                    s.network_mode.is_none()
+                        && s.networks
+                            .as_ref()
+                            .is_none_or(|n| n.entries().iter().any(|(k, _)| k == "default"))
+                });
+                if uses_default {
+                    doc.networks.entry("default".into()).or_insert(None);
+                }
+                for (key, def) in doc.networks.iter_mut().chain(doc.volumes.iter_mut()) {
+                    let mut d = def.clone().unwrap_or_default();
+                    d.name = Some(project.scoped(key, def.as_ref()));
+                    *def = Some(d);
+                }
+                let mut value = serde_yaml_ng::to_value(&doc)?;
+                prune(&mut value);
+                print!("{}", serde_yaml_ng::to_string(&value)?);
+            }
+            Ok(0)
+        }
+        ComposeCommand::Up(up) => {
+            let ctx = Context::open(global)?;
+            driver::up(
+                &ctx.store,
+                &project,
+                &nook,
+                &driver::Up {
+                    services: up.services.clone(),
+                    force_recreate: up.force_recreate,
+                    no_deps: up.no_deps,
+                },
+            )?;
+            if up.detach {
+                return Ok(0);
+            }
+            let logs = ComposeLogsArgs {
+                follow: true,
+                services: up.services.clone(),
+            };
+            logs_of(&ctx, &project, &logs)
+        }
+        ComposeCommand::Down(down) => {
+            let ctx = Context::open(global)?;
+            driver::down(
+                &ctx.store,
+                &project,
+                &nook,
+                down.volumes,
+                down.remove_orphans,
+            )?;
+            Ok(0)
+        }
+        ComposeCommand::Ps(ps) => {
+            let ctx = Context::open(global)?;
+            let containers = Containers::new(&ctx.store);
+            let mut rows = Vec::new();
+            for c in chosen(&ctx, &project, &ps.services)? {
+                let Ok(state) = containers.load_state(&c.id) else {
+                    continue;
+                };
+                if !ps.all && state.status != Status::Running {
+                    continue;
+                }
+                if ps.quiet {
+                    println!("{}", c.id);
+                    continue;
+                }
+                let health = crate::container::health::load(&ctx.store, &c.id)
+                    .filter(|_| c.health.is_some())
+                    .map(|h| format!(" ({})", h.status))
+                    .unwrap_or_default();
+                let status = match state.status {
+                    Status::Running => format!("Up {}{health}", since_text(&state)),
+                    Status::Exited => format!(
+                        "Exited ({}) {}",
+                        state.exit_code.map_or("?".to_string(), |c| c.to_string()),
+                        ago(state.finished_at.as_deref())
+                    ),
+                    Status::Created => "Created".to_string(),
+                    Status::Restarting => "Restarting".to_string(),
+                };
+                let ports: Vec<String> = state
+                    .ports()
+                    .iter()
+                    .map(|p| format!("{}->{}/{}", p.host_side(), p.container_port, p.proto))
+                    .collect();
+                rows.push(vec![
+                    c.name.clone(),
+                    c.image.clone(),
+                    c.labels.get(SERVICE_LABEL).cloned().unwrap_or_default(),
+                    status,
+                    ports.join(", "),
+                ]);
+            }
+            if !ps.quiet {
+                print!(
+                    "{}",
+                    table(&["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"], &rows)
+                );
+            }
+            Ok(0)
+        }
+        ComposeCommand::Logs(logs) => {
+            let ctx = Context::open(global)?;
+            logs_of(&ctx, &project, logs)
+        }
+    }
+}
+
+/// Drop what says nothing (nulls, empty lists and mappings), as docker compose's config
+/// leaves out what is not set.
+fn prune(v: &mut serde_yaml_ng::Value) {
+    use serde_yaml_ng::Value;
+    let empty = |v: &Value| match v {
+        Value::Null => true,
+        Value::Sequence(s) => s.is_empty(),
+        Value::Mapping(m) => m.is_empty(),
+        _ => false,
+    };
+    match v {
+        Value::Mapping(m) => {
+            for (_, item) in m.iter_mut() {
+                prune(item);
+            }
+            m.retain(|_, item| !empty(item));
+        }
+        Value::Sequence(s) => s.iter_mut().for_each(prune),
+        _ => {}
+    }
+}
+
+fn since_text(state: &crate::container::ContainerState) -> String {
+    super::format::human_duration(state.started_at.as_deref().map_or(0, super::format::since))
+}
+
+/// The project's containers of `services` (all when empty).
+fn chosen(ctx: &Context, p: &Project, services: &[String]) -> anyhow::Result<Vec<ContainerConfig>> {
+    for s in services {
+        if !p.doc.services.contains_key(s) {
+            anyhow::bail!("no such service: {s}");
+        }
+    }
+    Ok(driver::containers(&ctx.store, &p.name)?
+        .into_iter()
+        .filter(|c| {
+            services.is_empty()
+                || c.labels
+                    .get(SERVICE_LABEL)
+                    .is_some_and(|s| services.contains(s))
+        })
+        .collect())
+}
+
+/// Every chosen container's output, a line at a time, prefixed with its name (as docker
+/// compose prints it); following until all have stopped when asked.
+fn logs_of(ctx: &Context, p: &Project, args: &ComposeLogsArgs) -> anyhow::Result<i32> {
+    let containers = Containers::new(&ctx.store);
+    let chosen = chosen(ctx, p, &args.services)?;
+    let width = chosen.iter().map(|c| c.name.len()).max().unwrap_or(0);
+    let mut readers: Vec<(String, Option<LogReader>, Vec<u8>)> = chosen
+        .iter()
+        .map(|c| {
+            let reader = LogReader::open(&containers.log(&c.id)).ok();
+            (c.name.clone(), reader, Vec::new())
+        })
+        .collect();
+    let mut out = std::io::stdout().lock();
+    loop {
+        let running = chosen.iter().any(|c| {
+            containers
+                .load_state(&c.id)
+                .is_ok_and(|s| matches!(s.status, Status::Running | Status::Restarting))
+        });
+        for (name, reader, partial) in &mut readers {
+            if reader.is_none() {
+                // A container whose log did not exist yet.
+                let id = &chosen.iter().find(|c| &c.name == name).expect("chosen").id;
+                *reader = LogReader::open(&containers.log(id)).ok();
+            }
+            let Some(r) = reader else { continue };
+            while let Some(e) = r.next_entry()? {
+                partial.extend_from_slice(&e.content);
+                if e.full {
+                    let line = String::from_utf8_lossy(partial).into_owned();
+                    partial.clear();
+                    if writeln!(out, "{name:width$}  | {line}").is_err() {
+                        return Ok(0);
+                    }
+                }
+            }
+        }
+        let _ = out.flush();
+        if !args.follow || !running {
+            return Ok(0);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -1,0 +1,198 @@
+//! `nook compose`: a two-tier application from a compose file (a web server with a health
+//! check serving a page from a named volume, and a client that waits for it to be healthy and
+//! fetches the page by service name), brought up, looked at, changed and taken down; and the
+//! mistakes a compose file can hold.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::harness::{Env, Run, env_with};
+
+const COMPOSE: &str = r#"
+name: demo
+x-common: &common
+  image: busybox
+services:
+  web:
+    <<: *common
+    command: sh -c 'echo "hello from ${GREETING:-nobody}" > /www/index.html; exec httpd -f -p 80 -h /www'
+    volumes:
+      - site:/www
+    ports:
+      - "127.0.0.1:28731:80"
+    healthcheck:
+      test: ["CMD-SHELL", "wget -qO- http://localhost/ >/dev/null"]
+      interval: 200ms
+      retries: 50
+  client:
+    <<: *common
+    depends_on:
+      web:
+        condition: service_healthy
+    command: ["wget", "-qO-", "http://web/"]
+volumes:
+  site:
+"#;
+
+/// A project directory with `files` in it, owned by the test user.
+fn project(env: &Env, files: &[(&str, &str)]) -> PathBuf {
+    let dir = env.root.join("app");
+    fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        fs::write(dir.join(name), text).unwrap();
+    }
+    env.own(&dir);
+    dir
+}
+
+/// `nook compose ARGS` in `dir`.
+fn compose(env: &Env, dir: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["compose"];
+    all.extend(args);
+    let mut cmd = env.command(crate::harness::nook_bin());
+    cmd.args(&all).current_dir(dir);
+    Run::new(cmd, format!("nook {}", all.join(" ")))
+}
+
+#[test]
+fn a_two_tier_application_comes_up_changes_and_goes() {
+    let env = env_with("overlay");
+    let dir = project(
+        &env,
+        &[("compose.yaml", COMPOSE), (".env", "GREETING=dotenv\n")],
+    );
+    let up = compose(&env, &dir, &["up", "-d"]).ok();
+    for line in [
+        "Network demo_default  Created",
+        "Volume demo_site  Created",
+        "Container demo-web-1  Started",
+        "Container demo-client-1  Started",
+    ] {
+        assert!(up.stderr.contains(line), "{up}");
+    }
+    // The client waited for the web server's health, then found it by its service name.
+    let logs = compose(&env, &dir, &["logs", "client"]).ok();
+    assert_eq!(
+        logs.stdout, "demo-client-1  | hello from dotenv\n",
+        "{logs}"
+    );
+    let ps = compose(&env, &dir, &["ps", "-a"]).ok().stdout;
+    assert!(
+        ps.contains("demo-web-1") && ps.contains("(healthy)"),
+        "{ps}"
+    );
+    assert!(ps.contains("127.0.0.1:28731->80/tcp"), "{ps}");
+    assert!(
+        ps.contains("demo-client-1") && ps.contains("Exited (0)"),
+        "{ps}"
+    );
+    // The published port, from the host.
+    let page = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            "busybox",
+            "wget",
+            "-qO-",
+            "http://127.0.0.1:28731/",
+        ])
+        .ok();
+    assert_eq!(page.stdout, "hello from dotenv\n");
+    // Labelled as docker compose labels them.
+    let label = env
+        .nook(&[
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"com.docker.compose.service\"}}",
+            "demo-web-1",
+        ])
+        .ok();
+    assert_eq!(label.stdout, "web\n");
+
+    // Again, unchanged: the server is left running.
+    let web_id = env
+        .nook(&["inspect", "-f", "{{.Id}}", "demo-web-1"])
+        .ok()
+        .stdout;
+    let again = compose(&env, &dir, &["up", "-d"]).ok();
+    assert!(
+        again.stderr.contains("Container demo-web-1  Running"),
+        "{again}"
+    );
+    assert_eq!(
+        env.nook(&["inspect", "-f", "{{.Id}}", "demo-web-1"])
+            .ok()
+            .stdout,
+        web_id
+    );
+    // A changed service, and only it, is made anew.
+    let changed = COMPOSE.replace("http://web/", "http://demo-web-1/");
+    fs::write(dir.join("compose.yaml"), &changed).unwrap();
+    let third = compose(&env, &dir, &["up", "-d"]).ok();
+    assert!(
+        third.stderr.contains("Container demo-web-1  Running"),
+        "{third}"
+    );
+    assert!(
+        third.stderr.contains("Container demo-client-1  Recreated"),
+        "{third}"
+    );
+    let services = compose(&env, &dir, &["config", "--services"]).ok();
+    assert_eq!(services.stdout, "client\nweb\n");
+    let config = compose(&env, &dir, &["config"]).ok().stdout;
+    assert!(
+        config.contains("hello from dotenv") && config.contains("name: demo_site"),
+        "{config}"
+    );
+
+    let down = compose(&env, &dir, &["down", "-v"]).ok();
+    assert!(down.stderr.contains("Volume demo_site  Removed"), "{down}");
+    assert_eq!(env.nook(&["ps", "-aq"]).ok().stdout, "");
+    assert_eq!(env.nook(&["volume", "ls", "-q"]).ok().stdout, "");
+    assert_eq!(
+        env.nook(&["network", "ls", "-q", "-f", "type=custom"])
+            .ok()
+            .stdout,
+        ""
+    );
+}
+
+#[test]
+fn compose_file_mistakes_are_clear() {
+    let env = env_with("overlay");
+    let cases: &[(&str, &str)] = &[
+        (
+            "services:\n  web:\n    image: busybox\n    colour: red\n",
+            "compose.yaml:4: unknown key \"colour\"",
+        ),
+        (
+            "services:\n  a:\n    image: busybox\n    depends_on: [b]\n  b:\n    image: busybox\n    depends_on: [a]\n",
+            "in a circle",
+        ),
+        (
+            "services:\n  web:\n    image: ${IMAGE:?set IMAGE to the image to run}\n",
+            "variable IMAGE is required: set IMAGE to the image to run",
+        ),
+        ("services:\n  web:\n    command: echo\n", "has no image"),
+        (
+            "services:\n  web:\n    image: busybox\n    volumes: [data:/d]\n",
+            "uses volume \"data\", which is not defined",
+        ),
+        ("services: [", "compose.yaml"),
+    ];
+    for (text, says) in cases {
+        let dir = project(&env, &[("compose.yaml", text)]);
+        compose(&env, &dir, &["config"])
+            .output()
+            .code(125)
+            .stderr_has(says);
+    }
+    let empty = env.root.join("empty");
+    fs::create_dir_all(&empty).unwrap();
+    compose(&env, &empty, &["ps"])
+        .output()
+        .code(125)
+        .stderr_has("no compose file");
+}

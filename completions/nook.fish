@@ -1255,20 +1255,30 @@ fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from run" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run the container\'s health check once and record the result: exit 0 when it passed, 1 when it failed'
 complete -c nook -n "__fish_nook_using_subcommand healthcheck; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -s f -l file -d 'A compose file (repeat to merge several, later ones over earlier ones; default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml here or above)' -r -F
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -s p -l project-name -d 'The project\'s name (default: COMPOSE_PROJECT_NAME, the file\'s `name:`, or the directory\'s)' -r
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -l env-file -d 'Read variables from this file instead of .env beside the compose file' -r -F
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -l profile -d 'Run the services of this profile too' -r
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -s f -l file -d 'A compose file (repeat to merge several, later ones over earlier ones; default: compose.yaml, compose.yml, docker-compose.yaml or docker-compose.yml here or above)' -r -F
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -s p -l project-name -d 'The project\'s name (default: COMPOSE_PROJECT_NAME, the file\'s `name:`, or the directory\'s)' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -l env-file -d 'Read variables from this file instead of .env beside the compose file' -r -F
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -l profile -d 'Run the services of this profile too' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "config" -d 'Print the project as nook reads it: files merged, variables filled in, extensions gone'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "up" -d 'Create and start the services\' containers (networks and volumes first; a service after those it depends on); unchanged ones are left running'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "down" -d 'Stop and remove the project\'s containers and networks (and with -v its volumes)'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "ps" -d 'List the project\'s containers'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "logs" -d 'Show the services\' output, each line prefixed with its container'
-complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "config" -d 'Print the project as nook reads it: files merged, variables filled in, extensions gone'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "up" -d 'Create and start the services\' containers (networks and volumes first; a service after those it depends on); unchanged ones are left running'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "down" -d 'Stop and remove the project\'s containers and networks (and with -v its volumes)'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "ps" -d 'List the project\'s containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "logs" -d 'Show the services\' output, each line prefixed with its container'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "exec" -d 'Run a command in a service\'s running container'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "run" -d 'Run a one-off command in a new container of a service (its dependencies started first)'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "start" -d 'Start the services\' existing containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "stop" -d 'Stop the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "restart" -d 'Stop and start the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "kill" -d 'Send a signal to the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "pause" -d 'Freeze the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "unpause" -d 'Thaw the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "rm" -d 'Remove the services\' stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "ls" -d 'List the compose projects that have containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and not __fish_seen_subcommand_from config up down ps logs exec run start stop restart kill pause unpause rm ls help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from config" -l services -d 'Print the services\' names only' -r -f -a "true\t''
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from config" -l volumes -d 'Print the volumes\' names only' -r -f -a "true\t''
@@ -1283,6 +1293,7 @@ complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subco
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from up" -l no-deps -d 'Not the services they depend on' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from up" -l scale -d 'Run N replicas of SERVICE (instead of its deploy.replicas)' -r
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from up" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -1309,11 +1320,89 @@ complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subco
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from logs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -s T -l no-tty -d 'No terminal, even when standard input is one' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -s d -l detach -d 'Start the command and return' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -s e -l env -d 'Set an environment variable' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -s u -l user -d 'Run as this user' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -s w -l workdir -d 'Working directory inside' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -l index -d 'Which replica (default 1)' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from exec" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -l rm -d 'Remove the container when it exits' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -s d -l detach -d 'Run it in the background and print its id' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -s T -l no-TTY -d 'No terminal, even when standard input is one' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -s e -l env -d 'Set an environment variable' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -s u -l user -d 'Run as this user' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -s w -l workdir -d 'Working directory inside' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -l service-ports -d 'Publish the service\'s ports too' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -l no-deps -d 'Do not start the services it depends on' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from run" -l help -d 'Print help'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from start" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from start" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from stop" -s t -l timeout -d 'Seconds to wait before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from stop" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from stop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from restart" -s t -l timeout -d 'Seconds to wait before SIGKILL' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from restart" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal (default SIGKILL)' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from kill" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from kill" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from pause" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from pause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from unpause" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from unpause" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from rm" -s s -l stop -d 'Stop them first if they run' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from rm" -s f -l force -d 'Do not ask (nook never asks; accepted for docker compose\'s sake)' -r -f -a "true\t''
+false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from rm" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from rm" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from ls" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from ls" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "config" -d 'Print the project as nook reads it: files merged, variables filled in, extensions gone'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "up" -d 'Create and start the services\' containers (networks and volumes first; a service after those it depends on); unchanged ones are left running'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "down" -d 'Stop and remove the project\'s containers and networks (and with -v its volumes)'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "ps" -d 'List the project\'s containers'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "logs" -d 'Show the services\' output, each line prefixed with its container'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "exec" -d 'Run a command in a service\'s running container'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "run" -d 'Run a one-off command in a new container of a service (its dependencies started first)'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "start" -d 'Start the services\' existing containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "stop" -d 'Stop the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "restart" -d 'Stop and start the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "kill" -d 'Send a signal to the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Freeze the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "unpause" -d 'Thaw the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "rm" -d 'Remove the services\' stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "ls" -d 'List the compose projects that have containers'
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand completion" -l name -d 'The command to complete (default: the name nook was run as, e.g. docker through a link of that name)' -r
 complete -c nook -n "__fish_nook_using_subcommand completion" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
@@ -1437,3 +1526,13 @@ complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcomma
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "down" -d 'Stop and remove the project\'s containers and networks (and with -v its volumes)'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "ps" -d 'List the project\'s containers'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "logs" -d 'Show the services\' output, each line prefixed with its container'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "exec" -d 'Run a command in a service\'s running container'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "run" -d 'Run a one-off command in a new container of a service (its dependencies started first)'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "start" -d 'Start the services\' existing containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "stop" -d 'Stop the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "restart" -d 'Stop and start the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "kill" -d 'Send a signal to the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "pause" -d 'Freeze the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "unpause" -d 'Thaw the services\' containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "rm" -d 'Remove the services\' stopped containers'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "ls" -d 'List the compose projects that have containers'

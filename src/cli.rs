@@ -840,6 +840,130 @@ pub enum ComposeCommand {
     Ps(ComposePsArgs),
     /// Show the services' output, each line prefixed with its container
     Logs(ComposeLogsArgs),
+    /// Run a command in a service's running container
+    #[command(disable_help_flag = true)]
+    Exec(ComposeExecArgs),
+    /// Run a one-off command in a new container of a service (its dependencies started first)
+    #[command(disable_help_flag = true)]
+    Run(ComposeRunArgs),
+    /// Start the services' existing containers
+    Start(ComposeServicesArgs),
+    /// Stop the services' containers
+    Stop(ComposeStopArgs),
+    /// Stop and start the services' containers
+    Restart(ComposeStopArgs),
+    /// Send a signal to the services' containers
+    Kill(ComposeKillArgs),
+    /// Freeze the services' containers
+    Pause(ComposeServicesArgs),
+    /// Thaw the services' containers
+    Unpause(ComposeServicesArgs),
+    /// Remove the services' stopped containers
+    Rm(ComposeRmArgs),
+    /// List the compose projects that have containers
+    Ls,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeServicesArgs {
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeStopArgs {
+    /// Seconds to wait before SIGKILL
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS")]
+    pub time: Option<u64>,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeKillArgs {
+    /// The signal (default SIGKILL)
+    #[arg(short, long, default_value = "KILL")]
+    pub signal: String,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeRmArgs {
+    /// Stop them first if they run
+    #[arg(short, long)]
+    pub stop: bool,
+    /// Do not ask (nook never asks; accepted for docker compose's sake)
+    #[arg(short, long)]
+    pub force: bool,
+    /// Only these services
+    pub services: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeExecArgs {
+    /// No terminal, even when standard input is one
+    #[arg(short = 'T', long = "no-tty")]
+    pub no_tty: bool,
+    /// Start the command and return
+    #[arg(short, long)]
+    pub detach: bool,
+    /// Set an environment variable
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Run as this user
+    #[arg(short, long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Working directory inside
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Which replica (default 1)
+    #[arg(long, default_value_t = 1)]
+    pub index: usize,
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    pub help: Option<bool>,
+    /// The service
+    pub service: String,
+    /// The command and its arguments
+    #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeRunArgs {
+    /// Remove the container when it exits
+    #[arg(long)]
+    pub rm: bool,
+    /// Run it in the background and print its id
+    #[arg(short, long)]
+    pub detach: bool,
+    /// No terminal, even when standard input is one
+    #[arg(short = 'T', long = "no-TTY")]
+    pub no_tty: bool,
+    /// Set an environment variable
+    #[arg(short, long = "env", value_name = "KEY[=VALUE]")]
+    pub env: Vec<String>,
+    /// Run as this user
+    #[arg(short, long, value_name = "USER[:GROUP]")]
+    pub user: Option<String>,
+    /// Working directory inside
+    #[arg(short, long, value_name = "DIR")]
+    pub workdir: Option<String>,
+    /// Publish the service's ports too
+    #[arg(long)]
+    pub service_ports: bool,
+    /// Do not start the services it depends on
+    #[arg(long)]
+    pub no_deps: bool,
+    /// Print help
+    #[arg(long, action = ArgAction::Help)]
+    pub help: Option<bool>,
+    /// The service
+    pub service: String,
+    /// The command and its arguments (default: the service's)
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -863,6 +987,9 @@ pub struct ComposeUpArgs {
     /// Not the services they depend on
     #[arg(long)]
     pub no_deps: bool,
+    /// Run N replicas of SERVICE (instead of its deploy.replicas)
+    #[arg(long, value_name = "SERVICE=N")]
+    pub scale: Vec<String>,
     /// Only these services (and those they depend on)
     pub services: Vec<String>,
 }

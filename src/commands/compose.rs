@@ -1,6 +1,6 @@
 //! `nook compose config|up|down|ps|logs`.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use super::format::{ago, table};
@@ -12,7 +12,10 @@ use crate::container::logs::LogReader;
 use crate::container::{ContainerConfig, Containers, Status};
 
 pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
-    let project = compose::load(&compose::Options {
+    if let ComposeCommand::Ls = args.command {
+        return ls(global);
+    }
+    let mut project = compose::load(&compose::Options {
         files: args.files.clone(),
         project: args.project.clone(),
         env_file: args.env_file.clone(),
@@ -62,6 +65,18 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             Ok(0)
         }
         ComposeCommand::Up(up) => {
+            for item in &up.scale {
+                let parsed = item
+                    .split_once('=')
+                    .and_then(|(s, n)| Some((s, n.parse::<usize>().ok()?)));
+                let Some((service, n)) = parsed else {
+                    anyhow::bail!("invalid --scale {item:?}: use SERVICE=N");
+                };
+                let Some(s) = project.doc.services.get_mut(service) else {
+                    anyhow::bail!("--scale {item}: no such service: {service}");
+                };
+                s.scale = Some(n);
+            }
             let ctx = Context::open(global)?;
             driver::up(
                 &ctx.store,
@@ -147,7 +162,215 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             let ctx = Context::open(global)?;
             logs_of(&ctx, &project, logs)
         }
+        ComposeCommand::Exec(e) => {
+            let ctx = Context::open(global)?;
+            let target = chosen(&ctx, &project, std::slice::from_ref(&e.service))?
+                .into_iter()
+                .find(|c| c.labels.get(driver::NUMBER_LABEL) == Some(&e.index.to_string()))
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "service {} has no container {} (`nook compose up` first)",
+                        e.service,
+                        e.index
+                    )
+                })?;
+            let mut a: Vec<String> = vec!["exec".into()];
+            if e.detach {
+                a.push("-d".into());
+            } else {
+                a.push("-i".into());
+                if !e.no_tty && std::io::stdin().is_terminal() {
+                    a.push("-t".into());
+                }
+            }
+            for v in &e.env {
+                a.extend(["-e".into(), v.clone()]);
+            }
+            if let Some(u) = &e.user {
+                a.extend(["-u".into(), u.clone()]);
+            }
+            if let Some(w) = &e.workdir {
+                a.extend(["-w".into(), w.clone()]);
+            }
+            a.push(target.id);
+            a.extend(e.command.iter().cloned());
+            Err(become_nook(&nook, &a))
+        }
+        ComposeCommand::Run(r) => {
+            let ctx = Context::open(global)?;
+            let Some(service) = project.doc.services.get(&r.service) else {
+                anyhow::bail!("no such service: {}", r.service);
+            };
+            if !r.no_deps
+                && let Some(deps) = &service.depends_on
+            {
+                let names = deps.all().into_iter().map(|(d, _)| d).collect();
+                driver::up(
+                    &ctx.store,
+                    &project,
+                    &nook,
+                    &driver::Up {
+                        services: names,
+                        force_recreate: false,
+                        no_deps: false,
+                    },
+                )?;
+            }
+            let mut flags: Vec<String> = Vec::new();
+            if r.rm {
+                flags.push("--rm".into());
+            }
+            if r.detach {
+                flags.push("-d".into());
+            } else {
+                flags.push("-i".into());
+                if !r.no_tty && std::io::stdin().is_terminal() {
+                    flags.push("-t".into());
+                }
+            }
+            for v in &r.env {
+                flags.extend(["-e".into(), v.clone()]);
+            }
+            if let Some(u) = &r.user {
+                flags.extend(["-u".into(), u.clone()]);
+            }
+            if let Some(w) = &r.workdir {
+                flags.extend(["-w".into(), w.clone()]);
+            }
+            let one_off = driver::OneOff {
+                flags,
+                command: r.command.clone(),
+                ports: r.service_ports,
+            };
+            let a = driver::run_args(&project, &r.service, service, 1, Some(&one_off))?;
+            Err(become_nook(&nook, &a))
+        }
+        ComposeCommand::Start(s) => {
+            each(global, &project, &nook, &s.services, &["start"], "Started")
+        }
+        ComposeCommand::Pause(s) => {
+            each(global, &project, &nook, &s.services, &["pause"], "Paused")
+        }
+        ComposeCommand::Unpause(s) => each(
+            global,
+            &project,
+            &nook,
+            &s.services,
+            &["unpause"],
+            "Unpaused",
+        ),
+        ComposeCommand::Stop(s) | ComposeCommand::Restart(s) => {
+            let restart = matches!(args.command, ComposeCommand::Restart(_));
+            let mut verb = vec![if restart { "restart" } else { "stop" }.to_string()];
+            if let Some(t) = s.time {
+                verb.extend(["-t".to_string(), t.to_string()]);
+            }
+            let verb: Vec<&str> = verb.iter().map(String::as_str).collect();
+            each(
+                global,
+                &project,
+                &nook,
+                &s.services,
+                &verb,
+                if restart { "Restarted" } else { "Stopped" },
+            )
+        }
+        ComposeCommand::Kill(k) => each(
+            global,
+            &project,
+            &nook,
+            &k.services,
+            &["kill", "-s", &k.signal],
+            "Killed",
+        ),
+        ComposeCommand::Rm(r) => {
+            if r.stop {
+                each(global, &project, &nook, &r.services, &["stop"], "Stopped")?;
+            }
+            let ctx = Context::open(global)?;
+            let containers = Containers::new(&ctx.store);
+            for c in chosen(&ctx, &project, &r.services)? {
+                let stopped = containers
+                    .load_state(&c.id)
+                    .is_ok_and(|s| s.status != Status::Running);
+                if stopped {
+                    nook.run(&["rm".into(), c.id.clone()])
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", c.name))?;
+                    driver::say("Container", &c.name, "Removed");
+                }
+            }
+            Ok(0)
+        }
+        ComposeCommand::Ls => unreachable!("handled before the project is read"),
     }
+}
+
+/// Turn this process into `nook ARGS` (a terminal, signals and the exit status pass
+/// straight through); returns only if that fails.
+fn become_nook(nook: &Nook, args: &[String]) -> anyhow::Error {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = std::process::Command::new("/proc/self/exe");
+    if let Some(d) = &nook.storage_driver {
+        cmd.args(["--storage-driver", d]);
+    }
+    let err = cmd.arg0("nook").args(args).exec();
+    anyhow::Error::from(err).context("cannot run nook")
+}
+
+/// `nook VERB... CONTAINER` for each of the services' containers, each said as `done`.
+fn each(
+    global: &GlobalArgs,
+    p: &Project,
+    nook: &Nook,
+    services: &[String],
+    verb: &[&str],
+    done: &str,
+) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let mut failed = false;
+    for c in chosen(&ctx, p, services)? {
+        let mut a: Vec<String> = verb.iter().map(|s| s.to_string()).collect();
+        a.push(c.id.clone());
+        match nook.run(&a) {
+            Ok(_) => driver::say("Container", &c.name, done),
+            Err(e) => {
+                eprintln!("Error: {}: {e}", c.name);
+                failed = true;
+            }
+        }
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// `compose ls`: every project that has containers, with how many run.
+fn ls(global: &GlobalArgs) -> anyhow::Result<i32> {
+    let ctx = Context::open(global)?;
+    let containers = Containers::new(&ctx.store);
+    let mut projects: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for c in containers.list()? {
+        let Some(p) = c.labels.get(driver::PROJECT_LABEL) else {
+            continue;
+        };
+        let running = containers
+            .load_state(&c.id)
+            .is_ok_and(|s| s.status == Status::Running);
+        let entry = projects.entry(p.clone()).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(running);
+    }
+    let rows: Vec<Vec<String>> = projects
+        .into_iter()
+        .map(|(name, (all, running))| {
+            let status = match running {
+                0 => format!("exited({all})"),
+                n if n == all => format!("running({n})"),
+                n => format!("running({n}), exited({})", all - n),
+            };
+            vec![name, status]
+        })
+        .collect();
+    print!("{}", table(&["NAME", "STATUS"], &rows));
+    Ok(0)
 }
 
 /// Drop what says nothing (nulls, empty lists and mappings), as docker compose's config

@@ -18,6 +18,7 @@ pub const PROJECT_LABEL: &str = "com.docker.compose.project";
 pub const SERVICE_LABEL: &str = "com.docker.compose.service";
 pub const NUMBER_LABEL: &str = "com.docker.compose.container-number";
 pub const HASH_LABEL: &str = "com.docker.compose.config-hash";
+pub const ONEOFF_LABEL: &str = "com.docker.compose.oneoff";
 
 /// How long `up` waits for a dependency to become healthy or to complete.
 const DEPENDENCY_WAIT: Duration = Duration::from_secs(120);
@@ -80,6 +81,10 @@ fn config_hash(service: &Service) -> String {
 }
 
 fn replicas(s: &Service) -> usize {
+    s.scale.unwrap_or_else(|| declared_replicas(s))
+}
+
+fn declared_replicas(s: &Service) -> usize {
     s.deploy
         .as_ref()
         .and_then(|d| d.replicas.as_ref())
@@ -111,23 +116,54 @@ fn networks_of(p: &Project, s: &Service) -> Vec<(String, Vec<String>)> {
         .collect()
 }
 
-/// `nook run -d` arguments for replica `n` of service `name`.
+/// A container of a service other than its replicas: `compose run`'s.
+pub struct OneOff {
+    /// `nook run` flags of its own (`--rm`, `-i`, `-t`, `-e`, ...), before the service's.
+    pub flags: Vec<String>,
+    /// Its command instead of the service's, when given.
+    pub command: Vec<String>,
+    /// Publish the service's ports too (`--service-ports`).
+    pub ports: bool,
+}
+
+/// `nook run` arguments for replica `n` of service `name` (detached), or for a one-off
+/// container of it.
 pub fn run_args(
     p: &Project,
     name: &str,
     s: &Service,
     n: usize,
+    one_off: Option<&OneOff>,
 ) -> Result<Vec<String>, ComposeError> {
-    let mut a: Vec<String> = vec!["run".into(), "-d".into()];
+    let mut a: Vec<String> = vec!["run".into()];
+    match one_off {
+        None => a.push("-d".into()),
+        Some(o) => a.extend(o.flags.iter().cloned()),
+    }
     let mut flag = |f: &str, v: String| {
         a.push(format!("--{f}"));
         a.push(v);
     };
-    flag("name", container_name(p, name, s, n));
+    match one_off {
+        None => {
+            flag("name", container_name(p, name, s, n));
+            flag("label", format!("{NUMBER_LABEL}={n}"));
+            flag("label", format!("{HASH_LABEL}={}", config_hash(s)));
+        }
+        Some(_) => {
+            flag(
+                "name",
+                format!(
+                    "{}-{name}-run-{}",
+                    p.name,
+                    crate::image::store::random_hex(6)
+                ),
+            );
+            flag("label", format!("{ONEOFF_LABEL}=True"));
+        }
+    }
     flag("label", format!("{PROJECT_LABEL}={}", p.name));
     flag("label", format!("{SERVICE_LABEL}={name}"));
-    flag("label", format!("{NUMBER_LABEL}={n}"));
-    flag("label", format!("{HASH_LABEL}={}", config_hash(s)));
     for l in s.labels.items() {
         flag("label", l);
     }
@@ -156,8 +192,10 @@ pub fn run_args(
             )));
         }
     }
-    for port in &s.ports {
-        flag("publish", port.flag());
+    if one_off.is_none_or(|o| o.ports) {
+        for port in &s.ports {
+            flag("publish", port.flag());
+        }
     }
     for m in &s.volumes {
         match m {
@@ -364,8 +402,9 @@ pub fn run_args(
         .map(|e| e.to_vec().into_iter().skip(1).collect())
         .unwrap_or_default();
     a.extend(entry_rest);
-    if let Some(c) = &s.command {
-        a.extend(c.to_vec());
+    match one_off.filter(|o| !o.command.is_empty()) {
+        Some(o) => a.extend(o.command.iter().cloned()),
+        None => a.extend(s.command.iter().flat_map(|c| c.to_vec())),
     }
     Ok(a)
 }
@@ -566,7 +605,7 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
                     }
                 }
             }
-            nook.run(&run_args(p, name, s, n)?)
+            nook.run(&run_args(p, name, s, n, None)?)
                 .map_err(|e| fail(format!("service {name}: {e}")))?;
             say("Container", &cname, "Started");
         }

@@ -253,6 +253,7 @@ pub fn load(opts: &Options) -> Result<Project, ComposeError> {
         }
         texts.push((shown, text));
     }
+    resolve_extends(&mut merged, &dir, &lookup)?;
     if let Value::Mapping(top) = &mut merged {
         drop_extensions(top);
         for section in ["services", "networks", "volumes"] {
@@ -298,6 +299,91 @@ pub fn load(opts: &Options) -> Result<Project, ComposeError> {
     };
     check(&project)?;
     Ok(project)
+}
+
+/// `extends:` — a service built on another (`extends: base`, or `{service: base, file:
+/// other.yaml}`): the other's settings, then its own over them, chains followed.
+fn resolve_extends(
+    doc: &mut Value,
+    dir: &Path,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), ComposeError> {
+    let Some(Value::Mapping(services)) = doc.get("services").cloned() else {
+        return Ok(());
+    };
+    let bad = |why: String| ComposeError::Project(why);
+    let mut resolved = Mapping::new();
+    for (name, _) in &services {
+        let key = name.as_str().unwrap_or_default().to_string();
+        let mut chain = vec![key.clone()];
+        let mut current = services.get(name).cloned().unwrap_or(Value::Null);
+        let mut layers = vec![current.clone()];
+        // Walk down to the first service that extends nothing, in this file or others.
+        let mut pool = services.clone();
+        loop {
+            let Some(ext) = current.get("extends").cloned() else {
+                break;
+            };
+            let (base, file) = match &ext {
+                Value::String(s) => (s.clone(), None),
+                Value::Mapping(m) => (
+                    m.get("service")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| bad(format!("service {key:?}: extends needs a service")))?
+                        .to_string(),
+                    m.get("file").and_then(Value::as_str).map(str::to_string),
+                ),
+                _ => {
+                    return Err(bad(format!(
+                        "service {key:?}: extends takes a service name"
+                    )));
+                }
+            };
+            if let Some(f) = file {
+                let path = dir.join(&f);
+                let text = fs::read_to_string(&path).map_err(|source| ComposeError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                let mut other: Value =
+                    serde_yaml_ng::from_str(&text).map_err(|e| ComposeError::Invalid {
+                        file: path.display().to_string(),
+                        why: e.to_string(),
+                    })?;
+                let _ = other.apply_merge();
+                let mut unset = Vec::new();
+                let _ = interpolate::value(&mut other, lookup, &mut unset);
+                pool = match other.get("services") {
+                    Some(Value::Mapping(m)) => m.clone(),
+                    _ => Mapping::new(),
+                };
+            }
+            if chain.contains(&base) {
+                chain.push(base);
+                return Err(bad(format!(
+                    "extends goes in a circle: {}",
+                    chain.join(" -> ")
+                )));
+            }
+            chain.push(base.clone());
+            current = pool.get(base.as_str()).cloned().ok_or_else(|| {
+                bad(format!(
+                    "service {key:?} extends {base:?}, which is not there"
+                ))
+            })?;
+            layers.push(current.clone());
+        }
+        let mut result = Value::Mapping(Mapping::new());
+        for layer in layers.into_iter().rev() {
+            merge(&mut result, layer, "");
+        }
+        if let Value::Mapping(m) = &mut result {
+            m.remove("extends");
+        }
+        resolved.insert(name.clone(), result);
+    }
+    doc["services"] = Value::Mapping(resolved);
+    Ok(())
 }
 
 /// A model error, with the line of an unknown key in the files when it can be found.

@@ -396,6 +396,9 @@ pub struct Service {
     pub profiles: Vec<String>,
     #[serde(default)]
     pub deploy: Option<Deploy>,
+    /// `up --scale SERVICE=N` (not a key of the file).
+    #[serde(skip)]
+    pub scale: Option<usize>,
 }
 
 /// A top-level `networks:` or `volumes:` entry.

@@ -26,7 +26,7 @@ pub enum Answer {
 /// not exist). None for what is no query (dropped, as resolvers do with garbage).
 pub fn answer(
     query: &[u8],
-    lookup: impl Fn(&str) -> Option<Ipv4Addr>,
+    lookup: impl Fn(&str) -> Vec<Ipv4Addr>,
     forward: bool,
 ) -> Option<Answer> {
     let packet = Packet::parse(query).ok()?;
@@ -40,7 +40,7 @@ pub fn answer(
         .trim_end_matches('.')
         .to_ascii_lowercase();
     let found = lookup(&name);
-    if found.is_none() && forward {
+    if found.is_empty() && forward {
         return Some(Answer::Forward);
     }
     let mut reply = Packet::new_reply(packet.id());
@@ -49,21 +49,24 @@ pub fn answer(
         reply.set_flags(PacketFlag::RECURSION_DESIRED);
     }
     reply.questions.push(question.clone());
-    match found {
-        Some(address) => {
+    match found.is_empty() {
+        false => {
             reply.set_flags(PacketFlag::AUTHORITATIVE_ANSWER);
-            // The name has only an IPv4 address: other types are answered empty, not as
-            // missing, so that a resolver asking AAAA and A at once takes the A.
+            // The name has only IPv4 addresses (several when members share an alias: each
+            // replica of a compose service): other types are answered empty, not as missing,
+            // so that a resolver asking AAAA and A at once takes the A.
             if matches!(question.qtype, QTYPE::TYPE(TYPE::A) | QTYPE::ANY) {
-                reply.answers.push(ResourceRecord::new(
-                    question.qname.clone(),
-                    CLASS::IN,
-                    TTL,
-                    RData::A(A::from(address)),
-                ));
+                for address in found {
+                    reply.answers.push(ResourceRecord::new(
+                        question.qname.clone(),
+                        CLASS::IN,
+                        TTL,
+                        RData::A(A::from(address)),
+                    ));
+                }
             }
         }
-        None => *reply.rcode_mut() = RCODE::NameError,
+        true => *reply.rcode_mut() = RCODE::NameError,
     }
     reply.build_bytes_vec().ok().map(Answer::Reply)
 }
@@ -100,7 +103,11 @@ mod tests {
 
     #[test]
     fn members_resolve_and_the_rest_is_forwarded_or_missing() {
-        let lookup = |n: &str| (n == "db").then_some(Ipv4Addr::new(10, 89, 0, 2));
+        let lookup = |n: &str| match n {
+            "db" => vec![Ipv4Addr::new(10, 89, 0, 2)],
+            "web" => vec![Ipv4Addr::new(10, 89, 0, 3), Ipv4Addr::new(10, 89, 0, 4)],
+            _ => Vec::new(),
+        };
         let Some(Answer::Reply(bytes)) = answer(&query("DB.", TYPE::A), lookup, true) else {
             panic!("no reply");
         };
@@ -127,6 +134,11 @@ mod tests {
             panic!("no reply");
         };
         assert_eq!(Packet::parse(&bytes).unwrap().rcode(), RCODE::NameError);
+        // Replicas sharing a name: every address.
+        let Some(Answer::Reply(bytes)) = answer(&query("web", TYPE::A), lookup, true) else {
+            panic!("no reply");
+        };
+        assert_eq!(Packet::parse(&bytes).unwrap().answers.len(), 2);
         assert_eq!(answer(b"\x00garbage", lookup, true), None);
         assert_eq!(id_of(&with_id(&query("db", TYPE::A), 7)), Some(7));
     }

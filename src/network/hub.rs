@@ -583,8 +583,9 @@ impl Hub {
             let lookup = |name: &str| {
                 self.members
                     .iter()
-                    .find(|m| m.names().iter().any(|n| n.eq_ignore_ascii_case(name)))
+                    .filter(|m| m.names().iter().any(|n| n.eq_ignore_ascii_case(name)))
                     .map(|m| m.address)
+                    .collect::<Vec<_>>()
             };
             match super::dns::answer(&buf[..n], lookup, self.upstream.is_some()) {
                 Some(super::dns::Answer::Reply(reply)) => {

@@ -196,3 +196,119 @@ fn compose_file_mistakes_are_clear() {
         .code(125)
         .stderr_has("no compose file");
 }
+
+/// Several files merged, `extends`, profiles, `--scale` (every replica answers to the
+/// service's name), `exec`, `run`, `stop`/`start`, `ls`.
+#[test]
+fn files_merge_services_extend_scale_and_take_commands() {
+    let env = env_with("overlay");
+    let base = r#"
+services:
+  base:
+    image: busybox
+    environment:
+      ROLE: base
+    command: ["sleep", "300"]
+  worker:
+    extends: base
+    environment:
+      ROLE: worker
+  debug:
+    extends:
+      service: base
+    profiles: [debug]
+"#;
+    let over = r#"
+services:
+  worker:
+    labels:
+      tier: back
+"#;
+    let dir = project(
+        &env,
+        &[("compose.yaml", base), ("compose.override.yaml", over)],
+    );
+    let f = |args: &[&str]| {
+        let mut all = vec![
+            "-f",
+            "compose.yaml",
+            "-f",
+            "compose.override.yaml",
+            "-p",
+            "multi",
+        ];
+        all.extend(args);
+        compose(&env, &dir, &all)
+    };
+    let up = f(&["up", "-d", "--scale", "worker=3"]).ok();
+    assert!(
+        up.stderr.contains("Container multi-worker-3  Started"),
+        "{up}"
+    );
+    assert!(
+        !up.stderr.contains("debug"),
+        "a profile's service stays down: {up}"
+    );
+    let ps = f(&["ps", "-q"]).ok().stdout;
+    assert_eq!(ps.lines().count(), 4, "base and three workers: {ps}");
+    // Merged and extended: the override's label, the base's command, its own environment.
+    let role = f(&[
+        "exec",
+        "-T",
+        "--index",
+        "2",
+        "worker",
+        "sh",
+        "-c",
+        "echo $ROLE",
+    ])
+    .ok()
+    .stdout;
+    assert_eq!(role, "worker\n");
+    let label = env
+        .nook(&[
+            "inspect",
+            "-f",
+            "{{index .Config.Labels \"tier\"}}",
+            "multi-worker-2",
+        ])
+        .ok();
+    assert_eq!(label.stdout, "back\n");
+    // Every replica answers to the service's name.
+    let answers = f(&["exec", "-T", "base", "nslookup", "worker"]).ok().stdout;
+    assert_eq!(
+        answers
+            .lines()
+            .filter(|l| l.starts_with("Address: 10."))
+            .count(),
+        3,
+        "{answers}"
+    );
+    // A one-off container, its status passed on.
+    f(&[
+        "run",
+        "--rm",
+        "-T",
+        "worker",
+        "sh",
+        "-c",
+        "test $ROLE = worker && exit 5",
+    ])
+    .output()
+    .code(5);
+    let up = f(&["--profile", "debug", "up", "-d", "debug"]).ok();
+    assert!(
+        up.stderr.contains("Container multi-debug-1  Started"),
+        "{up}"
+    );
+    f(&["stop", "-t", "1", "worker"]).ok();
+    let ls = f(&["ls"]).ok().stdout;
+    assert!(
+        ls.contains("multi") && ls.contains("running(2), exited(3)"),
+        "{ls}"
+    );
+    f(&["start", "worker"]).ok();
+    assert_eq!(f(&["ps", "-q"]).ok().stdout.lines().count(), 5);
+    f(&["--profile", "debug", "down"]).ok();
+    assert_eq!(env.nook(&["ps", "-aq"]).ok().stdout, "");
+}

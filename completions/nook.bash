@@ -193,6 +193,9 @@ _nook() {
             nook__subcmd__builder__subcmd__help,prune)
                 cmd="nook__subcmd__builder__subcmd__help__subcmd__prune"
                 ;;
+            nook__subcmd__compose,build)
+                cmd="nook__subcmd__compose__subcmd__build"
+                ;;
             nook__subcmd__compose,config)
                 cmd="nook__subcmd__compose__subcmd__config"
                 ;;
@@ -240,6 +243,9 @@ _nook() {
                 ;;
             nook__subcmd__compose,up)
                 cmd="nook__subcmd__compose__subcmd__up"
+                ;;
+            nook__subcmd__compose__subcmd__help,build)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__build"
                 ;;
             nook__subcmd__compose__subcmd__help,config)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__config"
@@ -600,6 +606,9 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__builder,prune)
                 cmd="nook__subcmd__help__subcmd__builder__subcmd__prune"
+                ;;
+            nook__subcmd__help__subcmd__compose,build)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__build"
                 ;;
             nook__subcmd__help__subcmd__compose,config)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__config"
@@ -1355,7 +1364,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose)
-            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls help"
+            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls build help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1385,6 +1394,24 @@ _nook() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__build)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -1515,8 +1542,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__help)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls help"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__build)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2067,7 +2108,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__up)
-            opts="-d -h --detach --force-recreate --no-deps --scale --storage-driver --help"
+            opts="-d -h --detach --force-recreate --build --no-deps --scale --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2082,6 +2123,10 @@ _nook() {
                     return 0
                     ;;
                 --force-recreate)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --build)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
@@ -4373,8 +4418,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__build)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -862,6 +862,8 @@ pub enum ComposeCommand {
     Rm(ComposeRmArgs),
     /// List the compose projects that have containers
     Ls,
+    /// Build the images of the services that have `build:`
+    Build(ComposeServicesArgs),
 }
 
 #[derive(Debug, Args)]
@@ -984,6 +986,9 @@ pub struct ComposeUpArgs {
     /// Make every container anew, changed or not
     #[arg(long)]
     pub force_recreate: bool,
+    /// Build the images of services with `build:` first, even when they exist
+    #[arg(long)]
+    pub build: bool,
     /// Not the services they depend on
     #[arg(long)]
     pub no_deps: bool,

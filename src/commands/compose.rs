@@ -86,6 +86,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                     services: up.services.clone(),
                     force_recreate: up.force_recreate,
                     no_deps: up.no_deps,
+                    build: up.build,
                 },
             )?;
             if up.detach {
@@ -95,7 +96,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                 follow: true,
                 services: up.services.clone(),
             };
-            logs_of(&ctx, &project, &logs)
+            logs_of(&ctx, &project, &logs, Some(&nook))
         }
         ComposeCommand::Down(down) => {
             let ctx = Context::open(global)?;
@@ -160,7 +161,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
         }
         ComposeCommand::Logs(logs) => {
             let ctx = Context::open(global)?;
-            logs_of(&ctx, &project, logs)
+            logs_of(&ctx, &project, logs, None)
         }
         ComposeCommand::Exec(e) => {
             let ctx = Context::open(global)?;
@@ -213,6 +214,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                         services: names,
                         force_recreate: false,
                         no_deps: false,
+                        build: false,
                     },
                 )?;
             }
@@ -242,6 +244,13 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                 command: r.command.clone(),
                 ports: r.service_ports,
             };
+            driver::build(
+                &ctx.store,
+                &project,
+                &nook,
+                std::slice::from_ref(&r.service),
+                false,
+            )?;
             let a = driver::run_args(&project, &r.service, service, 1, Some(&one_off))?;
             Err(become_nook(&nook, &a))
         }
@@ -299,6 +308,20 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                     driver::say("Container", &c.name, "Removed");
                 }
             }
+            Ok(0)
+        }
+        ComposeCommand::Build(b) => {
+            let ctx = Context::open(global)?;
+            let services: Vec<String> = match b.services.is_empty() {
+                true => project.active().map(|(n, _)| n.clone()).collect(),
+                false => b.services.clone(),
+            };
+            for s in &services {
+                if !project.doc.services.contains_key(s) {
+                    anyhow::bail!("no such service: {s}");
+                }
+            }
+            driver::build(&ctx.store, &project, &nook, &services, true)?;
             Ok(0)
         }
         ComposeCommand::Ls => unreachable!("handled before the project is read"),
@@ -419,7 +442,18 @@ fn chosen(ctx: &Context, p: &Project, services: &[String]) -> anyhow::Result<Vec
 
 /// Every chosen container's output, a line at a time, prefixed with its name (as docker
 /// compose prints it); following until all have stopped when asked.
-fn logs_of(ctx: &Context, p: &Project, args: &ComposeLogsArgs) -> anyhow::Result<i32> {
+/// With `stop_on_signal` (a foreground `up`), SIGINT or SIGTERM stops the containers, as
+/// docker compose does, and the status is 130.
+fn logs_of(
+    ctx: &Context,
+    p: &Project,
+    args: &ComposeLogsArgs,
+    stop_on_signal: Option<&Nook>,
+) -> anyhow::Result<i32> {
+    let signals = match stop_on_signal {
+        Some(_) => Some(crate::runtime::relay::signal_fd()?),
+        None => None,
+    };
     let containers = Containers::new(&ctx.store);
     let chosen = chosen(ctx, p, &args.services)?;
     let width = chosen.iter().map(|c| c.name.len()).max().unwrap_or(0);
@@ -458,6 +492,26 @@ fn logs_of(ctx: &Context, p: &Project, args: &ComposeLogsArgs) -> anyhow::Result
         let _ = out.flush();
         if !args.follow || !running {
             return Ok(0);
+        }
+        let interrupted = signals.as_ref().is_some_and(|fd| {
+            crate::runtime::relay::pending(fd).iter().any(|s| {
+                matches!(
+                    s,
+                    nix::sys::signal::Signal::SIGINT | nix::sys::signal::Signal::SIGTERM
+                )
+            })
+        });
+        if let (true, Some(nook)) = (interrupted, stop_on_signal) {
+            eprintln!("Gracefully stopping...");
+            let mut stop: Vec<String> = vec!["stop".into()];
+            stop.extend(chosen.iter().map(|c| c.id.clone()));
+            if let Err(e) = nook.run(&stop) {
+                eprintln!("Error: {e}");
+            }
+            for c in &chosen {
+                driver::say("Container", &c.name, "Stopped");
+            }
+            return Ok(130);
         }
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -395,7 +395,7 @@ pub fn run_args(
         };
         flag("ulimit", v);
     }
-    a.push(s.image.clone().unwrap_or_default());
+    a.push(image_of(p, name, s));
     let entry_rest: Vec<String> = s
         .entrypoint
         .as_ref()
@@ -407,6 +407,55 @@ pub fn run_args(
         None => a.extend(s.command.iter().flat_map(|c| c.to_vec())),
     }
     Ok(a)
+}
+
+/// The image a service runs: its `image:`, or (built, without one) `PROJECT-SERVICE`.
+pub fn image_of(p: &Project, name: &str, s: &Service) -> String {
+    s.image
+        .clone()
+        .unwrap_or_else(|| format!("{}-{name}", p.name))
+}
+
+/// Build the image of every chosen service that has a `build:` and (unless `always`) lacks
+/// its image, with `nook build`.
+pub fn build(
+    store: &Store,
+    p: &Project,
+    nook: &Nook,
+    services: &[String],
+    always: bool,
+) -> Result<(), ComposeError> {
+    let index = crate::image::index::ImageIndex::load(store)
+        .map_err(|e| ComposeError::Project(e.to_string()))?;
+    for name in services {
+        let s = &p.doc.services[name];
+        let Some(b) = &s.build else { continue };
+        let image = image_of(p, name, s);
+        if !always && index.resolve(&image).is_ok() {
+            continue;
+        }
+        let spec = b.spec();
+        let mut a: Vec<String> = vec!["build".into(), "-q".into(), "-t".into(), image.clone()];
+        let context = p.dir.join(&spec.context);
+        if let Some(f) = &spec.dockerfile {
+            a.extend(["-f".into(), context.join(f).display().to_string()]);
+        }
+        for arg in spec.args.items() {
+            a.extend(["--build-arg".into(), arg]);
+        }
+        for l in spec.labels.items() {
+            a.extend(["--label".into(), l]);
+        }
+        if let Some(t) = &spec.target {
+            a.extend(["--target".into(), t.clone()]);
+        }
+        a.push(context.display().to_string());
+        nook.run(&a).map_err(|e| {
+            ComposeError::Project(format!("service {name}: cannot build {image}: {e}"))
+        })?;
+        say("Image", &image, "Built");
+    }
+    Ok(())
 }
 
 fn limit(
@@ -460,6 +509,8 @@ pub struct Up {
     pub services: Vec<String>,
     pub force_recreate: bool,
     pub no_deps: bool,
+    /// Build the images of services with `build:` even when they exist.
+    pub build: bool,
 }
 
 /// Say what happened to an object, as docker compose does (on stderr).
@@ -497,6 +548,7 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
         .into_iter()
         .filter(|s| chosen.contains(s))
         .collect();
+    build(store, p, nook, &order, how.build)?;
     let fail = |what: String| ComposeError::Project(what);
     let users = crate::network::user::Networks::new(store);
     let mut made_networks = Vec::new();

@@ -411,10 +411,10 @@ fn explain(error: &str, texts: &[(String, String)]) -> String {
 fn check(p: &Project) -> Result<(), ComposeError> {
     let bad = |why: String| ComposeError::Project(why);
     for (name, s) in &p.doc.services {
-        if s.image.is_none() {
+        if s.image.is_none() && s.build.is_none() {
             return Err(bad(format!(
-                "service {name:?} has no image: give one (`image: NAME`); building images \
-                 from compose files is not supported yet: build with `nook build -t NAME` first"
+                "service {name:?} has neither an image nor a build: give one (`image: NAME`, \
+                 or `build: DIR` with a Containerfile there)"
             )));
         }
         if let Some(deps) = &s.depends_on {

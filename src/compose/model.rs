@@ -312,12 +312,54 @@ pub struct Limits {
     pub pids: Option<Scalar>,
 }
 
+/// `build:` — a context directory, or the context with its Containerfile, arguments and
+/// target stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Build {
+    Context(String),
+    Full(BuildSpec),
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuildSpec {
+    #[serde(default = "here")]
+    pub context: String,
+    #[serde(default)]
+    pub dockerfile: Option<String>,
+    #[serde(default)]
+    pub args: Pairs,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub labels: Pairs,
+}
+
+fn here() -> String {
+    ".".to_string()
+}
+
+impl Build {
+    pub fn spec(&self) -> BuildSpec {
+        match self {
+            Build::Context(c) => BuildSpec {
+                context: c.clone(),
+                ..BuildSpec::default()
+            },
+            Build::Full(s) => s.clone(),
+        }
+    }
+}
+
 /// One service, as `nook compose` runs it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     #[serde(default)]
     pub image: Option<String>,
+    #[serde(default)]
+    pub build: Option<Build>,
     #[serde(default)]
     pub command: Option<Words>,
     #[serde(default)]

@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use crate::harness::{Env, Run, env_with};
 
@@ -39,7 +40,9 @@ fn project(env: &Env, files: &[(&str, &str)]) -> PathBuf {
     let dir = env.root.join("app");
     fs::create_dir_all(&dir).unwrap();
     for (name, text) in files {
-        fs::write(dir.join(name), text).unwrap();
+        let path = dir.join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, text).unwrap();
     }
     env.own(&dir);
     dir
@@ -175,7 +178,7 @@ fn compose_file_mistakes_are_clear() {
             "services:\n  web:\n    image: ${IMAGE:?set IMAGE to the image to run}\n",
             "variable IMAGE is required: set IMAGE to the image to run",
         ),
-        ("services:\n  web:\n    command: echo\n", "has no image"),
+        ("services:\n  web:\n    command: echo\n", "has neither an image nor a build"),
         (
             "services:\n  web:\n    image: busybox\n    volumes: [data:/d]\n",
             "uses volume \"data\", which is not defined",
@@ -311,4 +314,55 @@ services:
     assert_eq!(f(&["ps", "-q"]).ok().stdout.lines().count(), 5);
     f(&["--profile", "debug", "down"]).ok();
     assert_eq!(env.nook(&["ps", "-aq"]).ok().stdout, "");
+}
+
+/// A service built from a Containerfile (`build:` with its arguments), and `up` in the
+/// foreground: the services' output, prefixed, until a SIGTERM stops them (status 130).
+#[test]
+fn built_services_and_a_foreground_up() {
+    let env = env_with("overlay");
+    let file = r#"
+services:
+  app:
+    build:
+      context: ./app
+      args:
+        WORD: built-here
+    command: ["sh", "-c", "cat /word; exec sleep 300"]
+"#;
+    let dir = project(
+        &env,
+        &[
+            ("compose.yaml", file),
+            (
+                "app/Containerfile",
+                "FROM busybox\nARG WORD\nRUN echo $WORD > /word\n",
+            ),
+        ],
+    );
+    let mut up = compose(&env, &dir, &["-p", "fg", "up"]).spawn();
+    crate::harness::wait_until(Duration::from_secs(60), "the app's first line", || {
+        env.nook(&["logs", "fg-app-1"]).output().stdout == "built-here\n"
+    });
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(up.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    let (status, out, err) =
+        crate::harness::wait_with_timeout(&mut up, Duration::from_secs(30), "compose up");
+    assert_eq!(status.code(), Some(130), "{err}");
+    assert!(out.contains("fg-app-1  | built-here"), "{out}");
+    assert!(
+        err.contains("Image fg-app  Built") && err.contains("Gracefully stopping"),
+        "{err}"
+    );
+    let state = env
+        .nook(&["inspect", "-f", "{{.State.Status}}", "fg-app-1"])
+        .ok();
+    assert_eq!(state.stdout, "exited\n");
+    // Up again: the image is there, not built again.
+    let again = compose(&env, &dir, &["-p", "fg", "up", "-d"]).ok();
+    assert!(!again.stderr.contains("Built"), "{again}");
+    compose(&env, &dir, &["-p", "fg", "down"]).ok();
 }

@@ -208,6 +208,9 @@ _nook() {
             nook__subcmd__compose,help)
                 cmd="nook__subcmd__compose__subcmd__help"
                 ;;
+            nook__subcmd__compose,images)
+                cmd="nook__subcmd__compose__subcmd__images"
+                ;;
             nook__subcmd__compose,kill)
                 cmd="nook__subcmd__compose__subcmd__kill"
                 ;;
@@ -220,8 +223,14 @@ _nook() {
             nook__subcmd__compose,pause)
                 cmd="nook__subcmd__compose__subcmd__pause"
                 ;;
+            nook__subcmd__compose,port)
+                cmd="nook__subcmd__compose__subcmd__port"
+                ;;
             nook__subcmd__compose,ps)
                 cmd="nook__subcmd__compose__subcmd__ps"
+                ;;
+            nook__subcmd__compose,pull)
+                cmd="nook__subcmd__compose__subcmd__pull"
                 ;;
             nook__subcmd__compose,restart)
                 cmd="nook__subcmd__compose__subcmd__restart"
@@ -237,6 +246,9 @@ _nook() {
                 ;;
             nook__subcmd__compose,stop)
                 cmd="nook__subcmd__compose__subcmd__stop"
+                ;;
+            nook__subcmd__compose,top)
+                cmd="nook__subcmd__compose__subcmd__top"
                 ;;
             nook__subcmd__compose,unpause)
                 cmd="nook__subcmd__compose__subcmd__unpause"
@@ -259,6 +271,9 @@ _nook() {
             nook__subcmd__compose__subcmd__help,help)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__help"
                 ;;
+            nook__subcmd__compose__subcmd__help,images)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__images"
+                ;;
             nook__subcmd__compose__subcmd__help,kill)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__kill"
                 ;;
@@ -271,8 +286,14 @@ _nook() {
             nook__subcmd__compose__subcmd__help,pause)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__pause"
                 ;;
+            nook__subcmd__compose__subcmd__help,port)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__port"
+                ;;
             nook__subcmd__compose__subcmd__help,ps)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__ps"
+                ;;
+            nook__subcmd__compose__subcmd__help,pull)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__pull"
                 ;;
             nook__subcmd__compose__subcmd__help,restart)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__restart"
@@ -288,6 +309,9 @@ _nook() {
                 ;;
             nook__subcmd__compose__subcmd__help,stop)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__stop"
+                ;;
+            nook__subcmd__compose__subcmd__help,top)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__top"
                 ;;
             nook__subcmd__compose__subcmd__help,unpause)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__unpause"
@@ -619,6 +643,9 @@ _nook() {
             nook__subcmd__help__subcmd__compose,exec)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__exec"
                 ;;
+            nook__subcmd__help__subcmd__compose,images)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__images"
+                ;;
             nook__subcmd__help__subcmd__compose,kill)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__kill"
                 ;;
@@ -631,8 +658,14 @@ _nook() {
             nook__subcmd__help__subcmd__compose,pause)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__pause"
                 ;;
+            nook__subcmd__help__subcmd__compose,port)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__port"
+                ;;
             nook__subcmd__help__subcmd__compose,ps)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__ps"
+                ;;
+            nook__subcmd__help__subcmd__compose,pull)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__pull"
                 ;;
             nook__subcmd__help__subcmd__compose,restart)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__restart"
@@ -648,6 +681,9 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__compose,stop)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__stop"
+                ;;
+            nook__subcmd__help__subcmd__compose,top)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__top"
                 ;;
             nook__subcmd__help__subcmd__compose,unpause)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__unpause"
@@ -1364,7 +1400,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose)
-            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls build help"
+            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1542,7 +1578,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__help)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build help"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,6 +1661,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__help__subcmd__images)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__help__subcmd__kill)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1681,7 +1731,35 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__help__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__help__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1765,6 +1843,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__help__subcmd__top)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__help__subcmd__unpause)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1786,6 +1878,24 @@ _nook() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__images)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -1881,6 +1991,28 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__port)
+            opts="-h --index --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__ps)
             opts="-a -q -h --all --quiet --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1904,6 +2036,24 @@ _nook() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__pull)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -2089,6 +2239,24 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__top)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__unpause)
             opts="-h --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2108,7 +2276,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__up)
-            opts="-d -h --detach --force-recreate --build --no-deps --scale --storage-driver --help"
+            opts="-d -h --detach --force-recreate --build --no-deps --scale --wait --wait-timeout --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2135,6 +2303,14 @@ _nook() {
                     return 0
                     ;;
                 --scale)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --wait)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --wait-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4418,7 +4594,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4474,6 +4650,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose__subcmd__exec)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__images)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4543,7 +4733,35 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__help__subcmd__compose__subcmd__port)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__help__subcmd__compose__subcmd__ps)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__pull)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -4614,6 +4832,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose__subcmd__stop)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__top)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -864,6 +864,25 @@ pub enum ComposeCommand {
     Ls,
     /// Build the images of the services that have `build:`
     Build(ComposeServicesArgs),
+    /// Pull the services' images
+    Pull(ComposeServicesArgs),
+    /// List the images the project's containers run
+    Images(ComposeServicesArgs),
+    /// Show the processes of the services' running containers
+    Top(ComposeServicesArgs),
+    /// Print the host address a service's port is published on
+    Port(ComposePortArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposePortArgs {
+    /// Which replica (default 1)
+    #[arg(long, default_value_t = 1)]
+    pub index: usize,
+    /// The service
+    pub service: String,
+    /// The port in the container: PORT[/tcp|/udp]
+    pub port: String,
 }
 
 #[derive(Debug, Args)]
@@ -995,6 +1014,13 @@ pub struct ComposeUpArgs {
     /// Run N replicas of SERVICE (instead of its deploy.replicas)
     #[arg(long, value_name = "SERVICE=N")]
     pub scale: Vec<String>,
+    /// With -d: return once every container runs and those with a health check are
+    /// healthy (exit 1 if one exits or turns unhealthy)
+    #[arg(long)]
+    pub wait: bool,
+    /// How long --wait waits, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    pub wait_timeout: u64,
     /// Only these services (and those they depend on)
     pub services: Vec<String>,
 }

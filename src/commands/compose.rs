@@ -90,7 +90,10 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                 },
             )?;
             if up.detach {
-                return Ok(0);
+                return match up.wait {
+                    true => wait_ready(&ctx, &project, &up.services, up.wait_timeout),
+                    false => Ok(0),
+                };
             }
             let logs = ComposeLogsArgs {
                 follow: true,
@@ -324,7 +327,123 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             driver::build(&ctx.store, &project, &nook, &services, true)?;
             Ok(0)
         }
+        ComposeCommand::Pull(s) => {
+            let mut failed = false;
+            for (name, service) in project.active() {
+                if (!s.services.is_empty() && !s.services.contains(name)) || service.build.is_some()
+                {
+                    continue;
+                }
+                let image = driver::image_of(&project, name, service);
+                match nook.run(&["pull".into(), "-q".into(), image.clone()]) {
+                    Ok(_) => driver::say("Image", &image, "Pulled"),
+                    Err(e) => {
+                        eprintln!("Error: service {name}: {e}");
+                        failed = true;
+                    }
+                }
+            }
+            Ok(if failed { 1 } else { 0 })
+        }
+        ComposeCommand::Images(s) => {
+            let ctx = Context::open(global)?;
+            let index = crate::image::index::ImageIndex::load(&ctx.store)?;
+            let rows: Vec<Vec<String>> = chosen(&ctx, &project, &s.services)?
+                .iter()
+                .map(|c| {
+                    let (repo, tag) = index
+                        .resolve(&c.image_id.to_string())
+                        .ok()
+                        .and_then(|r| r.names.first().cloned())
+                        .and_then(|n| {
+                            n.rsplit_once(':')
+                                .map(|(a, b)| (a.to_string(), b.to_string()))
+                        })
+                        .unwrap_or_else(|| ("<none>".into(), "<none>".into()));
+                    vec![c.name.clone(), repo, tag, c.image_id.short().to_string()]
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["CONTAINER", "REPOSITORY", "TAG", "IMAGE ID"], &rows)
+            );
+            Ok(0)
+        }
+        ComposeCommand::Top(s) => {
+            let ctx = Context::open(global)?;
+            let containers = Containers::new(&ctx.store);
+            for c in chosen(&ctx, &project, &s.services)? {
+                let running = containers
+                    .load_state(&c.id)
+                    .is_ok_and(|st| st.status == Status::Running);
+                if !running {
+                    continue;
+                }
+                let top = nook
+                    .run(&["top".into(), c.id.clone()])
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", c.name))?;
+                println!("{}\n{top}", c.name);
+            }
+            Ok(0)
+        }
+        ComposeCommand::Port(pa) => {
+            let ctx = Context::open(global)?;
+            let target = chosen(&ctx, &project, std::slice::from_ref(&pa.service))?
+                .into_iter()
+                .find(|c| c.labels.get(driver::NUMBER_LABEL) == Some(&pa.index.to_string()))
+                .ok_or_else(|| {
+                    anyhow::anyhow!("service {} has no container {}", pa.service, pa.index)
+                })?;
+            Err(become_nook(
+                &nook,
+                &["port".into(), target.id, pa.port.clone()],
+            ))
+        }
         ComposeCommand::Ls => unreachable!("handled before the project is read"),
+    }
+}
+
+/// `up --wait`: until every chosen container runs (and is healthy, when it has a check).
+fn wait_ready(
+    ctx: &Context,
+    p: &Project,
+    services: &[String],
+    timeout: u64,
+) -> anyhow::Result<i32> {
+    let containers = Containers::new(&ctx.store);
+    let deadline = std::time::Instant::now() + Duration::from_secs(timeout);
+    loop {
+        let mut ready = true;
+        for c in chosen(ctx, p, services)? {
+            let state = containers.load_state(&c.id)?;
+            let health = crate::container::health::load(&ctx.store, &c.id)
+                .filter(|_| c.health.is_some())
+                .map(|h| h.status);
+            let failed = state.status == Status::Exited && state.exit_code != Some(0);
+            if failed || health.as_deref() == Some("unhealthy") {
+                eprintln!(
+                    "Error: container {} {}",
+                    c.name,
+                    match health.as_deref() {
+                        Some("unhealthy") => "is unhealthy",
+                        _ => "exited",
+                    }
+                );
+                return Ok(1);
+            }
+            // (A service that ran to completion is ready too.)
+            ready &= (state.status == Status::Running
+                && health.as_deref().is_none_or(|h| h == "healthy"))
+                || state.status == Status::Exited;
+        }
+        if ready {
+            return Ok(0);
+        }
+        if std::time::Instant::now() > deadline {
+            eprintln!("Error: the containers were not ready after {timeout} s");
+            return Ok(1);
+        }
+        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

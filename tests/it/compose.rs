@@ -64,7 +64,7 @@ fn a_two_tier_application_comes_up_changes_and_goes() {
         &env,
         &[("compose.yaml", COMPOSE), (".env", "GREETING=dotenv\n")],
     );
-    let up = compose(&env, &dir, &["up", "-d"]).ok();
+    let up = compose(&env, &dir, &["up", "-d", "--wait"]).ok();
     for line in [
         "Network demo_default  Created",
         "Volume demo_site  Created",
@@ -103,6 +103,18 @@ fn a_two_tier_application_comes_up_changes_and_goes() {
         ])
         .ok();
     assert_eq!(page.stdout, "hello from dotenv\n");
+    let port = compose(&env, &dir, &["port", "web", "80"]).ok();
+    assert_eq!(port.stdout, "127.0.0.1:28731\n");
+    let top = compose(&env, &dir, &["top", "web"]).ok().stdout;
+    assert!(
+        top.starts_with("demo-web-1\n") && top.contains("httpd"),
+        "{top}"
+    );
+    let images = compose(&env, &dir, &["images"]).ok().stdout;
+    assert!(
+        images.contains("demo-web-1") && images.contains("localhost/busybox"),
+        "{images}"
+    );
     // Labelled as docker compose labels them.
     let label = env
         .nook(&[
@@ -178,7 +190,10 @@ fn compose_file_mistakes_are_clear() {
             "services:\n  web:\n    image: ${IMAGE:?set IMAGE to the image to run}\n",
             "variable IMAGE is required: set IMAGE to the image to run",
         ),
-        ("services:\n  web:\n    command: echo\n", "has neither an image nor a build"),
+        (
+            "services:\n  web:\n    command: echo\n",
+            "has neither an image nor a build",
+        ),
         (
             "services:\n  web:\n    image: busybox\n    volumes: [data:/d]\n",
             "uses volume \"data\", which is not defined",

@@ -1486,7 +1486,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__down)
-            opts="-v -h --volumes --remove-orphans --storage-driver --help"
+            opts="-v -t -h --volumes --remove-orphans --timeout --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1502,6 +1502,14 @@ _nook() {
                     ;;
                 --remove-orphans)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --storage-driver)

@@ -1312,6 +1312,7 @@ complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subco
 false\t''"
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from down" -l remove-orphans -d 'Remove containers of services no longer in the file too' -r -f -a "true\t''
 false\t''"
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from down" -s t -l timeout -d 'Seconds each container gets to stop before SIGKILL (default: its stop_grace_period, else 10)' -r
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from down" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

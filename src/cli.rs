@@ -1033,6 +1033,10 @@ pub struct ComposeDownArgs {
     /// Remove containers of services no longer in the file too
     #[arg(long)]
     pub remove_orphans: bool,
+    /// Seconds each container gets to stop before SIGKILL (default: its stop_grace_period,
+    /// else 10)
+    #[arg(short = 't', long = "timeout", value_name = "SECONDS")]
+    pub timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

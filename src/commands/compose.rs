@@ -107,8 +107,11 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                 &ctx.store,
                 &project,
                 &nook,
-                down.volumes,
-                down.remove_orphans,
+                &driver::Down {
+                    volumes: down.volumes,
+                    remove_orphans: down.remove_orphans,
+                    timeout: down.timeout,
+                },
             )?;
             Ok(0)
         }

@@ -757,24 +757,40 @@ pub fn containers_of(
         .collect())
 }
 
+/// What `down` removes, and how long containers get to stop.
+pub struct Down {
+    pub volumes: bool,
+    pub remove_orphans: bool,
+    pub timeout: Option<u64>,
+}
+
 /// Take the project down: its containers, the networks it made and (with `volumes`) the
 /// named volumes it made.
-pub fn down(
-    store: &Store,
-    p: &Project,
-    nook: &Nook,
-    volumes: bool,
-    remove_orphans: bool,
-) -> Result<(), ComposeError> {
+pub fn down(store: &Store, p: &Project, nook: &Nook, how: &Down) -> Result<(), ComposeError> {
     let fail = |what: String| ComposeError::Project(what);
-    for c in containers(store, &p.name)?.iter().rev() {
-        let known = c
-            .labels
-            .get(SERVICE_LABEL)
-            .is_some_and(|s| p.doc.services.contains_key(s));
-        if !known && !remove_orphans {
-            continue;
+    let doomed: Vec<ContainerConfig> = containers(store, &p.name)?
+        .into_iter()
+        .rev()
+        .filter(|c| {
+            how.remove_orphans
+                || c.labels
+                    .get(SERVICE_LABEL)
+                    .is_some_and(|s| p.doc.services.contains_key(s))
+        })
+        .collect();
+    // Stopped first, all at once, with their stop signal and grace period (a database gets
+    // to shut down cleanly), as docker compose does.
+    if !doomed.is_empty() {
+        let mut stop = vec!["stop".to_string()];
+        if let Some(t) = how.timeout {
+            stop.extend(["-t".to_string(), t.to_string()]);
         }
+        stop.extend(doomed.iter().map(|c| c.id.clone()));
+        nook.run(&stop)
+            .map_err(|e| fail(format!("cannot stop the containers: {e}")))?;
+    }
+    let volumes = how.volumes;
+    for c in &doomed {
         let mut args = vec!["rm".to_string(), "-f".to_string()];
         if volumes {
             args.push("-v".into());

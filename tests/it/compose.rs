@@ -162,7 +162,7 @@ fn a_two_tier_application_comes_up_changes_and_goes() {
         "{config}"
     );
 
-    let down = compose(&env, &dir, &["down", "-v"]).ok();
+    let down = compose(&env, &dir, &["down", "-v", "-t", "1"]).ok();
     assert!(down.stderr.contains("Volume demo_site  Removed"), "{down}");
     assert_eq!(env.nook(&["ps", "-aq"]).ok().stdout, "");
     assert_eq!(env.nook(&["volume", "ls", "-q"]).ok().stdout, "");
@@ -327,7 +327,7 @@ services:
     );
     f(&["start", "worker"]).ok();
     assert_eq!(f(&["ps", "-q"]).ok().stdout.lines().count(), 5);
-    f(&["--profile", "debug", "down"]).ok();
+    f(&["--profile", "debug", "down", "-t", "1"]).ok();
     assert_eq!(env.nook(&["ps", "-aq"]).ok().stdout, "");
 }
 
@@ -344,6 +344,7 @@ services:
       args:
         WORD: built-here
     command: ["sh", "-c", "cat /word; exec sleep 300"]
+    stop_grace_period: 1s
 "#;
     let dir = project(
         &env,
@@ -379,5 +380,5 @@ services:
     // Up again: the image is there, not built again.
     let again = compose(&env, &dir, &["-p", "fg", "up", "-d"]).ok();
     assert!(!again.stderr.contains("Built"), "{again}");
-    compose(&env, &dir, &["-p", "fg", "down"]).ok();
+    compose(&env, &dir, &["-p", "fg", "down", "-t", "1"]).ok();
 }

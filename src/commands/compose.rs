@@ -27,11 +27,10 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
         ));
     }
     let nook = Nook {
-        storage_driver: global.storage_driver.map(|d| {
-            format!("{d:?}")
-                .to_lowercase()
-                .replace("fuseoverlayfs", "fuse-overlayfs")
-        }),
+        // The flag's own spelling of the choice, as clap parses it back.
+        storage_driver: global
+            .storage_driver
+            .and_then(|d| clap::ValueEnum::to_possible_value(&d).map(|v| v.get_name().to_string())),
     };
     match &args.command {
         ComposeCommand::Config(c) => {
@@ -454,11 +453,7 @@ fn wait_ready(
 /// straight through); returns only if that fails.
 fn become_nook(nook: &Nook, args: &[String]) -> anyhow::Error {
     use std::os::unix::process::CommandExt;
-    let mut cmd = std::process::Command::new("/proc/self/exe");
-    if let Some(d) = &nook.storage_driver {
-        cmd.args(["--storage-driver", d]);
-    }
-    let err = cmd.arg0("nook").args(args).exec();
+    let err = nook.command(args).arg0("nook").exec();
     anyhow::Error::from(err).context("cannot run nook")
 }
 

@@ -483,14 +483,20 @@ pub struct Nook {
 }
 
 impl Nook {
-    /// `nook ARGS`; its error output when it fails.
-    pub fn run(&self, args: &[String]) -> Result<String, String> {
+    /// `nook ARGS`, not yet run.
+    pub fn command(&self, args: &[String]) -> Command {
         let mut cmd = Command::new("/proc/self/exe");
         if let Some(d) = &self.storage_driver {
             cmd.args(["--storage-driver", d]);
         }
-        let out = cmd
-            .args(args)
+        cmd.args(args);
+        cmd
+    }
+
+    /// `nook ARGS`; its error output when it fails.
+    pub fn run(&self, args: &[String]) -> Result<String, String> {
+        let out = self
+            .command(args)
             .stdin(std::process::Stdio::null())
             .output()
             .map_err(|e| format!("cannot run nook: {e}"))?;

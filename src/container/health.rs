@@ -380,7 +380,6 @@ pub fn serve(store: &Store, id: &str, monitor: i32) -> i32 {
     let mut last_run = String::new();
     let mut next = Instant::now();
     loop {
-        std::thread::sleep(Duration::from_millis(50));
         if !containers.monitor_alive(id) {
             return 0;
         }
@@ -389,6 +388,8 @@ pub fn serve(store: &Store, id: &str, monitor: i32) -> i32 {
         };
         let run = state.started_at.clone().unwrap_or_default();
         if state.status != Status::Running {
+            // Not started yet, or between two runs of its restart policy.
+            std::thread::sleep(Duration::from_millis(100));
             continue;
         }
         if run != last_run {
@@ -396,7 +397,10 @@ pub fn serve(store: &Store, id: &str, monitor: i32) -> i32 {
             last_run = run;
             next = Instant::now() + first_wait(&check);
         }
-        if Instant::now() < next {
+        // Asleep until the check is due (waking each second to see a new run).
+        let now = Instant::now();
+        if now < next {
+            std::thread::sleep((next - now).min(Duration::from_secs(1)));
             continue;
         }
         let healthy = load(store, id).is_some_and(|h| h.status == "healthy");

@@ -193,6 +193,9 @@ _nook() {
             nook__subcmd__builder__subcmd__help,prune)
                 cmd="nook__subcmd__builder__subcmd__help__subcmd__prune"
                 ;;
+            nook__subcmd__compose,attach)
+                cmd="nook__subcmd__compose__subcmd__attach"
+                ;;
             nook__subcmd__compose,build)
                 cmd="nook__subcmd__compose__subcmd__build"
                 ;;
@@ -232,6 +235,9 @@ _nook() {
             nook__subcmd__compose,pull)
                 cmd="nook__subcmd__compose__subcmd__pull"
                 ;;
+            nook__subcmd__compose,push)
+                cmd="nook__subcmd__compose__subcmd__push"
+                ;;
             nook__subcmd__compose,restart)
                 cmd="nook__subcmd__compose__subcmd__restart"
                 ;;
@@ -255,6 +261,9 @@ _nook() {
                 ;;
             nook__subcmd__compose,up)
                 cmd="nook__subcmd__compose__subcmd__up"
+                ;;
+            nook__subcmd__compose__subcmd__help,attach)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__attach"
                 ;;
             nook__subcmd__compose__subcmd__help,build)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__build"
@@ -294,6 +303,9 @@ _nook() {
                 ;;
             nook__subcmd__compose__subcmd__help,pull)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__pull"
+                ;;
+            nook__subcmd__compose__subcmd__help,push)
+                cmd="nook__subcmd__compose__subcmd__help__subcmd__push"
                 ;;
             nook__subcmd__compose__subcmd__help,restart)
                 cmd="nook__subcmd__compose__subcmd__help__subcmd__restart"
@@ -631,6 +643,9 @@ _nook() {
             nook__subcmd__help__subcmd__builder,prune)
                 cmd="nook__subcmd__help__subcmd__builder__subcmd__prune"
                 ;;
+            nook__subcmd__help__subcmd__compose,attach)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__attach"
+                ;;
             nook__subcmd__help__subcmd__compose,build)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__build"
                 ;;
@@ -666,6 +681,9 @@ _nook() {
                 ;;
             nook__subcmd__help__subcmd__compose,pull)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__pull"
+                ;;
+            nook__subcmd__help__subcmd__compose,push)
+                cmd="nook__subcmd__help__subcmd__compose__subcmd__push"
                 ;;
             nook__subcmd__help__subcmd__compose,restart)
                 cmd="nook__subcmd__help__subcmd__compose__subcmd__restart"
@@ -1400,7 +1418,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose)
-            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port help"
+            opts="-f -p -h --file --project-name --env-file --profile --storage-driver --help config up down ps logs exec run start stop restart kill pause unpause rm ls build pull push images top port attach help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1427,6 +1445,40 @@ _nook() {
                     return 0
                     ;;
                 --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__attach)
+            opts="-h --index --no-stdin --sig-proxy --detach-keys --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --index)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --no-stdin)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --sig-proxy)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --detach-keys)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1586,8 +1638,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__help)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port help"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull push images top port attach help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__help__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1781,6 +1847,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__compose__subcmd__help__subcmd__push)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__compose__subcmd__help__subcmd__restart)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1938,7 +2018,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__logs)
-            opts="-f -h --follow --storage-driver --help"
+            opts="-f -n -t -h --follow --tail --timestamps --since --no-color --no-log-prefix --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1949,6 +2029,34 @@ _nook() {
                     return 0
                     ;;
                 -f)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --tail)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timestamps)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                -t)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --since)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --no-color)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --no-log-prefix)
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
@@ -2022,7 +2130,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__compose__subcmd__ps)
-            opts="-a -q -h --all --quiet --storage-driver --help"
+            opts="-a -q -h --all --quiet --services --format --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2044,6 +2152,14 @@ _nook() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --services)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -2062,6 +2178,28 @@ _nook() {
                 return 0
             fi
             case "${prev}" in
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__compose__subcmd__push)
+            opts="-h --ignore-push-failures --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --ignore-push-failures)
+                    COMPREPLY=($(compgen -W "true false" -- "${cur}"))
+                    return 0
+                    ;;
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0
@@ -4602,8 +4740,22 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose)
-            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull images top port"
+            opts="config up down ps logs exec run start stop restart kill pause unpause rm ls build pull push images top port attach"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__attach)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -4770,6 +4922,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__compose__subcmd__pull)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__compose__subcmd__push)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -866,12 +866,36 @@ pub enum ComposeCommand {
     Build(ComposeServicesArgs),
     /// Pull the services' images
     Pull(ComposeServicesArgs),
+    /// Push the images of the services that name one (`image:`) to their registries
+    Push(ComposePushArgs),
     /// List the images the project's containers run
     Images(ComposeServicesArgs),
     /// Show the processes of the services' running containers
     Top(ComposeServicesArgs),
     /// Print the host address a service's port is published on
     Port(ComposePortArgs),
+    /// Follow a service's container's output (and pass it your input if it was started
+    /// with stdin_open)
+    Attach(ComposeAttachArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ComposeAttachArgs {
+    /// Which replica (default 1)
+    #[arg(long, default_value_t = 1)]
+    pub index: usize,
+    /// Do not pass your input to the container
+    #[arg(long)]
+    pub no_stdin: bool,
+    /// Pass the signals you get on to the container
+    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
+          default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
+    pub sig_proxy: bool,
+    /// The keys that leave the container running and end the attach
+    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
+    pub detach_keys: String,
+    /// The service
+    pub service: String,
 }
 
 #[derive(Debug, Args)]
@@ -883,6 +907,15 @@ pub struct ComposePortArgs {
     pub service: String,
     /// The port in the container: PORT[/tcp|/udp]
     pub port: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ComposePushArgs {
+    /// Go on with the other images when one cannot be pushed (and exit 0)
+    #[arg(long)]
+    pub ignore_push_failures: bool,
+    /// Only these services
+    pub services: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -1047,8 +1080,16 @@ pub struct ComposePsArgs {
     /// Print container ids only
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print the services' names only
+    #[arg(long)]
+    pub services: bool,
+    /// table, json (an object per line, as docker compose prints it), or a Go template
+    /// (`{{.Name}}`, `{{.Service}}`, `{{.State}}`, `{{.Status}}`, `{{.Ports}}`, ...)
+    #[arg(long, value_name = "FORMAT")]
+    pub format: Option<String>,
     /// Only these services
-    pub services: Vec<String>,
+    #[arg(value_name = "SERVICES")]
+    pub only: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -1056,6 +1097,21 @@ pub struct ComposeLogsArgs {
     /// Keep printing new output until the containers stop
     #[arg(short, long)]
     pub follow: bool,
+    /// Only the last N lines of each container (or "all")
+    #[arg(short = 'n', long, value_name = "N", default_value = "all")]
+    pub tail: String,
+    /// Print each line's time before it
+    #[arg(short, long)]
+    pub timestamps: bool,
+    /// Lines since this time (RFC 3339, a Unix time, or a duration such as 10m before now)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// Do not colour the prefixes (they are coloured only on a terminal)
+    #[arg(long)]
+    pub no_color: bool,
+    /// Print the lines without the container's name before them
+    #[arg(long)]
+    pub no_log_prefix: bool,
     /// Only these services
     pub services: Vec<String>,
 }

@@ -1,6 +1,8 @@
 //! `nook compose config|up|down|ps|logs`.
 
 use std::io::{IsTerminal, Write};
+
+use anyhow::Context as _;
 use std::time::Duration;
 
 use super::format::{ago, table};
@@ -39,24 +41,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             } else if c.volumes {
                 project.doc.volumes.keys().for_each(|v| println!("{v}"));
             } else {
-                let mut doc = project.doc.clone();
-                doc.name = Some(project.name.clone());
-                // Each network and volume under the name it has in nook, as docker compose
-                // prints them; the default network when a service uses it.
-                let uses_default = project.doc.services.values().any(|s| {
-                    s.network_mode.is_none()
-                        && s.networks
-                            .as_ref()
-                            .is_none_or(|n| n.entries().iter().any(|(k, _)| k == "default"))
-                });
-                if uses_default {
-                    doc.networks.entry("default".into()).or_insert(None);
-                }
-                for (key, def) in doc.networks.iter_mut().chain(doc.volumes.iter_mut()) {
-                    let mut d = def.clone().unwrap_or_default();
-                    d.name = Some(project.scoped(key, def.as_ref()));
-                    *def = Some(d);
-                }
+                let doc = compose::canonical::document(&project)?;
                 let mut value = serde_yaml_ng::to_value(&doc)?;
                 prune(&mut value);
                 print!("{}", serde_yaml_ng::to_string(&value)?);
@@ -96,6 +81,11 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             }
             let logs = ComposeLogsArgs {
                 follow: true,
+                tail: "all".into(),
+                timestamps: false,
+                since: None,
+                no_color: false,
+                no_log_prefix: false,
                 services: up.services.clone(),
             };
             logs_of(&ctx, &project, &logs, Some(&nook))
@@ -116,70 +106,30 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
         }
         ComposeCommand::Ps(ps) => {
             let ctx = Context::open(global)?;
-            let containers = Containers::new(&ctx.store);
-            let mut rows = Vec::new();
-            for c in chosen(&ctx, &project, &ps.services)? {
-                let Ok(state) = containers.load_state(&c.id) else {
-                    continue;
-                };
-                if !ps.all && state.status != Status::Running {
-                    continue;
-                }
-                if ps.quiet {
-                    println!("{}", c.id);
-                    continue;
-                }
-                let health = crate::container::health::load(&ctx.store, &c.id)
-                    .filter(|_| c.health.is_some())
-                    .map(|h| format!(" ({})", h.status))
-                    .unwrap_or_default();
-                let status = match state.status {
-                    Status::Running => format!("Up {}{health}", since_text(&state)),
-                    Status::Exited => format!(
-                        "Exited ({}) {}",
-                        state.exit_code.map_or("?".to_string(), |c| c.to_string()),
-                        ago(state.finished_at.as_deref())
-                    ),
-                    Status::Created => "Created".to_string(),
-                    Status::Restarting => "Restarting".to_string(),
-                };
-                let ports: Vec<String> = state
-                    .ports()
-                    .iter()
-                    .map(|p| format!("{}->{}/{}", p.host_side(), p.container_port, p.proto))
-                    .collect();
-                rows.push(vec![
-                    c.name.clone(),
-                    c.image.clone(),
-                    c.labels.get(SERVICE_LABEL).cloned().unwrap_or_default(),
-                    status,
-                    ports.join(", "),
-                ]);
-            }
-            if !ps.quiet {
-                print!(
-                    "{}",
-                    table(&["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"], &rows)
-                );
-            }
-            Ok(0)
+            ps_of(&ctx, &project, ps)
         }
         ComposeCommand::Logs(logs) => {
             let ctx = Context::open(global)?;
             logs_of(&ctx, &project, logs, None)
         }
+        ComposeCommand::Attach(at) => {
+            let ctx = Context::open(global)?;
+            let target = replica(&ctx, &project, &at.service, at.index)?;
+            let mut a: Vec<String> = vec![
+                "attach".into(),
+                format!("--sig-proxy={}", at.sig_proxy),
+                "--detach-keys".into(),
+                at.detach_keys.clone(),
+            ];
+            if at.no_stdin {
+                a.push("--no-stdin".into());
+            }
+            a.push(target.id);
+            Err(become_nook(&nook, &a))
+        }
         ComposeCommand::Exec(e) => {
             let ctx = Context::open(global)?;
-            let target = chosen(&ctx, &project, std::slice::from_ref(&e.service))?
-                .into_iter()
-                .find(|c| c.labels.get(driver::NUMBER_LABEL) == Some(&e.index.to_string()))
-                .ok_or_else(|| {
-                    anyhow::anyhow!(
-                        "service {} has no container {} (`nook compose up` first)",
-                        e.service,
-                        e.index
-                    )
-                })?;
+            let target = replica(&ctx, &project, &e.service, e.index)?;
             let mut a: Vec<String> = vec!["exec".into()];
             if e.detach {
                 a.push("-d".into());
@@ -207,10 +157,8 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             let Some(service) = project.doc.services.get(&r.service) else {
                 anyhow::bail!("no such service: {}", r.service);
             };
-            if !r.no_deps
-                && let Some(deps) = &service.depends_on
-            {
-                let names = deps.all().into_iter().map(|(d, _)| d).collect();
+            let names: Vec<String> = service.dependencies().into_iter().map(|(d, _)| d).collect();
+            if !r.no_deps && !names.is_empty() {
                 driver::up(
                     &ctx.store,
                     &project,
@@ -256,7 +204,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
                 std::slice::from_ref(&r.service),
                 false,
             )?;
-            let a = driver::run_args(&project, &r.service, service, 1, Some(&one_off))?;
+            let a = driver::run_args(&ctx.store, &project, &r.service, service, 1, Some(&one_off))?;
             Err(become_nook(&nook, &a))
         }
         ComposeCommand::Start(s) => {
@@ -347,6 +295,35 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             }
             Ok(if failed { 1 } else { 0 })
         }
+        ComposeCommand::Push(s) => {
+            for wanted in &s.services {
+                if !project.doc.services.contains_key(wanted) {
+                    anyhow::bail!("no such service: {wanted}");
+                }
+            }
+            let mut failed = false;
+            for (name, service) in project.active() {
+                if !s.services.is_empty() && !s.services.contains(name) {
+                    continue;
+                }
+                // A service without `image:` has only a local name to push to.
+                let Some(image) = &service.image else {
+                    continue;
+                };
+                match nook.run(&["push".into(), "-q".into(), image.clone()]) {
+                    Ok(_) => driver::say("Image", image, "Pushed"),
+                    Err(e) if s.ignore_push_failures => {
+                        eprintln!("warning: service {name}: {e}");
+                    }
+                    Err(e) => {
+                        eprintln!("Error: service {name}: {e}");
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            Ok(if failed { 1 } else { 0 })
+        }
         ComposeCommand::Images(s) => {
             let ctx = Context::open(global)?;
             let index = crate::image::index::ImageIndex::load(&ctx.store)?;
@@ -390,12 +367,7 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
         }
         ComposeCommand::Port(pa) => {
             let ctx = Context::open(global)?;
-            let target = chosen(&ctx, &project, std::slice::from_ref(&pa.service))?
-                .into_iter()
-                .find(|c| c.labels.get(driver::NUMBER_LABEL) == Some(&pa.index.to_string()))
-                .ok_or_else(|| {
-                    anyhow::anyhow!("service {} has no container {}", pa.service, pa.index)
-                })?;
+            let target = replica(&ctx, &project, &pa.service, pa.index)?;
             Err(become_nook(
                 &nook,
                 &["port".into(), target.id, pa.port.clone()],
@@ -514,7 +486,7 @@ fn ls(global: &GlobalArgs) -> anyhow::Result<i32> {
 }
 
 /// Drop what says nothing (nulls, empty lists and mappings), as docker compose's config
-/// leaves out what is not set.
+/// leaves out what is not set; a network is named even without options (`default: null`).
 fn prune(v: &mut serde_yaml_ng::Value) {
     use serde_yaml_ng::Value;
     let empty = |v: &Value| match v {
@@ -525,8 +497,18 @@ fn prune(v: &mut serde_yaml_ng::Value) {
     };
     match v {
         Value::Mapping(m) => {
-            for (_, item) in m.iter_mut() {
-                prune(item);
+            for (key, item) in m.iter_mut() {
+                match (key.as_str(), item) {
+                    (Some("networks"), Value::Mapping(nets)) => {
+                        for options in nets.values_mut() {
+                            prune(options);
+                            if empty(options) {
+                                *options = Value::Null;
+                            }
+                        }
+                    }
+                    (_, item) => prune(item),
+                }
             }
             m.retain(|_, item| !empty(item));
         }
@@ -535,8 +517,127 @@ fn prune(v: &mut serde_yaml_ng::Value) {
     }
 }
 
-fn since_text(state: &crate::container::ContainerState) -> String {
-    super::format::human_duration(state.started_at.as_deref().map_or(0, super::format::since))
+/// `compose ps`: the project's containers as docker compose lists them.
+fn ps_of(ctx: &Context, p: &Project, ps: &crate::cli::ComposePsArgs) -> anyhow::Result<i32> {
+    use super::container::{command_text, ports_text, status_name, status_text};
+    use super::template::Shape;
+    let shape = Shape::parse(ps.format.as_deref())?;
+    let containers = Containers::new(&ctx.store);
+    let mut rows = Vec::new();
+    for c in chosen(ctx, p, &ps.only)? {
+        let Ok(state) = containers.load_state(&c.id) else {
+            continue;
+        };
+        if !ps.all && state.status != Status::Running {
+            continue;
+        }
+        let health =
+            crate::container::health::load(&ctx.store, &c.id).filter(|_| c.health.is_some());
+        let service = c.labels.get(SERVICE_LABEL).cloned().unwrap_or_default();
+        let publishers: Vec<serde_json::Value> = state
+            .ports()
+            .iter()
+            .map(|port| {
+                serde_json::json!({
+                    "URL": port.host_ip.map_or("0.0.0.0".to_string(), |ip| ip.to_string()),
+                    "TargetPort": port.container_port,
+                    "PublishedPort": port.host_port,
+                    "Protocol": port.proto.to_string(),
+                })
+            })
+            .collect();
+        rows.push(serde_json::json!({
+            "ID": c.id,
+            "Name": c.name,
+            "Names": c.name,
+            "Image": c.image,
+            "Command": command_text(&c, false),
+            "Project": p.name,
+            "Service": service,
+            "Created": chrono::DateTime::parse_from_rfc3339(&c.created).map_or(0, |t| t.timestamp()),
+            "RunningFor": ago(Some(&c.created)),
+            "State": status_name(state.status),
+            "Status": status_text(&state, health.as_ref()),
+            "Health": health.as_ref().map(|h| h.status.clone()).unwrap_or_default(),
+            "ExitCode": state.exit_code.unwrap_or(0),
+            "Publishers": publishers,
+            "Ports": ports_text(&state),
+            "Labels": super::format::labels_text(&c.labels),
+        }));
+    }
+    if ps.quiet || ps.services {
+        let mut seen = Vec::new();
+        for r in &rows {
+            let field = if ps.quiet { &r["ID"] } else { &r["Service"] };
+            let text = field.as_str().unwrap_or_default().to_string();
+            if !seen.contains(&text) {
+                println!("{text}");
+                seen.push(text);
+            }
+        }
+        return Ok(0);
+    }
+    match shape {
+        Shape::Json => {
+            for r in &rows {
+                println!("{r}");
+            }
+        }
+        Shape::Template { template, table } => {
+            let headers = [
+                ("ID", "CONTAINER ID"),
+                ("Name", "NAME"),
+                ("Names", "NAME"),
+                ("Image", "IMAGE"),
+                ("Command", "COMMAND"),
+                ("Project", "PROJECT"),
+                ("Service", "SERVICE"),
+                ("Created", "CREATED"),
+                ("RunningFor", "CREATED"),
+                ("State", "STATE"),
+                ("Status", "STATUS"),
+                ("Health", "HEALTH"),
+                ("ExitCode", "EXIT CODE"),
+                ("Ports", "PORTS"),
+                ("Labels", "LABELS"),
+            ];
+            print!(
+                "{}",
+                super::template::rows(&template, table, &rows, &headers)?
+            );
+        }
+        Shape::Table => {
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    ["Name", "Image", "Service", "Status", "Ports"]
+                        .iter()
+                        .map(|f| r[*f].as_str().unwrap_or_default().to_string())
+                        .collect()
+                })
+                .collect();
+            print!(
+                "{}",
+                table(&["NAME", "IMAGE", "SERVICE", "STATUS", "PORTS"], &cells)
+            );
+        }
+    }
+    Ok(0)
+}
+
+/// Replica `index` of `service`.
+fn replica(
+    ctx: &Context,
+    p: &Project,
+    service: &str,
+    index: usize,
+) -> anyhow::Result<ContainerConfig> {
+    chosen(ctx, p, &[service.to_string()])?
+        .into_iter()
+        .find(|c| c.labels.get(driver::NUMBER_LABEL) == Some(&index.to_string()))
+        .ok_or_else(|| {
+            anyhow::anyhow!("service {service} has no container {index} (`nook compose up` first)")
+        })
 }
 
 /// The project's containers of `services` (all when empty).
@@ -557,8 +658,22 @@ fn chosen(ctx: &Context, p: &Project, services: &[String]) -> anyhow::Result<Vec
         .collect())
 }
 
+/// One container's log as `compose logs` reads it: the next record held back until it is
+/// the oldest of all, so that the containers' lines come out in the order they were written.
+struct Feed {
+    id: String,
+    prefix: String,
+    reader: Option<LogReader>,
+    next: Option<crate::container::logs::Entry>,
+    partial: Vec<u8>,
+}
+
+/// docker compose's colours for the prefixes, one service after another.
+const COLOURS: [&str; 6] = ["36", "33", "32", "35", "34", "96"];
+
 /// Every chosen container's output, a line at a time, prefixed with its name (as docker
-/// compose prints it); following until all have stopped when asked.
+/// compose prints it, coloured on a terminal), the containers' lines merged in time order;
+/// following until all have stopped when asked.
 /// With `stop_on_signal` (a foreground `up`), SIGINT or SIGTERM stops the containers, as
 /// docker compose does, and the status is 130.
 fn logs_of(
@@ -571,42 +686,109 @@ fn logs_of(
         Some(_) => Some(crate::runtime::relay::signal_fd()?),
         None => None,
     };
+    let tail: Option<usize> = match args.tail.as_str() {
+        "all" | "-1" => None,
+        n => Some(n.parse().map_err(|_| {
+            anyhow::anyhow!("invalid --tail {n:?}: give a number of lines or \"all\"")
+        })?),
+    };
+    let since = args
+        .since
+        .as_deref()
+        .map(crate::events::parse_time)
+        .transpose()
+        .context("--since")?;
     let containers = Containers::new(&ctx.store);
     let chosen = chosen(ctx, p, &args.services)?;
     let width = chosen.iter().map(|c| c.name.len()).max().unwrap_or(0);
-    let mut readers: Vec<(String, Option<LogReader>, Vec<u8>)> = chosen
+    let colour = !args.no_color && std::io::stdout().is_terminal();
+    let services: Vec<&String> = p.doc.services.keys().collect();
+    let open = |id: &str| {
+        let path = containers.log(id);
+        match tail {
+            Some(n) => LogReader::tail(&path, n),
+            None => LogReader::open(&path),
+        }
+        .ok()
+    };
+    let mut feeds: Vec<Feed> = chosen
         .iter()
         .map(|c| {
-            let reader = LogReader::open(&containers.log(&c.id)).ok();
-            (c.name.clone(), reader, Vec::new())
+            let prefix = match args.no_log_prefix {
+                true => String::new(),
+                false => {
+                    let text = format!("{:width$}  |", c.name);
+                    let service = c.labels.get(SERVICE_LABEL);
+                    match services.iter().position(|s| Some(*s) == service) {
+                        Some(i) if colour => {
+                            format!("\x1b[{}m{text}\x1b[0m ", COLOURS[i % COLOURS.len()])
+                        }
+                        _ => format!("{text} "),
+                    }
+                }
+            };
+            Feed {
+                id: c.id.clone(),
+                prefix,
+                reader: open(&c.id),
+                next: None,
+                partial: Vec::new(),
+            }
         })
         .collect();
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     loop {
         let running = chosen.iter().any(|c| {
             containers
                 .load_state(&c.id)
                 .is_ok_and(|s| matches!(s.status, Status::Running | Status::Restarting))
         });
-        for (name, reader, partial) in &mut readers {
-            if reader.is_none() {
+        for f in &mut feeds {
+            if f.reader.is_none() {
                 // A container whose log did not exist yet.
-                let id = &chosen.iter().find(|c| &c.name == name).expect("chosen").id;
-                *reader = LogReader::open(&containers.log(id)).ok();
-            }
-            let Some(r) = reader else { continue };
-            while let Some(e) = r.next_entry()? {
-                partial.extend_from_slice(&e.content);
-                if e.full {
-                    let line = String::from_utf8_lossy(partial).into_owned();
-                    partial.clear();
-                    if writeln!(out, "{name:width$}  | {line}").is_err() {
-                        return Ok(0);
-                    }
-                }
+                f.reader = open(&f.id);
             }
         }
-        let _ = out.flush();
+        // What every log holds now, oldest line first.
+        loop {
+            for f in &mut feeds {
+                if let (None, Some(r)) = (&f.next, &mut f.reader) {
+                    f.next = r.next_entry()?;
+                }
+            }
+            let Some(f) = feeds
+                .iter_mut()
+                .filter(|f| f.next.is_some())
+                .min_by_key(|f| f.next.as_ref().map(|e| e.time))
+            else {
+                break;
+            };
+            let e = f.next.take().expect("chosen for its entry");
+            if since.is_some_and(|s| e.time < s) {
+                continue;
+            }
+            f.partial.extend_from_slice(&e.content);
+            if !e.full {
+                continue;
+            }
+            let mut line = f.prefix.clone().into_bytes();
+            if args.timestamps {
+                line.extend_from_slice(
+                    e.time
+                        .to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+                        .as_bytes(),
+                );
+                line.push(b' ');
+            }
+            line.append(&mut f.partial);
+            line.push(b'\n');
+            if out.write_all(&line).is_err() {
+                return Ok(0);
+            }
+        }
+        if out.flush().is_err() {
+            return Ok(0);
+        }
         if !args.follow || !running {
             return Ok(0);
         }

@@ -17,7 +17,7 @@ use crate::container::{ContainerConfig, ContainerState, Containers, Status};
 use crate::network::Proto;
 use crate::runtime::launch::MountKind;
 
-fn status_text(state: &ContainerState, health: Option<&Health>) -> String {
+pub(super) fn status_text(state: &ContainerState, health: Option<&Health>) -> String {
     let exited = || match state.exit_code {
         Some(code) => format!("({code}) {}", ago(state.finished_at.as_deref())),
         None => "(unknown)".to_string(),
@@ -44,7 +44,7 @@ fn status_text(state: &ContainerState, health: Option<&Health>) -> String {
     }
 }
 
-fn status_name(status: Status) -> &'static str {
+pub(super) fn status_name(status: Status) -> &'static str {
     match status {
         Status::Created => "created",
         Status::Running => "running",
@@ -53,7 +53,7 @@ fn status_name(status: Status) -> &'static str {
     }
 }
 
-fn command_text(config: &ContainerConfig, full: bool) -> String {
+pub(super) fn command_text(config: &ContainerConfig, full: bool) -> String {
     let cmd = config.process.args.join(" ");
     if full || cmd.chars().count() <= 20 {
         format!("\"{cmd}\"")
@@ -355,7 +355,7 @@ pub fn ps(global: &GlobalArgs, args: &PsArgs) -> anyhow::Result<i32> {
 }
 
 /// docker's PORTS: each published port while the container runs, `0.0.0.0:8080->80/tcp`.
-fn ports_text(state: &ContainerState) -> String {
+pub(super) fn ports_text(state: &ContainerState) -> String {
     state
         .ports()
         .iter()

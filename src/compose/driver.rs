@@ -58,8 +58,8 @@ pub fn order(p: &Project) -> Result<Vec<String>, ComposeError> {
             )));
         }
         path.push(name.to_string());
-        if let Some(deps) = p.doc.services.get(name).and_then(|s| s.depends_on.as_ref()) {
-            for (dep, _) in deps.all() {
+        if let Some(s) = p.doc.services.get(name) {
+            for (dep, _) in s.dependencies() {
                 visit(p, &dep, path, done)?;
             }
         }
@@ -129,6 +129,7 @@ pub struct OneOff {
 /// `nook run` arguments for replica `n` of service `name` (detached), or for a one-off
 /// container of it.
 pub fn run_args(
+    store: &Store,
     p: &Project,
     name: &str,
     s: &Service,
@@ -172,11 +173,25 @@ pub fn run_args(
     }
     if let Some(files) = &s.env_file {
         for f in files.to_vec() {
-            flag("env-file", p.dir.join(f).display().to_string());
+            flag("env-file", p.host_path(&f).display().to_string());
         }
     }
     match (&s.network_mode, networks_of(p, s).as_slice()) {
-        (Some(mode), _) => flag("network", mode.clone()),
+        (Some(mode), _) => match s.network_service() {
+            // The network of that service's first container (started before this one).
+            Some(other) => {
+                let Some(def) = p.doc.services.get(other) else {
+                    return Err(ComposeError::Project(format!(
+                        "service {name:?}: network_mode {mode:?} names no service here"
+                    )));
+                };
+                flag(
+                    "network",
+                    format!("container:{}", container_name(p, other, def, 1)),
+                )
+            }
+            None => flag("network", mode.clone()),
+        },
         (None, [(net, aliases)]) => {
             flag("network", net.clone());
             // Reachable by the service's name, as with docker compose.
@@ -208,7 +223,7 @@ pub fn run_args(
                     }
                     // A relative host path is the project directory's.
                     None if parts.len() > 1 && parts[0].starts_with('.') => {
-                        parts[0] = p.dir.join(&parts[0]).display().to_string();
+                        parts[0] = p.host_path(&parts[0]).display().to_string();
                     }
                     None => {}
                 }
@@ -223,7 +238,7 @@ pub fn run_args(
                             p.scoped(v, def.as_ref())
                         }
                         ("bind", Some(src)) if src.starts_with('.') => {
-                            p.dir.join(src).display().to_string()
+                            p.host_path(src).display().to_string()
                         }
                         (_, Some(src)) => src.clone(),
                         (_, None) => String::new(),
@@ -245,6 +260,9 @@ pub fn run_args(
                 }
             },
         }
+    }
+    for v in super::files::volumes(store, p, name, s)? {
+        flag("volume", v);
     }
     if let Some(t) = &s.tmpfs {
         for x in t.to_vec() {
@@ -436,7 +454,7 @@ pub fn build(
         }
         let spec = b.spec();
         let mut a: Vec<String> = vec!["build".into(), "-q".into(), "-t".into(), image.clone()];
-        let context = p.dir.join(&spec.context);
+        let context = p.host_path(&spec.context);
         if let Some(f) = &spec.dockerfile {
             a.extend(["-f".into(), context.join(f).display().to_string()]);
         }
@@ -524,8 +542,44 @@ pub fn say(kind: &str, name: &str, what: &str) {
     eprintln!(" {kind} {name}  {what}");
 }
 
+/// What an `up` made, to be taken away again if it fails.
+enum Made {
+    Network(String),
+    Volume(String),
+    Container(String),
+}
+
 /// Bring the project up: networks, volumes, then each service after its dependencies.
+/// When something cannot be made (a bad setting, a missing image, a port in use), what
+/// this `up` made is removed again; when a dependency does not become healthy or complete,
+/// what runs is left for `logs` to explain, as docker compose leaves it.
 pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), ComposeError> {
+    let mut made = Vec::new();
+    let result = bring_up(store, p, nook, how, &mut made);
+    if result.is_err() {
+        for m in made.iter().rev() {
+            let (kind, args): (&str, Vec<&str>) = match m {
+                Made::Container(n) => ("Container", vec!["rm", "-f", n]),
+                Made::Network(n) => ("Network", vec!["network", "rm", n]),
+                Made::Volume(n) => ("Volume", vec!["volume", "rm", n]),
+            };
+            let name = args.last().copied().unwrap_or_default();
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            if nook.run(&args).is_ok() {
+                say(kind, name, "Removed");
+            }
+        }
+    }
+    result
+}
+
+fn bring_up(
+    store: &Store,
+    p: &Project,
+    nook: &Nook,
+    how: &Up,
+    made: &mut Vec<Made>,
+) -> Result<(), ComposeError> {
     let active: BTreeMap<&String, &Service> = p.active().collect();
     for wanted in &how.services {
         if !p.doc.services.contains_key(wanted) {
@@ -540,11 +594,9 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
     if !how.no_deps {
         let mut i = 0;
         while i < chosen.len() {
-            if let Some(deps) = p.doc.services[&chosen[i]].depends_on.as_ref() {
-                for (d, _) in deps.all() {
-                    if !chosen.contains(&d) {
-                        chosen.push(d);
-                    }
+            for (d, _) in p.doc.services[&chosen[i]].dependencies() {
+                if !chosen.contains(&d) {
+                    chosen.push(d);
                 }
             }
             i += 1;
@@ -555,6 +607,19 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
         .filter(|s| chosen.contains(s))
         .collect();
     build(store, p, nook, &order, how.build)?;
+    // Images first, as docker compose pulls them: one that cannot be had stops `up`
+    // before anything is made.
+    let index = crate::image::index::ImageIndex::load(store)
+        .map_err(|e| ComposeError::Project(e.to_string()))?;
+    for name in &order {
+        let s = &p.doc.services[name];
+        let image = image_of(p, name, s);
+        if s.build.is_none() && index.resolve(&image).is_err() {
+            nook.run(&["pull".into(), "-q".into(), image.clone()])
+                .map_err(|e| ComposeError::Project(format!("service {name}: {e}")))?;
+            say("Image", &image, "Pulled");
+        }
+    }
     let fail = |what: String| ComposeError::Project(what);
     let users = crate::network::user::Networks::new(store);
     let mut made_networks = Vec::new();
@@ -589,6 +654,7 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
                 nook.run(&args)
                     .map_err(|e| fail(format!("network {net}: {e}")))?;
                 say("Network", &net, "Created");
+                made.push(Made::Network(net.clone()));
             }
             made_networks.push(net);
         }
@@ -620,14 +686,16 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
         ])
         .map_err(|e| fail(format!("volume {name}: {e}")))?;
         say("Volume", &name, "Created");
+        made.push(Made::Volume(name));
     }
     let existing = containers(store, &p.name)?;
     let box_containers = Containers::new(store);
     for name in &order {
         let s = &p.doc.services[name];
-        if let Some(deps) = &s.depends_on {
-            for (dep, condition) in deps.all() {
-                wait_for(store, p, &dep, &condition)?;
+        for (dep, condition) in s.dependencies() {
+            if let Err(e) = wait_for(store, p, &dep, &condition) {
+                made.clear();
+                return Err(e);
             }
         }
         let hash = config_hash(s);
@@ -663,9 +731,10 @@ pub fn up(store: &Store, p: &Project, nook: &Nook, how: &Up) -> Result<(), Compo
                     }
                 }
             }
-            nook.run(&run_args(p, name, s, n, None)?)
+            nook.run(&run_args(store, p, name, s, n, None)?)
                 .map_err(|e| fail(format!("service {name}: {e}")))?;
             say("Container", &cname, "Started");
+            made.push(Made::Container(cname));
         }
         // Replicas beyond the count (after a scale down) go.
         for c in existing.iter().filter(|c| {
@@ -839,5 +908,9 @@ pub fn down(store: &Store, p: &Project, nook: &Nook, how: &Down) -> Result<(), C
             say("Volume", &name, "Removed");
         }
     }
-    Ok(())
+    super::files::remove(store, &p.name).map_err(|e| {
+        fail(format!(
+            "cannot remove the project's configs and secrets: {e}"
+        ))
+    })
 }

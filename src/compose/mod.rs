@@ -4,7 +4,9 @@
 //! extensions, and checks every key against the model ([`model`]); an unknown key is an error
 //! that names it and its line. [`driver`] brings the result up and down.
 
+pub mod canonical;
 pub mod driver;
+pub mod files;
 pub mod interpolate;
 pub mod model;
 
@@ -76,6 +78,16 @@ impl Project {
         self.doc.services.iter().filter(|(_, s)| {
             s.profiles.is_empty() || s.profiles.iter().any(|p| self.profiles.contains(p))
         })
+    }
+
+    /// A path of the file's on the host: a relative one is the project directory's (its
+    /// `.` parts dropped, as docker compose writes it).
+    pub fn host_path(&self, path: &str) -> PathBuf {
+        self.dir
+            .join(path)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect()
     }
 
     /// A project-scoped name for a network or volume: `PROJECT_NAME`, or the `name:` given.
@@ -185,6 +197,56 @@ fn drop_extensions(m: &mut Mapping) {
     m.retain(|k, _| !k.as_str().is_some_and(|k| k.starts_with("x-")));
 }
 
+/// How deep `[...]` and `{...}` may nest. The YAML parser refuses more than 128 levels, but
+/// only after reading the whole file in time that grows with the square of its length (a
+/// 200 kB file of brackets took minutes): a compose file comes from anyone, so it is
+/// measured first, in one pass.
+const MAX_NESTING: usize = 100;
+
+fn shallow(text: &str) -> Result<(), String> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut chars = text.chars();
+    let mut line = 1;
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        match (quote, c) {
+            (Some('"'), '\\') => {
+                chars.next();
+            }
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            // A quote opens a string only where a value can start.
+            (None, '"' | '\'') if previous.is_whitespace() || "[{,:".contains(previous) => {
+                quote = Some(c)
+            }
+            (None, '#') if previous.is_whitespace() => {
+                for c in chars.by_ref() {
+                    if c == '\n' {
+                        line += 1;
+                        break;
+                    }
+                }
+            }
+            (None, '[' | '{') => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Err(format!(
+                        "line {line}: lists and mappings nested more than {MAX_NESTING} deep"
+                    ));
+                }
+            }
+            (None, ']' | '}') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        previous = c;
+    }
+    Ok(())
+}
+
 /// Read and resolve the project.
 pub fn load(opts: &Options) -> Result<Project, ComposeError> {
     let files = files(opts)?;
@@ -219,6 +281,10 @@ pub fn load(opts: &Options) -> Result<Project, ComposeError> {
         let text = fs::read_to_string(path).map_err(|source| ComposeError::Read {
             path: path.clone(),
             source,
+        })?;
+        shallow(&text).map_err(|why| ComposeError::Invalid {
+            file: shown.clone(),
+            why,
         })?;
         let mut doc: Value = serde_yaml_ng::from_str(&text).map_err(|e| ComposeError::Invalid {
             file: shown.clone(),
@@ -256,7 +322,7 @@ pub fn load(opts: &Options) -> Result<Project, ComposeError> {
     resolve_extends(&mut merged, &dir, &lookup)?;
     if let Value::Mapping(top) = &mut merged {
         drop_extensions(top);
-        for section in ["services", "networks", "volumes"] {
+        for section in ["services", "networks", "volumes", "configs", "secrets"] {
             if let Some(Value::Mapping(items)) = top.get_mut(section) {
                 for (_, item) in items.iter_mut() {
                     if let Value::Mapping(m) = item {
@@ -266,14 +332,20 @@ pub fn load(opts: &Options) -> Result<Project, ComposeError> {
             }
         }
     }
-    let doc: Document = serde_yaml_ng::from_value(merged).map_err(|e| ComposeError::Invalid {
-        file: texts
-            .iter()
-            .map(|(f, _)| f.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        why: explain(&e.to_string(), &texts),
-    })?;
+    let mut doc: Document =
+        serde_yaml_ng::from_value(merged).map_err(|e| ComposeError::Invalid {
+            file: texts
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            why: explain(&e.to_string(), &texts),
+        })?;
+    for object in doc.configs.values_mut().chain(doc.secrets.values_mut()) {
+        if let Some(var) = &object.environment {
+            object.value = lookup(var);
+        }
+    }
     let name = opts
         .project
         .clone()
@@ -410,32 +482,38 @@ fn explain(error: &str, texts: &[(String, String)]) -> String {
 /// services and have no cycle, networks and volumes used are defined.
 fn check(p: &Project) -> Result<(), ComposeError> {
     let bad = |why: String| ComposeError::Project(why);
+    files::check_defined(p)?;
     for (name, s) in &p.doc.services {
+        if !files::valid_name(name) {
+            return Err(bad(format!(
+                "invalid service name {name:?}: use letters, digits and _ . - (starting with \
+                 a letter or digit)"
+            )));
+        }
+        files::check(p, name, s)?;
         if s.image.is_none() && s.build.is_none() {
             return Err(bad(format!(
                 "service {name:?} has neither an image nor a build: give one (`image: NAME`, \
                  or `build: DIR` with a Containerfile there)"
             )));
         }
-        if let Some(deps) = &s.depends_on {
-            for (dep, condition) in deps.all() {
-                if !p.doc.services.contains_key(&dep) {
-                    return Err(bad(format!(
-                        "service {name:?} depends on {dep:?}, which is not a service here"
-                    )));
-                }
-                if ![
-                    "service_started",
-                    "service_healthy",
-                    "service_completed_successfully",
-                ]
-                .contains(&condition.as_str())
-                {
-                    return Err(bad(format!(
-                        "service {name:?}: unknown depends_on condition {condition:?} (use \
-                         service_started, service_healthy or service_completed_successfully)"
-                    )));
-                }
+        for (dep, condition) in s.dependencies() {
+            if !p.doc.services.contains_key(&dep) {
+                return Err(bad(format!(
+                    "service {name:?} depends on {dep:?}, which is not a service here"
+                )));
+            }
+            if ![
+                "service_started",
+                "service_healthy",
+                "service_completed_successfully",
+            ]
+            .contains(&condition.as_str())
+            {
+                return Err(bad(format!(
+                    "service {name:?}: unknown depends_on condition {condition:?} (use \
+                     service_started, service_healthy or service_completed_successfully)"
+                )));
             }
         }
         if let Some(nets) = &s.networks {
@@ -485,6 +563,21 @@ mod tests {
         assert!(doc.services.contains_key("db"));
         assert_eq!(normalize_name("My App!"), "myapp");
         assert_eq!(normalize_name("_x"), "x");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_the_parser_sees_it() {
+        let deep = format!("x: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+        assert_eq!(
+            shallow(&deep).unwrap_err(),
+            "line 1: lists and mappings nested more than 100 deep"
+        );
+        // Brackets in strings and comments are text.
+        let text = format!(
+            "a: \"{0}\"\nb: '{0}'\nc: [[1], {{d: 2}}] # {0}\ne: it's [x]\n",
+            "[".repeat(500)
+        );
+        assert_eq!(shallow(&text), Ok(()));
     }
 
     #[test]

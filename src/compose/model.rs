@@ -175,7 +175,7 @@ pub struct LongMount {
     #[serde(default)]
     pub source: Option<String>,
     pub target: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub read_only: bool,
     #[serde(default)]
     pub volume: Option<serde_yaml_ng::Value>,
@@ -438,9 +438,89 @@ pub struct Service {
     pub profiles: Vec<String>,
     #[serde(default)]
     pub deploy: Option<Deploy>,
+    #[serde(default)]
+    pub configs: Vec<FileRef>,
+    #[serde(default)]
+    pub secrets: Vec<FileRef>,
     /// `up --scale SERVICE=N` (not a key of the file).
     #[serde(skip)]
     pub scale: Option<usize>,
+}
+
+impl Service {
+    /// The services this one needs started first, with the condition each must meet: its
+    /// `depends_on`, and the service whose network it shares (`network_mode: service:X`).
+    pub fn dependencies(&self) -> Vec<(String, String)> {
+        let mut all = self
+            .depends_on
+            .as_ref()
+            .map(DependsOn::all)
+            .unwrap_or_default();
+        if let Some(other) = self.network_service()
+            && !all.iter().any(|(d, _)| d == other)
+        {
+            all.push((other.to_string(), started()));
+        }
+        all
+    }
+
+    /// `X` of `network_mode: service:X`.
+    pub fn network_service(&self) -> Option<&str> {
+        self.network_mode.as_deref()?.strip_prefix("service:")
+    }
+}
+
+/// A top-level `configs:` or `secrets:` entry: where its content comes from (a file, a
+/// variable of the environment, or the text itself).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileObject {
+    #[serde(default)]
+    pub file: Option<String>,
+    #[serde(default)]
+    pub environment: Option<String>,
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub external: Option<bool>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub labels: Pairs,
+    /// The variable `environment` names, read when the project was loaded.
+    #[serde(skip)]
+    pub value: Option<String>,
+}
+
+/// A service's use of a config or secret: its name, or where and how to show it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum FileRef {
+    Short(String),
+    Long(LongFileRef),
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LongFileRef {
+    pub source: String,
+    #[serde(default)]
+    pub target: Option<String>,
+    #[serde(default)]
+    pub uid: Option<Scalar>,
+    #[serde(default)]
+    pub gid: Option<Scalar>,
+    #[serde(default)]
+    pub mode: Option<Scalar>,
+}
+
+impl FileRef {
+    pub fn source(&self) -> &str {
+        match self {
+            FileRef::Short(s) => s,
+            FileRef::Long(l) => &l.source,
+        }
+    }
 }
 
 /// A top-level `networks:` or `volumes:` entry.
@@ -473,6 +553,10 @@ pub struct Document {
     pub networks: BTreeMap<String, Option<Resource>>,
     #[serde(default)]
     pub volumes: BTreeMap<String, Option<Resource>>,
+    #[serde(default)]
+    pub configs: BTreeMap<String, FileObject>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, FileObject>,
 }
 
 #[cfg(test)]

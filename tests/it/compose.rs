@@ -177,6 +177,21 @@ fn a_two_tier_application_comes_up_changes_and_goes() {
 #[test]
 fn compose_file_mistakes_are_clear() {
     let env = env_with("overlay");
+    // A billion laughs (anchors of anchors), and brackets nested 100 000 deep: refused at
+    // once, not after minutes or gigabytes.
+    let mut laughs = String::from("x-0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+    for i in 1..10 {
+        laughs.push_str(&format!(
+            "x-{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 10].join(", ")
+        ));
+    }
+    laughs.push_str("services:\n  web:\n    image: busybox\n    command: *a9\n");
+    let deep = format!(
+        "services:\n  web:\n    image: busybox\n    labels: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
     let cases: &[(&str, &str)] = &[
         (
             "services:\n  web:\n    image: busybox\n    colour: red\n",
@@ -199,6 +214,24 @@ fn compose_file_mistakes_are_clear() {
             "uses volume \"data\", which is not defined",
         ),
         ("services: [", "compose.yaml"),
+        (
+            "services:\n  web:\n    image: busybox\n    secrets: [pw]\n",
+            "uses secret \"pw\", which is not defined under secrets:",
+        ),
+        (
+            "services:\n  web:\n    image: busybox\nsecrets:\n  ../../pw:\n    file: x\n",
+            "invalid secret name \"../../pw\"",
+        ),
+        (
+            "services:\n  web:\n    image: busybox\nconfigs:\n  c:\n    external: true\n",
+            "external configs live in a docker swarm",
+        ),
+        (
+            "services:\n  ../x:\n    image: busybox\n",
+            "invalid service name \"../x\"",
+        ),
+        (&laughs, "repetition limit exceeded"),
+        (&deep, "nested more than 100 deep"),
     ];
     for (text, says) in cases {
         let dir = project(&env, &[("compose.yaml", text)]);
@@ -381,4 +414,314 @@ services:
     let again = compose(&env, &dir, &["-p", "fg", "up", "-d"]).ok();
     assert!(!again.stderr.contains("Built"), "{again}");
     compose(&env, &dir, &["-p", "fg", "down", "-t", "1"]).ok();
+}
+
+/// Configs and secrets from a file, a variable and inline text (at docker compose's places,
+/// with a mode); a service on another's network (`network_mode: service:X`); `config` in
+/// the canonical form; `logs --tail -t --no-log-prefix`; `push` of the services' images to a
+/// real registry; and an `up` that fails half way takes away what it made.
+#[test]
+fn configs_secrets_a_shared_network_logs_push_and_a_failed_up_undone() {
+    let server = crate::registry_server::RegistryServer::start();
+    let env = env_with("overlay");
+    let image = format!("{}/demo/app:1", server.addr);
+    env.nook(&["tag", "busybox", &image]).ok();
+    let text = format!(
+        r#"
+services:
+  web:
+    image: {image}
+    command: sh -c 'cat /run/secrets/pw /run/secrets/tok; echo; cat /motd /etc/app.conf; stat -c %a /run/secrets/tok; exec httpd -f -p 8080 -h /'
+    env_file: [app.env]
+    environment: {{ B: from-the-file }}
+    ports: ["8080"]
+    volumes: ["./site:/srv:ro"]
+    secrets:
+      - pw
+      - source: tok
+        mode: 0400
+    configs:
+      - motd
+      - source: app
+        target: /etc/app.conf
+  side:
+    image: busybox
+    network_mode: service:web
+    command: sleep 1000
+  echoer:
+    image: busybox
+    stdin_open: true
+    command: sh -c 'while read l; do echo "got $$l"; [ "$$l" = bye ] && exit 7; done'
+secrets:
+  pw: {{ file: ./pw.txt }}
+  tok: {{ environment: TOKEN }}
+configs:
+  motd: {{ content: "hello config\n" }}
+  app: {{ file: ./app.conf }}
+"#
+    );
+    let dir = project(
+        &env,
+        &[
+            ("compose.yaml", &text),
+            ("app.env", "A=from-env-file\nB=overridden\n"),
+            ("pw.txt", "secret-pw\n"),
+            ("app.conf", "app-conf\n"),
+            ("site/index.html", "site\n"),
+        ],
+    );
+    let config = compose(&env, &dir, &["config"]).ok();
+    for says in [
+        "    - target: 8080\n      protocol: tcp\n      mode: ingress\n",
+        "      A: from-env-file\n      B: from-the-file\n",
+        &format!("    - type: bind\n      source: {}/site\n", dir.display()),
+        "      target: /srv\n      read_only: true\n",
+        "    networks:\n      default: null\n",
+        &format!("    file: {}/pw.txt\n", dir.display()),
+        "    network_mode: service:web\n",
+    ] {
+        assert!(config.stdout.contains(says), "{says:?} in {config}");
+    }
+    // TOKEN is not set: nothing is left of the attempt.
+    compose(&env, &dir, &["up", "-d"])
+        .output()
+        .code(125)
+        .stderr_has("comes from variable TOKEN, which is not set")
+        .stderr_has("Network app_default  Removed");
+    let left = env.nook(&["network", "ls"]).ok().stdout;
+    assert!(!left.contains("app_default"), "{left}");
+    assert!(env.container_ids().is_empty());
+    fs::write(dir.join(".env"), "TOKEN=tok-value\n").unwrap();
+    env.own(&dir);
+    compose(&env, &dir, &["up", "-d", "--wait"]).ok();
+    let mut logs = String::new();
+    crate::harness::wait_until(Duration::from_secs(20), "web's output", || {
+        logs = compose(&env, &dir, &["logs", "--no-log-prefix", "web"])
+            .ok()
+            .stdout;
+        logs.ends_with("400\n")
+    });
+    assert_eq!(logs, "secret-pw\ntok-value\nhello config\napp-conf\n400\n");
+    let last = compose(&env, &dir, &["logs", "-n", "1", "-t"]).ok();
+    let lines: Vec<&str> = last.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{last}");
+    assert!(
+        lines[0].starts_with("app-web-1 ")
+            && lines[0].contains("  | 20")
+            && lines[0].ends_with("Z 400"),
+        "{last}"
+    );
+    // ps as scripts read it.
+    let ps = compose(&env, &dir, &["ps", "--format", "json"]).ok();
+    let mut seen: Vec<(String, String)> = ps
+        .stdout
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["Service"].as_str().unwrap().into(),
+                v["State"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            ("echoer", "running"),
+            ("side", "running"),
+            ("web", "running")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+    let mut services: Vec<String> = compose(&env, &dir, &["ps", "--services"])
+        .ok()
+        .stdout
+        .lines()
+        .map(String::from)
+        .collect();
+    services.sort();
+    assert_eq!(services, ["echoer", "side", "web"]);
+    compose(
+        &env,
+        &dir,
+        &["ps", "--format", "{{.Name}} {{.Publishers}}", "web"],
+    )
+    .ok()
+    .stdout_has("app-web-1 [map[");
+    // attach: the service's input and output, its exit status ours.
+    let out = compose(&env, &dir, &["attach", "echoer"])
+        .stdin(b"hello\nbye\n")
+        .output()
+        .code(7);
+    assert_eq!(out.stdout, "got hello\ngot bye\n", "{out}");
+    // The side car shares web's network: web's server is on its localhost.
+    compose(
+        &env,
+        &dir,
+        &[
+            "exec",
+            "-T",
+            "side",
+            "wget",
+            "-qO-",
+            "http://127.0.0.1:8080/motd",
+        ],
+    )
+    .ok()
+    .stdout_has("hello config");
+    // busybox (side's) names no registry here: only web's image can go.
+    compose(&env, &dir, &["push", "side"])
+        .output()
+        .code(1)
+        .stderr_has("service side");
+    compose(&env, &dir, &["push", "--ignore-push-failures"])
+        .ok()
+        .stderr_has(&format!("Image {image}  Pushed"))
+        .stderr_has("warning: service side");
+    crate::harness::Env::new()
+        .nook(&["run", "--rm", &image, "echo", "pulled back"])
+        .ok()
+        .stdout_has("pulled back");
+    compose(&env, &dir, &["down", "-v"]).ok();
+    assert!(env.container_ids().is_empty());
+    assert!(!env.data.join("nook/compose/app").exists());
+}
+
+/// The same compose file brought up by podman-compose (Debian's, driving podman) and by
+/// nook: the same page from the host's published port, the same answer to the client that
+/// finds the server by its service name (`.env` and `$$` read alike), and `down -v`
+/// leaves nothing of either. (podman-compose has no `config` to compare.)
+#[test]
+fn podman_compose_and_nook_give_the_same_answers() {
+    crate::harness::require("podman-compose");
+    let mut env = env_with("overlay");
+    // podman's own store and settings in the test's directory (vfs, runc and cgroupfs: see
+    // scripts/setup-host), and its copy of the same busybox.
+    let (storage, containers) = (
+        env.root.join("storage.conf"),
+        env.root.join("containers.conf"),
+    );
+    fs::write(
+        &storage,
+        format!(
+            "[storage]\ndriver = \"vfs\"\ngraphroot = \"{0}/podman-root\"\nrunroot = \"{0}/podman-run\"\n",
+            env.root.display()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        &containers,
+        "[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n",
+    )
+    .unwrap();
+    env.extra_env.extend([
+        (
+            "CONTAINERS_STORAGE_CONF".into(),
+            storage.display().to_string(),
+        ),
+        ("CONTAINERS_CONF".into(), containers.display().to_string()),
+    ]);
+    let tar = env.root.join("busybox.tar");
+    let podman = |args: &[&str]| {
+        let mut cmd = env.command("podman");
+        cmd.args(args);
+        Run::new(cmd, format!("podman {}", args.join(" ")))
+    };
+    podman(&["import", tar.to_str().unwrap(), "localhost/busybox"]).ok();
+    let dir = project(
+        &env,
+        &[
+            (
+                "compose.yaml",
+                r#"
+services:
+  web:
+    image: ${IMAGE}
+    command: sh -c 'echo "hello from $$GREETING" > /www/index.html; exec httpd -f -p 80 -h /www'
+    environment:
+      GREETING: ${GREETING:-nobody}
+    volumes: [site:/www]
+    ports: ["127.0.0.1:${PORT}:80"]
+  client:
+    image: ${IMAGE}
+    depends_on: [web]
+    command: sh -c 'until wget -qO- http://web/; do sleep 0.2; done'
+volumes:
+  site:
+"#,
+            ),
+            (".env", "GREETING=dotenv\n"),
+        ],
+    );
+    let port = crate::harness::free_port();
+    let tool = |program: &str, image: &str, args: &[&str]| {
+        let mut cmd = env.command(program);
+        cmd.args(args)
+            .current_dir(&dir)
+            .env("IMAGE", image)
+            .env("PORT", port.to_string());
+        Run::new(cmd, format!("{program} {}", args.join(" ")))
+    };
+    let mut answers = Vec::new();
+    for (program, image, client_logs) in [
+        (
+            crate::harness::nook_bin().to_str().unwrap().to_string(),
+            "busybox",
+            vec!["compose", "logs", "--no-log-prefix", "client"],
+        ),
+        (
+            "podman-compose".to_string(),
+            "localhost/busybox",
+            vec!["logs", "client"],
+        ),
+    ] {
+        let compose_args = |args: &[&str]| -> Vec<String> {
+            let mut all: Vec<String> = match program.ends_with("nook") {
+                true => vec!["compose".into()],
+                false => Vec::new(),
+            };
+            all.extend(args.iter().map(|a| a.to_string()));
+            all
+        };
+        let run = |args: &[&str]| {
+            let all = compose_args(args);
+            tool(
+                &program,
+                image,
+                &all.iter().map(String::as_str).collect::<Vec<_>>(),
+            )
+        };
+        run(&["up", "-d"]).ok();
+        let mut page = String::new();
+        crate::harness::wait_until(Duration::from_secs(30), "the published page", || {
+            page = crate::harness::http_get(port, "/").unwrap_or_default();
+            !page.is_empty()
+        });
+        let mut client = String::new();
+        crate::harness::wait_until(Duration::from_secs(30), "the client's answer", || {
+            // podman-compose prints the podman command line it runs, too.
+            let out = tool(&program, image, &client_logs).ok().stdout;
+            client = out
+                .lines()
+                .filter(|l| l.starts_with("hello"))
+                .collect::<Vec<_>>()
+                .join("\n");
+            !client.is_empty()
+        });
+        answers.push((page, client));
+        run(&["down", "-v"]).ok();
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].0, "hello from dotenv\n");
+    assert!(env.container_ids().is_empty());
+    for (what, list) in [
+        ("containers", podman(&["ps", "-aq"]).ok().stdout),
+        ("volumes", podman(&["volume", "ls", "-q"]).ok().stdout),
+        ("volumes", env.nook(&["volume", "ls", "-q"]).ok().stdout),
+    ] {
+        assert_eq!(list.trim(), "", "{what} left");
+    }
+    let networks = env.nook(&["network", "ls"]).ok().stdout;
+    assert!(!networks.contains("app_default"), "{networks}");
 }

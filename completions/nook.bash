@@ -2588,7 +2588,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --log-driver --log-opt --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2763,6 +2763,14 @@ _nook() {
                     return 0
                     ;;
                 --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -3636,7 +3644,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__container__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --log-driver --log-opt --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -3811,6 +3819,14 @@ _nook() {
                     return 0
                     ;;
                 --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -4068,7 +4084,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__create)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --log-driver --log-opt --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -4243,6 +4259,14 @@ _nook() {
                     return 0
                     ;;
                 --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -8314,7 +8338,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__run)
-            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
+            opts="-i -t -e -w -u -h -d -v -l -p -P -m -c --rm --interactive --tty --env --env-file --workdir --user --userns --pid --hostname --entrypoint --read-only --read-only-tmpfs --name --init --cap-add --cap-drop --security-opt --privileged --cidfile --detach --restart --volume --mount --tmpfs --group-add --device --stop-signal --stop-timeout --label --shm-size --ulimit --label-file --sysctl --log-driver --log-opt --net --network --publish --publish-all --dns --dns-search --dns-option --add-host --host-loopback --network-alias --memory --memory-swap --memory-reservation --cpus --cpu-weight --cpu-shares --cpuset-cpus --pids-limit --io-weight --health-cmd --health-interval --health-timeout --health-retries --health-start-period --health-start-interval --no-healthcheck --cgroup-manager --cgroups --pull --platform --help --storage-driver"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -8489,6 +8513,14 @@ _nook() {
                     return 0
                     ;;
                 --sysctl)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-driver)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-opt)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

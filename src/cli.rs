@@ -295,6 +295,14 @@ pub struct RunArgs {
     /// host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*
     #[arg(long = "sysctl", value_name = "KEY=VALUE")]
     pub sysctls: Vec<String>,
+    /// Where the output goes: the container's log file (json-file, k8s-file and local all
+    /// mean it) or none (kept nowhere; `logs` shows nothing)
+    #[arg(long, value_name = "DRIVER")]
+    pub log_driver: Option<String>,
+    /// Bound the log: max-size=SIZE (20m by default) and max-file=N (5): past the size it
+    /// moves to an older file, and only N files are kept
+    #[arg(long = "log-opt", value_name = "KEY=VALUE")]
+    pub log_opts: Vec<String>,
     /// The network: pasta (its own, connected through pasta; the default), none, host,
     /// container:NAME (another container's), or a user network's name (`nook network create`)
     #[arg(long, visible_alias = "net", value_name = "NETWORK")]

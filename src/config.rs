@@ -40,6 +40,11 @@ pub struct ContainerDefaults {
     pub cgroups: crate::cgroups::CgroupsMode,
     /// `systemd` or `cgroupfs` (default: systemd when the user manager runs).
     pub cgroup_manager: Option<crate::cgroups::ManagerKind>,
+    /// A container's log file moves aside past this size (`20m` unless set; `--log-opt
+    /// max-size` for one container).
+    pub log_max_size: Option<String>,
+    /// How many log files are kept, the current one included (5 unless set).
+    pub log_max_file: Option<u32>,
 }
 
 /// `[network]`.

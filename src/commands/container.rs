@@ -627,7 +627,15 @@ pub fn describe(containers: &Containers<'_>, id: &str) -> anyhow::Result<serde_j
         .cloned()
         .chain(c.security.keep_groups.then(|| "keep-groups".to_string()))
         .collect();
+    let log_config = match c.log.max_size {
+        0 => serde_json::json!({"Type": "none", "Config": {}}),
+        size => serde_json::json!({"Type": "k8s-file", "Config": {
+            "max-size": size.to_string(),
+            "max-file": c.log.max_file.to_string(),
+        }}),
+    };
     let host_config = serde_json::json!({
+        "LogConfig": log_config,
         "Memory": limits.memory.unwrap_or(0),
         "MemorySwap": match (limits.memory, limits.swap) {
             (_, Some(crate::cgroups::Max::Unlimited)) => -1,

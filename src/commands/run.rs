@@ -321,8 +321,56 @@ fn container_config(
                 bail!("invalid --pid {other:?}: use host (the host's processes in view) or private")
             }
         },
+        log: log_limits(&ctx.config.containers, args)?,
     };
     Ok((config, defaults.volumes().clone().unwrap_or_default()))
+}
+
+/// How much output the container keeps: config.toml's `log_max_size`/`log_max_file` (else
+/// docker's local driver's 20m × 5), with `--log-opt` over them; `--log-driver none` keeps
+/// nothing.
+fn log_limits(
+    defaults: &crate::config::ContainerDefaults,
+    args: &RunArgs,
+) -> anyhow::Result<crate::container::logs::LogLimits> {
+    let size = |what: &str, s: &str| {
+        crate::cgroups::parse_size(s)
+            .ok_or_else(|| anyhow::anyhow!("invalid {what} {s:?}: use a size (10m, 1g)"))
+    };
+    let count = |what: &str, n: u32| match n {
+        0 => Err(anyhow::anyhow!("invalid {what} 0: keep at least 1 file")),
+        n => Ok(n),
+    };
+    let mut limits = crate::container::logs::LogLimits::default();
+    if let Some(s) = &defaults.log_max_size {
+        limits.max_size = size("log_max_size in config.toml", s)?;
+    }
+    if let Some(n) = defaults.log_max_file {
+        limits.max_file = count("log_max_file in config.toml", n)?;
+    }
+    for opt in &args.log_opts {
+        match opt.split_once('=') {
+            Some(("max-size", v)) => limits.max_size = size("--log-opt max-size", v)?,
+            Some(("max-file", v)) => {
+                let n = v.parse().map_err(|_| {
+                    anyhow::anyhow!("invalid --log-opt max-file {v:?}: give a number of files")
+                })?;
+                limits.max_file = count("--log-opt max-file", n)?;
+            }
+            _ => bail!(
+                "unsupported --log-opt {opt:?}: nook's log takes max-size=SIZE and max-file=N"
+            ),
+        }
+    }
+    match args.log_driver.as_deref() {
+        None | Some("json-file" | "k8s-file" | "local") => {}
+        Some("none") => limits.max_size = 0,
+        Some(other) => bail!(
+            "unsupported --log-driver {other:?}: nook keeps output in a file (json-file, \
+             k8s-file or local) or not at all (none)"
+        ),
+    }
+    Ok(limits)
 }
 
 /// `--sysctl KEY=VALUE`s, checked as docker checks them: only settings of the container's own

@@ -406,6 +406,14 @@ pub fn run_args(
     for sc in s.sysctls.items() {
         flag("sysctl", sc);
     }
+    if let Some(logging) = &s.logging {
+        if let Some(d) = &logging.driver {
+            flag("log-driver", d.clone());
+        }
+        for (k, v) in &logging.options {
+            flag("log-opt", format!("{k}={v}"));
+        }
+    }
     for (k, u) in &s.ulimits {
         let v = match u {
             super::model::Ulimit::Single(n) => format!("{k}={n}"),

@@ -312,6 +312,16 @@ pub struct Limits {
     pub pids: Option<Scalar>,
 }
 
+/// `logging:` — the log driver and its options (`max-size`, `max-file`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logging {
+    #[serde(default)]
+    pub driver: Option<String>,
+    #[serde(default)]
+    pub options: BTreeMap<String, Scalar>,
+}
+
 /// `build:` — a context directory, or the context with its Containerfile, arguments and
 /// target stage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -442,6 +452,8 @@ pub struct Service {
     pub configs: Vec<FileRef>,
     #[serde(default)]
     pub secrets: Vec<FileRef>,
+    #[serde(default)]
+    pub logging: Option<Logging>,
     /// `up --scale SERVICE=N` (not a key of the file).
     #[serde(skip)]
     pub scale: Option<usize>,

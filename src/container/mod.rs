@@ -116,6 +116,9 @@ pub struct ContainerConfig {
     /// Its health check (`--health-*`, or the image's HEALTHCHECK).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub health: Option<health::HealthCheck>,
+    /// How much of its output is kept (containers made before limits: the defaults).
+    #[serde(default)]
+    pub log: logs::LogLimits,
 }
 
 impl ContainerConfig {

@@ -185,7 +185,8 @@ fn supervise(
     };
 
     let signals = relay::signal_fd().map_err(MonitorError::Signals)?;
-    let mut log = LogWriter::open(&containers.log(&config.id)).map_err(MonitorError::Output)?;
+    let mut log =
+        LogWriter::open(&containers.log(&config.id), config.log).map_err(MonitorError::Output)?;
     let mut state = containers.load_state(&config.id)?;
     state.error = None;
     // Its health check runs beside it, in a process that dies with this one.

@@ -14,6 +14,7 @@ mod manage;
 mod network;
 mod registry;
 mod registry_server;
+mod reliability;
 mod run;
 mod sandbox;
 mod shell;

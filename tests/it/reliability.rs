@@ -1,0 +1,80 @@
+//! What a user trusts a tool by, beyond each feature working: a container cannot fill the
+//! disk through nook (its log is bounded), and hostile names never reach outside the store.
+
+use std::fs;
+
+use crate::harness::{Env, env_with};
+
+/// The total size of a container's log files (`ctr.log` and the older `ctr.log.N`).
+fn log_bytes(env: &Env, id: &str) -> u64 {
+    fs::read_dir(env.store().join("containers").join(id))
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("ctr.log"))
+        .map(|e| e.metadata().unwrap().len())
+        .sum()
+}
+
+/// A container writing 1 GiB to its output: the log stays within the default bounds (5
+/// files of 20 MiB, docker's local driver's), `logs` still shows the latest lines; a
+/// container's own `--log-opt` (or config.toml) bounds it tighter, `--log-driver none`
+/// keeps nothing; docker's spelling shows in `inspect`.
+#[test]
+fn a_gigabyte_of_output_stays_within_the_log_limits() {
+    let env = env_with("overlay");
+    let flood = "head -c 1073741824 /dev/zero | tr '\\0' x; echo; echo the-end";
+    let id = env.run_detached(&["busybox", "sh", "-c", flood]);
+    env.nook(&["wait", &id]).ok().stdout_has("0");
+    let kept = log_bytes(&env, &id);
+    assert!(kept <= (5 * 20) << 20, "{kept} bytes of log kept");
+    assert!(
+        kept >= (4 * 20) << 20,
+        "the files are used to their limit: {kept}"
+    );
+    assert_eq!(
+        env.nook(&["logs", "--tail", "1", &id]).ok().stdout,
+        "the-end\n"
+    );
+    let flood_small = "head -c 10485760 /dev/zero | tr '\\0' x; echo; echo the-end";
+    let tight = env.run_detached(&[
+        "--log-opt",
+        "max-size=1m",
+        "--log-opt",
+        "max-file=2",
+        "busybox",
+        "sh",
+        "-c",
+        flood_small,
+    ]);
+    env.nook(&["wait", &tight]).ok();
+    assert!(log_bytes(&env, &tight) <= 2 << 20);
+    env.nook(&["inspect", "-f", "{{json .HostConfig.LogConfig}}", &tight])
+        .ok()
+        .stdout_has(r#"{"Config":{"max-file":"2","max-size":"1048576"},"Type":"k8s-file"}"#);
+    let none = env.run_detached(&["--log-driver", "none", "busybox", "echo", "lost"]);
+    env.nook(&["wait", &none]).ok();
+    assert_eq!(env.nook(&["logs", &none]).ok().stdout, "");
+    env.write_config("[containers]\nlog_max_size = \"512k\"\nlog_max_file = 1\n");
+    let configured = env.run_detached(&["busybox", "sh", "-c", flood_small]);
+    env.nook(&["wait", &configured]).ok();
+    assert!(log_bytes(&env, &configured) <= 512 << 10);
+    assert_eq!(
+        env.nook(&["logs", "--tail", "1", &configured]).ok().stdout,
+        "the-end\n"
+    );
+    env.nook(&[
+        "run",
+        "--rm",
+        "--log-opt",
+        "max-size=huge",
+        "busybox",
+        "true",
+    ])
+    .output()
+    .code(125)
+    .stderr_has("invalid --log-opt max-size \"huge\"");
+    env.nook(&["run", "--rm", "--log-driver", "syslog", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("unsupported --log-driver \"syslog\"");
+}

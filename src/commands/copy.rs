@@ -12,7 +12,7 @@ use nix::sched::CloneFlags;
 
 use super::Context;
 use crate::cli::{CpArgs, GlobalArgs};
-use crate::container::copy::{receive_tree, send_tree};
+use crate::container::copy::{CopyError, receive_tree, send_tree};
 use crate::container::{ContainerConfig, Containers};
 use crate::runtime::idmap::IdMap;
 use crate::runtime::rootfs::{self, Driver, Layers};
@@ -79,7 +79,10 @@ pub fn cp(global: &GlobalArgs, args: &CpArgs) -> anyhow::Result<i32> {
             let receiving_end = data_r.as_raw_fd();
             let guard = in_container(&ctx, &containers, &config, move || {
                 let _ = nix::unistd::close(receiving_end);
-                send_tree(&src_path, contents, data_w).map_err(|e| e.to_string())
+                send_tree(&src_path, contents, data_w).map_err(|e| match e {
+                    CopyError::NotFound(_) => format!("{MISSING}{e}"),
+                    e => e.to_string(),
+                })
             })?;
             let received = match &dest {
                 End::Stream => io::copy(&mut &data_r, &mut io::stdout().lock())
@@ -157,11 +160,21 @@ struct Guard {
     _monitor_lock: Option<File>,
 }
 
+/// How the container's side marks "the path you named is not there", which is exit 1 (as
+/// docker's), not 125.
+const MISSING: &str = "missing: ";
+
 /// Report the container side's error first: when it fails, ours is only its echo (a
 /// closed pipe).
 fn finish(guard: Guard, spec: &str, ours: anyhow::Result<()>) -> anyhow::Result<i32> {
     match guard.child.finish() {
-        Err(UsernsError::Work(message)) => bail!("in container {spec}: {message}"),
+        Err(UsernsError::Work(message)) => match message.strip_prefix(MISSING) {
+            Some(missing) => {
+                eprintln!("Error: in container {spec}: {missing}");
+                Ok(1)
+            }
+            None => bail!("in container {spec}: {message}"),
+        },
         Err(e) => Err(e.into()),
         Ok(()) => ours.map(|()| 0),
     }

@@ -78,3 +78,62 @@ fn a_gigabyte_of_output_stays_within_the_log_limits() {
         .code(125)
         .stderr_has("unsupported --log-driver \"syslog\"");
 }
+
+/// Names and paths from a hostile script: `..`, `/`, newlines, leading dots and dashes,
+/// very long strings, as container, volume and network names and image references, are
+/// refused with a clear message and make nothing; `cp` paths with `..` stay in the
+/// container. (A NUL cannot be passed in an argument at all.)
+#[test]
+fn hostile_names_and_paths_are_refused_or_confined() {
+    let env = env_with("overlay");
+    let long = "a".repeat(300);
+    let before: Vec<Vec<String>> = ["containers", "volumes", "networks"]
+        .iter()
+        .map(|d| env.store_entries(d))
+        .collect();
+    for bad in ["../x", "a/b", "a\nb", ".x", "a b", "x/../../y", &long] {
+        for (args, says) in [
+            (
+                vec!["create", "--name", bad, "busybox", "true"],
+                "invalid container name",
+            ),
+            (vec!["volume", "create", bad], "invalid volume name"),
+            (vec!["network", "create", bad], "invalid network name"),
+        ] {
+            env.nook(&args).output().code(125).stderr_has(says);
+        }
+    }
+    for bad in ["../x", "a\nb", ".x", "x/../../y", "UPPER", &long] {
+        env.nook(&["tag", "busybox", bad])
+            .output()
+            .code(125)
+            .stderr_has("a reference looks like");
+    }
+    let after: Vec<Vec<String>> = ["containers", "volumes", "networks"]
+        .iter()
+        .map(|d| env.store_entries(d))
+        .collect();
+    assert_eq!(before, after);
+    // `..` in a container path climbs to the container's root, never the host's.
+    let secret = env.file("secret", b"host secret\n");
+    let id = env.run_detached(&["busybox", "sleep", "1000"]);
+    let climb = format!("{id}:/../../../../..{}", secret.display());
+    let dest = env.root.join("copied");
+    env.nook(&["cp", &climb, dest.to_str().unwrap()])
+        .output()
+        .code(1)
+        .stderr_has("no such file");
+    assert!(!dest.exists());
+    let into = env.file("into", b"in\n");
+    env.nook(&[
+        "cp",
+        into.to_str().unwrap(),
+        &format!("{id}:/../../../../../tmp/landed"),
+    ])
+    .ok();
+    assert!(!std::path::Path::new("/tmp/landed").exists());
+    env.nook(&["exec", &id, "cat", "/tmp/landed"])
+        .ok()
+        .stdout_has("in");
+    env.nook(&["rm", "-f", &id]).ok();
+}

@@ -100,7 +100,11 @@ impl LogWriter {
         if self.size > 0 && self.size + records.len() as u64 > self.limits.max_size {
             self.rotate()?;
         }
-        self.file.write_all(records)?;
+        if let Err(e) = self.file.write_all(records) {
+            // No half record (a full disk): the file ends where the last whole one did.
+            let _ = self.file.set_len(self.size);
+            return Err(e);
+        }
         self.size += records.len() as u64;
         Ok(())
     }

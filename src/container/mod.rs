@@ -595,7 +595,14 @@ impl<'a> Containers<'a> {
     }
 
     pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<(), ContainerError> {
-        write_json(&self.dir(id).join("state.json"), state)
+        let bytes = serde_json::to_vec_pretty(state).expect("records always serialize");
+        let dir = self.dir(id);
+        crate::image::store::replace_file_reserved(
+            &dir.join("state.json"),
+            &bytes,
+            &dir.join("state.spare"),
+        )
+        .map_err(ContainerError::from)
     }
 
     /// Ids of every container, oldest first.

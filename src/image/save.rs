@@ -20,8 +20,9 @@ use super::unpack;
 pub enum SaveError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    #[error("cannot write the archive {path}: {source}")]
-    Write { path: String, source: io::Error },
+    // Not a `source`: the message says it, and said again by the chain it would be twice.
+    #[error("cannot write the archive {path}: {error}")]
+    Write { path: String, error: io::Error },
     #[error("image {0} is damaged in the store ({1}); run `nook system check`")]
     Damaged(String, String),
 }
@@ -53,9 +54,9 @@ pub fn save(
             let label = path.display().to_string();
             write_whole(
                 path,
-                |source| SaveError::Write {
+                |error| SaveError::Write {
                     path: label.clone(),
-                    source,
+                    error,
                 },
                 |f| write_archive(store, images, format, f, &label),
             )
@@ -126,9 +127,9 @@ fn write_archive(
     out: impl Write,
     label: &str,
 ) -> Result<(), SaveError> {
-    let werr = |source: io::Error| SaveError::Write {
+    let werr = |error: io::Error| SaveError::Write {
         path: label.to_string(),
-        source,
+        error,
     };
     let mut tar = tar::Builder::new(out);
     let mut written: HashSet<String> = HashSet::new();

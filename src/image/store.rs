@@ -377,6 +377,63 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     write_replacing(path, bytes, false)
 }
 
+/// How much room a record's spare holds (a container's state is about half a KiB).
+const SPARE_SIZE: u64 = 16 << 10;
+
+/// Replace `path` as [`replace_file`] does, even on a full disk: when no new file can be
+/// made, the record is written into `spare` (a file kept allocated beside it for this, so
+/// writing it needs no new space) and that takes `path`'s place. A new spare is made
+/// whenever there is room. A container's state is written so: a container that filled the
+/// disk still has its exit recorded.
+pub fn replace_file_reserved(path: &Path, bytes: &[u8], spare: &Path) -> Result<(), StoreError> {
+    match replace_file(path, bytes) {
+        Ok(()) => {
+            if fs::symlink_metadata(spare).is_err() {
+                // No room for one now: the next write tries again.
+                let _ = make_spare(spare);
+            }
+            Ok(())
+        }
+        Err(StoreError::NoSpace { .. }) if bytes.len() as u64 <= SPARE_SIZE && spare.is_file() => {
+            let mut f = OpenOptions::new()
+                .write(true)
+                .open(spare)
+                .map_err(|e| StoreError::io("cannot open", spare, e))?;
+            f.write_all(bytes)
+                .and_then(|()| f.set_len(bytes.len() as u64))
+                .map_err(|e| StoreError::io("cannot write", spare, e))?;
+            fs::rename(spare, path).map_err(|e| StoreError::io("cannot rename", path, e))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A file of [`SPARE_SIZE`] bytes whose space is allocated, made under another name first so
+/// that a spare is never short.
+fn make_spare(spare: &Path) -> io::Result<()> {
+    let mut name = spare.as_os_str().to_owned();
+    name.push(format!(".{}", random_hex(4)));
+    let tmp = PathBuf::from(name);
+    let made = (|| {
+        let f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        nix::fcntl::fallocate(
+            &f,
+            nix::fcntl::FallocateFlags::empty(),
+            0,
+            SPARE_SIZE as i64,
+        )?;
+        fs::rename(&tmp, spare)
+    })();
+    if made.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    made
+}
+
 fn write_replacing(path: &Path, bytes: &[u8], durable: bool) -> Result<(), StoreError> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path

@@ -428,7 +428,7 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             keep: _,
         } => crate::build::layer::archive_upper(&upper, &skip, &output, epoch)
             .map(JobOutput::Archived)
-            .map_err(|e| format!("cannot archive the step's layer: {e}")),
+            .map_err(|e| archive_failed(Some("cannot archive the step's layer"), e, &output)),
         Job::ArchiveCopy {
             spec,
             mounts,
@@ -437,7 +437,7 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             let _held = mount_stages(&mounts)?;
             crate::build::layer::archive_copy(&spec, &output)
                 .map(JobOutput::Archived)
-                .map_err(|e| e.to_string())
+                .map_err(|e| archive_failed(None, e, &output))
         }
         Job::Usage { paths } => Ok(JobOutput::Usage(
             paths.iter().map(|p| tree_size(p).unwrap_or(0)).collect(),
@@ -458,8 +458,26 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
             let _held = mount_stages(std::slice::from_ref(&root))?;
             crate::build::layer::archive_tree(&root.at, &output)
                 .map(JobOutput::Archived)
-                .map_err(|e| format!("cannot archive the container's filesystem: {e}"))
+                .map_err(|e| {
+                    archive_failed(
+                        Some("cannot archive the container's filesystem"),
+                        e,
+                        &output,
+                    )
+                })
         }
+    }
+}
+
+/// An archive job's failure as the user reads it: a full disk (the archive is written in
+/// the store) said as the store says it, with what to do.
+fn archive_failed(what: Option<&str>, e: io::Error, output: &Path) -> String {
+    match (e.raw_os_error(), what) {
+        (Some(libc::ENOSPC), _) => {
+            crate::image::store::StoreError::io("cannot write", output, e).to_string()
+        }
+        (_, Some(what)) => format!("{what}: {e}"),
+        (_, None) => e.to_string(),
     }
 }
 

@@ -234,3 +234,184 @@ fn a_concurrency_soak_fails_nothing_and_leaks_nothing() {
     env.nook(&["system", "check"]).ok();
     env.nook(&["run", "--rm", &image, "true"]).ok();
 }
+
+/// The store on a small tmpfs, unmounted when the test ends (before its directory goes).
+struct SmallDisk(std::path::PathBuf);
+
+impl SmallDisk {
+    fn mount(env: &Env, megabytes: u32) -> Self {
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={megabytes}m,mode=0700")])
+            .arg("tmpfs")
+            .arg(&env.data)
+            .status()
+            .unwrap();
+        assert!(status.success(), "mount a tmpfs on {}", env.data.display());
+        env.own(&env.data);
+        SmallDisk(env.data.clone())
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+/// Random bytes (they do not compress: a layer of them is as big in the registry).
+fn noise(n: usize) -> Vec<u8> {
+    let mut out = Vec::with_capacity(n);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while out.len() < n {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+    out.truncate(n);
+    out
+}
+
+/// Every verb that writes, with the store on a full disk (a 32 MiB tmpfs): pull, import,
+/// load, build, commit, a container filling its writable layer or a volume, a container's
+/// log. Each says so clearly (exit 125; a container's own failure is its own status),
+/// leaves nothing half-written, and once space is freed the store is consistent and works.
+#[test]
+fn a_full_disk_fails_cleanly_and_the_store_recovers() {
+    use crate::images::{Image, Tar, busybox_rootfs};
+    let server = crate::registry_server::RegistryServer::start();
+    let big = Image::new(
+        vec![
+            busybox_rootfs().finish(),
+            Tar::new()
+                .file("noise", &noise(40 << 20), 0o644, 0, 0)
+                .finish(),
+        ],
+        serde_json::json!({"Cmd": ["true"]}),
+    );
+    crate::registry::publish(&server, &big, "big:1");
+    crate::registry::publish(
+        &server,
+        &crate::registry::two_layer_image("small\n"),
+        "small:1",
+    );
+    let (big_ref, small_ref) = (
+        format!("{}/big:1", server.addr),
+        format!("{}/small:1", server.addr),
+    );
+    // An archive of the big image, made where there is room.
+    let roomy = Env::new();
+    roomy.nook(&["pull", &big_ref]).ok();
+    let archive = roomy.root.join("big.tar");
+    roomy
+        .nook(&["save", "-o", archive.to_str().unwrap(), &big_ref])
+        .ok();
+    let big_tar = roomy.file(
+        "big-rootfs.tar",
+        &Tar::new()
+            .file("noise", &noise(40 << 20), 0o644, 0, 0)
+            .finish(),
+    );
+
+    let env = Env::new();
+    let _disk = SmallDisk::mount(&env, 32);
+    env.busybox("busybox");
+    let full = "no space left on the device that holds nook's store";
+    let images_before = env.nook(&["images", "-q"]).ok().stdout;
+    let clean = |env: &Env| {
+        assert_eq!(
+            env.store_entries("tmp"),
+            Vec::<String>::new(),
+            "nothing half-written"
+        );
+        assert_eq!(env.nook(&["images", "-q"]).ok().stdout, images_before);
+    };
+    env.nook(&["pull", &big_ref])
+        .output()
+        .code(125)
+        .stderr_has(full);
+    clean(&env);
+    env.nook(&["import", big_tar.to_str().unwrap(), "big"])
+        .output()
+        .code(125)
+        .stderr_has(full);
+    clean(&env);
+    env.own(&archive);
+    env.nook(&["load", "-i", archive.to_str().unwrap()])
+        .output()
+        .code(125)
+        .stderr_has(full);
+    clean(&env);
+    let ctx = env.root.join("ctx");
+    fs::create_dir_all(&ctx).unwrap();
+    fs::write(
+        ctx.join("Containerfile"),
+        "FROM busybox\nRUN dd if=/dev/zero of=/big bs=1M count=18 2>/dev/null\n",
+    )
+    .unwrap();
+    env.own(&ctx);
+    env.nook(&["build", "-q", "-t", "fat", ctx.to_str().unwrap()])
+        .output()
+        .code(125)
+        .stderr_has(full);
+    clean(&env);
+    // A container that fills the disk fails its own way, and its exit is still recorded.
+    env.nook(&[
+        "run",
+        "--name",
+        "filler",
+        "busybox",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/big bs=1M count=100 2>/dev/null; exit 3",
+    ])
+    .output()
+    .code(3);
+    env.nook(&["ps", "-a", "--format", "{{.Status}}", "-f", "name=filler"])
+        .ok()
+        .stdout_has("Exited (3)");
+    env.nook(&["commit", "filler", "filled"])
+        .output()
+        .code(125)
+        .stderr_has(full);
+    clean(&env);
+    // A container that fills the disk through a volume, then talks: its output is kept
+    // as far as there is room, and its exit is recorded.
+    env.nook(&["rm", "-f", "filler"]).ok();
+    env.nook(&[
+        "run",
+        "-d",
+        "--name",
+        "talker",
+        "-v",
+        "data:/data",
+        "busybox",
+        "sh",
+        "-c",
+        "dd if=/dev/zero of=/data/fill bs=1M count=100 2>/dev/null; i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i+1)); done; exit 4",
+    ])
+    .ok();
+    env.nook(&["wait", "talker"]).ok().stdout_has("4");
+    env.nook(&["logs", "talker"]).ok();
+    // Space freed: the store is consistent and every verb works again.
+    env.nook(&["rm", "-f", "talker"]).ok();
+    env.nook(&["volume", "rm", "data"]).ok();
+    env.nook(&["system", "check"]).ok().stdout_has("consistent");
+    env.nook(&["pull", &small_ref]).ok();
+    env.nook(&["run", "--rm", &small_ref, "cat", "/srv/message"])
+        .ok()
+        .stdout_has("small");
+    fs::write(
+        ctx.join("Containerfile"),
+        "FROM busybox\nRUN echo built > /built\n",
+    )
+    .unwrap();
+    env.nook(&["build", "-q", "-t", "thin", ctx.to_str().unwrap()])
+        .ok();
+    env.nook(&["run", "--rm", "thin", "cat", "/built"])
+        .ok()
+        .stdout_has("built");
+}

@@ -264,6 +264,9 @@ pub fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<i32> {
     for r in &report.repairs {
         println!("repaired: {r}");
     }
+    for c in &report.cleaned {
+        println!("removed the leftover scratch of an ended process: {c}");
+    }
     println!(
         "checked {} images, {} blobs, {} layers: {}",
         report.images,

@@ -668,12 +668,9 @@ impl<'a> Containers<'a> {
 
     pub fn remove(&self, config: &ContainerConfig) -> Result<(), crate::runtime::jobs::JobError> {
         // Rename first, so a half-removed container never shows up as one.
-        let dir = self.dir(&config.id);
-        let doomed = self.store.tmp_path("removed-container");
-        let target = match fs::rename(&dir, &doomed) {
-            Ok(()) => doomed,
-            Err(_) => dir,
-        };
+        let target = self
+            .store
+            .move_aside(&self.dir(&config.id), "removed-container");
         let link = self.names_dir().join(&config.name);
         if fs::read_link(&link).is_ok_and(|id| id == Path::new(&config.id)) {
             let _ = fs::remove_file(&link);

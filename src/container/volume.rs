@@ -241,7 +241,7 @@ impl<'a> Volumes<'a> {
 
 /// What a `-v`, `--mount` or `--tmpfs` asks for, before volumes exist.
 #[derive(Debug, PartialEq, Eq)]
-enum Wanted {
+pub enum Wanted {
     Bind {
         source: PathBuf,
         create: bool,
@@ -507,15 +507,12 @@ fn parse_device_flag(value: &str) -> Result<(String, Wanted, bool), VolumeError>
     ))
 }
 
-/// Turn `-v`, `--mount`, `--tmpfs` and `--device` flags, and the image's VOLUME paths nothing
-/// else covers, into mounts, creating the volumes (and missing `-v` host directories) they
-/// need.
-pub fn resolve_mounts(
-    store: &Store,
+/// What `-v`, `--mount`, `--tmpfs` and `--device` flags ask for: (target, what, read-only)
+/// each, no target twice.
+pub fn parse_flags(
     flags: &MountFlags<'_>,
-    image_volumes: &[String],
     cwd: &Path,
-) -> Result<Vec<MountSpec>, VolumeError> {
+) -> Result<Vec<(String, Wanted, bool)>, VolumeError> {
     let mut wanted = Vec::new();
     for d in flags.devices {
         wanted.push(parse_device_flag(d)?);
@@ -535,6 +532,21 @@ pub fn resolve_mounts(
             return Err(VolumeError::Duplicate(target.clone()));
         }
     }
+    Ok(wanted)
+}
+
+/// Turn `-v`, `--mount`, `--tmpfs` and `--device` flags, and the image's VOLUME paths nothing
+/// else covers, into mounts, creating the volumes (and missing `-v` host directories) they
+/// need.
+pub fn resolve_mounts(
+    store: &Store,
+    flags: &MountFlags<'_>,
+    image_volumes: &[String],
+    cwd: &Path,
+) -> Result<Vec<MountSpec>, VolumeError> {
+    let mut wanted = parse_flags(flags, cwd)?;
+    let seen: std::collections::HashSet<String> =
+        wanted.iter().map(|(target, _, _)| target.clone()).collect();
     for path in image_volumes {
         let target = path.trim_end_matches('/').to_string();
         if !target.is_empty() && !seen.contains(&target) {

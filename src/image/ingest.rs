@@ -189,7 +189,10 @@ impl<'a> Ingest<'a> {
             .new_layers
             .iter()
             .filter(|d| !used_layers.contains(*d))
-            .map(|d| self.store.layer_path(d))
+            .map(|d| {
+                self.store
+                    .move_aside(&self.store.layer_path(d), "removed-layer")
+            })
             .collect();
         let _ = jobs::remove_trees(&layer_dirs);
         for blob in self.new_blobs.iter().filter(|d| !used_blobs.contains(*d)) {

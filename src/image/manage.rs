@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use oci_spec::image::{ImageConfiguration, ImageManifest};
 
@@ -212,8 +212,10 @@ pub fn prune_build_cache(store: &Store) -> Result<(usize, Freed), ManageError> {
     Ok((entries, collect_garbage(store)?))
 }
 
-/// Remove blobs and layers that no image and no container uses. Call with the GC lock held.
+/// Remove blobs and layers that no image and no container uses, and the scratch of ended
+/// processes. Call with the GC lock held.
 fn collect_garbage(store: &Store) -> Result<Freed, ManageError> {
+    sweep_scratch(store)?;
     let index = ImageIndex::load(store)?;
     let (blobs, mut layers) = referenced(store, &index);
     for c in Containers::new(store).list()? {
@@ -242,7 +244,7 @@ fn collect_garbage(store: &Store) -> Result<Freed, ManageError> {
                     freed.bytes += store.layer_meta(&d).map(|m| m.size).unwrap_or(0);
                 }
                 let _ = fs::remove_file(store.locks_dir().join(format!("layer-{name}.lock")));
-                doomed.push(path);
+                doomed.push(store.move_aside(&path, "removed-layer"));
             }
         }
     }
@@ -271,6 +273,24 @@ pub struct CheckReport {
     pub images: usize,
     pub problems: Vec<String>,
     pub repairs: Vec<String>,
+    /// Scratch left by processes that ended without cleaning up, removed.
+    pub cleaned: Vec<String>,
+}
+
+/// Remove the scratch directories and files (`tmp/NAME-PID-...`) of processes that are
+/// gone; the paths removed.
+pub fn sweep_scratch(store: &Store) -> Result<Vec<PathBuf>, ManageError> {
+    let mut removed = Vec::new();
+    for name in entries(&store.tmp_dir()) {
+        let pid = name.split('-').find_map(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| Path::new("/proc").join(p.to_string()).exists());
+        if !alive {
+            let path = store.tmp_dir().join(&name);
+            jobs::remove_trees(std::slice::from_ref(&path))?;
+            removed.push(path);
+        }
+    }
+    Ok(removed)
 }
 
 impl CheckReport {
@@ -301,21 +321,10 @@ pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
     };
     let mut report = CheckReport::default();
 
-    // Scratch space of processes that are gone.
-    for name in entries(&store.tmp_dir()) {
-        let pid = name.split('-').find_map(|p| p.parse::<u32>().ok());
-        let alive = pid.is_some_and(|p| Path::new("/proc").join(p.to_string()).exists());
-        if !alive {
-            let path = store.tmp_dir().join(&name);
-            report.problem(
-                repair,
-                format!("leftover scratch {}", path.display()),
-                || {
-                    jobs::remove_trees(std::slice::from_ref(&path))?;
-                    Ok("removed".to_string())
-                },
-            )?;
-        }
+    // Scratch space of processes that are gone (killed mid-pull, mid-build): nobody's,
+    // so removed whether or not repairs were asked for. It was never part of the store.
+    for path in sweep_scratch(store)? {
+        report.cleaned.push(path.display().to_string());
     }
 
     // Blobs: content must match the name.

@@ -168,6 +168,17 @@ impl Store {
         self.root.join("images.json")
     }
 
+    /// Move `path` into `tmp/` in one step (so that a process killed while removing it
+    /// leaves scratch to sweep, never a half-removed layer, container or volume); where it
+    /// now is, or `path` itself if it could not be moved.
+    pub fn move_aside(&self, path: &Path, what: &str) -> PathBuf {
+        let aside = self.tmp_path(what);
+        match fs::rename(path, &aside) {
+            Ok(()) => aside,
+            Err(_) => path.to_path_buf(),
+        }
+    }
+
     /// A fresh name in `tmp/` (not created).
     pub fn tmp_path(&self, what: &str) -> PathBuf {
         self.tmp_dir()

@@ -415,3 +415,257 @@ fn a_full_disk_fails_cleanly_and_the_store_recovers() {
         .ok()
         .stdout_has("built");
 }
+
+/// Pids of every descendant of `pid` now.
+fn descendants(pid: i32) -> Vec<i32> {
+    let mut parent = std::collections::HashMap::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        // "pid (comm) state ppid ...": comm may hold spaces and parentheses.
+        let Ok(stat) = fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        if let Some(ppid) = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split(' ').nth(1))
+            .and_then(|s| s.parse::<i32>().ok())
+        {
+            parent.insert(p, ppid);
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(p) = frontier.pop() {
+        for (child, _) in parent.iter().filter(|(_, pp)| **pp == p) {
+            out.push(*child);
+            frontier.push(*child);
+        }
+    }
+    out
+}
+
+/// kill -9 at any moment: pull, import, load, run, run -d, rm, rmi, volume create/rm, build
+/// and shell entry in turn, each killed (nook itself, or one of its helpers: a job, a keeper,
+/// pasta, fuse-overlayfs, the container; now and then a running container's monitor) after a
+/// random delay. After each: `system check` finds the store consistent and `ps -a` tells
+/// the truth (every container it calls running has a live monitor); every few, everything is
+/// removed and no process, mount or scratch file is left. NOOK_KILLS sets the count (CI
+/// runs fewer than the 500 of RELIABILITY.md); the seed is printed to replay a run.
+#[test]
+fn kill_nine_at_any_moment_leaves_a_consistent_store() {
+    use crate::images::{Image, Tar, busybox_rootfs};
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    use std::time::Duration;
+    let kills: usize = std::env::var("NOOK_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
+    let mut seed: u64 = std::env::var("NOOK_KILL_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    println!("NOOK_KILL_SEED={seed}");
+    let mut random = move |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let server = crate::registry_server::RegistryServer::start();
+    let layered = Image::new(
+        vec![
+            busybox_rootfs().finish(),
+            Tar::new()
+                .file("noise", &noise(4 << 20), 0o644, 0, 0)
+                .finish(),
+        ],
+        serde_json::json!({"Cmd": ["true"]}),
+    );
+    crate::registry::publish(&server, &layered, "kill/app:1");
+    let pulled = format!("{}/kill/app:1", server.addr);
+    let env = env_with("overlay");
+    let rootfs = env.file(
+        "rootfs.tar",
+        &busybox_rootfs()
+            .file("noise", &noise(4 << 20), 0o644, 0, 0)
+            .finish(),
+    );
+    let archive = env.root.join("saved.tar");
+    env.nook(&["save", "-o", archive.to_str().unwrap(), "busybox"])
+        .ok();
+    let ctx = env.root.join("ctx");
+    fs::create_dir_all(&ctx).unwrap();
+    fs::write(
+        ctx.join("Containerfile"),
+        "FROM busybox\nRUN echo built > /built\nCOPY f /f\n",
+    )
+    .unwrap();
+    fs::write(ctx.join("f"), noise(1 << 20)).unwrap();
+    let project = env.root.join("project");
+    fs::create_dir_all(&project).unwrap();
+    fs::write(
+        project.join("nook.toml"),
+        "[base]\nimage = \"busybox\"\n[network]\nmode = \"none\"\n",
+    )
+    .unwrap();
+    env.own(&ctx);
+    env.own(&project);
+    env.nook(&["trust", project.join("nook.toml").to_str().unwrap()])
+        .ok();
+
+    let running = |env: &Env| -> Vec<String> {
+        env.nook(&["ps", "-q", "--no-trunc"])
+            .ok()
+            .stdout
+            .lines()
+            .map(String::from)
+            .collect()
+    };
+    let (mut survived, mut finished_first) = (0, 0);
+    let mut k = 0;
+    while survived < kills {
+        k += 1;
+        // Set up what the verb needs, unkilled; then the verb, killed.
+        let args: Vec<String> = match k % 11 {
+            0 => {
+                let _ = env.nook(&["rmi", "-f", &pulled]).output();
+                vec!["pull".into(), pulled.clone()]
+            }
+            1 => vec![
+                "import".into(),
+                rootfs.display().to_string(),
+                "imported".into(),
+            ],
+            2 => vec!["load".into(), "-i".into(), archive.display().to_string()],
+            3 => ["run", "--rm", "busybox", "sh", "-c", "echo hi; sleep 0.1"]
+                .map(String::from)
+                .to_vec(),
+            4 => ["run", "-d", "busybox", "sleep", "1000"]
+                .map(String::from)
+                .to_vec(),
+            5 => {
+                let id = env.run_detached(&["busybox", "sleep", "1000"]);
+                vec!["rm".into(), "-f".into(), id]
+            }
+            6 => {
+                let _ = env
+                    .nook(&["import", rootfs.to_str().unwrap(), "doomed"])
+                    .output();
+                vec!["rmi".into(), "doomed".into()]
+            }
+            7 => vec!["volume".into(), "create".into(), format!("v{k}")],
+            8 => {
+                let _ = env.nook(&["volume", "create", &format!("w{k}")]).output();
+                vec!["volume".into(), "rm".into(), format!("w{k}")]
+            }
+            9 => vec![
+                "build".into(),
+                "-q".into(),
+                "-t".into(),
+                format!("built{k}"),
+                ctx.display().to_string(),
+            ],
+            _ => ["shell", "--", "true"].map(String::from).to_vec(),
+        };
+        let label = format!("kill {k}: nook {}", args.join(" "));
+        let mut cmd = env.command(crate::harness::nook_bin());
+        cmd.args(&args).current_dir(&project);
+        let mut child = crate::harness::Run::new(cmd, label.clone()).spawn();
+        std::thread::sleep(Duration::from_millis(random(200)));
+        let nook = child.id() as i32;
+        // Done before the kill: it counts as no kill.
+        let landed = child.try_wait().unwrap().is_none();
+        let helpers = descendants(nook);
+        let victim = match (random(3), helpers.as_slice()) {
+            (0, [_, ..]) => helpers[random(helpers.len() as u64) as usize],
+            (1, _) if k % 5 == 0 => running(&env)
+                .first()
+                .and_then(|id| {
+                    fs::read(env.store().join("containers").join(id).join("state.json")).ok()
+                })
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|s| s["monitor"]["pid"].as_i64())
+                .map(|p| p as i32)
+                .filter(|p| *p > 0)
+                .unwrap_or(nook),
+            _ => nook,
+        };
+        if landed {
+            let _ = kill(Pid::from_raw(victim), Signal::SIGKILL);
+        }
+        let (_, _, err) =
+            crate::harness::wait_with_timeout(&mut child, Duration::from_secs(120), &label);
+        assert!(!err.contains("panicked"), "{label}: {err}");
+        match landed {
+            true => survived += 1,
+            false => finished_first += 1,
+        }
+        // The store is consistent, and ps -a tells the truth.
+        env.nook(&["system", "check"]).ok();
+        for id in running(&env) {
+            let state = env.store().join("containers").join(&id).join("state.json");
+            let Ok(bytes) = fs::read(&state) else {
+                // Removed since (a `run --rm` whose nook was killed: its monitor goes on,
+                // and removes it when it ends).
+                continue;
+            };
+            let state: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+            let monitor = state["monitor"]["pid"].as_i64().unwrap_or(0);
+            assert!(
+                monitor > 0 && std::path::Path::new(&format!("/proc/{monitor}")).exists(),
+                "{label}: ps calls {id} running, but its monitor is gone"
+            );
+        }
+        if k % 11 == 10 || survived == kills {
+            // Everything removed: nothing is left behind.
+            let all = env.nook(&["ps", "-aq", "--no-trunc"]).ok().stdout;
+            let ids: Vec<&str> = all.lines().collect();
+            if !ids.is_empty() {
+                let mut rm = vec!["rm", "-f", "-v"];
+                rm.extend(ids);
+                env.nook(&rm).ok();
+            }
+            env.nook(&["volume", "prune", "-f", "-a"]).ok();
+            crate::harness::wait_until(Duration::from_secs(20), "every process to end", || {
+                env.store_processes().is_empty()
+            });
+            assert!(env.container_ids().is_empty(), "{label}");
+            env.nook(&["system", "check"]).ok();
+            assert_eq!(env.store_entries("tmp"), Vec::<String>::new(), "{label}");
+            let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
+            assert!(
+                !mounts.contains(&env.store().display().to_string()),
+                "{label}"
+            );
+        }
+    }
+    // The next command of each kind works.
+    env.nook(&["pull", &pulled]).ok();
+    env.nook(&["import", rootfs.to_str().unwrap(), "again"])
+        .ok();
+    env.nook(&["load", "-i", archive.to_str().unwrap()]).ok();
+    env.nook(&["run", "--rm", "busybox", "echo", "fine"])
+        .ok()
+        .stdout_has("fine");
+    env.nook(&["build", "-q", "-t", "final", ctx.to_str().unwrap()])
+        .ok();
+    env.nook(&["volume", "create", "last"]).ok();
+    env.nook(&["volume", "rm", "last"]).ok();
+    let mut shell = env.command(crate::harness::nook_bin());
+    shell
+        .args(["shell", "--", "echo", "shelled"])
+        .current_dir(&project);
+    crate::harness::Run::new(shell, "shell".into())
+        .ok()
+        .stdout_has("shelled");
+    println!("{survived} kills survived ({finished_first} commands ended before their kill)");
+}

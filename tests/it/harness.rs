@@ -409,6 +409,21 @@ impl Drop for Env {
                 );
             }
         }
+        // podman (the interop peer) leaves a pause process holding its user namespace: the
+        // one this test's podman recorded ends too.
+        if let Some(pid) = fs::read_to_string(self.runtime.join("libpod/tmp/pause.pid"))
+            .ok()
+            .and_then(|p| p.trim().parse::<i32>().ok())
+            && String::from_utf8_lossy(
+                &fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default(),
+            )
+            .starts_with("podman")
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         // Files owned by mapped ids are no obstacle to root.
         let _ = fs::remove_dir_all(&self.root);
     }

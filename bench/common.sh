@@ -37,6 +37,10 @@ bench_cleanup() {
     as_user podman rm -af -t 0 >/dev/null 2>&1 || true
     as_user podman rmi -af >/dev/null 2>&1 || true
     as_user "$work/nook" rm -f $(as_user "$work/nook" ps -aq) >/dev/null 2>&1 || true
+    # podman's pause process (it holds podman's user namespace) would outlive the run
+    if [ -s "$work/run/libpod/tmp/pause.pid" ]; then
+        kill "$(cat "$work/run/libpod/tmp/pause.pid")" 2>/dev/null || true
+    fi
     rm -rf "$work"
 }
 trap bench_cleanup EXIT

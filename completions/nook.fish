@@ -1450,9 +1450,9 @@ complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subco
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l index -d 'Which replica (default 1)' -r
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l no-stdin -d 'Do not pass your input to the container' -r -f -a "true\t''
 false\t''"
-complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Pass the signals you get on to the container' -r -f -a "true\t''
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l sig-proxy -d 'Pass the signals you get (SIGINT, SIGTERM, ...) on to the container (not with a terminal, whose keys reach it directly)' -r -f -a "true\t''
 false\t''"
-complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l detach-keys -d 'The keys that leave the container running and end the attach' -r
+complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l detach-keys -d 'The keys that leave the container running and end the attach: ctrl-LETTER or characters, comma-separated' -r
 complete -c nook -n "__fish_nook_using_subcommand compose; and __fish_seen_subcommand_from attach" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

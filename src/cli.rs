@@ -892,16 +892,8 @@ pub struct ComposeAttachArgs {
     /// Which replica (default 1)
     #[arg(long, default_value_t = 1)]
     pub index: usize,
-    /// Do not pass your input to the container
-    #[arg(long)]
-    pub no_stdin: bool,
-    /// Pass the signals you get on to the container
-    #[arg(long, action = ArgAction::Set, num_args = 0..=1, require_equals = true,
-          default_value_t = true, default_missing_value = "true", value_name = "BOOL")]
-    pub sig_proxy: bool,
-    /// The keys that leave the container running and end the attach
-    #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
-    pub detach_keys: String,
+    #[command(flatten)]
+    pub how: AttachOptions,
     /// The service
     pub service: String,
 }
@@ -1133,6 +1125,15 @@ pub enum HealthcheckCommand {
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
+    #[command(flatten)]
+    pub how: AttachOptions,
+    /// The container
+    pub container: String,
+}
+
+/// How `attach` (and `compose attach`) connects you.
+#[derive(Debug, Args)]
+pub struct AttachOptions {
     /// Do not pass your input to the container
     #[arg(long)]
     pub no_stdin: bool,
@@ -1145,8 +1146,6 @@ pub struct AttachArgs {
     /// characters, comma-separated
     #[arg(long, default_value = "ctrl-p,ctrl-q", value_name = "KEYS")]
     pub detach_keys: String,
-    /// The container
-    pub container: String,
 }
 
 #[derive(Debug, Args)]

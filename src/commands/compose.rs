@@ -1,8 +1,6 @@
 //! `nook compose config|up|down|ps|logs`.
 
 use std::io::{IsTerminal, Write};
-
-use anyhow::Context as _;
 use std::time::Duration;
 
 use super::format::{ago, table};
@@ -117,11 +115,11 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             let target = replica(&ctx, &project, &at.service, at.index)?;
             let mut a: Vec<String> = vec![
                 "attach".into(),
-                format!("--sig-proxy={}", at.sig_proxy),
+                format!("--sig-proxy={}", at.how.sig_proxy),
                 "--detach-keys".into(),
-                at.detach_keys.clone(),
+                at.how.detach_keys.clone(),
             ];
-            if at.no_stdin {
+            if at.how.no_stdin {
                 a.push("--no-stdin".into());
             }
             a.push(target.id);
@@ -692,12 +690,7 @@ fn logs_of(
             anyhow::anyhow!("invalid --tail {n:?}: give a number of lines or \"all\"")
         })?),
     };
-    let since = args
-        .since
-        .as_deref()
-        .map(crate::events::parse_time)
-        .transpose()
-        .context("--since")?;
+    let since = super::lifecycle::since_flag(args.since.as_deref())?;
     let containers = Containers::new(&ctx.store);
     let chosen = chosen(ctx, p, &args.services)?;
     let width = chosen.iter().map(|c| c.name.len()).max().unwrap_or(0);

@@ -355,16 +355,19 @@ pub fn wait(global: &GlobalArgs, args: &WaitArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `logs --since TIME`, read as `events` reads its times.
+pub(super) fn since_flag(value: Option<&str>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    value
+        .map(crate::events::parse_time)
+        .transpose()
+        .context("--since")
+}
+
 pub fn logs(global: &GlobalArgs, args: &LogsArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
     let id = containers.resolve(&args.container)?;
-    let since = args
-        .since
-        .as_deref()
-        .map(crate::events::parse_time)
-        .transpose()
-        .context("--since")?;
+    let since = since_flag(args.since.as_deref())?;
     let path = containers.log(&id);
     if !path.exists() {
         return Ok(0);
@@ -451,7 +454,7 @@ fn follow_log(
 pub fn attach(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<i32> {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
-    let detach_keys = parse_detach_keys(&args.detach_keys)?;
+    let detach_keys = parse_detach_keys(&args.how.detach_keys)?;
     let ctx = Context::open(global)?;
     let containers = Containers::new(&ctx.store);
     let id = containers.resolve(&args.container)?;
@@ -465,14 +468,14 @@ pub fn attach(global: &GlobalArgs, args: &AttachArgs) -> anyhow::Result<i32> {
     }
     // Blocked (and read from a descriptor) before the input thread starts, so it has them
     // blocked too.
-    let signals = match args.sig_proxy && !config.process.terminal {
+    let signals = match args.how.sig_proxy && !config.process.terminal {
         true => Some(crate::runtime::relay::signal_fd().context("cannot take signals")?),
         false => None,
     };
     let mut reader = LogReader::tail(&containers.log(&id), 0)
         .with_context(|| format!("cannot read the output of {}", args.container))?;
     let detached = Arc::new(AtomicBool::new(false));
-    let _raw = match config.process.interactive && !args.no_stdin {
+    let _raw = match config.process.interactive && !args.how.no_stdin {
         false => None,
         true => {
             let fifo = std::fs::OpenOptions::new()

@@ -129,23 +129,13 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             let ctx = Context::open(global)?;
             let target = replica(&ctx, &project, &e.service, e.index)?;
             let mut a: Vec<String> = vec!["exec".into()];
-            if e.detach {
-                a.push("-d".into());
-            } else {
-                a.push("-i".into());
-                if !e.no_tty && std::io::stdin().is_terminal() {
-                    a.push("-t".into());
-                }
-            }
-            for v in &e.env {
-                a.extend(["-e".into(), v.clone()]);
-            }
-            if let Some(u) = &e.user {
-                a.extend(["-u".into(), u.clone()]);
-            }
-            if let Some(w) = &e.workdir {
-                a.extend(["-w".into(), w.clone()]);
-            }
+            a.extend(process_flags(
+                e.detach,
+                e.no_tty,
+                &e.env,
+                e.user.as_deref(),
+                e.workdir.as_deref(),
+            ));
             a.push(target.id);
             a.extend(e.command.iter().cloned());
             Err(become_nook(&nook, &a))
@@ -173,23 +163,13 @@ pub fn compose(global: &GlobalArgs, args: &ComposeArgs) -> anyhow::Result<i32> {
             if r.rm {
                 flags.push("--rm".into());
             }
-            if r.detach {
-                flags.push("-d".into());
-            } else {
-                flags.push("-i".into());
-                if !r.no_tty && std::io::stdin().is_terminal() {
-                    flags.push("-t".into());
-                }
-            }
-            for v in &r.env {
-                flags.extend(["-e".into(), v.clone()]);
-            }
-            if let Some(u) = &r.user {
-                flags.extend(["-u".into(), u.clone()]);
-            }
-            if let Some(w) = &r.workdir {
-                flags.extend(["-w".into(), w.clone()]);
-            }
+            flags.extend(process_flags(
+                r.detach,
+                r.no_tty,
+                &r.env,
+                r.user.as_deref(),
+                r.workdir.as_deref(),
+            ));
             let one_off = driver::OneOff {
                 flags,
                 command: r.command.clone(),
@@ -621,6 +601,35 @@ fn ps_of(ctx: &Context, p: &Project, ps: &crate::cli::ComposePsArgs) -> anyhow::
         }
     }
     Ok(0)
+}
+
+/// The `nook exec`/`nook run` flags of `compose exec` and `compose run`: detached, or with
+/// your input (and a terminal when yours is one, unless -T); environment, user, directory.
+fn process_flags(
+    detach: bool,
+    no_tty: bool,
+    env: &[String],
+    user: Option<&str>,
+    workdir: Option<&str>,
+) -> Vec<String> {
+    let mut a: Vec<String> = Vec::new();
+    if detach {
+        a.push("-d".into());
+    } else {
+        a.push("-i".into());
+        if !no_tty && std::io::stdin().is_terminal() {
+            a.push("-t".into());
+        }
+    }
+    for v in env {
+        a.extend(["-e".into(), v.clone()]);
+    }
+    for (flag, value) in [("-u", user), ("-w", workdir)] {
+        if let Some(v) = value {
+            a.extend([flag.into(), v.to_string()]);
+        }
+    }
+    a
 }
 
 /// Replica `index` of `service`.

@@ -37,7 +37,9 @@ bench_cleanup() {
     as_user podman rm -af -t 0 >/dev/null 2>&1 || true
     as_user podman rmi -af >/dev/null 2>&1 || true
     as_user "$work/nook" rm -f $(as_user "$work/nook" ps -aq) >/dev/null 2>&1 || true
-    # podman's pause process (it holds podman's user namespace) would outlive the run
+    # nook's namespace holders and podman's pause process hold user namespaces and would
+    # outlive the run
+    as_user "$work/nook" system reset-userns >/dev/null 2>&1 || true
     if [ -s "$work/run/libpod/tmp/pause.pid" ]; then
         kill "$(cat "$work/run/libpod/tmp/pause.pid")" 2>/dev/null || true
     fi

@@ -862,6 +862,9 @@ _nook() {
             nook__subcmd__help__subcmd__system,prune)
                 cmd="nook__subcmd__help__subcmd__system__subcmd__prune"
                 ;;
+            nook__subcmd__help__subcmd__system,reset-userns)
+                cmd="nook__subcmd__help__subcmd__system__subcmd__reset__subcmd__userns"
+                ;;
             nook__subcmd__help__subcmd__volume,create)
                 cmd="nook__subcmd__help__subcmd__volume__subcmd__create"
                 ;;
@@ -1057,6 +1060,9 @@ _nook() {
             nook__subcmd__system,prune)
                 cmd="nook__subcmd__system__subcmd__prune"
                 ;;
+            nook__subcmd__system,reset-userns)
+                cmd="nook__subcmd__system__subcmd__reset__subcmd__userns"
+                ;;
             nook__subcmd__system__subcmd__help,check)
                 cmd="nook__subcmd__system__subcmd__help__subcmd__check"
                 ;;
@@ -1074,6 +1080,9 @@ _nook() {
                 ;;
             nook__subcmd__system__subcmd__help,prune)
                 cmd="nook__subcmd__system__subcmd__help__subcmd__prune"
+                ;;
+            nook__subcmd__system__subcmd__help,reset-userns)
+                cmd="nook__subcmd__system__subcmd__help__subcmd__reset__subcmd__userns"
                 ;;
             nook__subcmd__volume,create)
                 cmd="nook__subcmd__volume__subcmd__create"
@@ -6290,7 +6299,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__system)
-            opts="df check info prune events"
+            opts="df check info prune events reset-userns"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -6360,6 +6369,20 @@ _nook() {
             return 0
             ;;
         nook__subcmd__help__subcmd__system__subcmd__prune)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__help__subcmd__system__subcmd__reset__subcmd__userns)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -8896,7 +8919,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__system)
-            opts="-h --storage-driver --help df check info prune events help"
+            opts="-h --storage-driver --help df check info prune events reset-userns help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -8992,7 +9015,7 @@ _nook() {
             return 0
             ;;
         nook__subcmd__system__subcmd__help)
-            opts="df check info prune events help"
+            opts="df check info prune events reset-userns help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -9089,6 +9112,20 @@ _nook() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        nook__subcmd__system__subcmd__help__subcmd__reset__subcmd__userns)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         nook__subcmd__system__subcmd__info)
             opts="-f -h --format --storage-driver --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -9142,6 +9179,24 @@ _nook() {
                     COMPREPLY=($(compgen -W "true false" -- "${cur}"))
                     return 0
                     ;;
+                --storage-driver)
+                    COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        nook__subcmd__system__subcmd__reset__subcmd__userns)
+            opts="-h --storage-driver --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --storage-driver)
                     COMPREPLY=($(compgen -W "auto overlay fuse-overlayfs" -- "${cur}"))
                     return 0

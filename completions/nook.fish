@@ -128,7 +128,7 @@ complete -c nook -n "__fish_nook_using_subcommand run" -l label-file -d 'Read la
 complete -c nook -n "__fish_nook_using_subcommand run" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l log-driver -d 'Where the output goes: the container\'s log file (json-file, k8s-file and local all mean it) or none (kept nowhere; `logs` shows nothing)' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -l log-opt -d 'Bound the log: max-size=SIZE (20m by default) and max-file=N (5): past the size it moves to an older file, and only N files are kept' -r
-complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
+complete -c nook -n "__fish_nook_using_subcommand run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`); repeat it (or separate names with commas) to join several user networks' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
 false\t''"
@@ -212,7 +212,7 @@ complete -c nook -n "__fish_nook_using_subcommand create" -l label-file -d 'Read
 complete -c nook -n "__fish_nook_using_subcommand create" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l log-driver -d 'Where the output goes: the container\'s log file (json-file, k8s-file and local all mean it) or none (kept nowhere; `logs` shows nothing)' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -l log-opt -d 'Bound the log: max-size=SIZE (20m by default) and max-file=N (5): past the size it moves to an older file, and only N files are kept' -r
-complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
+complete -c nook -n "__fish_nook_using_subcommand create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`); repeat it (or separate names with commas) to join several user networks' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
 false\t''"
@@ -489,7 +489,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l log-driver -d 'Where the output goes: the container\'s log file (json-file, k8s-file and local all mean it) or none (kept nowhere; `logs` shows nothing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l log-opt -d 'Bound the log: max-size=SIZE (20m by default) and max-file=N (5): past the size it moves to an older file, and only N files are kept' -r
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`); repeat it (or separate names with commas) to join several user networks' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from run" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
 false\t''"
@@ -573,7 +573,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l sysctl -d 'Set a kernel setting of the container\'s own namespaces: net.* (not with --network host), kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l log-driver -d 'Where the output goes: the container\'s log file (json-file, k8s-file and local all mean it) or none (kept nowhere; `logs` shows nothing)' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l log-opt -d 'Bound the log: max-size=SIZE (20m by default) and max-file=N (5): past the size it moves to an older file, and only N files are kept' -r
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -l network -l net -d 'The network: pasta (its own, connected through pasta; the default), none, host, container:NAME (another container\'s), or a user network\'s name (`nook network create`); repeat it (or separate names with commas) to join several user networks' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s p -l publish -d 'Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed (8000-8010:80-90); without HOSTPORT, a free one' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from create" -s P -l publish-all -d 'Publish every port the image exposes, each on a free host port' -r -f -a "true\t''
 false\t''"
@@ -1180,16 +1180,17 @@ complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcomm
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "load" -d 'Load images from an archive or OCI layout directory'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "import" -d 'Create an image from a root filesystem tarball'
 complete -c nook -n "__fish_nook_using_subcommand image; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "df" -d 'Show how much disk images and containers use'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "prune" -d 'Remove stopped containers, unused networks, untagged images and the build cache'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "events" -d 'Show what happened to containers, images, volumes and networks, as it happens'
-complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "df" -d 'Show how much disk images and containers use'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "prune" -d 'Remove stopped containers, unused networks, untagged images and the build cache'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "events" -d 'Show what happened to containers, images, volumes and networks, as it happens'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "reset-userns" -d 'End the processes that hold your user namespace, so the next command makes a new one'
+complete -c nook -n "__fish_nook_using_subcommand system; and not __fish_seen_subcommand_from df check info prune events reset-userns help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from df" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -1223,11 +1224,16 @@ complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcom
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from events" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from reset-userns" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
+overlay\t'Kernel overlayfs, mounted inside the user namespace'
+fuse-overlayfs\t'fuse-overlayfs'"
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from reset-userns" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "df" -d 'Show how much disk images and containers use'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "check" -d 'Verify every blob and layer against its digest; with --repair, fix what is broken'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "prune" -d 'Remove stopped containers, unused networks, untagged images and the build cache'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "events" -d 'Show what happened to containers, images, volumes and networks, as it happens'
+complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "reset-userns" -d 'End the processes that hold your user namespace, so the next command makes a new one'
 complete -c nook -n "__fish_nook_using_subcommand system; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c nook -n "__fish_nook_using_subcommand doctor" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
@@ -1596,6 +1602,7 @@ complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcomma
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "info" -d 'Print what nook knows about this machine and its store, as JSON'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "prune" -d 'Remove stopped containers, unused networks, untagged images and the build cache'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "events" -d 'Show what happened to containers, images, volumes and networks, as it happens'
+complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from system" -f -a "reset-userns" -d 'End the processes that hold your user namespace, so the next command makes a new one'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from healthcheck" -f -a "run" -d 'Run the container\'s health check once and record the result: exit 0 when it passed, 1 when it failed'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "config" -d 'Print the project as nook reads it: files merged, variables filled in, extensions gone'
 complete -c nook -n "__fish_nook_using_subcommand help; and __fish_seen_subcommand_from compose" -f -a "up" -d 'Create and start the services\' containers (networks and volumes first; a service after those it depends on); unchanged ones are left running'

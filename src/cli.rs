@@ -304,9 +304,15 @@ pub struct RunArgs {
     #[arg(long = "log-opt", value_name = "KEY=VALUE")]
     pub log_opts: Vec<String>,
     /// The network: pasta (its own, connected through pasta; the default), none, host,
-    /// container:NAME (another container's), or a user network's name (`nook network create`)
-    #[arg(long, visible_alias = "net", value_name = "NETWORK")]
-    pub network: Option<String>,
+    /// container:NAME (another container's), or a user network's name (`nook network
+    /// create`); repeat it (or separate names with commas) to join several user networks
+    #[arg(
+        long,
+        visible_alias = "net",
+        value_name = "NETWORK",
+        value_delimiter = ','
+    )]
+    pub network: Vec<String>,
     /// Publish a port on the host: [IP:][HOSTPORT:]CONTAINERPORT[/tcp|/udp], ranges allowed
     /// (8000-8010:80-90); without HOSTPORT, a free one
     #[arg(
@@ -1461,6 +1467,18 @@ pub enum SystemCommand {
     Prune(SystemPruneArgs),
     /// Show what happened to containers, images, volumes and networks, as it happens
     Events(EventsArgs),
+    /// End the processes that hold your user namespace, so the next command makes a new one
+    #[command(
+        name = "reset-userns",
+        long_about = "End the processes that hold your user namespace (one per id map, as \
+                      podman's pause process), so that the next command makes a new one with \
+                      the map /etc/subuid and /etc/subgid give now. nook notices a changed map \
+                      by itself; this is for when you want the holders gone. Running \
+                      containers keep the namespace they are in. Set NOOK_USERNS_HOLDER=0 to \
+                      use no holder at all (each container then maps its ids with newuidmap \
+                      and newgidmap)."
+    )]
+    ResetUserns,
 }
 
 #[derive(Debug, Args)]

@@ -730,14 +730,24 @@ fn network_settings(c: &ContainerConfig, s: &ContainerState) -> serde_json::Valu
         }
     }
     let mut networks = serde_json::Map::new();
-    if let (crate::network::NetworkMode::User { name }, Some(n)) = (&c.network.mode, running) {
-        networks.insert(
-            name.clone(),
-            serde_json::json!({
-                "IPAddress": n.network_address.map(|a| a.to_string()),
-                "Aliases": c.network.aliases,
-            }),
-        );
+    if let Some(n) = running {
+        for (i, name) in c.network.user_networks().into_iter().enumerate() {
+            let address = match i {
+                0 => n.network_address,
+                _ => n
+                    .other_addresses
+                    .iter()
+                    .find(|(other, _)| other == name)
+                    .map(|(_, a)| *a),
+            };
+            networks.insert(
+                name.to_string(),
+                serde_json::json!({
+                    "IPAddress": address.map(|a| a.to_string()),
+                    "Aliases": c.network.aliases,
+                }),
+            );
+        }
     }
     serde_json::json!({
         "IPAddress": running.and_then(|n| n.address).map(|a| a.to_string()).unwrap_or_default(),

@@ -216,6 +216,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             SystemCommand::Info(args) => system::info(global, &args),
             SystemCommand::Prune(args) => system::prune(global, &args),
             SystemCommand::Events(args) => system::events(global, &args),
+            SystemCommand::ResetUserns => system::reset_userns(),
         },
         Command::Doctor => system::doctor(global),
         Command::Info(args) => system::info(global, &args),
@@ -252,6 +253,9 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     use crate::network::hub::{self, HUB_COMMAND};
     use crate::runtime::jobs::{self, JOB_COMMAND};
     let name = args.get(1)?.to_str()?;
+    if name == crate::runtime::holder::HOLD_COMMAND {
+        return Some(crate::runtime::holder::serve());
+    }
     if name == JOB_COMMAND {
         return Some(jobs::serve());
     }

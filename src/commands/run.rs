@@ -629,20 +629,42 @@ fn network_config(
     args: &RunArgs,
     image: &oci_spec::image::Config,
 ) -> anyhow::Result<NetworkConfig> {
-    let mode: NetworkMode = args
-        .network
-        .as_deref()
-        .or(ctx.config.network.default.as_deref())
-        .unwrap_or("pasta")
-        .parse()?;
+    let (first, also) = match args.network.split_first() {
+        Some((first, also)) => (first.as_str(), also),
+        None => (
+            ctx.config.network.default.as_deref().unwrap_or("pasta"),
+            &[][..],
+        ),
+    };
+    let mode: NetworkMode = first.parse()?;
+    let mut seen = vec![first];
+    for other in also {
+        if !matches!(
+            (&mode, other.parse::<NetworkMode>()?),
+            (NetworkMode::User { .. }, NetworkMode::User { .. })
+        ) {
+            bail!(
+                "--network {first} --network {other}: only user networks can be combined (a \
+                 container has one network of its own, the host's or another container's)"
+            );
+        }
+        if seen.contains(&other.as_str()) {
+            bail!("--network {other} is given twice");
+        }
+        seen.push(other);
+    }
     let mut ports = Vec::new();
     for p in &args.publish {
         ports.extend(network::ports::parse(p)?);
     }
     let own = match &mode {
-        NetworkMode::User { name } => {
-            let net = Networks::new(&ctx.store).get(name)?;
-            !net.internal
+        // pasta, for the outside, unless every network is internal.
+        NetworkMode::User { .. } => {
+            let mut outside = false;
+            for name in &seen {
+                outside |= !Networks::new(&ctx.store).get(name)?.internal;
+            }
+            outside
         }
         NetworkMode::Pasta => true,
         NetworkMode::Container { name } => {
@@ -693,6 +715,7 @@ fn network_config(
         host_loopback: args
             .host_loopback
             .unwrap_or(ctx.config.network.host_loopback),
+        also: also.to_vec(),
     })
 }
 

@@ -47,6 +47,8 @@ struct Info {
     version: &'static str,
     host: Host,
     user: Option<IdMap>,
+    /// The processes holding the user's namespaces (`NOOK_USERNS_HOLDER=0`: none is used).
+    userns_holders: Vec<crate::runtime::holder::Held>,
     store: Option<StoreInfo>,
     checks: Vec<Check>,
 }
@@ -108,6 +110,17 @@ pub fn version(args: &crate::cli::VersionArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
+/// `nook system reset-userns`.
+pub fn reset_userns() -> anyhow::Result<i32> {
+    let ended = crate::runtime::holder::reset()?;
+    match ended {
+        0 => println!("No namespace holder was running."),
+        1 => println!("Ended 1 namespace holder; running containers keep their namespace."),
+        n => println!("Ended {n} namespace holders; running containers keep their namespace."),
+    }
+    Ok(0)
+}
+
 pub fn info(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<i32> {
     let shape = Shape::parse(args.format.as_deref())?;
     let store = open_store();
@@ -131,6 +144,7 @@ pub fn info(global: &GlobalArgs, args: &InfoArgs) -> anyhow::Result<i32> {
             arch: std::env::consts::ARCH,
         },
         user: IdMap::for_current_user().ok().map(|m| m.map),
+        userns_holders: crate::runtime::holder::list(),
         store: store_info,
         checks: doctor::run_checks(store.as_ref()),
     };

@@ -192,19 +192,29 @@ pub fn run_args(
             }
             None => flag("network", mode.clone()),
         },
-        (None, [(net, aliases)]) => {
-            flag("network", net.clone());
-            // Reachable by the service's name, as with docker compose.
-            flag("network-alias", name.to_string());
-            for al in aliases {
-                flag("network-alias", al.clone());
-            }
-        }
-        (None, _) => {
+        (None, []) => {
             return Err(ComposeError::Project(format!(
-                "service {name:?} is on several networks: nook containers join one user \
-                 network; give it one under networks:"
+                "service {name:?} is on no network: give it one under networks:, or \
+                 network_mode: none"
             )));
+        }
+        (None, nets) => {
+            for (net, _) in nets {
+                flag("network", net.clone());
+            }
+            // Reachable by the service's name, as with docker compose, and by its aliases
+            // (those given on any of its networks hold on all of them).
+            let mut aliases = vec![name.to_string()];
+            for (_, more) in nets {
+                for al in more {
+                    if !aliases.contains(al) {
+                        aliases.push(al.clone());
+                    }
+                }
+            }
+            for al in aliases {
+                flag("network-alias", al);
+            }
         }
     }
     if one_off.is_none_or(|o| o.ports) {

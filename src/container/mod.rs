@@ -288,9 +288,12 @@ pub struct NetworkState {
     pub address: Option<std::net::IpAddr>,
     pub gateway: Option<std::net::IpAddr>,
     pub ports: Vec<crate::network::PortBinding>,
-    /// Its address on its user network.
+    /// Its address on its (first) user network.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network_address: Option<std::net::Ipv4Addr>,
+    /// Its addresses on its further user networks, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub other_addresses: Vec<(String, std::net::Ipv4Addr)>,
 }
 
 impl ContainerState {

@@ -45,6 +45,13 @@ pub enum NetError {
          container:{0}): start it first"
     )]
     PeerNotRunning(String),
+    #[error(
+        "networks {0} and {1} were started in different user namespaces (one before your \
+         namespace holder was last made, or with NOOK_USERNS_HOLDER=0), so no container can be \
+         on both.\n  Fix: stop the containers on one of them; its hub ends with them, and \
+         starts again in your namespace"
+    )]
+    NamespacesDiffer(String, String),
     #[error("cannot open the namespaces of container {name}: {source}")]
     PeerNamespaces {
         name: String,
@@ -75,7 +82,8 @@ pub struct Pending {
     pasta: Option<Features>,
     /// The host has no network: the ports are forwarded by [`Forwarder`], not pasta.
     offline: bool,
-    joined: Option<Joined>,
+    /// Its user networks, joined, in order.
+    joined: Vec<Joined>,
     member: Option<MemberInfo>,
     state: NetworkState,
     host_loopback: bool,
@@ -97,11 +105,14 @@ pub fn prepare(
     let net = &config.network;
     let id = &config.id;
     let host_resolv = fs::read_to_string("/etc/resolv.conf").unwrap_or_default();
-    let user_network = match &net.mode {
-        NetworkMode::User { name } => Some(Networks::new(store).get(name)?),
-        _ => None,
-    };
-    let with_pasta = net.mode.uses_pasta() && !user_network.as_ref().is_some_and(|n| n.internal);
+    let user_networks = net
+        .user_networks()
+        .into_iter()
+        .map(|name| Networks::new(store).get(name))
+        .collect::<Result<Vec<_>, _>>()?;
+    // pasta for the outside, unless every user network it is on is internal.
+    let with_pasta = net.mode.uses_pasta()
+        && (user_networks.is_empty() || user_networks.iter().any(|n| !n.internal));
     // With no interface to copy, pasta cannot start: the container gets its loopback (and its
     // user network) only, and its published ports a forwarder of ours.
     let offline = with_pasta && host::offline();
@@ -114,12 +125,13 @@ pub fn prepare(
         gateway: route.as_ref().map(|r| IpAddr::V4(r.gateway)),
         ports: Vec::new(),
         network_address: None,
+        other_addresses: Vec::new(),
     };
     let host_gateway = match (&features, &route) {
         (Some(f), Some(r)) if f.maps_gateway && net.host_loopback => Some(IpAddr::V4(r.gateway)),
         _ => None,
     };
-    let nameservers = match (&user_network, &features) {
+    let nameservers = match (user_networks.first(), &features) {
         // The network's own name service, at its gateway (src/network/dns.rs): members by
         // name, and the rest through the host's resolvers.
         (Some(n), _) => vec![IpAddr::V4(n.gateway)],
@@ -188,42 +200,39 @@ pub fn prepare(
                 join_user: None,
                 net: NetNamespace::New,
             },
-            None,
+            Vec::new(),
         ),
         NetworkMode::Host => (
             Namespaces {
                 join_user: None,
                 net: NetNamespace::Inherit,
             },
-            None,
+            Vec::new(),
         ),
-        NetworkMode::Container { name } => (peer_namespaces(containers, name)?, None),
+        NetworkMode::Container { name } => (peer_namespaces(containers, name)?, Vec::new()),
         NetworkMode::User { .. } => {
-            let network = user_network.as_ref().expect("read above");
-            let joined = hub::join(store, network)?;
-            let user = joined.userns.try_clone().map_err(|e| {
-                NetError::Hub(HubError::Io {
-                    what: "cannot duplicate",
-                    path: "the network's user namespace".into(),
-                    source: e,
-                })
-            })?;
+            let joined = user_networks
+                .iter()
+                .map(|network| hub::join(store, network))
+                .collect::<Result<Vec<_>, _>>()?;
+            let user = same_user_namespace(&joined)?;
             (
                 Namespaces {
                     join_user: Some(user),
                     net: NetNamespace::New,
                 },
-                Some(joined),
+                joined,
             )
         }
     };
-    let member = joined.as_ref().map(|_| MemberInfo {
+    let member = (!joined.is_empty()).then(|| MemberInfo {
         id: id.clone(),
         name: config.name.clone(),
         hostname: config.hostname.clone(),
         aliases: net.aliases.clone(),
         hosts_file: containers.etc_file(id, "hosts"),
         hosts_base: hosts.clone(),
+        ifname: String::new(),
     });
     Ok(Prepared {
         namespaces,
@@ -242,6 +251,34 @@ pub fn prepare(
             host_loopback: net.host_loopback,
         },
     })
+}
+
+/// The user namespace the hubs of a container's networks hold (the user's, from its holder),
+/// which its keeper joins: one, or the container cannot be on all of them.
+fn same_user_namespace(joined: &[Joined]) -> Result<OwnedFd, NetError> {
+    let inode = |j: &Joined| {
+        fs::File::from(j.userns.try_clone()?)
+            .metadata()
+            .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+    };
+    let io = |source| {
+        NetError::Hub(HubError::Io {
+            what: "cannot read",
+            path: "the network's user namespace".into(),
+            source,
+        })
+    };
+    let first = joined.first().expect("a user network is joined");
+    let want = inode(first).map_err(io)?;
+    for other in &joined[1..] {
+        if inode(other).map_err(io)? != want {
+            return Err(NetError::NamespacesDiffer(
+                first.network().to_string(),
+                other.network().to_string(),
+            ));
+        }
+    }
+    first.userns.try_clone().map_err(io)
 }
 
 /// `--network host`: the host's /etc/hosts, and the host's own loopback under the names
@@ -319,7 +356,7 @@ impl Pending {
             mut state,
             host_loopback,
         } = self;
-        if let (Some(joined), Some(member)) = (joined, member) {
+        if let Some(mut member) = member {
             let netns =
                 File::open(format!("/proc/{}/ns/net", keeper.as_raw())).map_err(|source| {
                     NetError::PeerNamespaces {
@@ -331,8 +368,15 @@ impl Pending {
                 name: id[..12].to_string(),
                 source: std::io::Error::other(e.to_string()),
             })?;
-            let at = joined.attach(&member, netns.as_fd(), pidfd.as_fd())?;
-            state.network_address = Some(at.address);
+            for (i, joined) in joined.into_iter().enumerate() {
+                member.ifname = format!("eth{}", i + 1);
+                let name = joined.network().to_string();
+                let at = joined.attach(&member, netns.as_fd(), pidfd.as_fd())?;
+                match i {
+                    0 => state.network_address = Some(at.address),
+                    _ => state.other_addresses.push((name, at.address)),
+                }
+            }
         }
         // From settling the ports until pasta has bound them, no other container of ours may
         // settle any (see `ports::verify_bound`).

@@ -109,10 +109,80 @@ pub fn rewrite(path: &Path, contents: &str) -> io::Result<()> {
     f.write_all(contents.as_bytes())
 }
 
+/// The first line of a network's lines in a member's /etc/hosts.
+const BLOCK: &str = "# network ";
+
+/// Put network `network`'s `lines` in the member's /etc/hosts at `path`, after its own
+/// lines (`base`) and beside those of its other networks, whose hubs write theirs the same
+/// way: under an exclusive lock of the file, in place.
+pub fn set_network_lines(path: &Path, base: &str, network: &str, lines: &str) -> io::Result<()> {
+    let mut f = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    f.lock()?;
+    let mut now = String::new();
+    io::Read::read_to_string(&mut f, &mut now)?;
+    let contents = with_network_lines(&now, base, network, lines);
+    io::Seek::rewind(&mut f)?;
+    f.set_len(0)?;
+    f.write_all(contents.as_bytes())
+}
+
+/// `current` (a member's /etc/hosts) with `network`'s lines replaced by `lines`: `base`,
+/// then each network's block in name order.
+fn with_network_lines(current: &str, base: &str, network: &str, lines: &str) -> String {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in current.lines() {
+        match line.strip_prefix(BLOCK) {
+            Some(name) => blocks.push((name.to_string(), String::new())),
+            None => {
+                if let Some((_, text)) = blocks.last_mut() {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+            }
+        }
+    }
+    blocks.retain(|(name, _)| name != network);
+    blocks.push((network.to_string(), lines.to_string()));
+    blocks.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut out = base.to_string();
+    for (name, text) in blocks {
+        out.push_str(&format!("{BLOCK}{name}\n{text}"));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::network::HostEntry;
+
+    #[test]
+    fn each_network_keeps_its_own_lines_in_a_members_hosts() {
+        let base = "127.0.0.1\tlocalhost\n";
+        let one = with_network_lines(base, base, "front", "10.1.0.2\tweb\n");
+        assert_eq!(
+            one,
+            "127.0.0.1\tlocalhost\n# network front\n10.1.0.2\tweb\n"
+        );
+        let two = with_network_lines(&one, base, "back", "10.2.0.2\tweb\n10.2.0.3\tdb\n");
+        assert_eq!(
+            two,
+            "127.0.0.1\tlocalhost\n# network back\n10.2.0.2\tweb\n10.2.0.3\tdb\n\
+             # network front\n10.1.0.2\tweb\n"
+        );
+        // A network's lines are replaced, the others' kept.
+        let three = with_network_lines(&two, base, "front", "10.1.0.2\tweb\n10.1.0.4\tproxy\n");
+        assert_eq!(
+            three,
+            "127.0.0.1\tlocalhost\n# network back\n10.2.0.2\tweb\n10.2.0.3\tdb\n\
+             # network front\n10.1.0.2\tweb\n10.1.0.4\tproxy\n"
+        );
+    }
 
     #[test]
     fn files_as_docker_writes_them() {

@@ -11,7 +11,7 @@
 //! ```
 //! A member's keeper joins the holder's user namespace before it makes its own network
 //! namespace, so the holder has the capabilities to put a veth pair between the two: `nkXXXX`
-//! on the bridge, `eth1` in the container, addressed from the network's subnet. Members also
+//! on the bridge, `eth1` in the container (`eth2`, ... on its further networks), addressed from the network's subnet. Members also
 //! have pasta (eth0) for the outside, unless the network is internal; there is no routing
 //! between networks. The hub ends when its last member has ended: it takes `spawn.lock`,
 //! which every joiner holds from "is a hub running?" to "connected", and accepts what is
@@ -42,7 +42,6 @@ use crate::sys::{self, Forked};
 pub const HUB_COMMAND: &str = "__network";
 
 const BRIDGE: &str = "nook0";
-const MEMBER_IFNAME: &str = "eth1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -120,8 +119,17 @@ pub struct MemberInfo {
     pub aliases: Vec<String>,
     /// The container's /etc/hosts, which the hub keeps current.
     pub hosts_file: PathBuf,
-    /// The lines that file has besides the network's members.
+    /// The lines that file has besides the members of its networks.
     pub hosts_base: String,
+    /// Its interface on this network: eth1 on its first user network, eth2 on the second.
+    pub ifname: String,
+}
+
+/// The interface names a member may ask for.
+fn valid_ifname(name: &str) -> bool {
+    name.strip_prefix("eth")
+        .and_then(|n| n.parse::<u8>().ok())
+        .is_some_and(|n| (1..=32).contains(&n) && name == format!("eth{n}"))
 }
 
 /// Where a member is on the network.
@@ -156,6 +164,7 @@ enum ToHolder {
     /// Carries the member's network namespace.
     Plumb {
         veth: String,
+        ifname: String,
         address: Ipv4Addr,
         prefix: u8,
     },
@@ -214,6 +223,11 @@ fn refused(network: &str, reply: Option<Reply>) -> HubError {
 }
 
 impl Joined {
+    /// The network's name.
+    pub fn network(&self) -> &str {
+        &self.network
+    }
+
     /// Put the container whose keeper is `keeper` (a pidfd) and whose network namespace is
     /// `netns` on the network.
     pub fn attach(
@@ -364,21 +378,29 @@ fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), H
     let listener = Listener::bind(&paths.socket())?;
     let mapping = IdMap::for_current_user()?;
     let (holder, holder_end) = Channel::pair()?;
-    let pid = match sys::fork_into(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET)
-        .map_err(HubError::Namespaces)?
-    {
+    // In the user's namespace, from its holder, where every container of the user is: so
+    // the network's holder can plumb any of them in, whatever other network it is on.
+    let shared = crate::runtime::holder::shared(&mapping.map);
+    let flags = match shared {
+        Some(_) => CloneFlags::empty(),
+        None => CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNET,
+    };
+    let pid = match sys::fork_into(flags).map_err(HubError::Namespaces)? {
         Forked::Child => {
             drop(holder);
             drop(ready);
             if let Ok(null) = OpenOptions::new().write(true).open("/dev/null") {
                 let _ = nix::unistd::dup2_stdout(&null);
             }
-            holder_main(&network, mapping.map.is_single(), holder_end)
+            holder_main(&network, mapping.map.is_single(), shared, holder_end)
         }
         Forked::Parent(pid) => pid,
     };
     drop(holder_end);
-    mapping.map.apply(pid)?;
+    match shared {
+        Some(user) => drop(user),
+        None => mapping.map.apply(pid)?,
+    }
     holder.send(&ToHolder::Mapped)?;
     let dns = match holder.recv_with_fds::<FromHolder>()? {
         Some((FromHolder::Ready, mut fds)) if fds.len() == 1 => {
@@ -684,10 +706,17 @@ impl Hub {
                 network: self.network.name.clone(),
                 message: format!("no address is left in {}", self.network.cidr()),
             })?;
+        if !valid_ifname(&info.ifname) {
+            return Err(HubError::Refused {
+                network: self.network.name.clone(),
+                message: format!("{:?} is no member interface (eth1 to eth32)", info.ifname),
+            });
+        }
         let veth = format!("nk{}", &info.id[..12]);
         self.holder.send_with_fd(
             &ToHolder::Plumb {
                 veth,
+                ifname: info.ifname.clone(),
                 address,
                 prefix: self.network.prefix,
             },
@@ -721,16 +750,19 @@ impl Hub {
         })
     }
 
-    /// Every member's /etc/hosts: its own lines, then every member by name and aliases.
+    /// Every member's /etc/hosts: its own lines, then every member of each of its networks
+    /// by name and aliases (this network's lines written here, the others' by their hubs).
     fn write_hosts(&self) {
-        let mut entries = format!("# network {}\n", self.network.name);
+        let mut entries = String::new();
         for m in &self.members {
             entries.push_str(&format!("{}\t{}\n", m.address, m.names().join(" ")));
         }
         for m in &self.members {
-            let _ = files::rewrite(
+            let _ = files::set_network_lines(
                 &m.info.hosts_file,
-                &format!("{}{entries}", m.info.hosts_base),
+                &m.info.hosts_base,
+                &self.network.name,
+                &entries,
             );
         }
     }
@@ -738,13 +770,20 @@ impl Hub {
 
 // ---- the namespace holder ----
 
-/// Holds the network's namespaces; never returns.
-fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
+/// The network's holder: in the namespaces it was cloned with, or joining `join_user` and
+/// making its network namespace there. Never returns.
+fn holder_main(network: &Network, single_id: bool, join_user: Option<OwnedFd>, chan: Channel) -> ! {
     let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
     if !matches!(chan.recv::<ToHolder>(), Ok(Some(ToHolder::Mapped))) {
         sys::exit_now(1);
     }
     let setup = (|| -> Result<(File, Netlink, std::net::UdpSocket), String> {
+        if let Some(user) = join_user {
+            nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
+                .map_err(|e| format!("cannot join the user namespace: {e}"))?;
+            nix::sched::unshare(CloneFlags::CLONE_NEWNET)
+                .map_err(|e| format!("cannot create the network namespace: {e}"))?;
+        }
         userns::become_root(single_id).map_err(|e| format!("cannot become root: {e}"))?;
         sys::set_link_up("lo").map_err(|e| format!("cannot bring up lo: {e}"))?;
         let own = File::open("/proc/self/ns/net").map_err(|e| e.to_string())?;
@@ -776,12 +815,20 @@ fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
             Ok(Some((
                 ToHolder::Plumb {
                     veth,
+                    ifname,
                     address,
                     prefix,
                 },
                 fds,
             ))) => match fds.first() {
-                Some(netns) => match plumb(&mut nl, &own, netns.as_fd(), &veth, address, prefix) {
+                Some(netns) => match plumb(
+                    &mut nl,
+                    &own,
+                    netns.as_fd(),
+                    (&veth, &ifname),
+                    address,
+                    prefix,
+                ) {
                     Ok(()) => FromHolder::Plumbed,
                     Err(message) => FromHolder::Failed { message },
                 },
@@ -798,16 +845,16 @@ fn holder_main(network: &Network, single_id: bool, chan: Channel) -> ! {
     }
 }
 
-/// Connect the namespace `netns` to the bridge: `veth` here, `eth1` there with `address`.
+/// Connect the namespace `netns` to the bridge: `veth` here, `ifname` there with `address`.
 fn plumb(
     nl: &mut Netlink,
     own: &File,
     netns: BorrowedFd<'_>,
-    veth: &str,
+    (veth, ifname): (&str, &str),
     address: Ipv4Addr,
     prefix: u8,
 ) -> Result<(), String> {
-    nl.add_veth(veth, MEMBER_IFNAME, netns)
+    nl.add_veth(veth, ifname, netns)
         .map_err(|e| e.to_string())?;
     nl.set_up(veth, Some(BRIDGE)).map_err(|e| e.to_string())?;
     // The member's end is configured from inside its namespace, then we come back.
@@ -815,8 +862,8 @@ fn plumb(
         .map_err(|e| format!("cannot enter the container's network namespace: {e}"))?;
     let inside = (|| {
         let mut there = Netlink::open()?;
-        there.add_address(MEMBER_IFNAME, address, prefix)?;
-        there.set_up(MEMBER_IFNAME, None)
+        there.add_address(ifname, address, prefix)?;
+        there.set_up(ifname, None)
     })()
     .map_err(|e| e.to_string());
     nix::sched::setns(own.as_fd(), CloneFlags::CLONE_NEWNET)

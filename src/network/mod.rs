@@ -198,6 +198,22 @@ pub struct NetworkConfig {
     /// The host's loopback is reached through the gateway (host.containers.internal).
     #[serde(default)]
     pub host_loopback: bool,
+    /// Further user networks the container is on (`--network a --network b`), after the one
+    /// `mode` names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+}
+
+impl NetworkConfig {
+    /// The user networks the container is on, the one `mode` names first.
+    pub fn user_networks(&self) -> Vec<&str> {
+        match &self.mode {
+            NetworkMode::User { name } => std::iter::once(name.as_str())
+                .chain(self.also.iter().map(String::as_str))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,6 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use super::NetworkMode;
 use crate::container::{ContainerError, Containers, names};
 use crate::image::store::{Store, StoreError, random_hex, write_atomic};
 
@@ -213,7 +212,7 @@ impl<'a> Networks<'a> {
         Ok(Containers::new(self.store)
             .list()?
             .into_iter()
-            .filter(|c| matches!(&c.network.mode, NetworkMode::User { name: n } if n == name))
+            .filter(|c| c.network.user_networks().contains(&name))
             .map(|c| c.name)
             .collect())
     }

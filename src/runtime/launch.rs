@@ -2,9 +2,11 @@
 //!
 //! ```text
 //! monitor (nook, single-threaded)
-//!   └─ clone(NEWUSER|NEWNS|NEWUTS|NEWIPC|NEWNET) ──▶ keeper
-//!        waits until the monitor has put it in the container's cgroup and written its id
-//!        map, becomes root, sets the hostname,
+//!   └─ fork ──▶ keeper: setns(the user's namespace, src/runtime/holder.rs, or a network's),
+//!        then unshare(NEWNS|NEWUTS|NEWIPC|NEWNET); without a holder,
+//!        clone(NEWUSER|NEWNS|NEWUTS|NEWIPC|NEWNET) and the monitor writes its id map
+//!        waits until the monitor has put it in the container's cgroup (and written its id
+//!        map), becomes root, sets the hostname,
 //!        brings lo up, mounts the root filesystem (kernel overlayfs, or fuse-overlayfs whose
 //!        daemon then lives here, out of the container's sight) ...
 //!        └─ clone(NEWNS|NEWPID|NEWCGROUP) ──▶ init (PID 1 of the container)
@@ -37,6 +39,7 @@ use serde::{Deserialize, Serialize};
 use super::caps;
 use super::channel::{Channel, ChannelError};
 use super::confine::Create;
+use super::holder;
 use super::idmap::{IdMap, IdMapError};
 use super::process::{self, StartFailure};
 use super::rootfs::{self, Driver, FsSetup, Layers};
@@ -381,8 +384,15 @@ pub fn launch(
 ) -> Result<Launching, LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
+    // The user's namespace with this map, from its holder, unless the container joins
+    // another's (a user network's, a container's): no id map to write then.
+    let shared = match spec.namespaces.join_user {
+        Some(_) => None,
+        None => holder::shared(&spec.idmap),
+    };
+    let join_user = spec.namespaces.join_user.as_ref().or(shared.as_ref());
     // Joining a user namespace comes first, so the keeper makes the rest in the child.
-    let flags = match spec.namespaces.join_user {
+    let flags = match join_user {
         Some(_) => CloneFlags::empty(),
         None => CloneFlags::CLONE_NEWUSER | own_namespaces(&spec.namespaces),
     };
@@ -390,7 +400,7 @@ pub fn launch(
         Forked::Child => {
             drop(keeper_chan);
             drop(init_chan);
-            keeper_main(spec, keeper_end, init_end)
+            keeper_main(spec, join_user.map(|f| f.as_fd()), keeper_end, init_end)
         }
         Forked::Parent(pid) => pid,
     };
@@ -398,7 +408,7 @@ pub fn launch(
     drop(init_end);
     let guard = KeeperGuard(Some(keeper));
     let cgroup = place(keeper).map_err(LaunchError::Setup)?;
-    if spec.namespaces.join_user.is_none() {
+    if join_user.is_none() {
         spec.idmap.apply(keeper)?;
     }
     keeper_chan.send(&ToKeeper::Mapped { cgroup })?;
@@ -543,8 +553,14 @@ fn own_namespaces(ns: &Namespaces) -> CloneFlags {
     flags
 }
 
-/// Stage 1. Never returns.
-fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
+/// Stage 1, joining `join_user` (then making its own namespaces) or in the namespaces it was
+/// cloned with. Never returns.
+fn keeper_main(
+    spec: &LaunchSpec,
+    join_user: Option<BorrowedFd<'_>>,
+    chan: Channel,
+    init_chan: Channel,
+) -> ! {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     let parent = getppid();
     let layers = Layers {
@@ -561,9 +577,9 @@ fn keeper_main(spec: &LaunchSpec, chan: Channel, init_chan: Channel) -> ! {
             crate::sys::exit_now(1);
         }
         let ns = &spec.namespaces;
-        if let Some(user) = &ns.join_user {
+        if let Some(user) = join_user {
             nix::sched::setns(user, CloneFlags::CLONE_NEWUSER)
-                .map_err(|e| format!("cannot join the network's user namespace: {e}"))?;
+                .map_err(|e| format!("cannot join the user namespace: {e}"))?;
             nix::sched::unshare(own_namespaces(ns))
                 .map_err(|e| format!("cannot create the container's namespaces: {e}"))?;
         }

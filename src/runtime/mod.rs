@@ -5,6 +5,7 @@ pub mod channel;
 pub mod confine;
 pub mod driver;
 pub mod exec;
+pub mod holder;
 pub mod idmap;
 pub mod jobs;
 pub mod launch;

@@ -105,8 +105,31 @@ where
     T: Serialize + DeserializeOwned,
     F: FnOnce() -> Result<T, String>,
 {
-    let (mut go_r, mut go_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
     let (res_r, res_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
+    // The user's namespace with this map, from its holder: no id map to write.
+    if let Some(user) = super::holder::shared(map) {
+        return match sys::fork_into(CloneFlags::empty()).map_err(UsernsError::Clone)? {
+            Forked::Child => {
+                drop(res_r);
+                let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
+                child_body(res_w, || {
+                    nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
+                        .map_err(|e| format!("cannot join the user namespace: {e}"))?;
+                    nix::sched::unshare(extra)
+                        .map_err(|e| format!("cannot create namespaces: {e}"))?;
+                    become_root(map.is_single())
+                        .map_err(|e| format!("cannot become root in the user namespace: {e}"))?;
+                    work()
+                })
+            }
+            Forked::Parent(pid) => Ok(WorkChild {
+                pid,
+                result: res_r,
+                _result: std::marker::PhantomData,
+            }),
+        };
+    }
+    let (mut go_r, mut go_w) = std::io::pipe().map_err(UsernsError::Pipe)?;
     match sys::fork_into(CloneFlags::CLONE_NEWUSER | extra).map_err(UsernsError::Clone)? {
         Forked::Child => {
             drop(go_w);

@@ -518,6 +518,54 @@ pub fn set_link_up(name: &str) -> Result<(), SysError> {
     Ok(())
 }
 
+/// Unmap the pages of this process's file mappings that hold nothing of its own (no
+/// anonymous, written page: its code and read-only data) from its page tables: they stay in
+/// the page cache, and a page is mapped again when next used. For a process that will run
+/// almost no more code, as a namespace holder waiting in `pause()`, whose resident set then
+/// keeps only what it has written and the few pages it still runs. Best effort.
+pub fn unmap_file_pages() {
+    let Ok(smaps) = std::fs::read_to_string("/proc/self/smaps") else {
+        return;
+    };
+    let mut clean = Vec::new();
+    let mut current: Option<(usize, usize)> = None;
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let Some(first) = fields.next() else {
+            continue;
+        };
+        if let Some(kib) = first.strip_prefix("Anonymous:").map(|_| fields.next()) {
+            if let (Some(range), Some("0")) = (current.take(), kib) {
+                clean.push(range);
+            }
+            continue;
+        }
+        let Some((start, end)) = first.split_once('-') else {
+            continue;
+        };
+        // A mapping's first line: range, perms, offset, device, inode, path.
+        let inode = fields.nth(3);
+        current = match (
+            usize::from_str_radix(start, 16),
+            usize::from_str_radix(end, 16),
+            inode,
+        ) {
+            (Ok(start), Ok(end), Some(inode)) if inode != "0" && end > start => Some((start, end)),
+            _ => None,
+        };
+    }
+    for (start, end) in clean {
+        // SAFETY: the range is a whole mapping of a file that, as /proc/self/smaps said a
+        // moment ago, holds no anonymous page: everything in it is the file's own content,
+        // so MADV_DONTNEED loses nothing, and each page is read again from the file when it
+        // is next used (the code returning from this call among them). The process is
+        // single-threaded, so no other thread wrote to it meanwhile.
+        unsafe {
+            libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+        }
+    }
+}
+
 /// End the calling process at once with `code`, running no exit handlers and flushing no
 /// buffers: what a forked child must do, so the parent's state is not torn down twice.
 pub fn exit_now(code: i32) -> ! {

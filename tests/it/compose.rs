@@ -725,3 +725,73 @@ volumes:
     let networks = env.nook(&["network", "ls"]).ok().stdout;
     assert!(!networks.contains("app_default"), "{networks}");
 }
+
+/// A service on two networks (`networks: [front, back]`) reaches the services of both by
+/// name; the others reach only their own network's.
+#[test]
+fn a_service_on_two_networks_joins_both() {
+    let env = env_with("overlay");
+    let httpd = |body: &str| {
+        format!("sh -c 'mkdir -p /w && echo {body} > /w/index.html && exec httpd -f -p 80 -h /w'")
+    };
+    let text = format!(
+        r#"
+services:
+  proxy:
+    image: busybox
+    command: {proxy}
+    networks: [front]
+  api:
+    image: busybox
+    command: {api}
+    networks:
+      front:
+      back:
+        aliases: [service-api]
+  db:
+    image: busybox
+    command: {db}
+    networks: [back]
+networks:
+  front: {{}}
+  back: {{ internal: true }}
+"#,
+        proxy = httpd("from-proxy"),
+        api = httpd("from-api"),
+        db = httpd("from-db"),
+    );
+    let dir = project(&env, &[("compose.yaml", &text)]);
+    compose(&env, &dir, &["up", "-d"]).ok();
+    let get = |from: &str, script: &str| {
+        let mut out = String::new();
+        crate::harness::wait_until(Duration::from_secs(10), "the servers", || {
+            out = compose(&env, &dir, &["exec", "-T", from, "sh", "-c", script])
+                .output()
+                .stdout;
+            !out.is_empty() && !out.contains("refused")
+        });
+        out
+    };
+    assert_eq!(
+        get("api", "wget -q -O- http://proxy/; wget -q -O- http://db/"),
+        "from-proxy\nfrom-db\n"
+    );
+    assert_eq!(
+        get("proxy", "wget -q -O- http://api/; grep -c db /etc/hosts"),
+        "from-api\n0\n"
+    );
+    assert_eq!(
+        get(
+            "db",
+            "wget -q -O- http://service-api/; grep -c proxy /etc/hosts"
+        ),
+        "from-api\n0\n"
+    );
+    compose(&env, &dir, &["down"]).ok();
+    let left = env.nook(&["network", "ls"]).ok().stdout;
+    assert!(
+        !left.contains("app_front") && !left.contains("app_back"),
+        "{left}"
+    );
+    assert!(env.container_ids().is_empty());
+}

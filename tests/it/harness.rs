@@ -409,6 +409,29 @@ impl Drop for Env {
                 );
             }
         }
+        // nook's own namespace holders (one per id map) end too, found by the pid each
+        // record names and checked by command line.
+        for dir in [
+            self.runtime.join("nook/userns"),
+            self.store().join("run/userns"),
+        ] {
+            for record in fs::read_dir(dir).into_iter().flatten().flatten() {
+                let Some(pid) = fs::read(record.path())
+                    .ok()
+                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                    .and_then(|r| r["pid"].as_i64())
+                else {
+                    continue;
+                };
+                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+                if cmdline.starts_with(b"nook\0__userns") {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
         // podman (the interop peer) leaves a pause process holding its user namespace: the
         // one this test's podman recorded ends too.
         if let Some(pid) = fs::read_to_string(self.runtime.join("libpod/tmp/pause.pid"))

@@ -358,6 +358,95 @@ fn user_networks_answer_dns_for_their_members() {
     env.nook(&["rm", "-f", "db", "late", &asker]).ok();
 }
 
+/// A container on two user networks (`--network a --network b`) reaches the members of both
+/// by name, through eth1 and eth2, while each network's other members reach only their own.
+#[test]
+fn a_container_on_two_networks_reaches_both() {
+    let env = env_with("overlay");
+    env.nook(&["network", "create", "--subnet", "10.99.21.0/24", "front"])
+        .ok();
+    env.nook(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.99.22.0/24",
+        "--internal",
+        "back",
+    ])
+    .ok();
+    httpd(&env, "db", &["--network", "back"], 80, "from-db");
+    httpd(
+        &env,
+        "web",
+        &["--network", "front", "--network", "back"],
+        80,
+        "from-web",
+    );
+    httpd(&env, "edge", &["--network", "front"], 80, "from-edge");
+    let record = env.inspect("web");
+    let nets = &record["NetworkSettings"]["Networks"];
+    let on = |net: &str| {
+        nets[net]["IPAddress"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(on("front").starts_with("10.99.21."), "{record}");
+    assert!(on("back").starts_with("10.99.22."), "{record}");
+    // From web: both networks by name, each on its own interface.
+    let out = env
+        .nook(&[
+            "exec",
+            "web",
+            "sh",
+            "-c",
+            "wget -q -O- http://db/; wget -q -O- http://edge/; ls /sys/class/net | tr '\\n' ' '",
+        ])
+        .ok()
+        .stdout;
+    assert_eq!(out, "from-db\nfrom-edge\neth0 eth1 eth2 lo ", "{out}");
+    // From either side, web by name; but the sides do not reach each other.
+    for (from, other) in [("db", "edge"), ("edge", "db")] {
+        let out = env
+            .nook(&[
+                "exec",
+                from,
+                "sh",
+                "-c",
+                &format!("wget -q -O- http://web/; grep -c {other} /etc/hosts"),
+            ])
+            .output();
+        assert_eq!(out.stdout, "from-web\n0\n", "{from}: {out}");
+    }
+    // Both networks are in use while web runs; a mixed --network is refused.
+    env.nook(&["network", "rm", "back"])
+        .output()
+        .code(1)
+        .stderr_has("in use");
+    env.nook(&[
+        "run",
+        "--rm",
+        "--network",
+        "front",
+        "--network",
+        "host",
+        "busybox",
+        "true",
+    ])
+    .output()
+    .code(125)
+    .stderr_has("only user networks can be combined");
+    env.nook(&["run", "--rm", "--network", "front,front", "busybox", "true"])
+        .output()
+        .code(125)
+        .stderr_has("given twice");
+    env.nook(&["rm", "-f", "web", "db", "edge"]).ok();
+    wait_until(Duration::from_secs(10), "the hubs to end", || {
+        env.store_processes().is_empty()
+    });
+    env.nook(&["network", "rm", "front", "back"]).ok();
+}
+
 #[test]
 fn user_networks_resolve_members_by_name() {
     let env = env_with("overlay");

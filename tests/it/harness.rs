@@ -533,6 +533,13 @@ impl Run {
         self
     }
 
+    /// Allow it longer than the usual two minutes (a dev shell whose first entry installs a
+    /// toolchain on a busy machine).
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = limit;
+        self
+    }
+
     pub fn current_dir(mut self, dir: &Path) -> Self {
         self.cmd.current_dir(dir);
         self

@@ -448,8 +448,8 @@ fn descendants(pid: i32) -> Vec<i32> {
 
 /// kill -9 at any moment: pull, import, load, run, run -d, rm, rmi, volume create/rm, build
 /// and shell entry in turn, each killed (nook itself, or one of its helpers: a job, a keeper,
-/// pasta, fuse-overlayfs, the container; now and then a running container's monitor) after a
-/// random delay. After each: `system check` finds the store consistent and `ps -a` tells
+/// pasta, fuse-overlayfs, the container; now and then a running container's monitor or the
+/// user's namespace holder) after a random delay. After each: `system check` finds the store consistent and `ps -a` tells
 /// the truth (every container it calls running has a live monitor); every few, everything is
 /// removed and no process, mount or scratch file is left. NOOK_KILLS sets the count (CI
 /// runs fewer than the 500 of RELIABILITY.md); the seed is printed to replay a run.
@@ -597,6 +597,12 @@ fn kill_nine_at_any_moment_leaves_a_consistent_store() {
                 .map(|p| p as i32)
                 .filter(|p| *p > 0)
                 .unwrap_or(nook),
+            // The user's namespace holder: the next command makes it again.
+            (2, _) if k % 7 == 3 => fs::read(env.runtime.join("nook/userns/0-0.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                .and_then(|r| r["pid"].as_i64())
+                .map_or(nook, |p| p as i32),
             _ => nook,
         };
         if landed {

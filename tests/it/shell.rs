@@ -184,11 +184,20 @@ fn the_shipped_profiles_build_on_debian() {
         ],
     );
     let enter = |profile: &str, script: &str| {
-        let out = shell(
-            &env,
-            &dir,
-            &["--host-loopback", profile, "--", "sh", "-c", script],
-        );
+        // A first entry installs the toolchain (node's brings npm's hundreds of packages).
+        let out = env
+            .nook(&[
+                "shell",
+                "--host-loopback",
+                profile,
+                "--",
+                "sh",
+                "-c",
+                script,
+            ])
+            .current_dir(&dir)
+            .timeout(std::time::Duration::from_secs(300))
+            .output();
         assert_eq!(out.code, 0, "{profile}: {out}");
         out
     };

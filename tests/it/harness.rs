@@ -409,29 +409,10 @@ impl Drop for Env {
                 );
             }
         }
-        // nook's own namespace holders (one per id map) end too, found by the pid each
-        // record names and checked by command line.
-        for dir in [
-            self.runtime.join("nook/userns"),
-            self.store().join("run/userns"),
-        ] {
-            for record in fs::read_dir(dir).into_iter().flatten().flatten() {
-                let Some(pid) = fs::read(record.path())
-                    .ok()
-                    .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-                    .and_then(|r| r["pid"].as_i64())
-                else {
-                    continue;
-                };
-                let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                if cmdline.starts_with(b"nook\0__userns") {
-                    let _ = nix::sys::signal::kill(
-                        nix::unistd::Pid::from_raw(pid as i32),
-                        nix::sys::signal::Signal::SIGKILL,
-                    );
-                }
-            }
-        }
+        // nook's own namespace holders (one per id map) end too: every `nook __userns` made
+        // in this environment, found by its environment rather than by its record, so that
+        // one made while the test ended goes as well.
+        self.end_holders();
         // podman (the interop peer) leaves a pause process holding its user namespace: the
         // one this test's podman recorded ends too.
         if let Some(pid) = fs::read_to_string(self.runtime.join("libpod/tmp/pause.pid"))
@@ -449,6 +430,36 @@ impl Drop for Env {
         }
         // Files owned by mapped ids are no obstacle to root.
         let _ = fs::remove_dir_all(&self.root);
+        self.end_holders();
+    }
+}
+
+impl Env {
+    /// SIGKILL every namespace holder whose environment names this test's runtime directory.
+    fn end_holders(&self) {
+        let mut mark = b"XDG_RUNTIME_DIR=".to_vec();
+        mark.extend_from_slice(self.runtime.as_os_str().as_encoded_bytes());
+        mark.push(0);
+        for entry in fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|p| p.parse::<i32>().ok())
+            else {
+                continue;
+            };
+            let cmdline = fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            if !cmdline.starts_with(b"nook\0__userns\0") {
+                continue;
+            }
+            let environ = fs::read(entry.path().join("environ")).unwrap_or_default();
+            if environ.windows(mark.len()).any(|w| w == mark.as_slice()) {
+                let _ = nix::sys::signal::kill(
+                    nix::unistd::Pid::from_raw(pid),
+                    nix::sys::signal::Signal::SIGKILL,
+                );
+            }
+        }
     }
 }
 

@@ -367,7 +367,7 @@ impl Run<'_> {
         let connecting = pending.begin(self.store, containers, &config.id, keeper);
         // A program that cannot start fails here (docker's 126/127), whatever the network did.
         let created = launching.ready()?;
-        let network = connecting?.finish()?;
+        let mut network = connecting?.finish()?;
         // Recorded before the program can run.
         state.status = Status::Running;
         state.monitor = ProcessId::of(getpid().as_raw());
@@ -406,6 +406,14 @@ impl Run<'_> {
         }))?;
         if let Some(r) = report.take() {
             r.send(StartReport::Started);
+        }
+        // pasta finishes its set-up while the program runs (or until it has ended).
+        if let Err(e) = network.settle(running.events_fd()) {
+            let _ = log.write(
+                Stream::Stderr,
+                format!("nook: the container has no way out: {e}\n").as_bytes(),
+            );
+            eprintln!("warning: the container has no way out: {e}");
         }
         let master = running.terminal.as_ref().map(|m| m.as_fd());
         let raw = (foreground

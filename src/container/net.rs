@@ -322,7 +322,9 @@ fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces
 
 /// A run's network once connected; pasta ends when this is dropped.
 pub struct Connected {
-    _pasta: Option<Pasta>,
+    pasta: Option<Pasta>,
+    /// A pasta still finishing its set-up beside the container (see [`Connected::settle`]).
+    settling: Option<pasta::Settling>,
     _forwarder: Option<Forwarder>,
     pub state: NetworkState,
 }
@@ -330,9 +332,11 @@ pub struct Connected {
 /// A run's network being connected: attached to its user network, pasta starting.
 pub struct Connecting {
     pasta: Option<pasta::Starting>,
+    /// The container's keeper, in its network namespace.
+    keeper: Pid,
     forwarder: Option<Forwarder>,
     /// Held until pasta has bound the ports.
-    _ports_lock: Option<File>,
+    ports_lock: Option<File>,
     state: NetworkState,
 }
 
@@ -406,21 +410,45 @@ impl Pending {
         };
         Ok(Connecting {
             pasta,
+            keeper,
             forwarder,
-            _ports_lock: ports_lock,
+            ports_lock,
             state,
         })
     }
 }
 
 impl Connecting {
-    /// Wait until the network is up.
+    /// Wait until the container can use its network: with published ports, until pasta
+    /// is ready and has bound them; without, only until its interface and routes are set
+    /// up (pasta finishes the rest beside the container: [`Connected::settle`]).
     pub fn finish(self) -> Result<Connected, NetError> {
-        let pasta = self.pasta.map(pasta::Starting::wait).transpose()?;
+        let (pasta, settling) = match self.pasta {
+            None => (None, None),
+            Some(p) if self.ports_lock.is_some() => (Some(p.wait()?), None),
+            Some(p) => match p.wait_routes(self.keeper.as_raw())? {
+                Ok(ready) => (Some(ready), None),
+                Err(settling) => (None, Some(settling)),
+            },
+        };
         Ok(Connected {
-            _pasta: pasta,
+            pasta,
+            settling,
             _forwarder: self.forwarder,
             state: self.state,
         })
+    }
+}
+
+impl Connected {
+    /// Let pasta finish setting up beside the running container (`done`: readable once the
+    /// container has ended, when pasta is no longer waited for). A pasta that fails now,
+    /// and again when started once more, leaves the container without its way out: that is
+    /// returned, for the caller to report.
+    pub fn settle(&mut self, done: std::os::fd::BorrowedFd<'_>) -> Result<(), NetError> {
+        if let Some(settling) = self.settling.take() {
+            self.pasta = settling.finish(done)?;
+        }
+        Ok(())
     }
 }

@@ -4,6 +4,7 @@
 
 use std::fs;
 use std::net::Ipv4Addr;
+use std::path::Path;
 
 /// The host's IPv4 default route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,15 +62,21 @@ fn has_default_route6(table: &str) -> bool {
     })
 }
 
-/// Has the host no interface with a default route, IPv4 or IPv6 (a laptop offline, a VM
-/// without a network card)? pasta then has no interface to copy and cannot start.
-pub fn offline() -> bool {
-    let v4 = fs::read_to_string("/proc/net/route")
+/// Which default routes (IPv4, IPv6) the network namespace whose `/proc/.../net` directory
+/// is `net` has: `/proc/net` for ours, `/proc/PID/net` for a container's.
+pub fn default_routes(net: &Path) -> (bool, bool) {
+    let v4 = fs::read_to_string(net.join("route"))
         .ok()
         .and_then(|t| parse_default_route(&t))
         .is_some();
-    let v6 = fs::read_to_string("/proc/net/ipv6_route").is_ok_and(|t| has_default_route6(&t));
-    !v4 && !v6
+    let v6 = fs::read_to_string(net.join("ipv6_route")).is_ok_and(|t| has_default_route6(&t));
+    (v4, v6)
+}
+
+/// Has the host no interface with a default route, IPv4 or IPv6 (a laptop offline, a VM
+/// without a network card)? pasta then has no interface to copy and cannot start.
+pub fn offline() -> bool {
+    default_routes(Path::new("/proc/net")) == (false, false)
 }
 
 /// IPv4 networks the host routes (destination and prefix length), to keep user networks

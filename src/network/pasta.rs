@@ -4,7 +4,11 @@
 //! (`PR_SET_PDEATHSIG`), once the container's namespaces exist, and ends it when the container
 //! exits: a pasta pointed at a namespace by path keeps that namespace alive and would never
 //! quit by itself. It is ready when it writes its pid file, which here is a FIFO the monitor
-//! reads: pasta writes it only after the interface, routes and published ports are set up.
+//! reads: pasta writes it only after the interface, routes and published ports are set up,
+//! and its pools of sockets and pipes filled. A container with published ports starts then;
+//! one without starts as soon as its namespace has the default routes pasta copies from the
+//! host, a packet sent meanwhile waiting in pasta's tap device, and the monitor waits for the
+//! pid file beside it ([`Settling`]).
 //!
 //! What the installed pasta can do is read from its `--help` (Debian's is a 2023 snapshot)
 //! and cached in the store, keyed by the binary's size and time.
@@ -12,7 +16,7 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, BorrowedFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -21,6 +25,7 @@ use std::time::{Duration, Instant};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use serde::{Deserialize, Serialize};
 
+use super::host;
 use super::ports::{self, PortBinding};
 use crate::network::NetworkError;
 
@@ -253,13 +258,60 @@ impl Pasta {
     }
 }
 
+/// What a wait for pasta waits for.
+enum Until<'a> {
+    /// Its pid file: interface, routes, published ports and its pools all set up.
+    Ready,
+    /// The default routes it copies from the host (IPv4, IPv6), in the namespace whose
+    /// `/proc/PID/net` is `net`: the container can send from then on.
+    Routes { net: PathBuf, want: (bool, bool) },
+    /// Ready, or `done` readable first (the container has ended).
+    ReadyOr(BorrowedFd<'a>),
+}
+
+/// What ended a wait.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    Ready,
+    Routes,
+    Ended,
+}
+
+/// A pasta that has the container's interface and routes set up and is finishing the rest
+/// (its pools of sockets and pipes) beside the container; see [`Settling::finish`].
+pub struct Settling(Starting);
+
 impl Starting {
     /// Wait until pasta has the network up and its ports bound. A pasta that exits while
     /// setting up is started once more: on a busy machine one rarely fails a step of its own
     /// isolation ("Couldn't drop cap 0 from bounding set") and the next succeeds; what fails
     /// twice is reported.
     pub fn wait(mut self) -> Result<Pasta, PastaError> {
-        let mut waited = self.wait_ready();
+        self.attempt(&Until::Ready)?;
+        ports::verify_bound(&self.ports)?;
+        Ok(self.pasta)
+    }
+
+    /// Wait only until the container's namespace (process `pid`'s) has the default routes
+    /// pasta copies from the host. pasta addresses the interface and routes it early, and
+    /// fills its pools of sockets and pipes after, which takes longer: a packet the
+    /// container sends meanwhile waits in pasta's tap device until pasta serves it, so a
+    /// `connect()` at once works, a little later. For a pasta without published ports
+    /// (those must be bound before the container counts as started).
+    pub fn wait_routes(mut self, pid: i32) -> Result<Result<Pasta, Settling>, PastaError> {
+        let until = Until::Routes {
+            net: PathBuf::from(format!("/proc/{pid}/net")),
+            want: host::default_routes(Path::new("/proc/net")),
+        };
+        match self.attempt(&until)? {
+            Outcome::Routes => Ok(Err(Settling(self))),
+            _ => Ok(Ok(self.pasta)),
+        }
+    }
+
+    /// Wait for `until`, starting pasta once more if it exits first (see [`Self::wait`]).
+    fn attempt(&mut self, until: &Until<'_>) -> Result<Outcome, PastaError> {
+        let mut waited = self.wait_for(until);
         if let Err(PastaError::Exited(_)) = waited {
             let spec = PastaSpec {
                 pid: self.pid,
@@ -272,19 +324,19 @@ impl Starting {
             match Pasta::spawn(&spec) {
                 Ok(again) => {
                     self.pasta = again;
-                    waited = self.wait_ready();
+                    waited = self.wait_for(until);
                 }
                 Err(e) => waited = Err(e),
             }
         }
-        let _ = fs::remove_file(&self.fifo);
-        waited?;
-        ports::verify_bound(&self.ports)?;
-        Ok(self.pasta)
+        if !matches!(waited, Ok(Outcome::Routes)) {
+            let _ = fs::remove_file(&self.fifo);
+        }
+        waited
     }
 
-    /// Wait for pasta's pid to arrive through the FIFO (or for pasta to end).
-    fn wait_ready(&mut self) -> Result<(), PastaError> {
+    /// Wait for `until` (or for pasta to end).
+    fn wait_for(&mut self, until: &Until<'_>) -> Result<Outcome, PastaError> {
         let (fifo, log) = (&mut self.ready, &self.log);
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut buf = [0u8; 32];
@@ -295,16 +347,38 @@ impl Starting {
                     "it did not set up the network within 10 seconds".to_string(),
                 ));
             }
-            let mut fds = [PollFd::new(fifo.as_fd(), PollFlags::POLLIN)];
+            // Routes appear without a word: they are looked for at every turn, about every
+            // millisecond.
+            let step = match until {
+                Until::Routes { .. } => 1,
+                _ => 50,
+            };
+            let mut fds = vec![PollFd::new(fifo.as_fd(), PollFlags::POLLIN)];
+            if let Until::ReadyOr(done) = until {
+                fds.push(PollFd::new(*done, PollFlags::POLLIN));
+            }
             let _ = poll(
                 &mut fds,
-                PollTimeout::from(u16::try_from(left.as_millis().min(50)).unwrap_or(50)),
+                PollTimeout::from(u16::try_from(left.as_millis().min(step)).unwrap_or(50)),
             );
+            let ended = fds
+                .get(1)
+                .is_some_and(|f| f.revents().is_some_and(|r| !r.is_empty()));
+            drop(fds);
             match fifo.read(&mut buf) {
-                Ok(n) if n > 0 => return Ok(()),
+                Ok(n) if n > 0 => return Ok(Outcome::Ready),
                 // No writer (yet, or any more): poll does not wait for one.
                 Ok(_) => std::thread::sleep(Duration::from_micros(500)),
                 Err(_) => {}
+            }
+            if ended {
+                return Ok(Outcome::Ended);
+            }
+            if let Until::Routes { net, want } = until {
+                let (v4, v6) = host::default_routes(net);
+                if (v4 || !want.0) && (v6 || !want.1) {
+                    return Ok(Outcome::Routes);
+                }
             }
             if let Ok(Some(status)) = self.pasta.child.try_wait() {
                 let said = fs::read_to_string(log).unwrap_or_default();
@@ -320,6 +394,22 @@ impl Starting {
                         format!(": {}", said.join("; "))
                     }
                 )));
+            }
+        }
+    }
+}
+
+impl Settling {
+    /// Wait for pasta to finish setting up, or for `done` to become readable first (the
+    /// container has ended: pasta is not needed any more, and ends when dropped). A pasta
+    /// that exits meanwhile is started once more, as in [`Starting::wait`].
+    pub fn finish(self, done: BorrowedFd<'_>) -> Result<Option<Pasta>, PastaError> {
+        let Settling(mut starting) = self;
+        match starting.attempt(&Until::ReadyOr(done))? {
+            Outcome::Ready => Ok(Some(starting.pasta)),
+            _ => {
+                let _ = fs::remove_file(&starting.fifo);
+                Ok(None)
             }
         }
     }

@@ -447,6 +447,48 @@ fn a_container_on_two_networks_reaches_both() {
     env.nook(&["network", "rm", "front", "back"]).ok();
 }
 
+/// Without published ports, the program starts once pasta has the container's interface and
+/// routes up, and pasta fills its pools beside it: a connection made by its first instruction
+/// waits in pasta's tap device and works, every time (and so does one to an outside address
+/// through a user network's pasta).
+#[test]
+fn the_first_instruction_reaches_the_network() {
+    let env = env_with("overlay");
+    let port = serve_on_host_loopback("first");
+    let url = format!("http://host.containers.internal:{port}/");
+    for _ in 0..10 {
+        env.nook(&[
+            "run",
+            "--rm",
+            "--host-loopback",
+            "busybox",
+            "wget",
+            "-q",
+            "-O-",
+            &url,
+        ])
+        .ok()
+        .stdout_has("first");
+    }
+    env.nook(&["network", "create", "early"]).ok();
+    for _ in 0..3 {
+        env.nook(&[
+            "run",
+            "--rm",
+            "--host-loopback",
+            "--network",
+            "early",
+            "busybox",
+            "wget",
+            "-q",
+            "-O-",
+            &url,
+        ])
+        .ok()
+        .stdout_has("first");
+    }
+}
+
 #[test]
 fn user_networks_resolve_members_by_name() {
     let env = env_with("overlay");

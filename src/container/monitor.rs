@@ -407,14 +407,6 @@ impl Run<'_> {
         if let Some(r) = report.take() {
             r.send(StartReport::Started);
         }
-        // pasta finishes its set-up while the program runs (or until it has ended).
-        if let Err(e) = network.settle(running.events_fd()) {
-            let _ = log.write(
-                Stream::Stderr,
-                format!("nook: the container has no way out: {e}\n").as_bytes(),
-            );
-            eprintln!("warning: the container has no way out: {e}");
-        }
         let master = running.terminal.as_ref().map(|m| m.as_fd());
         let raw = (foreground
             && master.is_some()
@@ -452,6 +444,15 @@ impl Run<'_> {
             (None, Some(w), Some(fifo)) => Some((fifo.as_fd(), w)),
             _ => None,
         };
+        // pasta finishes its set-up while the program runs (or until it has ended), once
+        // what `run -d` and `attach` count on (the attach fifo) is in place.
+        if let Err(e) = network.settle(running.events_fd()) {
+            let _ = log.write(
+                Stream::Stderr,
+                format!("nook: the container has no way out: {e}\n").as_bytes(),
+            );
+            eprintln!("warning: the container has no way out: {e}");
+        }
         let mut echo = foreground;
         Relay {
             outputs,

@@ -777,7 +777,7 @@ networks:
         "from-proxy\nfrom-db\n"
     );
     assert_eq!(
-        get("proxy", "wget -q -O- http://api/; grep -c db /etc/hosts"),
+        get("proxy", "wget -q -O- http://api/; grep -cw db /etc/hosts"),
         "from-api\n0\n"
     );
     assert_eq!(

@@ -406,6 +406,7 @@ fn a_container_on_two_networks_reaches_both() {
         .stdout;
     assert_eq!(out, "from-db\nfrom-edge\neth0 eth1 eth2 lo ", "{out}");
     // From either side, web by name; but the sides do not reach each other.
+    // (`grep -w`: a container's hex id in /etc/hosts may contain "db".)
     for (from, other) in [("db", "edge"), ("edge", "db")] {
         let out = env
             .nook(&[
@@ -413,7 +414,7 @@ fn a_container_on_two_networks_reaches_both() {
                 from,
                 "sh",
                 "-c",
-                &format!("wget -q -O- http://web/; grep -c {other} /etc/hosts"),
+                &format!("wget -q -O- http://web/; grep -cw {other} /etc/hosts"),
             ])
             .output();
         assert_eq!(out.stdout, "from-web\n0\n", "{from}: {out}");

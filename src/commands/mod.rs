@@ -41,6 +41,7 @@ impl Context {
     pub fn open(global: &GlobalArgs) -> anyhow::Result<Self> {
         let config = Config::load()?;
         let store = Store::open(&config::data_root()?)?;
+        crate::image::settle::resume(&store);
         Ok(Self {
             driver: global.storage_driver.unwrap_or(config.storage.driver),
             config,
@@ -258,6 +259,9 @@ pub fn internal(args: &[std::ffi::OsString]) -> Option<i32> {
     }
     if name == JOB_COMMAND {
         return Some(jobs::serve());
+    }
+    if name == crate::image::settle::SETTLE_COMMAND {
+        return Some(crate::image::settle::serve());
     }
     if name == crate::build::step::STEP_COMMAND {
         return Some(crate::build::step::serve());

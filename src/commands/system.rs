@@ -271,7 +271,7 @@ pub fn df(global: &GlobalArgs) -> anyhow::Result<i32> {
 
 pub fn check(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<i32> {
     let ctx = super::Context::open(global)?;
-    let report = crate::image::manage::check(&ctx.store, args.repair)?;
+    let report = crate::image::manage::check(&ctx.store, args.repair, None)?;
     for p in &report.problems {
         println!("problem: {p}");
     }

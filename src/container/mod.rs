@@ -248,7 +248,8 @@ fn start_ticks(pid: i32) -> Option<u64> {
     stat_field(pid, 22)
 }
 
-fn boot_id() -> String {
+/// This boot of the machine (`/proc/sys/kernel/random/boot_id`).
+pub(crate) fn boot_id() -> String {
     fs::read_to_string("/proc/sys/kernel/random/boot_id")
         .map(|s| s.trim().to_string())
         .unwrap_or_default()

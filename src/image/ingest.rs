@@ -11,6 +11,7 @@ use oci_spec::image::{
 
 use super::digest::Digest;
 use super::index::{ImageIndex, ImageRecord, IndexError};
+use super::settle::{self, Pending};
 use super::store::{Store, StoreError};
 use super::unpack::UnpackReport;
 use crate::runtime::jobs::{self, Job, JobError, JobOutput};
@@ -34,6 +35,9 @@ pub struct Ingest<'a> {
     _gc: std::fs::File,
     new_blobs: Vec<Digest>,
     new_layers: Vec<Digest>,
+    /// What this ingest made visible before it reached the disk: handed to a settler when
+    /// it ends, however it ends (see `settle.rs`).
+    pending: Vec<Pending>,
     /// Notes from unpacking (skipped devices, attributes) to show the user.
     pub notes: Vec<String>,
 }
@@ -52,6 +56,7 @@ impl<'a> Ingest<'a> {
             _gc: store.gc_shared()?,
             new_blobs: Vec::new(),
             new_layers: Vec::new(),
+            pending: Vec::new(),
             notes: Vec::new(),
         })
     }
@@ -97,10 +102,16 @@ impl<'a> Ingest<'a> {
         if self.store.has_layer(diffid) {
             return Ok(stored);
         }
+        let dest = self.store.layer_path(diffid);
+        self.pending.push(Pending::begin(
+            self.store,
+            &[],
+            std::slice::from_ref(&dest),
+        )?);
         let report = match jobs::run(&Job::Unpack {
             blob: Some(self.store.blob_path(blob)),
             staging: self.store.tmp_path("layer"),
-            dest: Some(self.store.layer_path(diffid)),
+            dest: Some(dest),
             expected: Some(diffid.clone()),
             keep: None,
         })? {
@@ -115,6 +126,11 @@ impl<'a> Ingest<'a> {
         self.new_layers.push(diffid.clone());
         self.notes.extend(notes_for(diffid, &report));
         Ok(stored)
+    }
+
+    /// Hand `pending` to the settler with this ingest's own records, at the end.
+    pub fn defer(&mut self, pending: Pending) {
+        self.pending.push(pending);
     }
 
     /// Count as this ingest's what a worker added (so a rollback removes it too).
@@ -198,6 +214,12 @@ impl<'a> Ingest<'a> {
         for blob in self.new_blobs.iter().filter(|d| !used_blobs.contains(*d)) {
             let _ = self.store.remove_blob(blob);
         }
+    }
+}
+
+impl Drop for Ingest<'_> {
+    fn drop(&mut self) {
+        settle::hand_off(std::mem::take(&mut self.pending));
     }
 }
 

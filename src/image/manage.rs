@@ -12,6 +12,7 @@ use super::digest::{Digest, HashingReader};
 use super::index::{ImageIndex, ImageRecord, IndexError};
 use super::ingest::referenced;
 use super::reference::{LOCAL_DOMAIN, Reference};
+use super::settle::{self, Pending};
 use super::store::{LayerMeta, Store, StoreError};
 use crate::container::{ContainerConfig, ContainerError, Containers, Status};
 use crate::runtime::idmap::KeepId;
@@ -312,8 +313,13 @@ impl CheckReport {
 
 /// Verify every blob against its digest, every layer's record, every image's parts and the
 /// scratch area; with `repair`, remove what is broken (re-unpacking layers whose blob is
-/// sound) and drop images that cannot be made whole.
-pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
+/// sound) and drop images that cannot be made whole. With `suspect`, only those blobs are
+/// read and hashed; the others are taken as sound.
+pub fn check(
+    store: &Store,
+    repair: bool,
+    suspect: Option<&HashSet<Digest>>,
+) -> Result<CheckReport, ManageError> {
     let _gc = if repair {
         store.gc_exclusive()?
     } else {
@@ -333,10 +339,11 @@ pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
         report.blobs += 1;
         let path = store.blobs_dir().join(&name);
         let sound = Digest::from_hex(&name).ok().filter(|d| {
-            fs::File::open(&path)
-                .ok()
-                .and_then(|f| HashingReader::new(f).finish().ok())
-                .is_some_and(|(got, _)| got == *d)
+            suspect.is_some_and(|s| !s.contains(d))
+                || fs::File::open(&path)
+                    .ok()
+                    .and_then(|f| HashingReader::new(f).finish().ok())
+                    .is_some_and(|(got, _)| got == *d)
         });
         match sound {
             Some(d) => {
@@ -404,13 +411,16 @@ pub fn check(store: &Store, repair: bool) -> Result<CheckReport, ManageError> {
             if !good_layers.contains(&diffid) {
                 let what = format!("image {label}: layer {diffid} is not unpacked");
                 report.problem(repair, what, || {
+                    let dest = store.layer_path(&diffid);
+                    let pending = Pending::begin(store, &[], std::slice::from_ref(&dest))?;
                     jobs::run(&Job::Unpack {
                         blob: Some(store.blob_path(&blob)),
                         staging: store.tmp_path("layer"),
-                        dest: Some(store.layer_path(&diffid)),
+                        dest: Some(dest),
                         expected: Some(diffid.clone()),
                         keep: None,
                     })?;
+                    settle::hand_off(vec![pending]);
                     Ok("unpacked again from its blob".to_string())
                 })?;
             }
@@ -434,14 +444,22 @@ pub fn keep_layers(
         .iter()
         .filter(|(_, diffid)| !store.has_keep_layer(diffid, keep))
         .collect();
-    for batch in missing.chunks(4) {
+    let dests: Vec<PathBuf> = missing
+        .iter()
+        .map(|(_, diffid)| store.keep_layer_path(diffid, keep))
+        .collect();
+    let pending = (!dests.is_empty())
+        .then(|| Pending::begin(store, &[], &dests))
+        .transpose()?;
+    for (batch, dests) in missing.chunks(4).zip(dests.chunks(4)) {
         let helpers = batch
             .iter()
-            .map(|(blob, diffid)| {
+            .zip(dests)
+            .map(|((blob, diffid), dest)| {
                 jobs::Helper::start(&Job::Unpack {
                     blob: Some(store.blob_path(blob)),
                     staging: store.tmp_path("layer"),
-                    dest: Some(store.keep_layer_path(diffid, keep)),
+                    dest: Some(dest.clone()),
                     expected: Some(diffid.clone()),
                     keep: Some(keep),
                 })
@@ -451,6 +469,7 @@ pub fn keep_layers(
             h.finish()?;
         }
     }
+    settle::hand_off(pending.into_iter().collect());
     Ok(layers
         .iter()
         .rev()

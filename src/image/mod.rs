@@ -10,5 +10,6 @@ pub mod pull;
 pub mod push;
 pub mod reference;
 pub mod save;
+pub mod settle;
 pub mod store;
 pub mod unpack;

@@ -21,6 +21,7 @@ use super::import::host_arch;
 use super::index::{ImageIndex, ImageRecord, IndexError};
 use super::ingest::{Ingest, IngestError};
 use super::reference::Reference;
+use super::settle::Pending;
 use super::store::{Store, StoreError};
 use crate::config::RegistriesConfig;
 use crate::progress::{Bar, Progress};
@@ -592,13 +593,29 @@ fn fetch_layer(
     }))
 }
 
-/// Sync the store's filesystem once, then move every staged blob and layer into place
-/// (blobs first: a layer never exists without its blob).
+/// Record every staged blob and layer as pending (they are not on disk yet: the settler
+/// writes them back after the pull, see `settle.rs`), then move them into place (blobs first:
+/// a layer never exists without its blob).
 fn commit(store: &Store, staged: Vec<Staged>, ingest: &mut Ingest<'_>) -> Result<(), PullError> {
-    let root =
-        File::open(store.root()).map_err(|e| StoreError::io("cannot open", store.root(), e))?;
-    nix::unistd::syncfs(std::os::fd::AsFd::as_fd(&root))
-        .map_err(|e| StoreError::io("cannot sync", store.root(), e.into()))?;
+    let blobs: Vec<Digest> = staged
+        .iter()
+        .filter(|s| s.blob.is_some())
+        .map(|s| s.digest.clone())
+        .collect();
+    let trees: Vec<PathBuf> = staged
+        .iter()
+        .filter(|s| s.layer.is_some())
+        .map(|s| store.layer_path(&s.diffid))
+        .collect();
+    if !blobs.is_empty() || !trees.is_empty() {
+        match Pending::begin(store, &blobs, &trees) {
+            Ok(p) => ingest.defer(p),
+            Err(e) => {
+                staged.into_iter().for_each(Staged::discard);
+                return Err(e.into());
+            }
+        }
+    }
     let mut failure = None;
     for s in staged {
         if failure.is_some() {
@@ -745,7 +762,7 @@ fn download(
         break;
     }
     let (buffered, got, _) = sink.file.finish();
-    // Flushed here; synced with everything else the pull wrote (see `commit`).
+    // Flushed here; written back with everything else the pull wrote (see `commit`).
     buffered
         .into_inner()
         .map_err(|e| StoreError::io("cannot write", tmp, e.into_error()))?;

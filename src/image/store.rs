@@ -10,9 +10,13 @@
 //!                           its own mount namespace (so the host only ever sees it empty)
 //! tmp/                      work in progress; never read as content
 //! locks/                    flock files
+//! pending/                  what was made visible before it reached the disk (`settle.rs`)
 //! ```
 //! Anything appears under its final name only when complete, so a crash leaves either the
-//! old state or the new one, plus debris in `tmp/` that nothing reads.
+//! old state or the new one, plus debris in `tmp/` that nothing reads. Layers and pulled
+//! blobs are written back after they appear, in the background: a record in `pending/`,
+//! durable first, says which, so that a machine that goes down before they reach the disk
+//! has them checked and made again (see `settle.rs`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
@@ -103,6 +107,7 @@ impl Store {
             store.layers_dir(),
             store.tmp_dir(),
             store.locks_dir(),
+            store.pending_dir(),
             store.containers_dir(),
             store.mount_point(),
         ] {
@@ -154,6 +159,9 @@ impl Store {
     }
     pub fn locks_dir(&self) -> PathBuf {
         self.root.join("locks")
+    }
+    pub fn pending_dir(&self) -> PathBuf {
+        self.root.join("pending")
     }
     pub fn containers_dir(&self) -> PathBuf {
         self.root.join("containers")

@@ -51,6 +51,9 @@ pub enum Job {
     },
     /// Remove these trees (they hold files owned by mapped ids).
     Remove { paths: Vec<PathBuf> },
+    /// Write back every file and directory of these trees (layers just made), and nothing
+    /// else on their filesystem.
+    Settle { paths: Vec<PathBuf> },
     /// Try a kernel overlayfs mount in a user namespace, with scratch dirs under `dir`.
     ProbeOverlay { dir: PathBuf },
     /// Write the layer a build's RUN step left in `upper` as a tar at `output` (the empty
@@ -118,6 +121,7 @@ pub struct StageMount {
 pub enum JobOutput {
     Unpacked(UnpackReport),
     Removed,
+    Settled,
     /// `Err` holds why the kernel refused.
     Overlay(Result<(), String>),
     Archived(crate::build::layer::Archived),
@@ -401,9 +405,9 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
                 ),
                 None => Box::new(input),
             };
-            // A layer committed here must be on disk first; one left in staging is the
-            // caller's to sync (a pull syncs once for all its layers).
-            let report = unpack_into(layer, &staging, expected.as_ref(), ids, dest.is_some())
+            // Written back later: the caller records the layer as pending first
+            // (`image::settle`).
+            let report = unpack_into(layer, &staging, expected.as_ref(), ids)
                 .and_then(|r| match &dest {
                     Some(d) => commit_layer(&staging, d).map(|()| r),
                     None => Ok(r),
@@ -418,6 +422,12 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
                 remove_tree(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
             }
             Ok(JobOutput::Removed)
+        }
+        Job::Settle { paths } => {
+            for p in &paths {
+                settle_tree(p).map_err(|e| format!("cannot write {} to disk: {e}", p.display()))?;
+            }
+            Ok(JobOutput::Settled)
         }
         Job::ProbeOverlay { dir } => Ok(JobOutput::Overlay(rootfs::probe_overlay(&dir))),
         Job::ArchiveUpper {
@@ -510,18 +520,17 @@ fn mount_stages(mounts: &[StageMount]) -> Result<Vec<rootfs::FuseMount>, String>
     Ok(held)
 }
 
-/// Unpack `layer` into `staging/diff`, check its diff id, write `staging/meta.json` and sync.
 /// Where an `Unpack` job puts the layer's files in its staging directory.
 pub fn staged_diff(staging: &Path) -> PathBuf {
     staging.join("diff")
 }
 
+/// Unpack `layer` into `staging/diff`, check its diff id and write `staging/meta.json`.
 fn unpack_into(
     layer: impl Read,
     staging: &Path,
     expected: Option<&Digest>,
     ids: &IdLimits,
-    sync: bool,
 ) -> Result<UnpackReport, String> {
     // Modes come from the archive, exactly.
     nix::sys::stat::umask(nix::sys::stat::Mode::empty());
@@ -552,14 +561,101 @@ fn unpack_into(
         serde_json::to_vec(&meta).expect("meta serializes"),
     )
     .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
-    if sync {
-        // The layer must be on disk before it appears under its final name.
-        let dir = fs::File::open(staging)
-            .map_err(|e| format!("cannot open {}: {e}", staging.display()))?;
-        nix::unistd::syncfs(dir.as_fd())
-            .map_err(|e| format!("cannot sync {}: {e}", staging.display()))?;
-    }
     Ok(report)
+}
+
+/// How many descriptors [`settle_tree`] gathers before writing them back, several at once.
+const SETTLE_BATCH: usize = 256;
+/// How many `fdatasync`s run at once: the filesystem's journal commits them together.
+const SETTLE_THREADS: usize = 8;
+
+/// Make the tree at `path` durable: `fdatasync` of every regular file and `fsync` of every
+/// directory, walked without following links (gone already is fine). A tree deeper than
+/// [`REMOVE_DEPTH`] (an image's mischief) has its whole filesystem synced instead.
+pub fn settle_tree(path: &Path) -> io::Result<()> {
+    use nix::sys::stat::{SFlag, fstatat};
+    fn walk(dir: &OwnedFd, depth: usize, batch: &mut Vec<OwnedFd>) -> io::Result<bool> {
+        let mut names = Vec::new();
+        for entry in nix::dir::Dir::openat(dir, ".", DIR_FLAGS, Mode::empty())?.iter() {
+            let entry = entry?;
+            let n = entry.file_name().to_bytes();
+            if n != b"." && n != b".." {
+                names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
+            }
+        }
+        let mut whole = true;
+        for name in names {
+            let st = fstatat(
+                dir,
+                name.as_os_str(),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )?;
+            let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+            if kind == SFlag::S_IFDIR {
+                if depth >= REMOVE_DEPTH {
+                    whole = false;
+                    continue;
+                }
+                let sub = nix::fcntl::openat(dir, name.as_os_str(), DIR_FLAGS, Mode::empty())?;
+                whole &= walk(&sub, depth + 1, batch)?;
+                batch.push(sub);
+            } else if kind == SFlag::S_IFREG {
+                // Non-blocking and no links followed: a file swapped for a fifo or a link
+                // since the stat cannot stall or redirect the walk.
+                let flags = OFlag::O_RDONLY
+                    | OFlag::O_NOFOLLOW
+                    | OFlag::O_NONBLOCK
+                    | OFlag::O_NOCTTY
+                    | OFlag::O_CLOEXEC;
+                batch.push(nix::fcntl::openat(
+                    dir,
+                    name.as_os_str(),
+                    flags,
+                    Mode::empty(),
+                )?);
+            }
+            if batch.len() >= SETTLE_BATCH {
+                write_back(std::mem::take(batch))?;
+            }
+        }
+        Ok(whole)
+    }
+    let top = match nix::fcntl::open(path, DIR_FLAGS, Mode::empty()) {
+        Ok(fd) => fd,
+        Err(nix::errno::Errno::ENOENT) => return Ok(()),
+        Err(e) => return Err(e.into()),
+    };
+    let mut batch = Vec::new();
+    let whole = walk(&top, 0, &mut batch)?;
+    if !whole {
+        nix::unistd::syncfs(top.as_fd())?;
+    }
+    batch.push(top);
+    write_back(batch)
+}
+
+const DIR_FLAGS: OFlag = OFlag::O_RDONLY
+    .union(OFlag::O_DIRECTORY)
+    .union(OFlag::O_NOFOLLOW)
+    .union(OFlag::O_CLOEXEC);
+
+/// `fdatasync` each of `fds`, [`SETTLE_THREADS`] at a time.
+fn write_back(fds: Vec<OwnedFd>) -> io::Result<()> {
+    let chunk = fds.len().div_ceil(SETTLE_THREADS).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = fds
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .try_for_each(|fd| nix::unistd::fdatasync(fd).map_err(io::Error::from))
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("fdatasync does not panic"))
+    })
 }
 
 #[cfg(test)]

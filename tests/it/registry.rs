@@ -477,6 +477,97 @@ fn a_registry_killed_mid_pull_leaves_a_clean_store() {
         .stdout_has("again");
 }
 
+/// Put a record in the store's `pending/` as nook writes one: these blobs and layers (hex)
+/// appeared in boot `boot` before they reached the disk.
+fn pending_record(env: &Env, boot: &str, blobs: &[String], layers: &[String]) {
+    let record = json!({
+        "boot": boot,
+        "blobs": blobs.iter().map(|b| format!("sha256:{b}")).collect::<Vec<_>>(),
+        "trees": layers.iter().map(|l| format!("layers/{l}")).collect::<Vec<_>>(),
+    });
+    let path = env
+        .store()
+        .join("pending")
+        .join(format!("{boot}-{}.json", blobs.len()));
+    fs::write(&path, record.to_string()).unwrap();
+    crate::harness::chown(&path, env.user);
+}
+
+fn wait_settled(env: &Env) {
+    crate::harness::wait_until(Duration::from_secs(20), "pending/ to empty", || {
+        env.store_entries("pending").is_empty()
+    });
+}
+
+/// A pull returns without waiting for writeback (its own or other programs'): it records
+/// what it made visible in `pending/`, and a background settler writes exactly that back and
+/// clears the record. A record whose settler died is taken up by the next command; one from
+/// an earlier boot (the machine went down first) has its layers unpacked again from sound
+/// blobs, and images whose blobs were torn are dropped, with a word to the user.
+#[test]
+fn a_pull_is_written_back_after_it_returns_and_checked_after_a_crash() {
+    let server = RegistryServer::start();
+    publish(&server, &two_layer_image("settled\n"), "settle:1");
+    let env = Env::new();
+    let reference = format!("{}/settle:1", server.addr);
+    env.nook(&["pull", &reference]).ok();
+    wait_settled(&env);
+    let layers = env.store_entries("layers");
+    let blobs = registry_layers(&server, "settle:1");
+    assert_eq!((layers.len(), blobs.len()), (2, 2), "{layers:?} {blobs:?}");
+
+    // A settler that never ran (killed with its pull): the next command starts one.
+    let boot = fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap();
+    pending_record(&env, boot.trim(), &blobs, &layers);
+    env.nook(&["images"]).ok();
+    wait_settled(&env);
+
+    // The machine went down before the layers reached the disk: one is torn (its file
+    // came back empty), and both are unpacked again from their blobs, which are sound.
+    let message = layers
+        .iter()
+        .map(|l| env.store().join("layers").join(l).join("diff/srv/message"))
+        .find(|m| m.exists())
+        .expect("one layer holds /srv/message");
+    fs::write(&message, "").unwrap();
+    pending_record(&env, "an-earlier-boot", &blobs, &layers);
+    let out = env.nook(&["run", "--rm", &reference]).ok();
+    assert_eq!(out.stdout, "settled\n", "{out}");
+    assert!(
+        out.stderr
+            .contains("went down before 2 layer(s) and 2 blob(s)"),
+        "{out}"
+    );
+    assert!(out.stderr.contains("unpacked again from its blob"), "{out}");
+    wait_settled(&env);
+    assert_store_consistent(&env);
+
+    // A blob torn too: what cannot be made whole goes, and a pull brings it back.
+    let blob = env.store().join("blobs/sha256").join(&blobs[1]);
+    let mut bytes = fs::read(&blob).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xff;
+    fs::write(&blob, bytes).unwrap();
+    pending_record(&env, "an-earlier-boot", &blobs[1..], &[]);
+    let out = env.nook(&["images", "--format", "json"]).ok();
+    assert!(
+        out.stderr
+            .contains("is missing or corrupt (pull or load it again)"),
+        "{out}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Vec<Value>>(&out.stdout).unwrap(),
+        Vec::<Value>::new()
+    );
+    wait_settled(&env);
+    assert_store_consistent(&env);
+    env.nook(&["pull", &reference]).ok();
+    env.nook(&["run", "--rm", &reference])
+        .ok()
+        .stdout_has("settled");
+    wait_settled(&env);
+}
+
 #[test]
 fn concurrent_pulls_fetch_each_layer_once() {
     let server = RegistryServer::start();

@@ -242,7 +242,8 @@ impl TarOut {
         let mut out = self.builder.into_inner()?;
         out.flush()?;
         let (file, diffid, size) = out.finish();
-        file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+        // Scratch: read once into a blob (synced there) and removed.
+        file.into_inner().map_err(|e| e.into_error())?;
         Ok(Archived {
             diffid,
             size,

@@ -779,10 +779,7 @@ fn holder_main(network: &Network, single_id: bool, join_user: Option<OwnedFd>, c
     }
     let setup = (|| -> Result<(File, Netlink, std::net::UdpSocket), String> {
         if let Some(user) = join_user {
-            nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
-                .map_err(|e| format!("cannot join the user namespace: {e}"))?;
-            nix::sched::unshare(CloneFlags::CLONE_NEWNET)
-                .map_err(|e| format!("cannot create the network namespace: {e}"))?;
+            crate::runtime::holder::enter(user.as_fd(), CloneFlags::CLONE_NEWNET)?;
         }
         userns::become_root(single_id).map_err(|e| format!("cannot become root: {e}"))?;
         sys::set_link_up("lo").map_err(|e| format!("cannot bring up lo: {e}"))?;

@@ -94,6 +94,14 @@ fn disabled() -> bool {
     std::env::var_os(HOLDER_ENV).is_some_and(|v| v == "0")
 }
 
+/// Enter the held user namespace `user` (from [`shared`]) and make the caller's own `others`
+/// inside it: every process that uses the holder's namespace comes in this way.
+pub fn enter(user: std::os::fd::BorrowedFd<'_>, others: CloneFlags) -> Result<(), String> {
+    nix::sched::setns(user, CloneFlags::CLONE_NEWUSER)
+        .map_err(|e| format!("cannot join the user namespace: {e}"))?;
+    nix::sched::unshare(others).map_err(|e| format!("cannot create namespaces: {e}"))
+}
+
 /// The user namespace with `map`, from its holder (made now if none runs); `None` when there is
 /// none to be had (turned off, or it cannot be made), and the caller then maps ids itself.
 pub fn shared(map: &IdMap) -> Option<OwnedFd> {

@@ -578,10 +578,7 @@ fn keeper_main(
         }
         let ns = &spec.namespaces;
         if let Some(user) = join_user {
-            nix::sched::setns(user, CloneFlags::CLONE_NEWUSER)
-                .map_err(|e| format!("cannot join the user namespace: {e}"))?;
-            nix::sched::unshare(own_namespaces(ns))
-                .map_err(|e| format!("cannot create the container's namespaces: {e}"))?;
+            super::holder::enter(user, own_namespaces(ns))?;
         }
         if let NetNamespace::Join(net) = &ns.net {
             nix::sched::setns(net, CloneFlags::CLONE_NEWNET)

@@ -113,10 +113,7 @@ where
                 drop(res_r);
                 let _ = nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGKILL);
                 child_body(res_w, || {
-                    nix::sched::setns(&user, CloneFlags::CLONE_NEWUSER)
-                        .map_err(|e| format!("cannot join the user namespace: {e}"))?;
-                    nix::sched::unshare(extra)
-                        .map_err(|e| format!("cannot create namespaces: {e}"))?;
+                    super::holder::enter(std::os::fd::AsFd::as_fd(&user), extra)?;
                     become_root(map.is_single())
                         .map_err(|e| format!("cannot become root in the user namespace: {e}"))?;
                     work()

@@ -457,36 +457,24 @@ fn the_first_instruction_reaches_the_network() {
     let env = env_with("overlay");
     let port = serve_on_host_loopback("first");
     let url = format!("http://host.containers.internal:{port}/");
-    for _ in 0..10 {
-        env.nook(&[
-            "run",
-            "--rm",
-            "--host-loopback",
-            "busybox",
-            "wget",
-            "-q",
-            "-O-",
-            &url,
-        ])
-        .ok()
-        .stdout_has("first");
-    }
     env.nook(&["network", "create", "early"]).ok();
-    for _ in 0..3 {
-        env.nook(&[
-            "run",
-            "--rm",
-            "--host-loopback",
-            "--network",
-            "early",
-            "busybox",
-            "wget",
-            "-q",
-            "-O-",
-            &url,
-        ])
-        .ok()
-        .stdout_has("first");
+    for (network, runs) in [("default", 10), ("early", 3)] {
+        for _ in 0..runs {
+            env.nook(&[
+                "run",
+                "--rm",
+                "--host-loopback",
+                "--network",
+                network,
+                "busybox",
+                "wget",
+                "-q",
+                "-O-",
+                &url,
+            ])
+            .ok()
+            .stdout_has("first");
+        }
     }
 }
 

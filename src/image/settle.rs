@@ -20,7 +20,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
-use std::os::unix::process::CommandExt;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -109,21 +108,20 @@ pub fn hand_off(pending: Vec<Pending>) {
     }
 }
 
-/// Start `nook __settle`: in its own process group (a ^C meant for the command that started
-/// it must not stop it), away from the terminal and the caller's pipes, and reaped if the
-/// caller lives on.
+/// Start `nook __settle` as a daemon: in a session of its own (a ^C or a hang-up meant for the
+/// command that started it must not stop it), away from the caller's pipes, and never the
+/// caller's child (see [`crate::sys::detach`]).
 fn spawn_settler() {
-    let child = Command::new("/proc/self/exe")
-        .arg(SETTLE_COMMAND)
+    let mut cmd = Command::new("/proc/self/exe");
+    cmd.arg(SETTLE_COMMAND)
         .current_dir("/")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn();
+        .stderr(Stdio::null());
+    crate::sys::detach(&mut cmd);
     // Not started: the records stay, and the next command starts one.
-    if let Ok(mut child) = child {
-        std::thread::spawn(move || child.wait());
+    if let Ok(mut child) = cmd.spawn() {
+        let _ = child.wait();
     }
 }
 

@@ -603,6 +603,32 @@ pub fn clean_child(cmd: &mut std::process::Command, die_with_parent: bool) {
     }
 }
 
+/// Make the program `cmd` starts a daemon: it runs as the caller's grandchild, in a session of
+/// its own, so the caller neither waits for it nor leaves a zombie (and needs no thread to reap
+/// it: namespace set-up later must find the caller single-threaded). `spawn` returns once the
+/// program is started (or failed to start); the child it returns has ended: wait for it.
+pub fn detach(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook runs in the forked child before execve, where only async-signal-safe
+    // calls are allowed: clone as a plain fork (the raw system call, so that no atfork handler
+    // of the multi-threaded parent runs), setsid and _exit are system calls, and nothing is
+    // allocated. The grandchild returns into std, which goes on to execve; std's error pipe
+    // is close-on-exec, so `spawn` still learns whether that execve succeeded.
+    unsafe {
+        cmd.pre_exec(|| {
+            let flags = libc::SIGCHLD as libc::c_ulong;
+            match libc::syscall(libc::SYS_clone, flags, 0usize, 0usize, 0usize, 0usize) {
+                -1 => Err(std::io::Error::last_os_error()),
+                0 => {
+                    libc::setsid();
+                    Ok(())
+                }
+                _ => libc::_exit(0),
+            }
+        });
+    }
+}
+
 /// Accept a connection on a listening socket; the new socket is close-on-exec. On a
 /// non-blocking listener, `Ok(None)` when no connection is waiting.
 pub fn accept(listener: BorrowedFd<'_>) -> Result<Option<OwnedFd>, SysError> {

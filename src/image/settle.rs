@@ -309,3 +309,27 @@ fn recover(store: &Store, stale: &[(PathBuf, Record, File)]) -> Result<(), Settl
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record may only name trees inside the store.
+    #[test]
+    fn records_name_only_paths_in_the_store() {
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("r.json");
+        for (trees, ok) in [
+            (r#"["layers/abc"]"#, true),
+            (r#"["../../home/u/.ssh"]"#, false),
+            (r#"["/etc"]"#, false),
+            (r#"["layers/./abc"]"#, true),
+            (r#"["layers/x/../../.."]"#, false),
+        ] {
+            fs::write(&path, format!(r#"{{"boot":"b","trees":{trees}}}"#)).unwrap();
+            assert_eq!(read(&path).is_ok(), ok, "{trees}");
+        }
+        fs::write(&path, "not json").unwrap();
+        assert!(read(&path).is_err());
+    }
+}

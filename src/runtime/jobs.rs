@@ -5,7 +5,7 @@
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::os::fd::{AsFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::OsStringExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -279,17 +279,8 @@ fn remove_at(
             FchmodatFlags::NoFollowSymlink,
         )?;
     }
-    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
-    let sub = nix::fcntl::openat(dir, name, flags, Mode::empty())?;
-    let mut names = Vec::new();
-    for entry in nix::dir::Dir::openat(&sub, ".", flags, Mode::empty())?.iter() {
-        let entry = entry?;
-        let n = entry.file_name().to_bytes();
-        if n != b"." && n != b".." {
-            names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
-        }
-    }
-    for n in names {
+    let sub = nix::fcntl::openat(dir, name, DIR_FLAGS, Mode::empty())?;
+    for n in dir_names(&sub)? {
         remove_at(&sub, &n, depth + 1, spill)?;
     }
     drop(sub);
@@ -305,17 +296,8 @@ fn tree_size(path: &Path) -> io::Result<u64> {
         seen: &mut std::collections::HashSet<(u64, u64)>,
         depth: usize,
     ) -> io::Result<u64> {
-        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
         let mut total = 0;
-        let mut names = Vec::new();
-        for entry in nix::dir::Dir::openat(dir, ".", flags, Mode::empty())?.iter() {
-            let entry = entry?;
-            let n = entry.file_name().to_bytes();
-            if n != b"." && n != b".." {
-                names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
-            }
-        }
-        for name in names {
+        for name in dir_names(dir)? {
             let st = fstatat(
                 dir,
                 name.as_os_str(),
@@ -325,7 +307,7 @@ fn tree_size(path: &Path) -> io::Result<u64> {
             if kind == SFlag::S_IFDIR {
                 // A tree deeper than this is a container's mischief: what lies below is not counted.
                 if depth < REMOVE_DEPTH {
-                    let sub = nix::fcntl::openat(dir, name.as_os_str(), flags, Mode::empty())?;
+                    let sub = nix::fcntl::openat(dir, name.as_os_str(), DIR_FLAGS, Mode::empty())?;
                     total += walk(&sub, seen, depth + 1)?;
                 }
             } else if st.st_nlink <= 1 || seen.insert((st.st_dev, st.st_ino)) {
@@ -575,16 +557,8 @@ const SETTLE_THREADS: usize = 8;
 pub fn settle_tree(path: &Path) -> io::Result<()> {
     use nix::sys::stat::{SFlag, fstatat};
     fn walk(dir: &OwnedFd, depth: usize, batch: &mut Vec<OwnedFd>) -> io::Result<bool> {
-        let mut names = Vec::new();
-        for entry in nix::dir::Dir::openat(dir, ".", DIR_FLAGS, Mode::empty())?.iter() {
-            let entry = entry?;
-            let n = entry.file_name().to_bytes();
-            if n != b"." && n != b".." {
-                names.push(std::ffi::OsStr::from_bytes(n).to_os_string());
-            }
-        }
         let mut whole = true;
-        for name in names {
+        for name in dir_names(dir)? {
             let st = fstatat(
                 dir,
                 name.as_os_str(),
@@ -634,10 +608,23 @@ pub fn settle_tree(path: &Path) -> io::Result<()> {
     write_back(batch)
 }
 
+/// How the tree walkers open a directory: never through a link.
 const DIR_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_DIRECTORY)
     .union(OFlag::O_NOFOLLOW)
     .union(OFlag::O_CLOEXEC);
+
+/// The names in the directory `dir` (without `.` and `..`), read before anything changes it.
+fn dir_names(dir: &OwnedFd) -> io::Result<Vec<std::ffi::OsString>> {
+    let mut names = Vec::new();
+    for entry in nix::dir::Dir::openat(dir, ".", DIR_FLAGS, Mode::empty())?.iter() {
+        let n = entry?.file_name().to_bytes().to_vec();
+        if n != b"." && n != b".." {
+            names.push(std::ffi::OsString::from_vec(n));
+        }
+    }
+    Ok(names)
+}
 
 /// `fdatasync` each of `fds`, [`SETTLE_THREADS`] at a time.
 fn write_back(fds: Vec<OwnedFd>) -> io::Result<()> {
@@ -661,6 +648,26 @@ fn write_back(fds: Vec<OwnedFd>) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Settling walks files, directories, a fifo (which must not block it), links (not
+    /// followed, even dangling) and a tree deeper than [`REMOVE_DEPTH`]; a missing tree is
+    /// fine.
+    #[test]
+    fn trees_settle_whatever_they_hold() {
+        let d = tempfile::tempdir().unwrap();
+        let root = d.path().join("layer");
+        let mut deep = root.join("diff");
+        for i in 0..REMOVE_DEPTH + 3 {
+            deep = deep.join(format!("d{i}"));
+        }
+        fs::create_dir_all(&deep).unwrap();
+        fs::write(deep.join("bottom"), b"x").unwrap();
+        fs::write(root.join("meta.json"), b"{}").unwrap();
+        nix::unistd::mkfifo(&root.join("fifo"), Mode::from_bits_truncate(0o600)).unwrap();
+        std::os::unix::fs::symlink("/nonexistent", root.join("dangling")).unwrap();
+        settle_tree(&root).unwrap();
+        settle_tree(&d.path().join("gone")).unwrap();
+    }
 
     /// A tree deeper than [`REMOVE_DEPTH`], with a path far beyond PATH_MAX, files, links
     /// and a directory without permissions on the way, goes whole.

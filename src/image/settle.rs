@@ -166,7 +166,14 @@ pub fn resume(store: &Store) {
         match read(&path) {
             Ok(record) if record.boot == crate::container::boot_id() => orphans = true,
             Ok(record) => stale.push((path, record, file)),
-            Err(e) => crate::commands::warn(&e.to_string()),
+            Err(e) => {
+                // Said once: a record that cannot be read cannot be acted on.
+                crate::commands::warn(&format!(
+                    "{e}; removed it\n  Fix: run `nook system check --repair`, which checks \
+                     every blob and layer"
+                ));
+                let _ = forget(store, &path);
+            }
         }
     }
     if orphans {

@@ -566,6 +566,17 @@ fn a_pull_is_written_back_after_it_returns_and_checked_after_a_crash() {
         .ok()
         .stdout_has("settled");
     wait_settled(&env);
+
+    // A record that cannot be read is said once, with the fix, and goes.
+    let garbled = env.store().join("pending/garbled.json");
+    fs::write(&garbled, "{\"boot\": 7").unwrap();
+    crate::harness::chown(&garbled, env.user);
+    env.nook(&["images"])
+        .ok()
+        .stderr_has("is not a record nook wrote")
+        .stderr_has("nook system check --repair");
+    assert!(env.store_entries("pending").is_empty());
+    assert_eq!(env.nook(&["images"]).ok().stderr, "");
 }
 
 #[test]

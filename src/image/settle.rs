@@ -75,7 +75,8 @@ impl Pending {
         };
         let dir = store.pending_dir();
         let path = dir.join(format!("{}.json", store::random_hex(16)));
-        let tmp = path.with_extension("tmp");
+        // Written in tmp/ (scratch of a live process is nobody else's to sweep), then moved in.
+        let tmp = store.tmp_path("pending-record");
         let io = |action, e| StoreError::io(action, &tmp, e);
         let mut file = OpenOptions::new()
             .write(true)
@@ -189,26 +190,17 @@ pub fn resume(store: &Store) {
     }
 }
 
-/// The records in `pending/`, each opened (to lock); unfinished ones of writers that died
-/// are removed on the way.
+/// The records in `pending/`, each opened (to lock).
 fn records(store: &Store) -> Vec<(PathBuf, File)> {
     let Ok(dir) = fs::read_dir(store.pending_dir()) else {
         return Vec::new();
     };
-    let mut found = Vec::new();
-    for entry in dir.flatten() {
-        let path = entry.path();
-        let Ok(file) = File::open(&path) else {
-            continue;
-        };
-        match path.extension().and_then(|e| e.to_str()) {
-            Some("json") => found.push((path, file)),
-            Some("tmp") if file.try_lock().is_ok() => {
-                let _ = fs::remove_file(&path);
-            }
-            _ => {}
-        }
-    }
+    let mut found: Vec<(PathBuf, File)> = dir
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|p| File::open(&p).ok().map(|f| (p, f)))
+        .collect();
     found.sort_by(|a, b| a.0.cmp(&b.0));
     found
 }

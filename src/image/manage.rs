@@ -448,9 +448,10 @@ pub fn keep_layers(
         .iter()
         .map(|(_, diffid)| store.keep_layer_path(diffid, keep))
         .collect();
-    let pending = (!dests.is_empty())
-        .then(|| Pending::begin(store, &[], &dests))
-        .transpose()?;
+    let pending = match dests.is_empty() {
+        true => Vec::new(),
+        false => vec![Pending::begin(store, &[], &dests)?],
+    };
     for (batch, dests) in missing.chunks(4).zip(dests.chunks(4)) {
         let helpers = batch
             .iter()
@@ -469,7 +470,7 @@ pub fn keep_layers(
             h.finish()?;
         }
     }
-    settle::hand_off(pending.into_iter().collect());
+    settle::hand_off(pending);
     Ok(layers
         .iter()
         .rev()

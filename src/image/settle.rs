@@ -250,15 +250,17 @@ fn settle(store: &Store, record: &Record) -> Result<(), SettleError> {
             _ => {}
         }
     }
-    let mut dirs: BTreeSet<PathBuf> = trees
-        .iter()
-        .filter_map(|t| t.parent().map(Path::to_path_buf))
-        .collect();
     if !record.blobs.is_empty() {
-        dirs.insert(store.blobs_dir());
+        store::sync_dir(&store.blobs_dir())?;
     }
-    for dir in dirs {
-        store::sync_dir(&dir)?;
+    sync_parents(&trees)
+}
+
+/// Make durable the directories that name `trees` (that they are there, or gone).
+fn sync_parents(trees: &[PathBuf]) -> Result<(), SettleError> {
+    let parents: BTreeSet<&Path> = trees.iter().filter_map(|t| t.parent()).collect();
+    for dir in parents.into_iter().filter(|d| d.is_dir()) {
+        store::sync_dir(dir)?;
     }
     Ok(())
 }
@@ -292,13 +294,7 @@ fn recover(store: &Store, stale: &[(PathBuf, Record, File)]) -> Result<(), Settl
         .map(|t| store.move_aside(t, "unsettled"))
         .collect();
     jobs::remove_trees(&aside)?;
-    let parents: BTreeSet<PathBuf> = trees
-        .iter()
-        .filter_map(|t| t.parent().map(Path::to_path_buf))
-        .collect();
-    for dir in parents.iter().filter(|d| d.is_dir()) {
-        store::sync_dir(dir)?;
-    }
+    sync_parents(&trees)?;
     let report = manage::check(store, true, Some(&blobs))?;
     for repair in &report.repairs {
         eprintln!("nook: {repair}");

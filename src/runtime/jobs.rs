@@ -290,20 +290,14 @@ fn remove_at(
 /// The bytes of the files and links in the tree at `path` (a file with several links
 /// counted once), read without following links, holding a descriptor per level.
 fn tree_size(path: &Path) -> io::Result<u64> {
-    use nix::sys::stat::{SFlag, fstatat};
+    use nix::sys::stat::SFlag;
     fn walk(
         dir: &OwnedFd,
         seen: &mut std::collections::HashSet<(u64, u64)>,
         depth: usize,
     ) -> io::Result<u64> {
         let mut total = 0;
-        for name in dir_names(dir)? {
-            let st = fstatat(
-                dir,
-                name.as_os_str(),
-                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-            )?;
-            let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+        for (name, st, kind) in dir_entries(dir)? {
             if kind == SFlag::S_IFDIR {
                 // A tree deeper than this is a container's mischief: what lies below is not counted.
                 if depth < REMOVE_DEPTH {
@@ -555,16 +549,10 @@ const SETTLE_THREADS: usize = 8;
 /// directory, walked without following links (gone already is fine). A tree deeper than
 /// [`REMOVE_DEPTH`] (an image's mischief) has its whole filesystem synced instead.
 pub fn settle_tree(path: &Path) -> io::Result<()> {
-    use nix::sys::stat::{SFlag, fstatat};
+    use nix::sys::stat::SFlag;
     fn walk(dir: &OwnedFd, depth: usize, batch: &mut Vec<OwnedFd>) -> io::Result<bool> {
         let mut whole = true;
-        for name in dir_names(dir)? {
-            let st = fstatat(
-                dir,
-                name.as_os_str(),
-                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
-            )?;
-            let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+        for (name, _, kind) in dir_entries(dir)? {
             if kind == SFlag::S_IFDIR {
                 if depth >= REMOVE_DEPTH {
                     whole = false;
@@ -624,6 +612,31 @@ fn dir_names(dir: &OwnedFd) -> io::Result<Vec<std::ffi::OsString>> {
         }
     }
     Ok(names)
+}
+
+/// [`dir_names`], each with its own status (a link's, not its target's) and kind.
+fn dir_entries(
+    dir: &OwnedFd,
+) -> io::Result<
+    Vec<(
+        std::ffi::OsString,
+        nix::sys::stat::FileStat,
+        nix::sys::stat::SFlag,
+    )>,
+> {
+    use nix::sys::stat::{SFlag, fstatat};
+    dir_names(dir)?
+        .into_iter()
+        .map(|name| {
+            let st = fstatat(
+                dir,
+                name.as_os_str(),
+                nix::fcntl::AtFlags::AT_SYMLINK_NOFOLLOW,
+            )?;
+            let kind = SFlag::from_bits_truncate(st.st_mode & SFlag::S_IFMT.bits());
+            Ok((name, st, kind))
+        })
+        .collect()
 }
 
 /// `fdatasync` each of `fds`, [`SETTLE_THREADS`] at a time.

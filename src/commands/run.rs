@@ -1,6 +1,7 @@
 //! `nook run`: resolve the image, settle the container's configuration the way docker does
 //! (ENTRYPOINT + CMD, environment, user, working directory), create the container, then
-//! become its monitor by re-executing nook (a fresh single-threaded process, same pid).
+//! become its monitor: in this process when it is single-threaded and runs from a file no
+//! container can change, else by executing nook again (same pid; from a sealed copy).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -803,8 +804,22 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
             }
         };
     }
-    // Become the container's monitor: same pid, terminal and stdio; returns only on failure.
+    // Become the container's monitor: same pid, terminal and stdio.
     let program = crate::runtime::sealed::program();
+    if program.is_this_process() && crate::sys::thread_count().is_ok_and(|n| n == 1) {
+        // Already what a monitor must be (single-threaded, from a file no container can
+        // change): the monitor runs here, without starting nook again.
+        return Ok(
+            match crate::container::monitor::run_config(&ctx.store, &config, false) {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("Error: {e}");
+                    e.exit_code()
+                }
+            },
+        );
+    }
+    // Otherwise by executing nook again; returns only on failure.
     // This process becomes the monitor: the same pid, from the copy.
     crate::runtime::sealed::register(&program, std::process::id() as i32);
     let err = Command::new(program.path())

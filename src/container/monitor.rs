@@ -86,6 +86,17 @@ pub enum StartReport {
 
 /// Run container `id`, until it has exited for good; returns its last exit status.
 pub fn run(store: &Store, id: &str, detached: bool) -> Result<i32, MonitorError> {
+    let config = Containers::new(store).load_config(id)?;
+    run_config(store, &config, detached)
+}
+
+/// [`run`] for the container whose configuration is `config`, by a process that already
+/// has it (`nook run` in the foreground, single-threaded, becomes the monitor so).
+pub fn run_config(
+    store: &Store,
+    config: &ContainerConfig,
+    detached: bool,
+) -> Result<i32, MonitorError> {
     let mut report = if detached {
         let _ = nix::unistd::setsid();
         Some(Reporter)
@@ -93,18 +104,18 @@ pub fn run(store: &Store, id: &str, detached: bool) -> Result<i32, MonitorError>
         None
     };
     let containers = Containers::new(store);
-    let config = containers.load_config(id)?;
+    let id = &config.id;
     let outcome = match containers.take_monitor_lock(id)? {
         // Held for the monitor's whole life (and by the container's own stages, which die
         // with it); `ps`, `stop` and `rm` look at it to know the monitor lives.
         Some(_lock) => {
-            let outcome = supervise(store, &containers, &config, &mut report);
+            let outcome = supervise(store, &containers, config, &mut report);
             // `nook wait` may be reading the exit status: the record goes once it has.
             let _waiters_done = config.auto_remove.then(|| containers.wait_until_read(id));
             // As docker's --rm: the container, and the anonymous volumes it had.
             if config.auto_remove {
                 let removed = containers
-                    .remove(&config)
+                    .remove(config)
                     .map_err(|e| e.to_string())
                     .and_then(|()| {
                         Volumes::new(store)

@@ -98,6 +98,11 @@ pub struct Program {
 }
 
 impl Program {
+    /// Is it this process's own executable file (no copy needed, or it runs from one)?
+    pub fn is_this_process(&self) -> bool {
+        self.copy.is_none()
+    }
+
     /// What to execute.
     pub fn path(&self) -> PathBuf {
         match &self.copy {

@@ -216,6 +216,8 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         lowers: step.lowers,
         upper: step.upper,
         work: step.work,
+        // The upper directory is archived into a layer (written back with its blob).
+        volatile: true,
         rootfs: step.rootfs,
         fuse_log: step.scratch.join("fuse-overlayfs.log"),
         hostname: "nook-build".to_string(),

@@ -220,6 +220,8 @@ fn in_container(
             lowers: &lowers,
             upper: &upper,
             work: &work_dir,
+            // What is copied in stays with the container.
+            volatile: false,
         };
         // A fuse-overlayfs daemon dies with this process.
         let _fuse = match driver {

@@ -581,7 +581,19 @@ impl<'a> Containers<'a> {
     /// The container's state as it really is: one recorded as running or restarting whose
     /// monitor is gone (killed, or the machine rebooted) has exited, with an unknown status.
     pub fn load_state(&self, id: &str) -> Result<ContainerState, ContainerError> {
-        let mut state: ContainerState = read_json(&self.dir(id).join("state.json"))?;
+        let mut state: ContainerState = match read_json(&self.dir(id).join("state.json")) {
+            Ok(state) => state,
+            // It is not waited for on disk (see `save_state`): a power cut soon after it was
+            // written may leave it empty.
+            Err(ContainerError::Parse { .. }) => ContainerState {
+                status: Status::Exited,
+                error: Some(
+                    "the container's state was lost when the machine went down".to_string(),
+                ),
+                ..ContainerState::created()
+            },
+            Err(e) => return Err(e),
+        };
         let was = state.status;
         if matches!(was, Status::Running | Status::Restarting) && !self.monitor_alive(id) {
             state.status = Status::Exited;
@@ -598,6 +610,9 @@ impl<'a> Containers<'a> {
         Ok(state)
     }
 
+    /// Record the container's state. It changes several times in a short life (created,
+    /// running, exited, and then gone with `--rm`), so it is exchanged into place without
+    /// waiting for the disk or making the filesystem write it back early.
     pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<(), ContainerError> {
         let bytes = serde_json::to_vec_pretty(state).expect("records always serialize");
         let dir = self.dir(id);

@@ -306,6 +306,7 @@ impl Run<'_> {
             lowers: config.lowers(store),
             upper: containers.upper(&config.id),
             work: containers.work(&config.id),
+            volatile: config.auto_remove,
             rootfs: store.mount_point(),
             fuse_log: containers.dir(&config.id).join("fuse-overlayfs.log"),
             hostname: config.hostname.clone(),

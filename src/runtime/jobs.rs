@@ -483,6 +483,7 @@ fn mount_stages(mounts: &[StageMount]) -> Result<Vec<rootfs::FuseMount>, String>
             lowers: &m.lowers,
             upper: &upper,
             work: &work,
+            volatile: true,
         };
         match m.driver {
             rootfs::Driver::Overlay => rootfs::mount_overlay(&layers, &m.at),

@@ -230,6 +230,8 @@ pub struct LaunchSpec {
     pub lowers: Vec<PathBuf>,
     pub upper: PathBuf,
     pub work: PathBuf,
+    /// The upper directory goes when the container ends (see [`rootfs::Layers`]).
+    pub volatile: bool,
     /// Where the overlay is mounted (the container's root before pivot_root).
     pub rootfs: PathBuf,
     /// Where fuse-overlayfs writes its messages.
@@ -567,6 +569,7 @@ fn keeper_main(
         lowers: &spec.lowers,
         upper: &spec.upper,
         work: &spec.work,
+        volatile: spec.volatile,
     };
     // Capabilities in the new namespaces come with them, before any id map: what needs no
     // map runs while the monitor writes it (newuidmap takes a millisecond or two). Mounting

@@ -20,10 +20,9 @@ use nix::sys::stat::{Mode, SFlag, fstat, mkdirat};
 use nix::unistd::{AccessFlags, access, chdir, pivot_root};
 use serde::{Deserialize, Serialize};
 
-use super::channel::Channel;
 use super::confine::{self, ConfineError, Create, Root};
 use super::launch::{MountKind, MountSpec};
-use crate::sys::{self, Forked, FsContext, MountAttrs};
+use crate::sys::{self, FsContext, MountAttrs};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RootfsError {
@@ -92,6 +91,9 @@ pub struct Layers<'a> {
     pub lowers: &'a [PathBuf],
     pub upper: &'a Path,
     pub work: &'a Path,
+    /// The upper directory is scratch, thrown away after: overlayfs's `volatile`, so that
+    /// unmounting writes nothing back (it would `syncfs` the whole filesystem the store is on).
+    pub volatile: bool,
 }
 
 fn cstring(p: &Path) -> CString {
@@ -166,6 +168,7 @@ pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsErr
         lowers: &lowers.iter().map(|p| rel(p)).collect::<Vec<_>>(),
         upper: &rel(layers.upper),
         work: &rel(layers.work),
+        volatile: layers.volatile,
     };
     let at = nix::fcntl::open(
         target,
@@ -210,10 +213,11 @@ fn mount_overlay_here(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(),
     };
     let lowers: Vec<String> = layers.lowers.iter().map(|p| escape(p)).collect();
     let data = format!(
-        "lowerdir={},upperdir={},workdir={},userxattr",
+        "lowerdir={},upperdir={},workdir={},userxattr{}",
         lowers.join(":"),
         escape(layers.upper),
-        escape(layers.work)
+        escape(layers.work),
+        if layers.volatile { ",volatile" } else { "" }
     );
     mount(
         Some("overlay"),
@@ -240,6 +244,9 @@ fn mount_overlay_fsconfig(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result
     fc.set_string(c"workdir", &cstring(layers.work))
         .map_err(errno)?;
     fc.set_flag(c"userxattr").map_err(errno)?;
+    if layers.volatile {
+        fc.set_flag(c"volatile").map_err(errno)?;
+    }
     fc.mount_on(target, MountAttrs::default()).map_err(errno)
 }
 
@@ -363,6 +370,8 @@ pub fn probe_overlay(dir: &Path) -> Result<(), String> {
             lowers: &lowers,
             upper: &upper,
             work: &work,
+            // As scratch mounts are (and so, that the kernel takes it).
+            volatile: true,
         };
         mount_overlay(&layers, &merged).map_err(|e| match e {
             RootfsError::Overlay(s) => s,
@@ -971,28 +980,7 @@ pub fn lock_mounts() -> Result<(), RootfsError> {
         let what = what.to_string();
         move |e: String| RootfsError::Lock(format!("{what}: {e}"))
     };
-    let (chan, child_end) = Channel::pair().map_err(|e| failed("socketpair")(e.to_string()))?;
-    let child = match sys::fork_again(CloneFlags::CLONE_NEWUSER | CloneFlags::CLONE_NEWNS)
-        .map_err(|e| failed("clone")(e.to_string()))?
-    {
-        Forked::Child => {
-            drop(chan);
-            // Born in the new namespaces: hand over the mount namespace, and go.
-            if let Ok(ns) = fs::File::open("/proc/self/ns/mnt") {
-                let _ = child_end.send_with_fd(&(), ns.as_fd());
-            }
-            sys::exit_now(0)
-        }
-        Forked::Parent(pid) => pid,
-    };
-    drop(child_end);
-    let received = chan.recv_with_fds::<()>();
-    let _ = nix::sys::wait::waitpid(child, None);
-    let ns = match received {
-        Ok(Some(((), mut fds))) => fds.pop(),
-        _ => None,
-    }
-    .ok_or_else(|| failed("the namespace helper")("it sent nothing".to_string()))?;
+    let ns = sys::locked_mount_namespace().map_err(|e| failed("clone")(e.to_string()))?;
     nix::sched::setns(&ns, CloneFlags::CLONE_NEWNS).map_err(|e| failed("setns")(e.to_string()))?;
     chdir("/").map_err(|e| failed("chdir")(e.to_string()))
 }

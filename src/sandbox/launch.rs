@@ -516,6 +516,7 @@ fn build(plan: &Plan<'_>) -> Result<(), String> {
             lowers: &lowers,
             upper: &upper,
             work: &work,
+            volatile: true,
         };
         match image.driver {
             Driver::Overlay => rootfs::mount_overlay(&layers, &merged).map_err(e)?,

@@ -66,6 +66,50 @@ pub fn fork_again(flags: CloneFlags) -> Result<Forked, SysError> {
     }
 }
 
+/// A copy of the caller's mount namespace owned by a new user namespace, child of the
+/// caller's (for `setns`: the kernel locks every mount of such a copy). Made by a child that
+/// shares the caller's memory and descriptors and is gone when this returns: the caller is
+/// suspended meanwhile (CLONE_VFORK), and its address space is not copied, which a fork of a
+/// large process would spend most of a millisecond on.
+pub fn locked_mount_namespace() -> Result<OwnedFd, SysError> {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    // The descriptor the child opened (in the shared table), or minus its errno.
+    let opened = AtomicI32::new(-libc::EIO);
+    let mut stack = vec![0u8; 64 << 10];
+    let flags = CloneFlags::CLONE_VM
+        | CloneFlags::CLONE_VFORK
+        | CloneFlags::CLONE_FILES
+        | CloneFlags::CLONE_NEWUSER
+        | CloneFlags::CLONE_NEWNS;
+    let child = Box::new(|| {
+        // SAFETY: open(2) with a static, NUL-terminated path; the descriptor it returns goes
+        // to the caller (the descriptor table is shared), which takes ownership of it.
+        let fd = unsafe {
+            libc::open(
+                c"/proc/self/ns/mnt".as_ptr(),
+                libc::O_RDONLY | libc::O_CLOEXEC,
+            )
+        };
+        opened.store(
+            if fd < 0 { -Errno::last_raw() } else { fd },
+            Ordering::SeqCst,
+        );
+        0
+    });
+    // SAFETY: the child runs on `stack` (64 KiB for one open(2) and an atomic store) while the
+    // caller is suspended (CLONE_VFORK) until it exits, so the memory they share is used by one
+    // of them at a time; the child allocates nothing and returns, which ends it (the closure
+    // and `stack` outlive it). The caller is single-threaded, as for any fork.
+    let pid = unsafe { nix::sched::clone(child, &mut stack, flags, Some(libc::SIGCHLD)) }?;
+    let _ = nix::sys::wait::waitpid(pid, None);
+    match opened.load(Ordering::SeqCst) {
+        // SAFETY: a fresh descriptor the child opened in the table it shared; nothing else
+        // owns it.
+        fd if fd >= 0 => Ok(unsafe { OwnedFd::from_raw_fd(fd) }),
+        e => Err(Errno::from_raw(-e).into()),
+    }
+}
+
 /// A file descriptor that refers to a process (stable even if the pid is reused).
 pub fn pidfd_open(pid: Pid) -> Result<OwnedFd, SysError> {
     // SAFETY: pidfd_open takes a pid and flags by value and returns a new descriptor or -1.

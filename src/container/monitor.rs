@@ -377,20 +377,23 @@ impl Run<'_> {
         let (keeper, init) = (launching.keeper(), launching.init());
         // pasta starts while init sets itself up; it ends with this run.
         let connecting = pending.begin(self.store, containers, &config.id, keeper);
+        // Recorded before the program can run: while init sets itself up, on the other core.
+        // (A program that then cannot start is recorded as exited, with docker's 126/127.)
+        if let Ok(c) = &connecting {
+            state.status = Status::Running;
+            state.monitor = ProcessId::of(getpid().as_raw());
+            state.init = ProcessId::of(init.as_raw());
+            state.started_at = Some(now_rfc3339());
+            state.finished_at = None;
+            state.exit_code = None;
+            state.network = Some(c.state().clone());
+            state.cgroup = placed.0.clone();
+            state.oom_killed = false;
+            containers.save_state(&config.id, state)?;
+        }
         // A program that cannot start fails here (docker's 126/127), whatever the network did.
         let created = launching.ready()?;
         let mut network = connecting?.finish()?;
-        // Recorded before the program can run.
-        state.status = Status::Running;
-        state.monitor = ProcessId::of(getpid().as_raw());
-        state.init = ProcessId::of(init.as_raw());
-        state.started_at = Some(now_rfc3339());
-        state.finished_at = None;
-        state.exit_code = None;
-        state.network = Some(network.state.clone());
-        state.cgroup = placed.0.clone();
-        state.oom_killed = false;
-        containers.save_state(&config.id, state)?;
         crate::events::container(self.store, config, "start", &[]);
         if let Some(started) = &state.started_at {
             crate::container::health::reset(self.store, config, started);

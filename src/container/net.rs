@@ -326,7 +326,6 @@ pub struct Connected {
     /// A pasta still finishing its set-up beside the container (see [`Connected::settle`]).
     settling: Option<pasta::Settling>,
     _forwarder: Option<Forwarder>,
-    pub state: NetworkState,
 }
 
 /// A run's network being connected: attached to its user network, pasta starting.
@@ -422,6 +421,11 @@ impl Connecting {
     /// Wait until the container can use its network: with published ports, until pasta
     /// is ready and has bound them; without, only until its interface and routes are set
     /// up (pasta finishes the rest beside the container: [`Connected::settle`]).
+    /// How the container is reached (known before pasta is ready).
+    pub fn state(&self) -> &NetworkState {
+        &self.state
+    }
+
     pub fn finish(self) -> Result<Connected, NetError> {
         let (pasta, settling) = match self.pasta {
             None => (None, None),
@@ -435,7 +439,6 @@ impl Connecting {
             pasta,
             settling,
             _forwarder: self.forwarder,
-            state: self.state,
         })
     }
 }

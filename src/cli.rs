@@ -44,54 +44,54 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a command in a new container
-    Run(Box<RunArgs>),
+    Run(Lazy<Box<RunArgs>>),
     /// Create a container without starting it
-    Create(Box<RunArgs>),
+    Create(Lazy<Box<RunArgs>>),
     /// Start containers in the background
-    Start(StartArgs),
+    Start(Lazy<StartArgs>),
     /// Stop containers: their stop signal, then SIGKILL after a grace period
-    Stop(StopArgs),
+    Stop(Lazy<StopArgs>),
     /// Stop and start containers again
-    Restart(StopArgs),
+    Restart(Lazy<StopArgs>),
     /// Send a signal to containers
-    Kill(KillArgs),
+    Kill(Lazy<KillArgs>),
     /// Wait for containers to exit and print their exit status
-    Wait(WaitArgs),
+    Wait(Lazy<WaitArgs>),
     /// Show a container's output
-    Logs(LogsArgs),
+    Logs(Lazy<LogsArgs>),
     /// Run a command in a running container
-    Exec(ExecArgs),
+    Exec(Lazy<ExecArgs>),
     /// Follow a running container's output, and feed it your input (when it was started with
     /// -i); ctrl-p ctrl-q leaves it running
-    Attach(AttachArgs),
+    Attach(Lazy<AttachArgs>),
     /// Show details of containers or images as JSON
-    Inspect(InspectArgs),
+    Inspect(Lazy<InspectArgs>),
     /// Copy files between a container and the host
-    Cp(CpArgs),
+    Cp(Lazy<CpArgs>),
     /// Rename a container
-    Rename(RenameArgs),
+    Rename(Lazy<RenameArgs>),
     /// Show the processes of a container
-    Top(TopArgs),
+    Top(Lazy<TopArgs>),
     /// Show a container's published ports
-    Port(PortArgs),
+    Port(Lazy<PortArgs>),
     /// Make an image of a container: its image, what it changed on top, and how it ran
-    Commit(CommitArgs),
+    Commit(Lazy<CommitArgs>),
     /// List what a container changed in its image's files (A added, C changed, D deleted)
-    Diff(ContainerArg),
+    Diff(Lazy<ContainerArg>),
     /// Write a container's filesystem as a tar archive
-    Export(ExportArgs),
+    Export(Lazy<ExportArgs>),
     /// List containers
-    Ps(PsArgs),
+    Ps(Lazy<PsArgs>),
     /// Show what running containers use: CPU, memory, network, block I/O, processes
-    Stats(StatsArgs),
+    Stats(Lazy<StatsArgs>),
     /// Freeze every process of containers (cgroup freezer)
-    Pause(ContainersArgs),
+    Pause(Lazy<ContainersArgs>),
     /// Thaw paused containers
-    Unpause(ContainersArgs),
+    Unpause(Lazy<ContainersArgs>),
     /// Change the resource limits of containers, running or not
-    Update(UpdateArgs),
+    Update(Lazy<UpdateArgs>),
     /// Remove containers
-    Rm(RmArgs),
+    Rm(Lazy<RmArgs>),
     /// Manage containers
     #[command(subcommand)]
     Container(ContainerCommand),
@@ -100,9 +100,9 @@ pub enum Command {
         about = "Run a command in a sandbox: the host's system read-only, the project writable, \
                  no home, no network, no privileges"
     )]
-    Sandbox(SandboxArgs),
+    Sandbox(Lazy<SandboxArgs>),
     #[command(about = "Build an image from a Containerfile (or Dockerfile)")]
-    Build(BuildArgs),
+    Build(Lazy<BuildArgs>),
     /// Manage the build cache
     #[command(subcommand)]
     Builder(BuilderCommand),
@@ -111,16 +111,16 @@ pub enum Command {
                  what a dev shell runs) is honoured for those exact contents; or list and forget \
                  trusted files"
     )]
-    Trust(TrustArgs),
+    Trust(Lazy<TrustArgs>),
     #[command(
         about = "Enter a dev shell: a profile's tools (built once, then cached), as yourself, \
                  in your project"
     )]
-    Shell(ShellArgs),
+    Shell(Lazy<ShellArgs>),
     #[command(
         about = "Resolve a profile and write its nook.lock, or check that the lock is current"
     )]
-    Lock(LockArgs),
+    Lock(Lazy<LockArgs>),
     /// List, show and check dev-shell profiles
     #[command(subcommand)]
     Profile(ProfileCommand),
@@ -131,27 +131,27 @@ pub enum Command {
     #[command(subcommand)]
     Network(NetworkCommand),
     /// List images
-    Images(ImagesArgs),
+    Images(Lazy<ImagesArgs>),
     /// Create an image from a root filesystem tarball
-    Import(ImportArgs),
+    Import(Lazy<ImportArgs>),
     /// Load images from a docker-archive, oci-archive or OCI layout directory
-    Load(LoadArgs),
+    Load(Lazy<LoadArgs>),
     /// Pull an image from a registry
-    Pull(PullArgs),
+    Pull(Lazy<PullArgs>),
     /// Log in to a registry (credentials go to ~/.config/nook/auth.json)
-    Login(LoginArgs),
+    Login(Lazy<LoginArgs>),
     /// Log out of a registry
-    Logout(LogoutArgs),
+    Logout(Lazy<LogoutArgs>),
     /// Push an image to a registry
-    Push(PushArgs),
+    Push(Lazy<PushArgs>),
     /// Give an image another name
-    Tag(TagArgs),
+    Tag(Lazy<TagArgs>),
     /// Remove images (and what no other image or container uses)
-    Rmi(RmiArgs),
+    Rmi(Lazy<RmiArgs>),
     /// Write images to a docker-archive or oci-archive
-    Save(SaveArgs),
+    Save(Lazy<SaveArgs>),
     /// Show how an image was made, layer by layer
-    History(HistoryArgs),
+    History(Lazy<HistoryArgs>),
     /// Manage images
     #[command(subcommand)]
     Image(ImageCommand),
@@ -161,18 +161,18 @@ pub enum Command {
     /// Check that this machine has what rootless containers need, and say how to fix what is missing
     Doctor,
     /// Print what nook knows about this machine and its store, as JSON
-    Info(InfoArgs),
+    Info(Lazy<InfoArgs>),
     /// Print nook's version (docker's shape: Client and Server, which are both nook)
-    Version(VersionArgs),
+    Version(Lazy<VersionArgs>),
     /// Show what happened to containers, images, volumes and networks, as it happens
-    Events(EventsArgs),
+    Events(Lazy<EventsArgs>),
     /// Run a container's health check now
     #[command(subcommand)]
     Healthcheck(HealthcheckCommand),
     /// Run multi-container applications from compose files
-    Compose(ComposeArgs),
+    Compose(Lazy<ComposeArgs>),
     /// Print a shell completion script
-    Completion(CompletionArgs),
+    Completion(Lazy<CompletionArgs>),
 }
 
 #[derive(Debug, Args)]
@@ -1737,7 +1737,81 @@ pub struct CompletionArgs {
 /// boolean flags: each also takes `=true` or `=false` (`-t=false`, `--rm=true`), and may be
 /// given again.
 pub fn command() -> clap::Command {
+    EAGER.set(true);
+    let cmd = parsing();
+    EAGER.set(false);
+    cmd
+}
+
+/// The command line as clap parses it: a subcommand's arguments are only made once it is
+/// the one given (see [`Lazy`]).
+fn parsing() -> clap::Command {
     boolean_values(<Cli as clap::CommandFactory>::command())
+}
+
+thread_local! {
+    /// Make every subcommand's arguments at once (for man pages and completions, which read
+    /// them all), as clap does by itself.
+    static EAGER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// A subcommand's arguments, made only when clap needs them: when it is the subcommand
+/// parsed, or for help, man pages and completions. clap otherwise makes every subcommand's
+/// arguments (hundreds of them) at each start of nook, most of a millisecond.
+#[derive(Debug)]
+pub struct Lazy<T>(pub T);
+
+impl<T> std::ops::Deref for Lazy<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: clap::FromArgMatches> clap::FromArgMatches for Lazy<T> {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        T::from_arg_matches(matches).map(Lazy)
+    }
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)
+    }
+}
+
+impl<T: Args> Args for Lazy<T> {
+    fn group_id() -> Option<clap::Id> {
+        T::group_id()
+    }
+    fn augment_args(cmd: clap::Command) -> clap::Command {
+        match EAGER.get() {
+            true => made::<T>(cmd),
+            false => cmd.defer(made::<T>),
+        }
+    }
+    fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
+        match EAGER.get() {
+            true => made_for_update::<T>(cmd),
+            false => cmd.defer(made_for_update::<T>),
+        }
+    }
+}
+
+fn made<T: Args>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, T::augment_args)
+}
+
+fn made_for_update<T: Args>(cmd: clap::Command) -> clap::Command {
+    keep_about(cmd, T::augment_args_for_update)
+}
+
+/// Add the arguments, keeping the subcommand's own line of help: made first, it is not
+/// to be replaced by that of a group of arguments flattened into it.
+fn keep_about(cmd: clap::Command, augment: fn(clap::Command) -> clap::Command) -> clap::Command {
+    let about = cmd.get_about().cloned();
+    let cmd = boolean_values(augment(cmd));
+    match about {
+        Some(about) => cmd.about(about),
+        None => cmd,
+    }
 }
 
 fn boolean_values(cmd: clap::Command) -> clap::Command {
@@ -1761,7 +1835,7 @@ fn boolean_values(cmd: clap::Command) -> clap::Command {
 /// Parse a command line with [`command`].
 pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
     use clap::FromArgMatches;
-    let matches = command().try_get_matches_from(args)?;
+    let matches = parsing().try_get_matches_from(args)?;
     Cli::from_arg_matches(&matches)
 }
 

@@ -119,8 +119,8 @@ pub fn warn(message: &str) {
 pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
     let global = &cli.global;
     match cli.command {
-        Command::Run(args) => run::run(global, *args),
-        Command::Create(args) => run::create(global, *args),
+        Command::Run(args) => run::run(global, *args.0),
+        Command::Create(args) => run::create(global, *args.0),
         Command::Start(args) => lifecycle::start(global, &args),
         Command::Stop(args) => lifecycle::stop(global, &args),
         Command::Restart(args) => lifecycle::restart(global, &args),
@@ -173,7 +173,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ContainerCommand::Rm(args) => container::rm(global, &args),
             ContainerCommand::Prune => container::prune(global),
         },
-        Command::Sandbox(args) => sandbox::sandbox(global, args),
+        Command::Sandbox(args) => sandbox::sandbox(global, args.0),
         Command::Trust(args) => sandbox::trust(global, &args),
         Command::Shell(args) => shell::shell(global, &args),
         Command::Lock(args) => shell::lock(global, &args),
@@ -235,7 +235,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
                     Some(p.file_name()?.to_string_lossy().into_owned())
                 })
                 .unwrap_or_else(|| "nook".to_string());
-            let name = args.name.unwrap_or(invoked);
+            let name = args.0.name.clone().unwrap_or(invoked);
             // Made whole first: the generator panics on a write error (`| head`).
             let mut script = Vec::new();
             clap_complete::generate(args.shell, &mut crate::cli::command(), name, &mut script);

@@ -18,6 +18,21 @@ install -m 755 target/release/nook "$work/nook"
 if [ -n "${NOOK_BENCH_USER_OWNED:-}" ]; then
     chown "${NOOK_TEST_USER:-nookci}" "$work/nook"
 fi
+# NOOK_BEFORE=PATH: a nook binary from before a change, measured in the same run (as
+# nook-before) by the benchmarks that compare start-up.
+if [ -n "${NOOK_BEFORE:-}" ]; then
+    install -m 755 "$NOOK_BEFORE" "$work/nook-before"
+fi
+# hyperfine arguments for `nook-before CMD...` when NOOK_BEFORE is set: before NAME ARGS...
+before() {
+    local label=$1
+    shift
+    [ -z "${NOOK_BEFORE:-}" ] || printf '%s\0' -n "$label" "$work/nook-before $*"
+}
+# The median of NAME if it was measured, else "-": median_or_dash FILE NAME
+median_or_dash() {
+    if [ -n "${NOOK_BEFORE:-}" ]; then median "$1" "$2"; else echo -; fi
+}
 scripts/busybox-rootfs "$work"
 mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
 # (group too, as on a laptop: podman keep-id cannot pass a 700 home of group root)

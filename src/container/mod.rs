@@ -613,14 +613,23 @@ impl<'a> Containers<'a> {
     /// Record the container's state. It changes several times in a short life (created,
     /// running, exited, and then gone with `--rm`), so it is exchanged into place without
     /// waiting for the disk or making the filesystem write it back early.
-    pub fn save_state(&self, id: &str, state: &ContainerState) -> Result<(), ContainerError> {
+    pub fn save_state(
+        &self,
+        config: &ContainerConfig,
+        state: &ContainerState,
+    ) -> Result<(), ContainerError> {
         let bytes = serde_json::to_vec_pretty(state).expect("records always serialize");
-        let dir = self.dir(id);
-        crate::image::store::replace_file_reserved(
-            &dir.join("state.json"),
-            &bytes,
-            &dir.join("state.spare"),
-        )
+        let dir = self.dir(&config.id);
+        let path = dir.join("state.json");
+        // A container that filled the disk still has its exit recorded, from a spare kept
+        // beside it; one removed as it exits (--rm) is not worth the blocks that costs at
+        // every start, as its exit status goes to whoever started it.
+        match config.auto_remove {
+            true => crate::image::store::replace_file_unreserved(&path, &bytes),
+            false => {
+                crate::image::store::replace_file_reserved(&path, &bytes, &dir.join("state.spare"))
+            }
+        }
         .map_err(ContainerError::from)
     }
 

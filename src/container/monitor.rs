@@ -252,7 +252,7 @@ fn supervise(
         }
         if wait_or_stop(&signals, backoff) || stopped() {
             state.status = Status::Exited;
-            containers.save_state(&config.id, &state)?;
+            containers.save_state(config, &state)?;
             return Ok(code);
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
@@ -389,7 +389,7 @@ impl Run<'_> {
             state.network = Some(c.state().clone());
             state.cgroup = placed.0.clone();
             state.oom_killed = false;
-            containers.save_state(&config.id, state)?;
+            containers.save_state(config, state)?;
         }
         // A program that cannot start fails here (docker's 126/127), whatever the network did.
         let created = launching.ready()?;
@@ -531,7 +531,12 @@ fn record_exit(
     };
     state.finished_at = Some(now_rfc3339());
     state.exit_code = code;
-    Containers::new(store).save_state(&config.id, state)?;
+    match Containers::new(store).save_state(config, state) {
+        // Going now (--rm), with no spare for a full disk: its status still reaches whoever
+        // started it.
+        Err(e) if config.auto_remove => eprintln!("warning: {e}"),
+        saved => saved?,
+    }
     let status = code.map_or_else(|| "unknown".to_string(), |c| c.to_string());
     // Under the name it has now (it may have been renamed while it ran).
     let current = Containers::new(store).load_config(&config.id);

@@ -411,6 +411,11 @@ enum Replace {
     Exchanged,
 }
 
+/// Replace `path` as [`replace_file_reserved`] does, without a spare.
+pub fn replace_file_unreserved(path: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+    write_replacing(path, bytes, Replace::Exchanged)
+}
+
 /// How much room a record's spare holds (a container's state is about half a KiB).
 const SPARE_SIZE: u64 = 16 << 10;
 

@@ -234,19 +234,23 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         sysctls: Vec::new(),
         pid_host: false,
         discard: Vec::new(),
+        watch_routes: false,
     };
-    let launching = launch::launch(&spec, |_| Ok(None))?;
-    let connecting = match (step.network, &step.pasta) {
-        (Network::Pasta, Some(features)) => Some(Pasta::start(&PastaSpec {
-            pid: launching.keeper().as_raw(),
+    // pasta starts as soon as the step's namespaces exist.
+    let connect = |keeper: nix::unistd::Pid, _| match (step.network, &step.pasta) {
+        (Network::Pasta, Some(features)) => Pasta::start(&PastaSpec {
+            pid: keeper.as_raw(),
             ports: &[],
             fifo: &step.scratch.join("pasta.ready"),
             log: &step.scratch.join("pasta.log"),
             features,
             host_loopback: step.host_loopback,
-        })?),
-        _ => None,
+        })
+        .map(Some),
+        _ => Ok(None),
     };
+    let (launching, connecting) = launch::launch(&spec, |_| Ok(None), connect)?;
+    let connecting = connecting?;
     let created = launching.ready()?;
     let _pasta = connecting.map(|c| c.wait()).transpose()?;
     let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(StepError::Output);

@@ -326,6 +326,7 @@ impl Run<'_> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
+            watch_routes: config.network.mode.uses_pasta(),
             discard: if config.auto_remove {
                 vec![containers.upper(&config.id), containers.work(&config.id)]
             } else {
@@ -365,7 +366,7 @@ impl Run<'_> {
         // cgroup goes when this run is over (or fails), after the container's processes.
         let mut placed = cgroups::Cleanup::default();
         let restarts = state.restart_count;
-        let launching = launch::launch(&self.spec(namespaces, mounts), |keeper| {
+        let place = |keeper| {
             let Some(cg) = &config.cgroup else {
                 return Ok(None);
             };
@@ -373,10 +374,14 @@ impl Run<'_> {
             let path = p.path.clone();
             placed.0 = Some(p);
             Ok(Some(path))
-        })?;
-        let (keeper, init) = (launching.keeper(), launching.init());
-        // pasta starts while init sets itself up; it ends with this run.
-        let connecting = pending.begin(self.store, containers, &config.id, keeper);
+        };
+        // pasta starts as soon as the namespaces exist, while the root is mounted and init
+        // sets itself up; it ends with this run.
+        let connect =
+            |keeper, routes| pending.begin(self.store, containers, &config.id, keeper, routes);
+        let (launching, connecting) =
+            launch::launch(&self.spec(namespaces, mounts), place, connect)?;
+        let init = launching.init();
         // Recorded before the program can run: while init sets itself up, on the other core.
         // (A program that then cannot start is recorded as exited, with docker's 126/127.)
         if let Ok(c) = &connecting {

@@ -333,6 +333,8 @@ pub struct Connecting {
     pasta: Option<pasta::Starting>,
     /// The container's keeper, in its network namespace.
     keeper: Pid,
+    /// Wakes when a route is added in that namespace (see [`crate::sys::route_events`]).
+    routes: Option<OwnedFd>,
     forwarder: Option<Forwarder>,
     /// Held until pasta has bound the ports.
     ports_lock: Option<File>,
@@ -341,14 +343,16 @@ pub struct Connecting {
 
 impl Pending {
     /// Attach the container whose keeper is `keeper` to its user network, settle its ports
-    /// and start its pasta. (After the launch: a lock taken before it would be inherited by
-    /// the keeper.)
+    /// and start its pasta, as soon as the keeper is in its namespaces (`routes`: what it
+    /// gave to watch routes with). (Not before the keeper exists: a lock taken then would be
+    /// inherited by it.)
     pub fn begin(
         self,
         store: &Store,
         containers: &Containers<'_>,
         id: &str,
         keeper: Pid,
+        routes: Option<OwnedFd>,
     ) -> Result<Connecting, NetError> {
         let Pending {
             publish,
@@ -410,6 +414,7 @@ impl Pending {
         Ok(Connecting {
             pasta,
             keeper,
+            routes,
             forwarder,
             ports_lock,
             state,
@@ -430,7 +435,10 @@ impl Connecting {
         let (pasta, settling) = match self.pasta {
             None => (None, None),
             Some(p) if self.ports_lock.is_some() => (Some(p.wait()?), None),
-            Some(p) => match p.wait_routes(self.keeper.as_raw())? {
+            Some(p) => match p.wait_routes(
+                self.keeper.as_raw(),
+                self.routes.as_ref().map(|f| f.as_fd()),
+            )? {
                 Ok(ready) => (Some(ready), None),
                 Err(settling) => (None, Some(settling)),
             },

@@ -16,13 +16,14 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::socket::MsgFlags;
 use serde::{Deserialize, Serialize};
 
 use super::host;
@@ -263,8 +264,14 @@ enum Until<'a> {
     /// Its pid file: interface, routes, published ports and its pools all set up.
     Ready,
     /// The default routes it copies from the host (IPv4, IPv6), in the namespace whose
-    /// `/proc/PID/net` is `net`: the container can send from then on.
-    Routes { net: PathBuf, want: (bool, bool) },
+    /// `/proc/PID/net` is `net`: the container can send from then on. They are looked for
+    /// whenever `events` (a netlink socket in that namespace, [`crate::sys::route_events`])
+    /// says a route came, or about every millisecond without one.
+    Routes {
+        net: PathBuf,
+        want: (bool, bool),
+        events: Option<BorrowedFd<'a>>,
+    },
     /// Ready, or `done` readable first (the container has ended).
     ReadyOr(BorrowedFd<'a>),
 }
@@ -298,10 +305,15 @@ impl Starting {
     /// container sends meanwhile waits in pasta's tap device until pasta serves it, so a
     /// `connect()` at once works, a little later. For a pasta without published ports
     /// (those must be bound before the container counts as started).
-    pub fn wait_routes(mut self, pid: i32) -> Result<Result<Pasta, Settling>, PastaError> {
+    pub fn wait_routes(
+        mut self,
+        pid: i32,
+        events: Option<BorrowedFd<'_>>,
+    ) -> Result<Result<Pasta, Settling>, PastaError> {
         let until = Until::Routes {
             net: PathBuf::from(format!("/proc/{pid}/net")),
             want: host::default_routes(Path::new("/proc/net")),
+            events,
         };
         match self.attempt(&until)? {
             Outcome::Routes => Ok(Err(Settling(self))),
@@ -347,24 +359,33 @@ impl Starting {
                     "it did not set up the network within 10 seconds".to_string(),
                 ));
             }
-            // Routes appear without a word: they are looked for at every turn, about every
-            // millisecond.
-            let step = match until {
-                Until::Routes { .. } => 1,
-                _ => 50,
+            // Routes come without a word from pasta: they are looked for at every turn.
+            let (step, other) = match until {
+                Until::Routes { events: None, .. } => (1, None),
+                Until::Routes { events, .. } => (50, *events),
+                Until::ReadyOr(done) => (50, Some(*done)),
+                Until::Ready => (50, None),
             };
             let mut fds = vec![PollFd::new(fifo.as_fd(), PollFlags::POLLIN)];
-            if let Until::ReadyOr(done) = until {
-                fds.push(PollFd::new(*done, PollFlags::POLLIN));
-            }
+            fds.extend(other.map(|fd| PollFd::new(fd, PollFlags::POLLIN)));
             let _ = poll(
                 &mut fds,
                 PollTimeout::from(u16::try_from(left.as_millis().min(step)).unwrap_or(50)),
             );
-            let ended = fds
+            let woken = fds
                 .get(1)
                 .is_some_and(|f| f.revents().is_some_and(|r| !r.is_empty()));
             drop(fds);
+            let ended = woken && matches!(until, Until::ReadyOr(_));
+            if let (
+                true,
+                Until::Routes {
+                    events: Some(fd), ..
+                },
+            ) = (woken, until)
+            {
+                drain(*fd);
+            }
             match fifo.read(&mut buf) {
                 Ok(n) if n > 0 => return Ok(Outcome::Ready),
                 // No writer (yet, or any more): poll does not wait for one.
@@ -374,7 +395,7 @@ impl Starting {
             if ended {
                 return Ok(Outcome::Ended);
             }
-            if let Until::Routes { net, want } = until {
+            if let Until::Routes { net, want, .. } = until {
                 let (v4, v6) = host::default_routes(net);
                 if (v4 || !want.0) && (v6 || !want.1) {
                     return Ok(Outcome::Routes);
@@ -428,6 +449,15 @@ impl Drop for Pasta {
             self.child.try_wait()
         };
     }
+}
+
+/// Read and drop what a netlink socket has queued (it is only a wake-up).
+fn drain(events: BorrowedFd<'_>) {
+    let mut buf = [0u8; 8192];
+    while matches!(
+        nix::sys::socket::recv(events.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT),
+        Ok(n) if n > 0
+    ) {}
 }
 
 /// What to start pasta as: its AVX2 build, on a CPU that has AVX2, where pasta would

@@ -257,6 +257,9 @@ pub struct LaunchSpec {
     /// Trees the keeper deletes once the container has exited (the writable layer of a
     /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
     pub discard: Vec<PathBuf>,
+    /// Hand the monitor a socket that wakes on every route added in the container's new
+    /// network namespace, to see pasta's routes appear without polling for them.
+    pub watch_routes: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -284,6 +287,9 @@ pub struct Stdio {
 
 #[derive(Serialize, Deserialize)]
 enum FromKeeper {
+    /// In the container's namespaces, which others (pasta) may join from now on; with the
+    /// route watch when asked for ([`LaunchSpec::watch_routes`]) and one could be opened.
+    Entered,
     /// Carries a pidfd of init: the keeper, init's parent, opens it before init can have been
     /// reaped, so it cannot refer to a recycled pid however fast init ends.
     Started {
@@ -378,12 +384,15 @@ impl Drop for KeeperGuard {
 /// Create the container described by `spec`: its namespaces, id map, root filesystem and
 /// init, which then sets itself up (see [`Launching::ready`]) and waits to be started (see
 /// [`Created::start`]). `place` puts the keeper (host pid given) in the container's cgroup
-/// before anything of the container exists, and says where that is. The caller must be
-/// single-threaded.
-pub fn launch(
+/// before anything of the container exists, and says where that is. `entered` is called as
+/// soon as the keeper is in the container's namespaces (with the route watch, if any), while
+/// it goes on to mount the root and make init: the moment to start what joins them, such as
+/// pasta; what it returns comes back with the launch. The caller must be single-threaded.
+pub fn launch<T>(
     spec: &LaunchSpec,
     place: impl FnOnce(Pid) -> Result<Option<PathBuf>, String>,
-) -> Result<Launching, LaunchError> {
+    entered: impl FnOnce(Pid, Option<OwnedFd>) -> T,
+) -> Result<(Launching, T), LaunchError> {
     let (keeper_chan, keeper_end) = Channel::pair()?;
     let (init_chan, init_end) = Channel::pair()?;
     // The user's namespace with this map, from its holder, unless the container joins
@@ -414,7 +423,14 @@ pub fn launch(
         spec.idmap.apply(keeper)?;
     }
     keeper_chan.send(&ToKeeper::Mapped { cgroup })?;
-    let (init, pidfd) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
+    let (joined, message) = match keeper_chan.recv_with_fds::<FromKeeper>()? {
+        Some((FromKeeper::Entered, fds)) => (
+            Some(entered(keeper, fds.into_iter().next())),
+            keeper_chan.recv_with_fds::<FromKeeper>()?,
+        ),
+        other => (None, other),
+    };
+    let (init, pidfd) = match message {
         Some((FromKeeper::Started { init_pid }, mut fds)) => match fds.pop() {
             Some(fd) => (Pid::from_raw(init_pid), fd),
             None => {
@@ -430,14 +446,22 @@ pub fn launch(
             ));
         }
     };
-    Ok(Launching {
+    let Some(joined) = joined else {
+        return Err(LaunchError::Setup(
+            "the container's set-up process started init before saying it had entered its \
+             namespaces"
+                .to_string(),
+        ));
+    };
+    let launching = Launching {
         guard,
         keeper,
         init,
         pidfd,
         keeper_chan,
         init_chan,
-    })
+    };
+    Ok((launching, joined))
 }
 
 /// A container whose init exists and is setting itself up (mounts, pivot_root, user).
@@ -574,7 +598,7 @@ fn keeper_main(
     // Capabilities in the new namespaces come with them, before any id map: what needs no
     // map runs while the monitor writes it (newuidmap takes a millisecond or two). Mounting
     // the overlay does need it: the kernel refuses an unmapped mounter.
-    let early = (|| -> Result<(), String> {
+    let early = (|| -> Result<Option<OwnedFd>, String> {
         prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("prctl: {e}"))?;
         if getppid() != parent {
             crate::sys::exit_now(1);
@@ -588,13 +612,26 @@ fn keeper_main(
                 .map_err(|e| format!("cannot join the other container's network: {e}"))?;
         }
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
+        let mut routes = None;
         if matches!(ns.net, NetNamespace::New) {
             sys::set_link_up("lo")
                 .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
+            // Without it, the monitor looks for the routes instead.
+            routes = spec
+                .watch_routes
+                .then(|| sys::route_events().ok())
+                .flatten();
         }
         mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
-            .map_err(|e| format!("cannot make mounts private: {e}"))
+            .map_err(|e| format!("cannot make mounts private: {e}"))?;
+        Ok(routes)
     })();
+    // pasta may start now, while the root is mounted and init made.
+    let early = early.and_then(|routes| {
+        let fds: Vec<BorrowedFd<'_>> = routes.iter().map(|f| f.as_fd()).collect();
+        chan.send_with_fds(&FromKeeper::Entered, &fds)
+            .map_err(|e| format!("cannot tell the monitor: {e}"))
+    });
     let cgroup = match chan.recv::<ToKeeper>() {
         Ok(Some(ToKeeper::Mapped { cgroup })) => cgroup,
         _ => crate::sys::exit_now(1),

@@ -562,6 +562,23 @@ pub fn set_link_up(name: &str) -> Result<(), SysError> {
     Ok(())
 }
 
+/// A netlink socket in the calling network namespace that becomes readable whenever a route
+/// is added or removed there (IPv4 or IPv6): a wake-up, whose messages the reader drains.
+pub fn route_events() -> Result<OwnedFd, SysError> {
+    use nix::sys::socket::{
+        AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType, bind, socket,
+    };
+    let sock = socket(
+        AddressFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        SockProtocol::NetlinkRoute,
+    )?;
+    let groups = (libc::RTMGRP_IPV4_ROUTE | libc::RTMGRP_IPV6_ROUTE) as u32;
+    bind(sock.as_raw_fd(), &NetlinkAddr::new(0, groups))?;
+    Ok(sock)
+}
+
 /// Unmap the pages of this process's file mappings that hold nothing of its own (no
 /// anonymous, written page: its code and read-only data) from its page tables: they stay in
 /// the page cache, and a page is mapped again when next used. For a process that will run

@@ -352,6 +352,17 @@ impl Starting {
         let (fifo, log) = (&mut self.ready, &self.log);
         let deadline = Instant::now() + Duration::from_secs(10);
         let mut buf = [0u8; 32];
+        let routed = |until: &Until<'_>| match until {
+            Until::Routes { net, want, .. } => {
+                let (v4, v6) = host::default_routes(net);
+                (v4 || !want.0) && (v6 || !want.1)
+            }
+            _ => false,
+        };
+        // Looked for once before any wait, too: what came before the watch is not missed.
+        if routed(until) {
+            return Ok(Outcome::Routes);
+        }
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -395,11 +406,8 @@ impl Starting {
             if ended {
                 return Ok(Outcome::Ended);
             }
-            if let Until::Routes { net, want, .. } = until {
-                let (v4, v6) = host::default_routes(net);
-                if (v4 || !want.0) && (v6 || !want.1) {
-                    return Ok(Outcome::Routes);
-                }
+            if routed(until) {
+                return Ok(Outcome::Routes);
             }
             if let Ok(Some(status)) = self.pasta.child.try_wait() {
                 let said = fs::read_to_string(log).unwrap_or_default();

@@ -388,12 +388,10 @@ impl Starting {
                 .is_some_and(|f| f.revents().is_some_and(|r| !r.is_empty()));
             drop(fds);
             let ended = woken && matches!(until, Until::ReadyOr(_));
-            if let (
-                true,
-                Until::Routes {
+            if woken
+                && let Until::Routes {
                     events: Some(fd), ..
-                },
-            ) = (woken, until)
+                } = until
             {
                 drain(*fd);
             }

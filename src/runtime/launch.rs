@@ -480,12 +480,6 @@ impl Launching {
         self.init
     }
 
-    /// Host pid of the keeper, which is in all the container's namespaces but its pid
-    /// namespace (and lives as long as the container).
-    pub fn keeper(&self) -> Pid {
-        self.keeper
-    }
-
     /// Wait until init is set up and about to execute the program.
     pub fn ready(mut self) -> Result<Created, LaunchError> {
         let keeper = self.keeper;

@@ -387,6 +387,11 @@ fn hub(store_root: &Path, name: &str, mut ready: io::PipeWriter) -> Result<(), H
     };
     let pid = match sys::fork_into(flags).map_err(HubError::Namespaces)? {
         Forked::Child => {
+            // The lock and the socket are the hub's alone. A holder that kept copies would
+            // hold hub.lock for the moment it outlives an ending hub, and a joiner would
+            // find the hub alive with its socket gone.
+            drop(lock);
+            drop(listener);
             drop(holder);
             drop(ready);
             if let Ok(null) = OpenOptions::new().write(true).open("/dev/null") {

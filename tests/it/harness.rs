@@ -621,6 +621,7 @@ pub fn wait_with_timeout(
     label: &str,
 ) -> (ExitStatus, String, String) {
     let reader = |r: Option<Box<dyn Read + Send>>| {
+        let (tx, rx) = std::sync::mpsc::channel();
         thread::spawn(move || {
             let mut s = String::new();
             if let Some(mut r) = r {
@@ -628,8 +629,9 @@ pub fn wait_with_timeout(
                 let _ = r.read_to_end(&mut bytes);
                 s = String::from_utf8_lossy(&bytes).into_owned();
             }
-            s
-        })
+            let _ = tx.send(s);
+        });
+        rx
     };
     let out = reader(
         child
@@ -649,13 +651,76 @@ pub fn wait_with_timeout(
             break s;
         }
         if Instant::now() > deadline {
+            // What every process of the command was waiting in, before it is killed, and
+            // what it had printed (descendants that outlive it may keep the pipes open).
+            let waits = describe_tree(child.id() as i32);
             let _ = child.kill();
             let _ = child.wait();
-            panic!("{label} did not finish within {limit:?}");
+            let said = |rx: std::sync::mpsc::Receiver<String>| {
+                rx.recv_timeout(Duration::from_secs(2))
+                    .unwrap_or_else(|_| "(still open)".to_string())
+            };
+            panic!(
+                "{label} did not finish within {limit:?}\n--- waiting in\n{waits}--- stdout\n{}\n--- stderr\n{}",
+                said(out),
+                said(err)
+            );
         }
         thread::sleep(Duration::from_millis(10));
     };
-    (status, out.join().unwrap(), err.join().unwrap())
+    (status, out.recv().unwrap(), err.recv().unwrap())
+}
+
+/// One line per thread of `root` and its descendants: pid, tid, command, state, the kernel
+/// function it sleeps in and its system call (as /proc/PID/task/TID/syscall gives it).
+fn describe_tree(root: i32) -> String {
+    let parent_of = |pid: i32| {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let after = stat.rsplit_once(')')?.1;
+        after.split_whitespace().nth(1)?.parse::<i32>().ok()
+    };
+    let all: Vec<i32> = fs::read_dir("/proc")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .collect();
+    let mut tree = vec![root];
+    let mut i = 0;
+    while i < tree.len() {
+        let p = tree[i];
+        tree.extend(all.iter().filter(|c| parent_of(**c) == Some(p)));
+        i += 1;
+    }
+    let mut lines = String::new();
+    for pid in tree {
+        let cmd = fs::read(format!("/proc/{pid}/cmdline"))
+            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+            .unwrap_or_default();
+        for task in fs::read_dir(format!("/proc/{pid}/task"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let read = |f: &str| {
+                fs::read_to_string(task.path().join(f))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string()
+            };
+            let state = read("stat")
+                .rsplit_once(')')
+                .and_then(|(_, s)| s.split_whitespace().next().map(str::to_string))
+                .unwrap_or_default();
+            lines += &format!(
+                "{pid}/{} {cmd:.100} state={state} wchan={} syscall={}\n",
+                task.file_name().to_string_lossy(),
+                read("wchan"),
+                read("syscall")
+            );
+        }
+    }
+    lines
 }
 
 /// Poll `f` until it returns true (or fail after `limit`).

@@ -122,7 +122,8 @@ pub fn unpack_layer(
     dest: &Path,
     ids: &IdLimits,
 ) -> Result<UnpackReport, UnpackError> {
-    let stream = decompress(input)?;
+    // Inflated in large pieces, whatever size the tar reader asks for (512-byte headers).
+    let stream = BufReader::with_capacity(COPY_BUF, decompress(input)?);
     let mut hashing = HashingReader::new(stream);
     let root = openat(
         nix::fcntl::AT_FDCWD,
@@ -137,6 +138,7 @@ pub fn unpack_layer(
         report: UnpackReport::default(),
         dir_times: Vec::new(),
         cached_parent: None,
+        buf: vec![0; COPY_BUF],
     };
     {
         let mut archive = tar::Archive::new(&mut hashing);
@@ -177,7 +179,13 @@ struct Unpacker {
     /// The last parent directory opened, reused while entries stay in one directory, and
     /// whether it is setgid (new entries then take its group).
     cached_parent: Option<(PathBuf, Rc<File>, bool)>,
+    /// File contents pass through here, so a large file is written in few system calls
+    /// (`io::copy` would write 8 KiB at a time).
+    buf: Vec<u8>,
 }
+
+/// The unit of inflating and of writing file contents.
+const COPY_BUF: usize = 256 * 1024;
 
 const WHITEOUT_PREFIX: &str = ".wh.";
 const OPAQUE_MARKER: &str = ".wh..wh..opq";
@@ -325,7 +333,8 @@ impl Unpacker {
                 }
                 .map_err(fs_err("create", &path))?;
                 let mut file = File::from(fd);
-                io::copy(entry, &mut file).map_err(|e| io_err("write", &path, e))?;
+                copy_contents(entry, &mut file, &mut self.buf)
+                    .map_err(|e| io_err("write", &path, e))?;
                 if !owned_by_root {
                     fchown(&file, Some(uid), Some(gid))
                         .map_err(fs_err("set the owner of", &path))?;
@@ -566,6 +575,25 @@ impl Unpacker {
 }
 
 /// Give `name` in `dir` (a symlink or fifo: not opened) its owner.
+/// Copy all of `from` into `to` through `buf`, writing only full buffers (and the rest).
+fn copy_contents(from: &mut impl Read, to: &mut File, buf: &mut [u8]) -> io::Result<()> {
+    loop {
+        let mut filled = 0;
+        while filled < buf.len() {
+            match from.read(&mut buf[filled..]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        io::Write::write_all(to, &buf[..filled])?;
+        if filled < buf.len() {
+            return Ok(());
+        }
+    }
+}
+
 fn chown_entry(
     dir: &File,
     name: &OsStr,
@@ -683,6 +711,34 @@ mod tests {
         assert_eq!(clean_path(Path::new("./")).unwrap(), None);
         assert!(clean_path(Path::new("a/../../etc")).is_err());
         assert!(clean_path(Path::new("/etc/passwd")).is_err());
+    }
+
+    /// Contents arrive in uneven pieces (as from a tar entry over a decompressor); what is
+    /// written is exactly them, at every size around the buffer's.
+    #[test]
+    fn contents_are_copied_whole() {
+        struct Uneven<'a>(&'a [u8], usize);
+        impl Read for Uneven<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                self.1 = self.1 % 7 + 1;
+                let n = buf.len().min(self.0.len()).min(self.1 * 1000);
+                buf[..n].copy_from_slice(&self.0[..n]);
+                self.0 = &self.0[n..];
+                Ok(n)
+            }
+        }
+        let dir = std::env::temp_dir().join(format!("nook-copy-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut buf = vec![0; 4096];
+        for size in [0, 1, 4095, 4096, 4097, 3 * 4096, 20_000] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+            let path = dir.join("f");
+            let mut file = File::create(&path).unwrap();
+            copy_contents(&mut Uneven(&data, 0), &mut file, &mut buf).unwrap();
+            drop(file);
+            assert_eq!(std::fs::read(&path).unwrap(), data, "size {size}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -146,6 +146,9 @@ impl Helper {
             .spawn()
             .map_err(JobError::Spawn)?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
+        // A layer streams through this pipe: a larger one (up to the 1 MiB an ordinary user
+        // may ask for) lets the download run further ahead of the unpacking.
+        let _ = nix::fcntl::fcntl(&stdin, nix::fcntl::FcntlArg::F_SETPIPE_SZ(1 << 20));
         let mut line = serde_json::to_vec(job).expect("jobs always serialize");
         line.push(b'\n');
         // A helper that died early shows up in finish() as a missing answer.

@@ -574,7 +574,6 @@ impl Unpacker {
     }
 }
 
-/// Give `name` in `dir` (a symlink or fifo: not opened) its owner.
 /// Copy all of `from` into `to` through `buf`, writing only full buffers (and the rest).
 fn copy_contents(from: &mut impl Read, to: &mut File, buf: &mut [u8]) -> io::Result<()> {
     loop {
@@ -594,6 +593,7 @@ fn copy_contents(from: &mut impl Read, to: &mut File, buf: &mut [u8]) -> io::Res
     }
 }
 
+/// Give `name` in `dir` (a symlink or fifo: not opened) its owner.
 fn chown_entry(
     dir: &File,
     name: &OsStr,

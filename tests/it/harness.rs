@@ -674,29 +674,30 @@ pub fn wait_with_timeout(
 /// One line per thread of `root` and its descendants: pid, tid, command, state, the kernel
 /// function it sleeps in and its system call (as /proc/PID/task/TID/syscall gives it).
 fn describe_tree(root: i32) -> String {
-    let parent_of = |pid: i32| {
-        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-        let after = stat.rsplit_once(')')?.1;
-        after.split_whitespace().nth(1)?.parse::<i32>().ok()
-    };
-    let all: Vec<i32> = fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+    // Every process with its parent, read once.
+    let parents: Vec<(i32, i32)> = proc_entries()
+        .filter_map(|(pid, dir)| {
+            let stat = fs::read_to_string(dir.join("stat")).ok()?;
+            let ppid = stat
+                .rsplit_once(')')?
+                .1
+                .split_whitespace()
+                .nth(1)?
+                .parse()
+                .ok()?;
+            Some((pid, ppid))
+        })
         .collect();
     let mut tree = vec![root];
     let mut i = 0;
     while i < tree.len() {
         let p = tree[i];
-        tree.extend(all.iter().filter(|c| parent_of(**c) == Some(p)));
+        tree.extend(parents.iter().filter(|(_, pp)| *pp == p).map(|(c, _)| *c));
         i += 1;
     }
     let mut lines = String::new();
     for pid in tree {
-        let cmd = fs::read(format!("/proc/{pid}/cmdline"))
-            .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-            .unwrap_or_default();
+        let cmd = cmdline(Path::new(&format!("/proc/{pid}"))).unwrap_or_default();
         for task in fs::read_dir(format!("/proc/{pid}/task"))
             .into_iter()
             .flatten()
@@ -742,19 +743,25 @@ pub fn env_with(driver: &str) -> Env {
     env
 }
 
-/// Command lines of all processes.
-pub fn processes() -> Vec<String> {
+/// Every process now: its pid and its /proc directory.
+pub fn proc_entries() -> impl Iterator<Item = (i32, PathBuf)> {
     fs::read_dir("/proc")
         .unwrap()
         .flatten()
-        .filter(|e| {
-            e.file_name()
-                .to_string_lossy()
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-        })
-        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path())))
+}
+
+/// The command line of the process whose /proc directory is `dir`, its arguments joined by
+/// spaces.
+pub fn cmdline(dir: &Path) -> Option<String> {
+    let bytes = fs::read(dir.join("cmdline")).ok()?;
+    Some(String::from_utf8_lossy(&bytes).replace('\0', " "))
+}
+
+/// Command lines of all processes.
+pub fn processes() -> Vec<String> {
+    proc_entries()
+        .filter_map(|(_, dir)| cmdline(&dir))
         .collect()
 }
 

@@ -646,18 +646,15 @@ fn members_starting_together_all_know_each_other() {
 
 /// The processes with a descriptor open on `path`: their command lines.
 fn processes_holding(path: &std::path::Path) -> Vec<String> {
-    fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter(|p| {
-            fs::read_dir(p.path().join("fd"))
+    crate::harness::proc_entries()
+        .filter(|(_, dir)| {
+            fs::read_dir(dir.join("fd"))
                 .into_iter()
                 .flatten()
                 .flatten()
                 .any(|fd| fs::read_link(fd.path()).is_ok_and(|to| to == path))
         })
-        .filter_map(|p| fs::read(p.path().join("cmdline")).ok())
-        .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
+        .filter_map(|(_, dir)| crate::harness::cmdline(&dir))
         .collect()
 }
 

@@ -582,6 +582,15 @@ fn keeper_main(
     init_chan: Channel,
 ) -> ! {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
+    // Of what the monitor has open, the keeper keeps only what it uses: above all not the
+    // monitor's lock (`Containers::monitor_lock`), which must be held by the monitor alone,
+    // as proof that it lives.
+    let mut keep = vec![chan.as_fd().as_raw_fd(), init_chan.as_fd().as_raw_fd()];
+    keep.extend(join_user.map(|f| f.as_raw_fd()));
+    if let NetNamespace::Join(net) = &spec.namespaces.net {
+        keep.push(net.as_raw_fd());
+    }
+    let _ = sys::close_fds_except(&keep);
     let parent = getppid();
     let layers = Layers {
         lowers: &spec.lowers,

@@ -758,6 +758,20 @@ pub fn cmdline(dir: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).replace('\0', " "))
 }
 
+/// The processes with a descriptor open on `path`: their command lines.
+pub fn processes_holding(path: &Path) -> Vec<String> {
+    proc_entries()
+        .filter(|(_, dir)| {
+            fs::read_dir(dir.join("fd"))
+                .into_iter()
+                .flatten()
+                .flatten()
+                .any(|fd| fs::read_link(fd.path()).is_ok_and(|to| to == path))
+        })
+        .filter_map(|(_, dir)| cmdline(&dir))
+        .collect()
+}
+
 /// Command lines of all processes.
 pub fn processes() -> Vec<String> {
     proc_entries()

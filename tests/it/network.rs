@@ -617,7 +617,7 @@ fn members_starting_together_all_know_each_other() {
     // The hub alone holds its lock: a process that kept a copy (its namespace holder, dying
     // a moment after it) would let a joiner find the hub alive but its socket gone.
     let lock = env.runtime.join("nook/networks/crowd/hub.lock");
-    let holding = processes_holding(&lock);
+    let holding = crate::harness::processes_holding(&lock);
     assert_eq!(holding.len(), 1, "{} held by {holding:?}", lock.display());
     let out = env
         .nook(&["exec", "m4", "wget", "-q", "-O-", "http://m0/group"])
@@ -642,20 +642,6 @@ fn members_starting_together_all_know_each_other() {
     wait_until(Duration::from_secs(10), "the hub to end", || {
         env.store_processes().is_empty()
     });
-}
-
-/// The processes with a descriptor open on `path`: their command lines.
-fn processes_holding(path: &std::path::Path) -> Vec<String> {
-    crate::harness::proc_entries()
-        .filter(|(_, dir)| {
-            fs::read_dir(dir.join("fd"))
-                .into_iter()
-                .flatten()
-                .flatten()
-                .any(|fd| fs::read_link(fd.path()).is_ok_and(|to| to == path))
-        })
-        .filter_map(|(_, dir)| crate::harness::cmdline(&dir))
-        .collect()
 }
 
 /// Services bound only to the host's loopback (databases, agents, development servers) are

@@ -122,9 +122,7 @@ pub fn unpack_layer(
     dest: &Path,
     ids: &IdLimits,
 ) -> Result<UnpackReport, UnpackError> {
-    // Inflated in large pieces, whatever size the tar reader asks for (512-byte headers).
-    let stream = BufReader::with_capacity(COPY_BUF, decompress(input)?);
-    let mut hashing = HashingReader::new(stream);
+    let mut hashing = HashingReader::new(decompress(input)?);
     let root = openat(
         nix::fcntl::AT_FDCWD,
         dest,
@@ -155,15 +153,21 @@ pub fn unpack_layer(
     Ok(report)
 }
 
-/// Wrap `input` in the decompressor its first bytes call for.
-pub fn decompress<'a>(input: impl Read + 'a) -> Result<Box<dyn Read + 'a>, UnpackError> {
-    let mut buffered = BufReader::with_capacity(256 * 1024, input);
+/// Wrap `input` in the decompressor its first bytes call for, buffered on both sides: the
+/// stream is inflated in large pieces, whatever size its reader asks for (a tar reader,
+/// 512-byte headers). An uncompressed stream passes through one buffer, not two.
+pub fn decompress<'a>(input: impl Read + 'a) -> Result<Box<dyn BufRead + 'a>, UnpackError> {
+    let mut buffered = BufReader::with_capacity(COPY_BUF, input);
     let head = buffered.fill_buf().map_err(UnpackError::Tar)?;
     Ok(match head {
-        [0x1f, 0x8b, ..] => Box::new(flate2::read::MultiGzDecoder::new(buffered)),
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => {
-            Box::new(zstd::stream::read::Decoder::with_buffer(buffered).map_err(UnpackError::Tar)?)
-        }
+        [0x1f, 0x8b, ..] => Box::new(BufReader::with_capacity(
+            COPY_BUF,
+            flate2::read::MultiGzDecoder::new(buffered),
+        )),
+        [0x28, 0xb5, 0x2f, 0xfd, ..] => Box::new(BufReader::with_capacity(
+            COPY_BUF,
+            zstd::stream::read::Decoder::with_buffer(buffered).map_err(UnpackError::Tar)?,
+        )),
         [0xfd, b'7', b'z', b'X', b'Z', 0, ..] => return Err(UnpackError::Compression("xz")),
         [b'B', b'Z', b'h', ..] => return Err(UnpackError::Compression("bzip2")),
         _ => Box::new(buffered),
@@ -184,7 +188,7 @@ struct Unpacker {
     buf: Vec<u8>,
 }
 
-/// The unit of inflating and of writing file contents.
+/// The unit of reading and inflating layers, and of writing file contents.
 const COPY_BUF: usize = 256 * 1024;
 
 const WHITEOUT_PREFIX: &str = ".wh.";

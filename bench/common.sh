@@ -33,15 +33,7 @@ before() {
 median_or_dash() {
     if [ -n "${NOOK_BEFORE:-}" ]; then median "$1" "$2"; else echo -; fi
 }
-scripts/busybox-rootfs "$work"
-mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
-# (group too, as on a laptop: podman keep-id cannot pass a 700 home of group root)
-chown "$user:" "$work/run" "$work/home" "$work/out"
-# podman's configuration for this machine (runc, cgroupfs: see scripts/setup-host)
-mkdir -p "$work/home/.config"
-cp -r "$(getent passwd "$user" | cut -d: -f6)/.config/containers" "$work/home/.config/"
-chown -R "$user" "$work/home"
-
+# Run a command as the test user, in the benchmark's home and runtime directory.
 as_user() {
     runuser -u "$user" -- env HOME="$work/home" XDG_RUNTIME_DIR="$work/run" \
         PATH=/usr/local/bin:/usr/bin:/bin "$@"
@@ -51,16 +43,43 @@ as_user() {
 bench_cleanup() {
     as_user podman rm -af -t 0 >/dev/null 2>&1 || true
     as_user podman rmi -af >/dev/null 2>&1 || true
-    as_user "$work/nook" rm -f $(as_user "$work/nook" ps -aq) >/dev/null 2>&1 || true
+    as_user "$work/nook" rm -f $(as_user "$work/nook" ps -aq 2>/dev/null) >/dev/null 2>&1 || true
     # nook's namespace holders and podman's pause process hold user namespaces and would
     # outlive the run
     as_user "$work/nook" system reset-userns >/dev/null 2>&1 || true
     if [ -s "$work/run/libpod/tmp/pause.pid" ]; then
         kill "$(cat "$work/run/libpod/tmp/pause.pid")" 2>/dev/null || true
     fi
+    if mountpoint -q "$work/home"; then
+        umount "$work/home" || umount -l "$work/home"
+    fi
     rm -rf "$work"
 }
 trap bench_cleanup EXIT
+
+scripts/busybox-rootfs "$work"
+mkdir -m 700 "$work/run" "$work/home" && mkdir -m 755 "$work/out"
+# NOOK_BENCH_FS=journaled: the user's home, and so nook's and podman's stores, on a fresh ext4
+# with a journal (mkfs.ext4's defaults, as an installer formats a laptop's disk), mounted from
+# an image. These VMs' own disk is ext4 without a journal, where ext4 finds every new inode
+# by stepping over each inode deleted in the last minutes (recently_deleted() in
+# fs/ext4/ialloc.c, for journal-less filesystems only): a loop of starts that each make and
+# remove about twenty files slows down as it goes, and so does anything that makes files.
+if [ "${NOOK_BENCH_FS:-}" = journaled ]; then
+    truncate -s 4G "$work/home.img"
+    mkfs.ext4 -q "$work/home.img"
+    mount -o loop "$work/home.img" "$work/home"
+    chmod 700 "$work/home"
+elif [ -n "${NOOK_BENCH_FS:-}" ]; then
+    echo "bench/$name: NOOK_BENCH_FS is 'journaled' or unset, not '$NOOK_BENCH_FS'" >&2
+    exit 1
+fi
+# (group too, as on a laptop: podman keep-id cannot pass a 700 home of group root)
+chown "$user:" "$work/run" "$work/home" "$work/out"
+# podman's configuration for this machine (runc, cgroupfs: see scripts/setup-host)
+mkdir -p "$work/home/.config"
+cp -r "$(getent passwd "$user" | cut -d: -f6)/.config/containers" "$work/home/.config/"
+chown -R "$user" "$work/home"
 
 as_user "$work/nook" import "$work/busybox.tar" bench/busybox >/dev/null
 as_user podman import "$work/busybox.tar" localhost/bench/busybox >/dev/null 2>&1

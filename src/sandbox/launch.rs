@@ -268,6 +268,20 @@ fn plan<'a>(policy: &'a Policy, setup: &'a Setup) -> Result<Plan<'a>, LaunchErro
     })
 }
 
+/// Where a sandbox's pasta says it is ready, and its messages; removed when the sandbox ends
+/// (after its pasta, declared before it).
+struct PastaFiles {
+    fifo: PathBuf,
+    log: PathBuf,
+}
+
+impl Drop for PastaFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.fifo);
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
+
 /// The parent's part: map PID 1's ids, start pasta, then relay signals until it ends.
 fn supervise(
     policy: &Policy,
@@ -303,6 +317,23 @@ fn supervise(
     let _cleanup = crate::cgroups::Cleanup(placed);
     map.apply(init)?;
     chan.send(&ToInit::Mapped)?;
+    // pasta sets the network up while PID 1 builds the sandbox's root: PID 1 stays in its
+    // namespaces (and joinable) until it is told to go.
+    let files = setup.pasta.as_ref().map(|(_, dir)| PastaFiles {
+        fifo: dir.join(format!("sandbox-{}.ready", init.as_raw())),
+        log: dir.join(format!("sandbox-{}.log", init.as_raw())),
+    });
+    let pasta = match (&setup.pasta, &files) {
+        (Some((features, _)), Some(files)) => Some(Pasta::start(&PastaSpec {
+            pid: init.as_raw(),
+            ports: &[],
+            fifo: &files.fifo,
+            log: &files.log,
+            features,
+            host_loopback: policy.host_loopback,
+        })?),
+        _ => None,
+    };
     match chan.recv::<FromInit>()? {
         Some(FromInit::Ready) => {}
         Some(FromInit::Failed { code, message }) => {
@@ -311,22 +342,22 @@ fn supervise(
         }
         None => return Err(LaunchError::Setup("it ended while being built".to_string())),
     }
-    let _pasta = match &setup.pasta {
-        Some((features, dir)) => Some(
-            Pasta::start(&PastaSpec {
-                pid: init.as_raw(),
-                ports: &[],
-                fifo: &dir.join(format!("sandbox-{}.ready", init.as_raw())),
-                log: &dir.join(format!("sandbox-{}.log", init.as_raw())),
-                features,
-                host_loopback: policy.host_loopback,
-            })?
-            .wait()?,
-        ),
-        None => None,
+    // The command starts once the namespace has its routes, as a container's does: a packet
+    // it sends meanwhile waits in pasta's tap device, and pasta fills its pools beside it.
+    let (mut _pasta, settling) = match pasta.map(|p| p.wait_routes(init.as_raw(), None)) {
+        None => (None, None),
+        Some(Ok(Ok(ready))) => (Some(ready), None),
+        Some(Ok(Err(settling))) => (None, Some(settling)),
+        Some(Err(e)) => return Err(e.into()),
     };
     chan.send(&ToInit::Go)?;
     let pidfd = sys::pidfd_open(init).map_err(LaunchError::Clone)?;
+    if let Some(settling) = settling {
+        match settling.finish(pidfd.as_fd()) {
+            Ok(ready) => _pasta = ready,
+            Err(e) => eprintln!("nook sandbox: warning: the sandbox has no way out: {e}"),
+        }
+    }
     let deadline = policy.timeout.map(|t| Instant::now() + t);
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));

@@ -193,6 +193,46 @@ fn the_hosts_loopback_is_unreachable_unless_asked() {
     assert!(out.stdout.contains("on-the-host"), "{out}");
 }
 
+/// With --net, the command starts once pasta has the sandbox's interface and routes up, and
+/// pasta fills its pools beside it (as for a container): a connection made at once waits in
+/// pasta's tap device and works, every time.
+#[test]
+fn with_net_the_first_instruction_reaches_the_network() {
+    let env = Env::new();
+    let dir = project(&env);
+    let port = serve_on_host_loopback("first");
+    // pasta gives the sandbox the host's gateway, which --host-loopback maps to the host.
+    let routes = fs::read_to_string("/proc/net/route").unwrap();
+    let gateway = routes
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.get(1) == Some(&"00000000"))
+        .map(|f| std::net::Ipv4Addr::from(u32::from_str_radix(f[2], 16).unwrap().swap_bytes()))
+        .expect("the host has a default route");
+    // (The server may end the connection with a reset once it has answered.)
+    let script = format!(
+        "exec 3<>/dev/tcp/{gateway}/{port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && \
+         {{ cat <&3; true; }}"
+    );
+    for _ in 0..10 {
+        sandbox(
+            &env,
+            &dir,
+            &["--net", "--host-loopback", "--", "bash", "-c", &script],
+        )
+        .ok()
+        .stdout_has("first");
+    }
+    // pasta's readiness FIFO and log go with the sandbox.
+    let left: Vec<_> = fs::read_dir(env.runtime.join("nook"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .filter(|n| n.to_string_lossy().starts_with("sandbox-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// TIOCSTI injection: a command pushed into the user's terminal input would run in the
 /// user's shell after the sandbox ends. The sandbox has a session of its own (the terminal
 /// is not its controlling one) and the ioctl is refused by seccomp.

@@ -8,7 +8,7 @@
 //! stdin and sends back framed output and then its result on stdout.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::{self, Command};
 use std::sync::Mutex;
@@ -234,10 +234,10 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         sysctls: Vec::new(),
         pid_host: false,
         discard: Vec::new(),
-        watch_routes: false,
+        watch_routes: step.network == Network::Pasta,
     };
     // pasta starts as soon as the step's namespaces exist.
-    let connect = |keeper: nix::unistd::Pid, _| match (step.network, &step.pasta) {
+    let connect = |keeper: nix::unistd::Pid, routes| match (step.network, &step.pasta) {
         (Network::Pasta, Some(features)) => Pasta::start(&PastaSpec {
             pid: keeper.as_raw(),
             ports: &[],
@@ -246,13 +246,23 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
             features,
             host_loopback: step.host_loopback,
         })
-        .map(Some),
+        .map(|starting| Some((starting, keeper, routes))),
         _ => Ok(None),
     };
     let (launching, connecting) = launch::launch(&spec, |_| Ok(None), connect)?;
     let connecting = connecting?;
     let created = launching.ready()?;
-    let _pasta = connecting.map(|c| c.wait()).transpose()?;
+    // The step runs once its namespace has the routes, as a container's program does: pasta
+    // fills its pools beside it, and a packet sent meanwhile waits in pasta's tap device.
+    let (mut _pasta, settling) = match connecting {
+        None => (None, None),
+        Some((starting, keeper, routes)) => {
+            match starting.wait_routes(keeper.as_raw(), routes.as_ref().map(|f| f.as_fd()))? {
+                Ok(ready) => (Some(ready), None),
+                Err(settling) => (None, Some(settling)),
+            }
+        }
+    };
     let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(StepError::Output);
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
@@ -261,6 +271,9 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         stdout: out_w,
         stderr: err_w,
     }))?;
+    if let Some(settling) = settling {
+        _pasta = settling.finish(running.events_fd())?;
+    }
     Relay {
         outputs: vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
         input: None,

@@ -254,15 +254,11 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
     let created = launching.ready()?;
     // The step runs once its namespace has the routes, as a container's program does: pasta
     // fills its pools beside it, and a packet sent meanwhile waits in pasta's tap device.
-    let (mut _pasta, settling) = match connecting {
-        None => (None, None),
-        Some((starting, keeper, routes)) => {
-            match starting.wait_routes(keeper.as_raw(), routes.as_ref().map(|f| f.as_fd()))? {
-                Ok(ready) => (Some(ready), None),
-                Err(settling) => (None, Some(settling)),
-            }
-        }
-    };
+    let settling = connecting
+        .map(|(starting, keeper, routes)| {
+            starting.wait_routes(keeper.as_raw(), routes.as_ref().map(|f| f.as_fd()))
+        })
+        .transpose()?;
     let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(StepError::Output);
     let (out_r, out_w) = pipe()?;
     let (err_r, err_w) = pipe()?;
@@ -271,9 +267,9 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         stdout: out_w,
         stderr: err_w,
     }))?;
-    if let Some(settling) = settling {
-        _pasta = settling.finish(running.events_fd())?;
-    }
+    let _pasta = settling
+        .map(|s| s.finish(running.events_fd()))
+        .transpose()?;
     Relay {
         outputs: vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
         input: None,

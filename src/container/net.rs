@@ -322,9 +322,9 @@ fn peer_namespaces(containers: &Containers<'_>, name: &str) -> Result<Namespaces
 
 /// A run's network once connected; pasta ends when this is dropped.
 pub struct Connected {
-    pasta: Option<Pasta>,
-    /// A pasta still finishing its set-up beside the container (see [`Connected::settle`]).
-    settling: Option<pasta::Settling>,
+    /// Its pasta, perhaps still finishing its set-up beside the container (see
+    /// [`Connected::settle`]).
+    pasta: Option<pasta::Settling>,
     _forwarder: Option<Forwarder>,
 }
 
@@ -423,29 +423,25 @@ impl Pending {
 }
 
 impl Connecting {
-    /// Wait until the container can use its network: with published ports, until pasta
-    /// is ready and has bound them; without, only until its interface and routes are set
-    /// up (pasta finishes the rest beside the container: [`Connected::settle`]).
     /// How the container is reached (known before pasta is ready).
     pub fn state(&self) -> &NetworkState {
         &self.state
     }
 
+    /// Wait until the container can use its network: with published ports, until pasta
+    /// is ready and has bound them; without, only until its interface and routes are set
+    /// up (pasta finishes the rest beside the container: [`Connected::settle`]).
     pub fn finish(self) -> Result<Connected, NetError> {
-        let (pasta, settling) = match self.pasta {
-            None => (None, None),
-            Some(p) if self.ports_lock.is_some() => (Some(p.wait()?), None),
-            Some(p) => match p.wait_routes(
+        let pasta = match self.pasta {
+            None => None,
+            Some(p) if self.ports_lock.is_some() => Some(pasta::Settling::Ready(p.wait()?)),
+            Some(p) => Some(p.wait_routes(
                 self.keeper.as_raw(),
                 self.routes.as_ref().map(|f| f.as_fd()),
-            )? {
-                Ok(ready) => (Some(ready), None),
-                Err(settling) => (None, Some(settling)),
-            },
+            )?),
         };
         Ok(Connected {
             pasta,
-            settling,
             _forwarder: self.forwarder,
         })
     }
@@ -457,8 +453,8 @@ impl Connected {
     /// and again when started once more, leaves the container without its way out: that is
     /// returned, for the caller to report.
     pub fn settle(&mut self, done: std::os::fd::BorrowedFd<'_>) -> Result<(), NetError> {
-        if let Some(settling) = self.settling.take() {
-            self.pasta = settling.finish(done)?;
+        if let Some(settling) = self.pasta.take() {
+            self.pasta = settling.finish(done)?.map(pasta::Settling::Ready);
         }
         Ok(())
     }

@@ -284,9 +284,12 @@ enum Outcome {
     Ended,
 }
 
-/// A pasta that has the container's interface and routes set up and is finishing the rest
-/// (its pools of sockets and pipes) beside the container; see [`Settling::finish`].
-pub struct Settling(Starting);
+/// A pasta that has the container's interface and routes set up: ready, or finishing the
+/// rest (its pools of sockets and pipes) beside the container; see [`Settling::finish`].
+pub enum Settling {
+    Ready(Pasta),
+    Finishing(Starting),
+}
 
 impl Starting {
     /// Wait until pasta has the network up and its ports bound. A pasta that exits while
@@ -309,15 +312,15 @@ impl Starting {
         mut self,
         pid: i32,
         events: Option<BorrowedFd<'_>>,
-    ) -> Result<Result<Pasta, Settling>, PastaError> {
+    ) -> Result<Settling, PastaError> {
         let until = Until::Routes {
             net: PathBuf::from(format!("/proc/{pid}/net")),
             want: host::default_routes(Path::new("/proc/net")),
             events,
         };
         match self.attempt(&until)? {
-            Outcome::Routes => Ok(Err(Settling(self))),
-            _ => Ok(Ok(self.pasta)),
+            Outcome::Routes => Ok(Settling::Finishing(self)),
+            _ => Ok(Settling::Ready(self.pasta)),
         }
     }
 
@@ -427,11 +430,14 @@ impl Starting {
 }
 
 impl Settling {
-    /// Wait for pasta to finish setting up, or for `done` to become readable first (the
-    /// container has ended: pasta is not needed any more, and ends when dropped). A pasta
-    /// that exits meanwhile is started once more, as in [`Starting::wait`].
+    /// Wait for pasta to finish setting up (at once if it has), or for `done` to become
+    /// readable first (the container has ended: pasta is not needed any more, and ends when
+    /// dropped). A pasta that exits meanwhile is started once more, as in [`Starting::wait`].
     pub fn finish(self, done: BorrowedFd<'_>) -> Result<Option<Pasta>, PastaError> {
-        let Settling(mut starting) = self;
+        let mut starting = match self {
+            Settling::Ready(pasta) => return Ok(Some(pasta)),
+            Settling::Finishing(starting) => starting,
+        };
         match starting.attempt(&Until::ReadyOr(done))? {
             Outcome::Ready => Ok(Some(starting.pasta)),
             _ => {

@@ -319,12 +319,15 @@ fn supervise(
     chan.send(&ToInit::Mapped)?;
     // pasta sets the network up while PID 1 builds the sandbox's root: PID 1 stays in its
     // namespaces (and joinable) until it is told to go.
-    let files = setup.pasta.as_ref().map(|(_, dir)| PastaFiles {
-        fifo: dir.join(format!("sandbox-{}.ready", init.as_raw())),
-        log: dir.join(format!("sandbox-{}.log", init.as_raw())),
+    let files = setup.pasta.as_ref().map(|(features, dir)| {
+        let files = PastaFiles {
+            fifo: dir.join(format!("sandbox-{}.ready", init.as_raw())),
+            log: dir.join(format!("sandbox-{}.log", init.as_raw())),
+        };
+        (features, files)
     });
-    let pasta = match (&setup.pasta, &files) {
-        (Some((features, _)), Some(files)) => Some(Pasta::start(&PastaSpec {
+    let pasta = match &files {
+        Some((features, files)) => Some(Pasta::start(&PastaSpec {
             pid: init.as_raw(),
             ports: &[],
             fifo: &files.fifo,
@@ -332,7 +335,7 @@ fn supervise(
             features,
             host_loopback: policy.host_loopback,
         })?),
-        _ => None,
+        None => None,
     };
     match chan.recv::<FromInit>()? {
         Some(FromInit::Ready) => {}
@@ -344,20 +347,18 @@ fn supervise(
     }
     // The command starts once the namespace has its routes, as a container's does: a packet
     // it sends meanwhile waits in pasta's tap device, and pasta fills its pools beside it.
-    let (mut _pasta, settling) = match pasta.map(|p| p.wait_routes(init.as_raw(), None)) {
-        None => (None, None),
-        Some(Ok(Ok(ready))) => (Some(ready), None),
-        Some(Ok(Err(settling))) => (None, Some(settling)),
-        Some(Err(e)) => return Err(e.into()),
-    };
+    let settling = pasta
+        .map(|p| p.wait_routes(init.as_raw(), None))
+        .transpose()?;
     chan.send(&ToInit::Go)?;
     let pidfd = sys::pidfd_open(init).map_err(LaunchError::Clone)?;
-    if let Some(settling) = settling {
-        match settling.finish(pidfd.as_fd()) {
-            Ok(ready) => _pasta = ready,
-            Err(e) => eprintln!("nook sandbox: warning: the sandbox has no way out: {e}"),
+    let _pasta = match settling.map(|s| s.finish(pidfd.as_fd())).transpose() {
+        Ok(pasta) => pasta.flatten(),
+        Err(e) => {
+            eprintln!("nook sandbox: warning: the sandbox has no way out: {e}");
+            None
         }
-    }
+    };
     let deadline = policy.timeout.map(|t| Instant::now() + t);
     loop {
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));

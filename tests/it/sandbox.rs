@@ -202,13 +202,9 @@ fn with_net_the_first_instruction_reaches_the_network() {
     let dir = project(&env);
     let port = serve_on_host_loopback("first");
     // pasta gives the sandbox the host's gateway, which --host-loopback maps to the host.
-    let routes = fs::read_to_string("/proc/net/route").unwrap();
-    let gateway = routes
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .find(|f| f.get(1) == Some(&"00000000"))
-        .map(|f| std::net::Ipv4Addr::from(u32::from_str_radix(f[2], 16).unwrap().swap_bytes()))
-        .expect("the host has a default route");
+    let gateway = nook::network::host::default_route()
+        .expect("the host has a default route")
+        .gateway;
     // (The server may end the connection with a reset once it has answered.)
     let script = format!(
         "exec 3<>/dev/tcp/{gateway}/{port} && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && \

@@ -8,7 +8,7 @@
 //! stdin and sends back framed output and then its result on stdout.
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::PathBuf;
 use std::process::{self, Command};
 use std::sync::Mutex;
@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use nix::fcntl::OFlag;
 use nix::sys::signal::Signal;
 
-use crate::network::pasta::{self, Pasta, PastaSpec};
+use crate::network::host::TapConfig;
+use crate::network::pasta::{self, Pasta, PastaSpec, Tap};
 use crate::runtime::idmap::IdMap;
 use crate::runtime::launch::{
     self, LaunchError, LaunchSpec, MountSpec, Namespaces, NetNamespace, ProcessSpec, Security,
@@ -234,30 +235,40 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         sysctls: Vec::new(),
         pid_host: false,
         discard: Vec::new(),
-        watch_routes: step.network == Network::Pasta,
+        tap: match (step.network, &step.pasta) {
+            (Network::Pasta, Some(f)) if f.serves_tap => TapConfig::from_host(),
+            _ => None,
+        },
     };
     // pasta starts as soon as the step's namespaces exist.
-    let connect = |keeper: nix::unistd::Pid, routes| match (step.network, &step.pasta) {
-        (Network::Pasta, Some(features)) => Pasta::start(&PastaSpec {
-            pid: keeper.as_raw(),
-            ports: &[],
-            fifo: &step.scratch.join("pasta.ready"),
-            log: &step.scratch.join("pasta.log"),
-            features,
-            host_loopback: step.host_loopback,
-        })
-        .map(|starting| Some((starting, keeper, routes))),
-        _ => Ok(None),
-    };
+    let connect =
+        |keeper: nix::unistd::Pid, queue: Option<OwnedFd>| match (step.network, &step.pasta) {
+            (Network::Pasta, Some(features)) => {
+                let tap = queue
+                    .zip(spec.tap.clone())
+                    .map(|(queue, config)| Tap { queue, config });
+                Pasta::start(
+                    &PastaSpec {
+                        pid: keeper.as_raw(),
+                        ports: &[],
+                        fifo: &step.scratch.join("pasta.ready"),
+                        log: &step.scratch.join("pasta.log"),
+                        features,
+                        host_loopback: step.host_loopback,
+                    },
+                    tap,
+                )
+                .map(|starting| Some((starting, keeper)))
+            }
+            _ => Ok(None),
+        };
     let (launching, connecting) = launch::launch(&spec, |_| Ok(None), connect)?;
     let connecting = connecting?;
     let created = launching.ready()?;
-    // The step runs once its namespace has the routes, as a container's program does: pasta
-    // fills its pools beside it, and a packet sent meanwhile waits in pasta's tap device.
+    // The step runs once it can send, as a container's program does: pasta finishes setting
+    // up beside it, and a packet sent meanwhile waits in the interface's queue.
     let settling = connecting
-        .map(|(starting, keeper, routes)| {
-            starting.wait_routes(keeper.as_raw(), routes.as_ref().map(|f| f.as_fd()))
-        })
+        .map(|(starting, keeper)| starting.wait_routes(keeper.as_raw()))
         .transpose()?;
     let pipe = || nix::unistd::pipe2(OFlag::O_CLOEXEC).map_err(StepError::Output);
     let (out_r, out_w) = pipe()?;
@@ -267,9 +278,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
         stdout: out_w,
         stderr: err_w,
     }))?;
-    let _pasta = settling
-        .map(|s| s.finish(running.events_fd()))
-        .transpose()?;
+    let _pasta = settling.map(|s| s.finish(running.ended_fd())).transpose()?;
     Relay {
         outputs: vec![(out_r, Stream::Stdout), (err_r, Stream::Stderr)],
         input: None,

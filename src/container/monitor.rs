@@ -8,7 +8,7 @@
 //! waiting command through its stdout whether the container started, and then lets go of it.
 
 use std::io::{self, Write};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::time::{Duration, Instant};
 
 use nix::errno::Errno;
@@ -29,6 +29,8 @@ use super::{
 };
 use crate::cgroups;
 use crate::image::store::Store;
+use crate::network::host::TapConfig;
+use crate::network::pasta::Tap;
 use crate::runtime::idmap::{IdMap, IdMapError};
 use crate::runtime::launch::{self, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio};
 use crate::runtime::relay::{self, RawMode, Relay};
@@ -295,7 +297,12 @@ struct Run<'a> {
 impl Run<'_> {
     /// How to launch the container this time: its network decides which namespaces it
     /// makes or joins, and adds its /etc files.
-    fn spec(&self, namespaces: Namespaces, network_files: Vec<MountSpec>) -> LaunchSpec {
+    fn spec(
+        &self,
+        namespaces: Namespaces,
+        network_files: Vec<MountSpec>,
+        tap: Option<TapConfig>,
+    ) -> LaunchSpec {
         let (store, containers, config) = (self.store, self.containers, self.config);
         let mut mounts = config.mounts.clone();
         mounts.extend(network_files);
@@ -326,7 +333,7 @@ impl Run<'_> {
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
-            watch_routes: config.network.mode.uses_pasta(),
+            tap,
             discard: if config.auto_remove {
                 vec![containers.upper(&config.id), containers.work(&config.id)]
             } else {
@@ -377,10 +384,14 @@ impl Run<'_> {
         };
         // pasta starts as soon as the namespaces exist, while the root is mounted and init
         // sets itself up; it ends with this run.
-        let connect =
-            |keeper, routes| pending.begin(self.store, containers, &config.id, keeper, routes);
-        let (launching, connecting) =
-            launch::launch(&self.spec(namespaces, mounts), place, connect)?;
+        let spec = self.spec(namespaces, mounts, pending.tap());
+        let connect = |keeper, queue: Option<OwnedFd>| {
+            let tap = queue
+                .zip(spec.tap.clone())
+                .map(|(queue, config)| Tap { queue, config });
+            pending.begin(self.store, containers, &config.id, keeper, tap)
+        };
+        let (launching, connecting) = launch::launch(&spec, place, connect)?;
         let init = launching.init();
         // Recorded before the program can run: while init sets itself up, on the other core.
         // (A program that then cannot start is recorded as exited, with docker's 126/127.)
@@ -466,7 +477,7 @@ impl Run<'_> {
         };
         // pasta finishes its set-up while the program runs (or until it has ended), once
         // what `run -d` and `attach` count on (the attach fifo) is in place.
-        if let Err(e) = network.settle(running.events_fd()) {
+        if let Err(e) = network.settle(running.ended_fd()) {
             let _ = log.write(
                 Stream::Stderr,
                 format!("nook: the container has no way out: {e}\n").as_bytes(),

@@ -333,8 +333,6 @@ pub struct Connecting {
     pasta: Option<pasta::Starting>,
     /// The container's keeper, in its network namespace.
     keeper: Pid,
-    /// Wakes when a route is added in that namespace (see [`crate::sys::route_events`]).
-    routes: Option<OwnedFd>,
     forwarder: Option<Forwarder>,
     /// Held until pasta has bound the ports.
     ports_lock: Option<File>,
@@ -342,17 +340,27 @@ pub struct Connecting {
 }
 
 impl Pending {
+    /// The interface for pasta that the container's keeper makes (see
+    /// [`crate::runtime::launch::LaunchSpec::tap`]), when the container has a pasta able to
+    /// serve one.
+    pub fn tap(&self) -> Option<host::TapConfig> {
+        self.pasta
+            .as_ref()
+            .filter(|f| f.serves_tap)
+            .and_then(|_| host::TapConfig::from_host())
+    }
+
     /// Attach the container whose keeper is `keeper` to its user network, settle its ports
-    /// and start its pasta, as soon as the keeper is in its namespaces (`routes`: what it
-    /// gave to watch routes with). (Not before the keeper exists: a lock taken then would be
-    /// inherited by it.)
+    /// and start its pasta, as soon as the keeper is in its namespaces (`tap`: the interface
+    /// it made for pasta, with what it was made from). (Not before the keeper exists: a lock
+    /// taken then would be inherited by it.)
     pub fn begin(
         self,
         store: &Store,
         containers: &Containers<'_>,
         id: &str,
         keeper: Pid,
-        routes: Option<OwnedFd>,
+        tap: Option<pasta::Tap>,
     ) -> Result<Connecting, NetError> {
         let Pending {
             publish,
@@ -397,14 +405,17 @@ impl Pending {
         };
         state.ports = ports.clone();
         let pasta = match &features {
-            Some(f) => Some(Pasta::start(&PastaSpec {
-                pid: keeper.as_raw(),
-                ports: &ports,
-                fifo: &containers.dir(id).join("pasta.ready"),
-                log: &containers.dir(id).join("pasta.log"),
-                features: f,
-                host_loopback,
-            })?),
+            Some(f) => Some(Pasta::start(
+                &PastaSpec {
+                    pid: keeper.as_raw(),
+                    ports: &ports,
+                    fifo: &containers.dir(id).join("pasta.ready"),
+                    log: &containers.dir(id).join("pasta.log"),
+                    features: f,
+                    host_loopback,
+                },
+                tap,
+            )?),
             None => None,
         };
         let forwarder = match offline && !ports.is_empty() {
@@ -414,7 +425,6 @@ impl Pending {
         Ok(Connecting {
             pasta,
             keeper,
-            routes,
             forwarder,
             ports_lock,
             state,
@@ -435,10 +445,7 @@ impl Connecting {
         let pasta = match self.pasta {
             None => None,
             Some(p) if self.ports_lock.is_some() => Some(pasta::Settling::Ready(p.wait()?)),
-            Some(p) => Some(p.wait_routes(
-                self.keeper.as_raw(),
-                self.routes.as_ref().map(|f| f.as_fd()),
-            )?),
+            Some(p) => Some(p.wait_routes(self.keeper.as_raw())?),
         };
         Ok(Connected {
             pasta,

@@ -3,8 +3,11 @@
 //! same address and gateway, and connections to the gateway reach the host's loopback.)
 
 use std::fs;
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::fd::OwnedFd;
 use std::path::Path;
+
+use super::netlink::Netlink;
 
 /// The host's IPv4 default route.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -60,6 +63,137 @@ fn has_default_route6(table: &str) -> bool {
             && flags & REJECT == 0
             && cols[9] != "lo"
     })
+}
+
+/// The first IPv6 default route in `/proc/net/ipv6_route` format: its interface and gateway.
+fn parse_default_route6(table: &str) -> Option<(String, Ipv6Addr)> {
+    table.lines().find_map(|line| {
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if !has_default_route6(line) {
+            return None;
+        }
+        let gateway = u128::from_str_radix(cols[4], 16).ok()?;
+        Some((cols[9].to_string(), Ipv6Addr::from(gateway)))
+    })
+}
+
+/// One address family of a container's pasta interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Addressing {
+    pub address: IpAddr,
+    pub prefix: u8,
+    pub gateway: IpAddr,
+}
+
+/// The interface through which a container reaches pasta, set up by nook before pasta
+/// starts, so that the container's program can send from its first instruction: what it
+/// sends waits in the interface's queue until pasta reads it. It copies the host as pasta
+/// would (the address and prefix of the default route's interface, the gateway; /64 for
+/// IPv6), and pasta is told the same ([`TapConfig::pasta_args`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TapConfig {
+    pub mac: [u8; 6],
+    pub v4: Option<Addressing>,
+    pub v6: Option<Addressing>,
+}
+
+/// The interface's name in the container.
+pub const TAP_NAME: &str = "eth0";
+/// pasta's own MTU for its interface.
+const TAP_MTU: u32 = 65520;
+/// A locally administered address ("nk"): each container has its own link to pasta alone.
+const TAP_MAC: [u8; 6] = [0x02, 0x6e, 0x6b, 0x00, 0x00, 0x02];
+
+impl TapConfig {
+    /// The host's network as a container gets it, or `None` when the host has no default
+    /// route with an address on its interface (pasta then sets up nothing either).
+    pub fn from_host() -> Option<TapConfig> {
+        let addrs: Vec<_> = nix::ifaddrs::getifaddrs().ok()?.collect();
+        let on = |interface: &str, want_v6: bool| {
+            addrs.iter().find_map(|a| {
+                if a.interface_name != interface {
+                    return None;
+                }
+                let (address, prefix) = match (a.address?, a.netmask?) {
+                    (addr, mask) if !want_v6 => {
+                        let ip = addr.as_sockaddr_in()?.ip();
+                        (
+                            IpAddr::V4(ip),
+                            mask.as_sockaddr_in()?.ip().to_bits().leading_ones(),
+                        )
+                    }
+                    (addr, _) => {
+                        let ip = addr.as_sockaddr_in6()?.ip();
+                        // Not link-local (fe80::/10): the container has its own.
+                        if ip.segments()[0] & 0xffc0 == 0xfe80 {
+                            return None;
+                        }
+                        (IpAddr::V6(ip), 64)
+                    }
+                };
+                Some((address, prefix as u8))
+            })
+        };
+        let side = |route: Option<(String, IpAddr)>, v6: bool| {
+            let (interface, gateway) = route?;
+            let (address, prefix) = on(&interface, v6)?;
+            Some(Addressing {
+                address,
+                prefix,
+                gateway,
+            })
+        };
+        let read = |table: &str| fs::read_to_string(Path::new("/proc/net").join(table)).ok();
+        let v4 = side(
+            read("route")
+                .and_then(|t| parse_default_route(&t))
+                .map(|(i, g)| (i, g.into())),
+            false,
+        );
+        let v6 = side(
+            read("ipv6_route")
+                .and_then(|t| parse_default_route6(&t))
+                .map(|(i, g)| (i, g.into())),
+            true,
+        );
+        (v4.is_some() || v6.is_some()).then_some(TapConfig {
+            mac: TAP_MAC,
+            v4,
+            v6,
+        })
+    }
+
+    /// In the container's network namespace (with the capability to administer it): create
+    /// the interface, address it, route through it, and return its queue, for pasta.
+    pub fn create(&self) -> Result<OwnedFd, String> {
+        let tap = crate::sys::open_tap(TAP_NAME)
+            .map_err(|e| format!("cannot create the network interface {TAP_NAME}: {e}"))?;
+        let mut nl = Netlink::open().map_err(|e| e.to_string())?;
+        nl.configure_link(TAP_NAME, self.mac, TAP_MTU)
+            .map_err(|e| e.to_string())?;
+        for a in self.v4.iter().chain(&self.v6) {
+            nl.add_address(TAP_NAME, a.address, a.prefix)
+                .map_err(|e| e.to_string())?;
+            nl.add_default_route(TAP_NAME, a.gateway)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(tap)
+    }
+
+    /// What tells pasta the interface's addresses and hardware address (instead of
+    /// `--config-net`, which would have pasta set it up).
+    pub fn pasta_args(&self) -> Vec<String> {
+        let mac = self.mac.map(|b| format!("{b:02x}")).join(":");
+        let mut args = vec!["--ns-mac-addr".to_string(), mac];
+        for a in self.v4.iter().chain(&self.v6) {
+            args.extend(["-a".to_string(), a.address.to_string()]);
+            args.extend(["-g".to_string(), a.gateway.to_string()]);
+        }
+        if let Some(a) = &self.v4 {
+            args.extend(["-n".to_string(), a.prefix.to_string()]);
+        }
+        args
+    }
 }
 
 /// Which default routes (IPv4, IPv6) the network namespace whose `/proc/.../net` directory
@@ -130,5 +264,31 @@ mod tests {
         assert!(!has_default_route6(&row("00200200", "lo")));
         assert!(!has_default_route6(&row("00000003", "lo")));
         assert!(!has_default_route6(""));
+        assert_eq!(
+            parse_default_route6(&(row("00200200", "lo") + &row("00000003", "eth0"))),
+            Some(("eth0".to_string(), "fd00::1".parse().unwrap()))
+        );
+        assert_eq!(parse_default_route6(&row("00200200", "lo")), None);
+    }
+
+    #[test]
+    fn pasta_is_told_what_the_interface_has() {
+        let tap = TapConfig {
+            mac: TAP_MAC,
+            v4: Some(Addressing {
+                address: "192.0.2.2".parse().unwrap(),
+                prefix: 24,
+                gateway: "192.0.2.1".parse().unwrap(),
+            }),
+            v6: Some(Addressing {
+                address: "fd00::2".parse().unwrap(),
+                prefix: 64,
+                gateway: "fd00::1".parse().unwrap(),
+            }),
+        };
+        assert_eq!(
+            tap.pasta_args().join(" "),
+            "--ns-mac-addr 02:6e:6b:00:00:02 -a 192.0.2.2 -g 192.0.2.1 -a fd00::2 -g fd00::1 -n 24"
+        );
     }
 }

@@ -794,7 +794,7 @@ fn holder_main(network: &Network, single_id: bool, join_user: Option<OwnedFd>, c
         let [_, b, c, d] = network.gateway.octets();
         nl.add_bridge(BRIDGE, [0x02, 0x6e, 0x6b, b, c, d])
             .map_err(|e| e.to_string())?;
-        nl.add_address(BRIDGE, network.gateway, network.prefix)
+        nl.add_address(BRIDGE, network.gateway.into(), network.prefix)
             .map_err(|e| e.to_string())?;
         nl.set_up(BRIDGE, None).map_err(|e| e.to_string())?;
         // The network's name service, at the gateway: the hub answers on it.
@@ -864,7 +864,7 @@ fn plumb(
         .map_err(|e| format!("cannot enter the container's network namespace: {e}"))?;
     let inside = (|| {
         let mut there = Netlink::open()?;
-        there.add_address(ifname, address, prefix)?;
+        there.add_address(ifname, address.into(), prefix)?;
         there.set_up(ifname, None)
     })()
     .map_err(|e| e.to_string());

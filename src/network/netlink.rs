@@ -1,8 +1,9 @@
 //! The few rtnetlink requests a user network needs — a bridge, veth pairs with one end in a
-//! container's namespace, addresses, links up — sent over a plain netlink socket with the
-//! rust-netlink project's message types (no async runtime).
+//! container's namespace, addresses, links up — and a container's pasta interface (its
+//! hardware address, MTU, addresses and default routes), sent over a plain netlink socket
+//! with the rust-netlink project's message types (no async runtime).
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use netlink_packet_core::{
@@ -10,9 +11,12 @@ use netlink_packet_core::{
     NetlinkPayload,
 };
 use netlink_packet_route::RouteNetlinkMessage;
-use netlink_packet_route::address::{AddressAttribute, AddressMessage};
+use netlink_packet_route::address::{AddressAttribute, AddressFlags, AddressMessage};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoVeth, LinkAttribute, LinkFlags, LinkInfo, LinkMessage,
+};
+use netlink_packet_route::route::{
+    RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
 };
 use netlink_sys::{Socket, SocketAddr, protocols::NETLINK_ROUTE};
 
@@ -163,24 +167,71 @@ impl Netlink {
         )
     }
 
-    /// Give interface `name` the address `ip/prefix`.
-    pub fn add_address(
+    /// Give interface `name` the hardware address `mac` and the MTU `mtu`, and put it up.
+    pub fn configure_link(
         &mut self,
         name: &str,
-        ip: Ipv4Addr,
-        prefix: u8,
+        mac: [u8; 6],
+        mtu: u32,
     ) -> Result<(), NetlinkError> {
+        let mut link = LinkMessage::default();
+        link.header.index = Self::index(name)?;
+        link.header.flags = LinkFlags::Up;
+        link.header.change_mask = LinkFlags::Up;
+        link.attributes = vec![
+            LinkAttribute::Address(mac.to_vec()),
+            LinkAttribute::Mtu(mtu),
+        ];
+        self.request(
+            &format!("set up {name}"),
+            RouteNetlinkMessage::SetLink(link),
+            false,
+        )
+    }
+
+    /// Give interface `name` the address `ip/prefix`, usable at once (an IPv6 address skips
+    /// duplicate address detection, which would hold it back for a second or more).
+    pub fn add_address(&mut self, name: &str, ip: IpAddr, prefix: u8) -> Result<(), NetlinkError> {
         let mut addr = AddressMessage::default();
-        addr.header.family = netlink_packet_route::AddressFamily::Inet;
         addr.header.prefix_len = prefix;
         addr.header.index = Self::index(name)?;
-        addr.attributes = vec![
-            AddressAttribute::Local(ip.into()),
-            AddressAttribute::Address(ip.into()),
-        ];
+        addr.attributes = vec![AddressAttribute::Address(ip)];
+        match ip {
+            IpAddr::V4(_) => {
+                addr.header.family = netlink_packet_route::AddressFamily::Inet;
+                addr.attributes.push(AddressAttribute::Local(ip));
+            }
+            IpAddr::V6(_) => {
+                addr.header.family = netlink_packet_route::AddressFamily::Inet6;
+                addr.attributes
+                    .push(AddressAttribute::Flags(AddressFlags::Nodad));
+            }
+        }
         self.request(
             &format!("give {name} the address {ip}/{prefix}"),
             RouteNetlinkMessage::NewAddress(addr),
+            true,
+        )
+    }
+
+    /// Route everything not routed otherwise through `gateway` on interface `name`.
+    pub fn add_default_route(&mut self, name: &str, gateway: IpAddr) -> Result<(), NetlinkError> {
+        let mut route = RouteMessage::default();
+        route.header.address_family = match gateway {
+            IpAddr::V4(_) => netlink_packet_route::AddressFamily::Inet,
+            IpAddr::V6(_) => netlink_packet_route::AddressFamily::Inet6,
+        };
+        route.header.table = RouteHeader::RT_TABLE_MAIN;
+        route.header.protocol = RouteProtocol::Boot;
+        route.header.scope = RouteScope::Universe;
+        route.header.kind = RouteType::Unicast;
+        route.attributes = vec![
+            RouteAttribute::Gateway(gateway.into()),
+            RouteAttribute::Oif(Self::index(name)?),
+        ];
+        self.request(
+            &format!("route through {gateway} on {name}"),
+            RouteNetlinkMessage::NewRoute(route),
             true,
         )
     }

@@ -5,9 +5,10 @@
 //! exits: a pasta pointed at a namespace by path keeps that namespace alive and would never
 //! quit by itself. It is ready when it writes its pid file, which here is a FIFO the monitor
 //! reads: pasta writes it only after the interface, routes and published ports are set up,
-//! and its pools of sockets and pipes filled. A container with published ports starts then;
-//! one without starts as soon as its namespace has the default routes pasta copies from the
-//! host, a packet sent meanwhile waiting in pasta's tap device, and the monitor waits for the
+//! and its pools of sockets and pipes filled. A container with published ports starts then.
+//! One without starts at once when nook made its interface ([`Tap`]: pasta then serves the
+//! interface's queue, a packet sent before it runs waiting there), or else as soon as its
+//! namespace has the default routes pasta copies from the host; the monitor waits for the
 //! pid file beside it ([`Settling`]).
 //!
 //! What the installed pasta can do is read from its `--help` (Debian's is a 2023 snapshot)
@@ -16,14 +17,13 @@
 use std::fs::{self, File};
 use std::io::{self, Read};
 use std::net::{IpAddr, Ipv4Addr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::socket::MsgFlags;
 use serde::{Deserialize, Serialize};
 
 use super::host;
@@ -70,6 +70,8 @@ pub struct Features {
     /// Connections to the gateway reach the host (`--no-map-gw` or `--map-host-loopback`
     /// exist to change that).
     pub maps_gateway: bool,
+    /// `--fd` and `--ns-mac-addr`: it can serve an interface nook made ([`Tap`]).
+    pub serves_tap: bool,
 }
 
 impl Features {
@@ -90,6 +92,7 @@ impl Features {
             ns_ifname: help.contains("--ns-ifname"),
             ns_forwarding: help.contains("--tcp-ns") && help.contains("--udp-ns"),
             maps_gateway: help.contains("--no-map-gw") || help.contains("--map-host-loopback"),
+            serves_tap: help.contains("--fd") && help.contains("--ns-mac-addr"),
         })
     }
 }
@@ -153,6 +156,13 @@ pub struct Pasta {
     wait_on_end: bool,
 }
 
+/// The container's interface, made and addressed by nook in its namespace (see
+/// [`host::TapConfig`]): pasta serves its queue (`--fd`) instead of making one.
+pub struct Tap {
+    pub queue: OwnedFd,
+    pub config: host::TapConfig,
+}
+
 /// Where to start one.
 pub struct PastaSpec<'a> {
     /// A process in the container's user and network namespaces.
@@ -177,11 +187,13 @@ pub struct Starting {
     pid: i32,
     features: Features,
     host_loopback: bool,
+    tap: Option<Tap>,
 }
 
 impl Pasta {
-    /// Start pasta for the container; [`Starting::wait`] for it to be ready.
-    pub fn start(spec: &PastaSpec<'_>) -> Result<Starting, PastaError> {
+    /// Start pasta for the container (serving `tap`, if nook made the interface);
+    /// [`Starting::wait`] for it to be ready.
+    pub fn start(spec: &PastaSpec<'_>, tap: Option<Tap>) -> Result<Starting, PastaError> {
         let fifo_err = |source| PastaError::Fifo {
             path: spec.fifo.to_path_buf(),
             source,
@@ -195,7 +207,7 @@ impl Pasta {
             .custom_flags(libc::O_NONBLOCK)
             .open(spec.fifo)
             .map_err(fifo_err);
-        let spawned = opened.and_then(|ready| Ok((ready, Self::spawn(spec)?)));
+        let spawned = opened.and_then(|ready| Ok((ready, Self::spawn(spec, tap.as_ref())?)));
         let (ready, pasta) = spawned.inspect_err(|_| {
             let _ = fs::remove_file(spec.fifo);
         })?;
@@ -208,19 +220,34 @@ impl Pasta {
             pid: spec.pid,
             features: spec.features.clone(),
             host_loopback: spec.host_loopback,
+            tap,
         })
     }
 
-    fn spawn(spec: &PastaSpec<'_>) -> Result<Pasta, PastaError> {
+    /// Run pasta: serving `tap`, if nook made the interface, else making and setting up its
+    /// own.
+    fn spawn(spec: &PastaSpec<'_>, tap: Option<&Tap>) -> Result<Pasta, PastaError> {
         let log = File::create(spec.log).map_err(|e| PastaError::Fifo {
             path: spec.log.to_path_buf(),
             source: e,
         })?;
         let mut cmd = Command::new(program());
-        cmd.args(["--config-net", "--quiet", "--foreground", "--pid"])
+        cmd.args(["--quiet", "--foreground", "--pid"])
             .arg(spec.fifo);
-        if spec.features.ns_ifname {
-            cmd.args(["--ns-ifname", "eth0"]);
+        match tap {
+            Some(tap) => {
+                let fd = tap.queue.as_raw_fd();
+                cmd.arg("--fd")
+                    .arg(fd.to_string())
+                    .args(tap.config.pasta_args());
+                crate::sys::inherit_fd(&mut cmd, fd);
+            }
+            None => {
+                cmd.arg("--config-net");
+                if spec.features.ns_ifname {
+                    cmd.args(["--ns-ifname", host::TAP_NAME]);
+                }
+            }
         }
         if spec.features.dns_forward {
             cmd.arg("--dns-forward").arg(DNS_FORWARD.to_string());
@@ -265,13 +292,8 @@ enum Until<'a> {
     Ready,
     /// The default routes it copies from the host (IPv4, IPv6), in the namespace whose
     /// `/proc/PID/net` is `net`: the container can send from then on. They are looked for
-    /// whenever `events` (a netlink socket in that namespace, [`crate::sys::route_events`])
-    /// says a route came, or about every millisecond without one.
-    Routes {
-        net: PathBuf,
-        want: (bool, bool),
-        events: Option<BorrowedFd<'a>>,
-    },
+    /// about every millisecond.
+    Routes { net: PathBuf, want: (bool, bool) },
     /// Ready, or `done` readable first (the container has ended).
     ReadyOr(BorrowedFd<'a>),
 }
@@ -302,21 +324,20 @@ impl Starting {
         Ok(self.pasta)
     }
 
-    /// Wait only until the container's namespace (process `pid`'s) has the default routes
-    /// pasta copies from the host. pasta addresses the interface and routes it early, and
-    /// fills its pools of sockets and pipes after, which takes longer: a packet the
-    /// container sends meanwhile waits in pasta's tap device until pasta serves it, so a
-    /// `connect()` at once works, a little later. For a pasta without published ports
-    /// (those must be bound before the container counts as started).
-    pub fn wait_routes(
-        mut self,
-        pid: i32,
-        events: Option<BorrowedFd<'_>>,
-    ) -> Result<Settling, PastaError> {
+    /// Wait only until the container can send: at once when pasta serves an interface nook
+    /// made and routed, else until the container's namespace (process `pid`'s) has the
+    /// default routes pasta copies from the host. pasta addresses its interface and routes
+    /// it early, and fills its pools of sockets and pipes after, which takes longer: a
+    /// packet the container sends meanwhile waits in the interface's queue until pasta
+    /// serves it, so a `connect()` at once works, a little later. For a pasta without
+    /// published ports (those must be bound before the container counts as started).
+    pub fn wait_routes(mut self, pid: i32) -> Result<Settling, PastaError> {
+        if self.tap.is_some() {
+            return Ok(Settling::Finishing(self));
+        }
         let until = Until::Routes {
             net: PathBuf::from(format!("/proc/{pid}/net")),
             want: host::default_routes(Path::new("/proc/net")),
-            events,
         };
         match self.attempt(&until)? {
             Outcome::Routes => Ok(Settling::Finishing(self)),
@@ -336,7 +357,7 @@ impl Starting {
                 features: &self.features,
                 host_loopback: self.host_loopback,
             };
-            match Pasta::spawn(&spec) {
+            match Pasta::spawn(&spec, self.tap.as_ref()) {
                 Ok(again) => {
                     self.pasta = again;
                     waited = self.wait_for(until);
@@ -375,8 +396,7 @@ impl Starting {
             }
             // Routes come without a word from pasta: they are looked for at every turn.
             let (step, other) = match until {
-                Until::Routes { events: None, .. } => (1, None),
-                Until::Routes { events, .. } => (50, *events),
+                Until::Routes { .. } => (1, None),
                 Until::ReadyOr(done) => (50, Some(*done)),
                 Until::Ready => (50, None),
             };
@@ -391,13 +411,6 @@ impl Starting {
                 .is_some_and(|f| f.revents().is_some_and(|r| !r.is_empty()));
             drop(fds);
             let ended = woken && matches!(until, Until::ReadyOr(_));
-            if woken
-                && let Until::Routes {
-                    events: Some(fd), ..
-                } = until
-            {
-                drain(*fd);
-            }
             match fifo.read(&mut buf) {
                 Ok(n) if n > 0 => return Ok(Outcome::Ready),
                 // No writer (yet, or any more): poll does not wait for one.
@@ -463,15 +476,6 @@ impl Drop for Pasta {
     }
 }
 
-/// Read and drop what a netlink socket has queued (it is only a wake-up).
-fn drain(events: BorrowedFd<'_>) {
-    let mut buf = [0u8; 8192];
-    while matches!(
-        nix::sys::socket::recv(events.as_raw_fd(), &mut buf, MsgFlags::MSG_DONTWAIT),
-        Ok(n) if n > 0
-    ) {}
-}
-
 /// What to start pasta as: its AVX2 build, on a CPU that has AVX2, where pasta would
 /// otherwise execute itself again into that build (an exec of ~1 ms at every start).
 fn program() -> &'static str {
@@ -495,6 +499,7 @@ mod tests {
                    --no-map-gw";
         let f = Features::from_help(old).unwrap();
         assert!(f.dns_forward && f.ns_ifname && f.ns_forwarding && f.maps_gateway);
+        assert!(!f.serves_tap);
         assert!(matches!(
             Features::from_help("--netns --userns --pid --foreground"),
             Err(PastaError::TooOld("--config-net"))

@@ -257,9 +257,10 @@ pub struct LaunchSpec {
     /// Trees the keeper deletes once the container has exited (the writable layer of a
     /// `--rm` container): it is root of the user namespace, so files of any mapped owner go.
     pub discard: Vec<PathBuf>,
-    /// Hand the monitor a socket that wakes on every route added in the container's new
-    /// network namespace, to see pasta's routes appear without polling for them.
-    pub watch_routes: bool,
+    /// The interface to make in the container's new network namespace, for pasta to serve:
+    /// its queue goes to the monitor (see [`launch`]). Without one (or when it cannot be
+    /// made), pasta makes its own.
+    pub tap: Option<crate::network::host::TapConfig>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -288,7 +289,7 @@ pub struct Stdio {
 #[derive(Serialize, Deserialize)]
 enum FromKeeper {
     /// In the container's namespaces, which others (pasta) may join from now on; with the
-    /// route watch when asked for ([`LaunchSpec::watch_routes`]) and one could be opened.
+    /// queue of the interface made for pasta ([`LaunchSpec::tap`]), if it could be.
     Entered,
     /// Carries a pidfd of init: the keeper, init's parent, opens it before init can have been
     /// reaped, so it cannot refer to a recycled pid however fast init ends.
@@ -338,6 +339,12 @@ impl Running {
         self.keeper_chan.as_fd()
     }
 
+    /// Readable as soon as init has ended, and with it the container (a pidfd): before the
+    /// keeper is done with the container's files and reports (see [`Self::events_fd`]).
+    pub fn ended_fd(&self) -> BorrowedFd<'_> {
+        self.pidfd.as_fd()
+    }
+
     /// Read the exit status once [`Self::events_fd`] is readable, and whether the OOM
     /// killer ended a process of it. `None` if the keeper vanished without a word (it was
     /// killed).
@@ -385,7 +392,8 @@ impl Drop for KeeperGuard {
 /// init, which then sets itself up (see [`Launching::ready`]) and waits to be started (see
 /// [`Created::start`]). `place` puts the keeper (host pid given) in the container's cgroup
 /// before anything of the container exists, and says where that is. `entered` is called as
-/// soon as the keeper is in the container's namespaces (with the route watch, if any), while
+/// soon as the keeper is in the container's namespaces (with the queue of the interface it
+/// made for pasta, if any: [`LaunchSpec::tap`]), while
 /// it goes on to mount the root and make init: the moment to start what joins them, such as
 /// pasta; what it returns comes back with the launch. The caller must be single-threaded.
 pub fn launch<T>(
@@ -615,23 +623,20 @@ fn keeper_main(
                 .map_err(|e| format!("cannot join the other container's network: {e}"))?;
         }
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
-        let mut routes = None;
+        let mut tap = None;
         if matches!(ns.net, NetNamespace::New) {
             sys::set_link_up("lo")
                 .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
-            // Without it, the monitor looks for the routes instead.
-            routes = spec
-                .watch_routes
-                .then(|| sys::route_events().ok())
-                .flatten();
+            // Without it (no /dev/net/tun here, say), pasta makes its own, a little later.
+            tap = spec.tap.as_ref().and_then(|t| t.create().ok());
         }
         mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
             .map_err(|e| format!("cannot make mounts private: {e}"))?;
-        Ok(routes)
+        Ok(tap)
     })();
     // pasta may start now, while the root is mounted and init made.
-    let early = early.and_then(|routes| {
-        let fds: Vec<BorrowedFd<'_>> = routes.iter().map(|f| f.as_fd()).collect();
+    let early = early.and_then(|tap| {
+        let fds: Vec<BorrowedFd<'_>> = tap.iter().map(|f| f.as_fd()).collect();
         chan.send_with_fds(&FromKeeper::Entered, &fds)
             .map_err(|e| format!("cannot tell the monitor: {e}"))
     });

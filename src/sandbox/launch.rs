@@ -327,14 +327,17 @@ fn supervise(
         (features, files)
     });
     let pasta = match &files {
-        Some((features, files)) => Some(Pasta::start(&PastaSpec {
-            pid: init.as_raw(),
-            ports: &[],
-            fifo: &files.fifo,
-            log: &files.log,
-            features,
-            host_loopback: policy.host_loopback,
-        })?),
+        Some((features, files)) => Some(Pasta::start(
+            &PastaSpec {
+                pid: init.as_raw(),
+                ports: &[],
+                fifo: &files.fifo,
+                log: &files.log,
+                features,
+                host_loopback: policy.host_loopback,
+            },
+            None,
+        )?),
         None => None,
     };
     match chan.recv::<FromInit>()? {
@@ -347,9 +350,7 @@ fn supervise(
     }
     // The command starts once the namespace has its routes, as a container's does: a packet
     // it sends meanwhile waits in pasta's tap device, and pasta fills its pools beside it.
-    let settling = pasta
-        .map(|p| p.wait_routes(init.as_raw(), None))
-        .transpose()?;
+    let settling = pasta.map(|p| p.wait_routes(init.as_raw())).transpose()?;
     chan.send(&ToInit::Go)?;
     let pidfd = sys::pidfd_open(init).map_err(LaunchError::Clone)?;
     let _pasta = match settling.map(|s| s.finish(pidfd.as_fd())).transpose() {

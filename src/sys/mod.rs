@@ -541,16 +541,7 @@ pub fn set_link_up(name: &str) -> Result<(), SysError> {
         SockFlag::SOCK_CLOEXEC,
         None,
     )?;
-    let bytes = name.as_bytes();
-    if bytes.len() >= libc::IFNAMSIZ {
-        return Err(SysError::Errno(Errno::EINVAL));
-    }
-    // SAFETY: ifreq is plain old data (integers, arrays and a union of such); all-zero bytes
-    // are a valid value of it.
-    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
-    for (dst, &src) in req.ifr_name.iter_mut().zip(bytes) {
-        *dst = src as libc::c_char;
-    }
+    let mut req = ifreq(name)?;
     // SAFETY: the socket is open for the call and `req` is a valid, NUL-terminated ifreq that
     // the kernel reads and fills in (the flags member of the union).
     Errno::result(unsafe { libc::ioctl(sock.as_raw_fd(), libc::SIOCGIFFLAGS as _, &mut req) })?;
@@ -562,21 +553,39 @@ pub fn set_link_up(name: &str) -> Result<(), SysError> {
     Ok(())
 }
 
-/// A netlink socket in the calling network namespace that becomes readable whenever a route
-/// is added or removed there (IPv4 or IPv6): a wake-up, whose messages the reader drains.
-pub fn route_events() -> Result<OwnedFd, SysError> {
-    use nix::sys::socket::{
-        AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType, bind, socket,
-    };
-    let sock = socket(
-        AddressFamily::Netlink,
-        SockType::Raw,
-        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
-        SockProtocol::NetlinkRoute,
+/// An ifreq naming the interface `name`, all else zero.
+fn ifreq(name: &str) -> Result<libc::ifreq, SysError> {
+    let bytes = name.as_bytes();
+    if bytes.len() >= libc::IFNAMSIZ {
+        return Err(SysError::Errno(Errno::EINVAL));
+    }
+    // SAFETY: ifreq is plain old data (integers, arrays and a union of such); all-zero bytes
+    // are a valid value of it.
+    let mut req: libc::ifreq = unsafe { std::mem::zeroed() };
+    for (dst, &src) in req.ifr_name.iter_mut().zip(bytes) {
+        *dst = src as libc::c_char;
+    }
+    Ok(req)
+}
+
+/// Create the tap interface `name` (Ethernet frames, no packet information header) in the
+/// calling network namespace, and return its queue: non-blocking, closed on exec. The
+/// interface lives as long as the queue is open somewhere; what is sent through the
+/// interface waits in the queue until someone reads it.
+pub fn open_tap(name: &str) -> Result<OwnedFd, SysError> {
+    use nix::fcntl::{OFlag, open};
+    use nix::sys::stat::Mode;
+    let tap = open(
+        "/dev/net/tun",
+        OFlag::O_RDWR | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+        Mode::empty(),
     )?;
-    let groups = (libc::RTMGRP_IPV4_ROUTE | libc::RTMGRP_IPV6_ROUTE) as u32;
-    bind(sock.as_raw_fd(), &NetlinkAddr::new(0, groups))?;
-    Ok(sock)
+    let mut req = ifreq(name)?;
+    req.ifr_ifru.ifru_flags = (libc::IFF_TAP | libc::IFF_NO_PI) as libc::c_short;
+    // SAFETY: `tap` is an open tun device and `req` a valid ifreq with a NUL-terminated name
+    // and the flags, which TUNSETIFF reads (and writes the name it chose back into).
+    Errno::result(unsafe { libc::ioctl(tap.as_raw_fd(), libc::TUNSETIFF as _, &mut req) })?;
+    Ok(tap)
 }
 
 /// Unmap the pages of this process's file mappings that hold nothing of its own (no
@@ -658,6 +667,22 @@ pub fn clean_child(cmd: &mut std::process::Command, die_with_parent: bool) {
                 if libc::getppid() != parent {
                     libc::_exit(1);
                 }
+            }
+            Ok(())
+        });
+    }
+}
+
+/// Let the program `cmd` starts inherit the descriptor `fd`, under the same number (it is
+/// otherwise closed on exec).
+pub fn inherit_fd(cmd: &mut std::process::Command, fd: RawFd) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: the hook runs in the forked child before execve, where only async-signal-safe
+    // calls are allowed: fcntl is one, on a descriptor the child has as the parent did.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::fcntl(fd, libc::F_SETFD, 0) != 0 {
+                return Err(std::io::Error::last_os_error());
             }
             Ok(())
         });

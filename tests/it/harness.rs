@@ -890,7 +890,12 @@ pub fn http_get(port: u16, path: &str) -> Result<String, String> {
 /// An HTTP server on the host's loopback that answers every request with `body`; it serves
 /// until the test process ends. Returns its port.
 pub fn serve_on_host_loopback(body: &'static str) -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    serve_on("127.0.0.1:0", body)
+}
+
+/// [`serve_on_host_loopback`] on an address of one's choice (such as "[::1]:0").
+pub fn serve_on(address: &str, body: &'static str) -> u16 {
+    let listener = std::net::TcpListener::bind(address).unwrap();
     let port = listener.local_addr().unwrap().port();
     thread::spawn(move || {
         for conn in listener.incoming().flatten() {

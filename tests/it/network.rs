@@ -10,7 +10,9 @@ use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
 
-use crate::harness::{Env, env_with, free_port, http_get, serve_on_host_loopback, wait_until};
+use crate::harness::{
+    Env, env_with, free_port, http_get, serve_on, serve_on_host_loopback, wait_until,
+};
 use crate::images::{Image, busybox_with_host_programs, docker_archive};
 
 /// Run a detached busybox httpd serving `/www` (holding `index.html` = `body`) on `port`.
@@ -448,17 +450,31 @@ fn a_container_on_two_networks_reaches_both() {
     env.nook(&["network", "rm", "front", "back"]).ok();
 }
 
-/// Without published ports, the program starts once pasta has the container's interface and
-/// routes up, and pasta fills its pools beside it: a connection made by its first instruction
-/// waits in pasta's tap device and works, every time (and so does one to an outside address
-/// through a user network's pasta).
+/// Without published ports, the program starts at once: nook has made and addressed the
+/// container's interface, and pasta serves its queue (`--fd`) once it runs. A connection made
+/// by the program's first instruction waits there and works, every time, over IPv4 and
+/// (where the host has it) IPv6; so does one through a user network's pasta.
 #[test]
 fn the_first_instruction_reaches_the_network() {
     let env = env_with("overlay");
-    let port = serve_on_host_loopback("first");
-    let url = format!("http://host.containers.internal:{port}/");
+    let host = nook::network::host::TapConfig::from_host().expect("the host has a network");
+    let mut urls = vec![format!(
+        "http://host.containers.internal:{}/",
+        serve_on_host_loopback("first")
+    )];
+    match &host.v6 {
+        Some(v6) => urls.push(format!(
+            "http://[{}]:{}/",
+            v6.gateway,
+            serve_on("[::1]:0", "first")
+        )),
+        None => eprintln!("IPv6 not tried: this host has no IPv6 default route"),
+    }
     env.nook(&["network", "create", "early"]).ok();
-    for (network, runs) in [("default", 10), ("early", 3)] {
+    for (network, runs, url) in [("default", 10, &urls[0]), ("early", 3, &urls[0])]
+        .into_iter()
+        .chain(urls.get(1).map(|u| ("default", 10, u)))
+    {
         for _ in 0..runs {
             env.nook(&[
                 "run",
@@ -470,12 +486,31 @@ fn the_first_instruction_reaches_the_network() {
                 "wget",
                 "-q",
                 "-O-",
-                &url,
+                url,
             ])
             .ok()
             .stdout_has("first");
         }
     }
+    // The interface is nook's (its hardware address), with the host's address and gateway.
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "busybox",
+            "sh",
+            "-c",
+            "cat /sys/class/net/eth0/address; ip -4 addr show eth0; ip route",
+        ])
+        .ok()
+        .stdout;
+    assert!(out.starts_with("02:6e:6b:00:00:02\n"), "{out}");
+    let v4 = host.v4.expect("the host has IPv4");
+    assert!(
+        out.contains(&format!("{}/{}", v4.address, v4.prefix))
+            && out.contains(&format!("default via {}", v4.gateway)),
+        "{out}"
+    );
 }
 
 #[test]

@@ -244,9 +244,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
     let connect =
         |keeper: nix::unistd::Pid, queue: Option<OwnedFd>| match (step.network, &step.pasta) {
             (Network::Pasta, Some(features)) => {
-                let tap = queue
-                    .zip(spec.tap.clone())
-                    .map(|(queue, config)| Tap { queue, config });
+                let tap = Tap::made(queue, spec.tap.as_ref());
                 Pasta::start(
                     &PastaSpec {
                         pid: keeper.as_raw(),

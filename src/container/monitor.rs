@@ -386,9 +386,7 @@ impl Run<'_> {
         // sets itself up; it ends with this run.
         let spec = self.spec(namespaces, mounts, pending.tap());
         let connect = |keeper, queue: Option<OwnedFd>| {
-            let tap = queue
-                .zip(spec.tap.clone())
-                .map(|(queue, config)| Tap { queue, config });
+            let tap = Tap::made(queue, spec.tap.as_ref());
             pending.begin(self.store, containers, &config.id, keeper, tap)
         };
         let (launching, connecting) = launch::launch(&spec, place, connect)?;

@@ -163,6 +163,16 @@ pub struct Tap {
     pub config: host::TapConfig,
 }
 
+impl Tap {
+    /// The interface a keeper made (`queue`, when it could) from `config` (when asked to).
+    pub fn made(queue: Option<OwnedFd>, config: Option<&host::TapConfig>) -> Option<Tap> {
+        Some(Tap {
+            queue: queue?,
+            config: config?.clone(),
+        })
+    }
+}
+
 /// Where to start one.
 pub struct PastaSpec<'a> {
     /// A process in the container's user and network namespaces.

@@ -94,7 +94,7 @@ pub enum Command {
     Rm(Lazy<RmArgs>),
     /// Manage containers
     #[command(subcommand)]
-    Container(ContainerCommand),
+    Container(Lazy<ContainerCommand>),
     // (`about` alone: a doc comment here would replace the long description of the arguments.)
     #[command(
         about = "Run a command in a sandbox: the host's system read-only, the project writable, \
@@ -105,7 +105,7 @@ pub enum Command {
     Build(Lazy<BuildArgs>),
     /// Manage the build cache
     #[command(subcommand)]
-    Builder(BuilderCommand),
+    Builder(Lazy<BuilderCommand>),
     #[command(
         about = "Trust a project's nook.toml, so that what it opens in the sandbox's walls (and \
                  what a dev shell runs) is honoured for those exact contents; or list and forget \
@@ -123,13 +123,13 @@ pub enum Command {
     Lock(Lazy<LockArgs>),
     /// List, show and check dev-shell profiles
     #[command(subcommand)]
-    Profile(ProfileCommand),
+    Profile(Lazy<ProfileCommand>),
     /// Manage volumes
     #[command(subcommand)]
-    Volume(VolumeCommand),
+    Volume(Lazy<VolumeCommand>),
     /// Manage user networks, on which containers reach each other by name
     #[command(subcommand)]
-    Network(NetworkCommand),
+    Network(Lazy<NetworkCommand>),
     /// List images
     Images(Lazy<ImagesArgs>),
     /// Create an image from a root filesystem tarball
@@ -154,10 +154,10 @@ pub enum Command {
     History(Lazy<HistoryArgs>),
     /// Manage images
     #[command(subcommand)]
-    Image(ImageCommand),
+    Image(Lazy<ImageCommand>),
     /// Manage nook's store
     #[command(subcommand)]
-    System(SystemCommand),
+    System(Lazy<SystemCommand>),
     /// Check that this machine has what rootless containers need, and say how to fix what is missing
     Doctor,
     /// Print what nook knows about this machine and its store, as JSON
@@ -168,7 +168,7 @@ pub enum Command {
     Events(Lazy<EventsArgs>),
     /// Run a container's health check now
     #[command(subcommand)]
-    Healthcheck(HealthcheckCommand),
+    Healthcheck(Lazy<HealthcheckCommand>),
     /// Run multi-container applications from compose files
     Compose(Lazy<ComposeArgs>),
     /// Print a shell completion script
@@ -1792,6 +1792,25 @@ impl<T: Args> Args for Lazy<T> {
             true => made_for_update::<T>(cmd),
             false => cmd.defer(made_for_update::<T>),
         }
+    }
+}
+
+/// A group of subcommands (`nook container ...`), made only when it is the one given.
+impl<T: Subcommand> Subcommand for Lazy<T> {
+    fn augment_subcommands(cmd: clap::Command) -> clap::Command {
+        match EAGER.get() {
+            true => keep_about(cmd, T::augment_subcommands),
+            false => cmd.defer(|cmd| keep_about(cmd, T::augment_subcommands)),
+        }
+    }
+    fn augment_subcommands_for_update(cmd: clap::Command) -> clap::Command {
+        match EAGER.get() {
+            true => keep_about(cmd, T::augment_subcommands_for_update),
+            false => cmd.defer(|cmd| keep_about(cmd, T::augment_subcommands_for_update)),
+        }
+    }
+    fn has_subcommand(name: &str) -> bool {
+        T::has_subcommand(name)
     }
 }
 

@@ -24,7 +24,7 @@ use anyhow::Context as _;
 
 use crate::cli::{
     BuilderCommand, Cli, Command, ContainerCommand, GlobalArgs, HealthcheckCommand, ImageCommand,
-    NetworkCommand, SystemCommand, VolumeCommand,
+    Lazy, NetworkCommand, SystemCommand, VolumeCommand,
 };
 use crate::config::{self, Config};
 use crate::image::store::Store;
@@ -137,7 +137,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Commit(args) => missing_exits_1(snapshot::commit(global, &args)),
         Command::Diff(args) => missing_exits_1(snapshot::diff(global, &args)),
         Command::Export(args) => missing_exits_1(snapshot::export(global, &args)),
-        Command::Network(sub) => match sub {
+        Command::Network(sub) => match sub.0 {
             NetworkCommand::Create(args) => network::create(global, &args),
             NetworkCommand::Ls(args) => network::ls(global, &args),
             NetworkCommand::Inspect(args) => network::inspect(global, &args),
@@ -150,7 +150,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Unpause(args) => resources::pause(global, &args, false),
         Command::Update(args) => resources::update(global, &args),
         Command::Rm(args) => container::rm(global, &args),
-        Command::Container(sub) => match sub {
+        Command::Container(sub) => match sub.0 {
             ContainerCommand::Ls(args) => container::ps(global, &args),
             ContainerCommand::Run(args) => run::run(global, *args),
             ContainerCommand::Create(args) => run::create(global, *args),
@@ -179,8 +179,8 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Lock(args) => shell::lock(global, &args),
         Command::Profile(sub) => shell::profile(global, &sub),
         Command::Build(args) => build::build(global, &args),
-        Command::Builder(BuilderCommand::Prune(args)) => build::prune(global, &args),
-        Command::Volume(sub) => match sub {
+        Command::Builder(Lazy(BuilderCommand::Prune(args))) => build::prune(global, &args),
+        Command::Volume(sub) => match sub.0 {
             VolumeCommand::Create(args) => volume::create(global, &args),
             VolumeCommand::Ls(args) => volume::ls(global, &args),
             VolumeCommand::Inspect(args) => volume::inspect(global, &args),
@@ -198,7 +198,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rmi(args) => image::rmi(global, &args),
         Command::Save(args) => image::save(global, &args),
         Command::History(args) => image::history(global, &args),
-        Command::Image(sub) => match sub {
+        Command::Image(sub) => match sub.0 {
             ImageCommand::Ls(args) => image::images(global, &args),
             ImageCommand::Inspect(args) => image::inspect(global, &args),
             ImageCommand::Prune(args) => image::prune(global, &args),
@@ -211,7 +211,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
             ImageCommand::Load(args) => image::load(global, &args),
             ImageCommand::Import(args) => image::import(global, &args),
         },
-        Command::System(sub) => match sub {
+        Command::System(sub) => match sub.0 {
             SystemCommand::Df => system::df(global),
             SystemCommand::Check(args) => system::check(global, &args),
             SystemCommand::Info(args) => system::info(global, &args),
@@ -224,7 +224,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Version(args) => system::version(&args),
         Command::Events(args) => system::events(global, &args),
         Command::Compose(args) => compose::compose(global, &args),
-        Command::Healthcheck(HealthcheckCommand::Run(args)) => {
+        Command::Healthcheck(Lazy(HealthcheckCommand::Run(args))) => {
             missing_exits_1(container::healthcheck(global, &args))
         }
         Command::Completion(args) => {

@@ -476,8 +476,9 @@ impl<'a> Containers<'a> {
             }
             // The container's root directory takes the upper dir's mode.
             set_mode(&staging.join("upper"), 0o755)?;
-            write_json(&staging.join("config.json"), config)?;
-            write_json(&staging.join("state.json"), &ContainerState::created())?;
+            // Nothing else looks into the staging directory: written in place, not renamed.
+            write_new_json(&staging.join("config.json"), config)?;
+            write_new_json(&staging.join("state.json"), &ContainerState::created())?;
             for lock in ["monitor.lock", "wait.lock"] {
                 fs::write(staging.join(lock), b"")
                     .map_err(|e| StoreError::io("cannot create", &staging.join(lock), e))?;
@@ -651,6 +652,13 @@ impl<'a> Containers<'a> {
         Ok(out)
     }
 
+    /// Whether the container still has the name `config` gives it (it may have been renamed
+    /// since `config` was read).
+    pub fn still_named(&self, config: &ContainerConfig) -> bool {
+        fs::read_link(self.names_dir().join(&config.name))
+            .is_ok_and(|id| id == Path::new(&config.id))
+    }
+
     /// The container a user means: a full id, a unique id prefix, or a name.
     pub fn resolve(&self, spec: &str) -> Result<String, ContainerError> {
         if let Ok(id) = fs::read_link(self.names_dir().join(spec)) {
@@ -699,9 +707,8 @@ impl<'a> Containers<'a> {
         let target = self
             .store
             .move_aside(&self.dir(&config.id), "removed-container");
-        let link = self.names_dir().join(&config.name);
-        if fs::read_link(&link).is_ok_and(|id| id == Path::new(&config.id)) {
-            let _ = fs::remove_file(&link);
+        if self.still_named(config) {
+            let _ = fs::remove_file(self.names_dir().join(&config.name));
         }
         crate::events::container(self.store, config, "destroy", &[]);
         crate::runtime::jobs::remove_trees(&[target])
@@ -717,6 +724,20 @@ fn set_mode(path: &Path, mode: u32) -> Result<(), StoreError> {
 fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ContainerError> {
     let bytes = serde_json::to_vec_pretty(value).expect("records always serialize");
     replace_file(path, &bytes).map_err(ContainerError::from)
+}
+
+/// Write a new file (none may be there yet) in one go.
+fn write_new_json<T: Serialize>(path: &Path, value: &T) -> Result<(), ContainerError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let bytes = serde_json::to_vec_pretty(value).expect("records always serialize");
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(&bytes))
+        .map_err(|e| StoreError::io("cannot write", path, e).into())
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, ContainerError> {

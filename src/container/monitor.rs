@@ -408,7 +408,6 @@ impl Run<'_> {
         // A program that cannot start fails here (docker's 126/127), whatever the network did.
         let created = launching.ready()?;
         let mut network = connecting?.finish()?;
-        crate::events::container(self.store, config, "start", &[]);
         if let Some(started) = &state.started_at {
             crate::container::health::reset(self.store, config, started);
         }
@@ -433,6 +432,8 @@ impl Run<'_> {
             stdout: out_w,
             stderr: err_w,
         }))?;
+        // (Recorded once the program runs: it waited for nothing but its start.)
+        crate::events::container(self.store, config, "start", &[]);
         if let Some(r) = report.take() {
             r.send(StartReport::Started);
         }
@@ -545,7 +546,8 @@ fn record_exit(
     };
     state.finished_at = Some(now_rfc3339());
     state.exit_code = code;
-    match Containers::new(store).save_state(config, state) {
+    let containers = Containers::new(store);
+    match containers.save_state(config, state) {
         // Going now (--rm), with no spare for a full disk: its status still reaches whoever
         // started it.
         Err(e) if config.auto_remove => eprintln!("warning: {e}"),
@@ -553,7 +555,10 @@ fn record_exit(
     }
     let status = code.map_or_else(|| "unknown".to_string(), |c| c.to_string());
     // Under the name it has now (it may have been renamed while it ran).
-    let current = Containers::new(store).load_config(&config.id);
+    let current = match containers.still_named(config) {
+        true => None,
+        false => containers.load_config(&config.id).ok(),
+    };
     let config = current.as_ref().unwrap_or(config);
     crate::events::container(store, config, "die", &[("exitCode", &status)]);
     Ok(())

@@ -356,6 +356,7 @@ impl Run<'_> {
         let net::Prepared {
             namespaces,
             mounts,
+            files,
             pending,
         } = net::prepare(self.store, containers, config)?;
         let mut mounts = mounts;
@@ -374,6 +375,8 @@ impl Run<'_> {
         let mut placed = cgroups::Cleanup::default();
         let restarts = state.restart_count;
         let place = |keeper| {
+            // While the keeper makes the container's namespaces: init binds them later.
+            files.write().map_err(|e| e.to_string())?;
             let Some(cg) = &config.cgroup else {
                 return Ok(None);
             };

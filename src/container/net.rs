@@ -64,6 +64,8 @@ pub struct Prepared {
     pub namespaces: Namespaces,
     /// The network files, bound over the image's.
     pub mounts: Vec<MountSpec>,
+    /// Their contents, to write before init binds them.
+    pub files: NetworkFiles,
     /// What is left to do once the container's namespaces exist.
     pub pending: Pending,
 }
@@ -87,6 +89,18 @@ pub struct Pending {
     member: Option<MemberInfo>,
     state: NetworkState,
     host_loopback: bool,
+}
+
+/// A container's `/etc/hosts`, `/etc/resolv.conf` and `/etc/hostname` for one run: written
+/// while its keeper makes its namespaces, off the way to its start.
+pub struct NetworkFiles(Vec<(std::path::PathBuf, String)>);
+
+impl NetworkFiles {
+    pub fn write(&self) -> Result<(), NetError> {
+        self.0
+            .iter()
+            .try_for_each(|(path, contents)| write(path, contents))
+    }
 }
 
 fn write(path: &std::path::Path, contents: &str) -> Result<(), NetError> {
@@ -177,13 +191,14 @@ pub fn prepare(
         ),
     };
     let mut mounts = Vec::new();
+    let mut files = Vec::new();
     for (file, contents) in [
-        ("hosts", hosts.as_str()),
-        ("resolv.conf", resolv.as_str()),
-        ("hostname", &format!("{}\n", config.hostname)),
+        ("hosts", hosts.clone()),
+        ("resolv.conf", resolv),
+        ("hostname", format!("{}\n", config.hostname)),
     ] {
         let path = containers.etc_file(id, file);
-        write(&path, contents)?;
+        files.push((path.clone(), contents));
         mounts.push(MountSpec {
             target: format!("/etc/{file}"),
             kind: MountKind::Bind {
@@ -237,6 +252,7 @@ pub fn prepare(
     Ok(Prepared {
         namespaces,
         mounts,
+        files: NetworkFiles(files),
         pending: Pending {
             publish: with_pasta.then(|| Publish {
                 specs: net.ports.clone(),

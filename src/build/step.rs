@@ -260,7 +260,7 @@ fn run_here(step: Step, mut output: impl FnMut(Stream, &[u8])) -> Result<i32, St
             }
             _ => Ok(None),
         };
-    let (launching, connecting) = launch::launch(&spec, |_| Ok(None), connect)?;
+    let (launching, connecting) = launch::launch(&spec, None, |_| Ok(None), connect)?;
     let connecting = connecting?;
     let created = launching.ready()?;
     // The step runs once it can send, as a container's program does: pasta finishes setting

@@ -24,7 +24,7 @@ use crate::image::reference::Reference;
 use crate::network::user::Networks;
 use crate::network::{self, NetworkConfig, NetworkMode};
 use crate::runtime::idmap::KeepId;
-use crate::runtime::launch::{DEFAULT_PATH, ProcessSpec};
+use crate::runtime::launch::{DEFAULT_PATH, EarlyKeeper, ProcessSpec};
 use crate::runtime::launch::{MountKind, Security};
 use crate::runtime::seccomp;
 use crate::runtime::{caps, driver};
@@ -769,6 +769,26 @@ pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
 }
 
 /// The container `args` asks for, created and ready to start.
+/// The keeper of a container with the common namespaces (its own network: pasta or none;
+/// the user's id map), forked ahead ([`EarlyKeeper`]); `None` for other containers, whose
+/// keeper is forked at their launch. A guess from the flags: the launch checks it against
+/// the container as recorded.
+fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
+    if args.userns.is_some() || args.network.len() > 1 {
+        return None;
+    }
+    let network = match args.network.first() {
+        Some(n) => n.as_str(),
+        None => ctx.config.network.default.as_deref().unwrap_or("pasta"),
+    };
+    match network.parse::<NetworkMode>() {
+        Ok(NetworkMode::Pasta | NetworkMode::None) => {}
+        _ => return None,
+    }
+    let mapping = crate::runtime::idmap::IdMap::for_current_user().ok()?;
+    EarlyKeeper::fork(&mapping.map)
+}
+
 fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
     let config = create_container(ctx, args)?;
     // A port that cannot be published fails the run before the container is started (and,
@@ -790,6 +810,13 @@ pub(crate) fn start_quietly(ctx: &Context, args: &RunArgs) -> anyhow::Result<Str
 
 pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
+    // In the foreground, this process becomes the container's monitor (below), and the
+    // container's keeper starts making its namespaces now, while the image is resolved and
+    // the container recorded.
+    let program = (!args.detach).then(crate::runtime::sealed::program);
+    let in_process = program.as_ref().is_some_and(|p| p.is_this_process())
+        && crate::sys::thread_count().is_ok_and(|n| n == 1);
+    let early = in_process.then(|| early_keeper(&ctx, &args)).flatten();
     let config = created(&ctx, &args)?;
     lifecycle::warn_if_offline(&config);
     if args.detach {
@@ -805,12 +832,12 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
         };
     }
     // Become the container's monitor: same pid, terminal and stdio.
-    let program = crate::runtime::sealed::program();
+    let program = program.unwrap_or_else(crate::runtime::sealed::program);
     if program.is_this_process() && crate::sys::thread_count().is_ok_and(|n| n == 1) {
         // Already what a monitor must be (single-threaded, from a file no container can
         // change): the monitor runs here, without starting nook again.
         return Ok(
-            match crate::container::monitor::run_config(&ctx.store, &config, false) {
+            match crate::container::monitor::run_config(&ctx.store, &config, false, early) {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("Error: {e}");
@@ -821,6 +848,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     }
     // Otherwise by executing nook again; returns only on failure.
     // This process becomes the monitor: the same pid, from the copy.
+    drop(early);
     crate::runtime::sealed::register(&program, std::process::id() as i32);
     let err = Command::new(program.path())
         .arg0("nook")

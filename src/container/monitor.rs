@@ -32,7 +32,9 @@ use crate::image::store::Store;
 use crate::network::host::TapConfig;
 use crate::network::pasta::Tap;
 use crate::runtime::idmap::{IdMap, IdMapError};
-use crate::runtime::launch::{self, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio};
+use crate::runtime::launch::{
+    self, EarlyKeeper, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio,
+};
 use crate::runtime::relay::{self, RawMode, Relay};
 use crate::sys;
 
@@ -89,15 +91,17 @@ pub enum StartReport {
 /// Run container `id`, until it has exited for good; returns its last exit status.
 pub fn run(store: &Store, id: &str, detached: bool) -> Result<i32, MonitorError> {
     let config = Containers::new(store).load_config(id)?;
-    run_config(store, &config, detached)
+    run_config(store, &config, detached, None)
 }
 
 /// [`run`] for the container whose configuration is `config`, by a process that already
-/// has it (`nook run` in the foreground, single-threaded, becomes the monitor so).
+/// has it (`nook run` in the foreground, single-threaded, becomes the monitor so, with the
+/// keeper it forked ahead for the first run, if any).
 pub fn run_config(
     store: &Store,
     config: &ContainerConfig,
     detached: bool,
+    early: Option<EarlyKeeper>,
 ) -> Result<i32, MonitorError> {
     let mut report = if detached {
         let _ = nix::unistd::setsid();
@@ -111,7 +115,7 @@ pub fn run_config(
         // Held for the monitor's whole life (and by the container's own stages, which die
         // with it); `ps`, `stop` and `rm` look at it to know the monitor lives.
         Some(_lock) => {
-            let outcome = supervise(store, &containers, config, &mut report);
+            let outcome = supervise(store, &containers, config, &mut report, early);
             // `nook wait` may be reading the exit status: the record goes once it has.
             let _waiters_done = config.auto_remove.then(|| containers.wait_until_read(id));
             // As docker's --rm: the container, and the anonymous volumes it had.
@@ -166,6 +170,7 @@ fn supervise(
     containers: &Containers<'_>,
     config: &ContainerConfig,
     report: &mut Option<Reporter>,
+    mut early: Option<EarlyKeeper>,
 ) -> Result<i32, MonitorError> {
     for layer in &config.layers {
         let there = match config.keep_id {
@@ -222,7 +227,7 @@ fn supervise(
             Ok(nix::sys::wait::WaitStatus::Exited(..) | nix::sys::wait::WaitStatus::Signaled(..))
         ) {}
         let started = Instant::now();
-        let outcome = run.once(&signals, &mut log, &mut state, report);
+        let outcome = run.once(&signals, &mut log, &mut state, report, early.take());
         let code = match outcome {
             Ok(code) => code,
             Err(e) => {
@@ -349,6 +354,7 @@ impl Run<'_> {
         log: &mut LogWriter,
         state: &mut ContainerState,
         report: &mut Option<Reporter>,
+        early: Option<EarlyKeeper>,
     ) -> Result<Option<i32>, MonitorError> {
         let (containers, config) = (self.containers, self.config);
         let foreground = report.is_none();
@@ -392,7 +398,7 @@ impl Run<'_> {
             let tap = Tap::made(queue, spec.tap.as_ref());
             pending.begin(self.store, containers, &config.id, keeper, tap)
         };
-        let (launching, connecting) = launch::launch(&spec, place, connect)?;
+        let (launching, connecting) = launch::launch(&spec, early, place, connect)?;
         let init = launching.init();
         // Recorded before the program can run: while init sets itself up, on the other core.
         // (A program that then cannot start is recorded as exited, with docker's 126/127.)

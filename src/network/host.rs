@@ -78,7 +78,7 @@ fn parse_default_route6(table: &str) -> Option<(String, Ipv6Addr)> {
 }
 
 /// One address family of a container's pasta interface.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Addressing {
     pub address: IpAddr,
     pub prefix: u8,
@@ -90,7 +90,7 @@ pub struct Addressing {
 /// sends waits in the interface's queue until pasta reads it. It copies the host as pasta
 /// would (the address and prefix of the default route's interface, the gateway; /64 for
 /// IPv6), and pasta is told the same ([`TapConfig::pasta_args`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct TapConfig {
     pub mac: [u8; 6],
     pub v4: Option<Addressing>,

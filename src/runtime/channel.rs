@@ -26,6 +26,8 @@ pub enum ChannelError {
     Decode(serde_json::Error),
     #[error("cannot connect: {0}")]
     Connect(nix::Error),
+    #[error("a message of {0} bytes is more than the other stage reads")]
+    TooLarge(usize),
 }
 
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -72,6 +74,10 @@ impl Channel {
         fds: &[BorrowedFd<'_>],
     ) -> Result<(), ChannelError> {
         let bytes = serde_json::to_vec(msg).expect("messages always serialize");
+        // (The receiver would get it cut short.)
+        if bytes.len() > MAX_MESSAGE {
+            return Err(ChannelError::TooLarge(bytes.len()));
+        }
         let raw: Vec<i32> = fds.iter().map(|f| f.as_raw_fd()).collect();
         let cmsgs: Vec<ControlMessage<'_>> = if raw.is_empty() {
             Vec::new()
@@ -197,5 +203,14 @@ mod tests {
 
         drop(a);
         assert!(b.recv::<String>().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_message_too_large_to_read_is_not_sent() {
+        let (a, b) = Channel::pair().unwrap();
+        let big = "x".repeat(MAX_MESSAGE);
+        assert!(matches!(a.send(&big), Err(ChannelError::TooLarge(_))));
+        a.send(&"small").unwrap();
+        assert_eq!(b.recv::<String>().unwrap().unwrap(), "small");
     }
 }

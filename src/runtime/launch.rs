@@ -28,7 +28,7 @@ use std::path::PathBuf;
 
 use nix::fcntl::{OFlag, openat};
 use nix::mount::{MsFlags, mount};
-use nix::sched::CloneFlags;
+use nix::sched::{CloneFlags, CpuSet, sched_getaffinity, sched_setaffinity};
 use nix::sys::prctl;
 use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::stat::Mode;
@@ -211,6 +211,17 @@ pub struct Namespaces {
     pub net: NetNamespace,
 }
 
+/// The common case: the user's own user namespace (mapped for the container, or its
+/// holder's), and a network namespace of the container's own.
+impl Default for Namespaces {
+    fn default() -> Self {
+        Namespaces {
+            join_user: None,
+            net: NetNamespace::New,
+        }
+    }
+}
+
 pub enum NetNamespace {
     /// A network namespace of its own.
     New,
@@ -220,10 +231,13 @@ pub enum NetNamespace {
     Join(OwnedFd),
 }
 
-/// Everything the keeper and init need; computed by the monitor before any clone.
+/// Everything the keeper and init need; computed by the monitor before any clone (but an
+/// [`EarlyKeeper`]'s, which gets it as a message: all but the namespaces, which it made).
+#[derive(Serialize, Deserialize)]
 pub struct LaunchSpec {
     /// The user's id map: written for a new user namespace, and what says which ids exist.
     pub idmap: IdMap,
+    #[serde(skip)]
     pub namespaces: Namespaces,
     pub driver: Driver,
     /// Lower layers, topmost first.
@@ -379,6 +393,12 @@ fn reap(pid: Pid) -> Option<WaitStatus> {
 /// Kills a half-started keeper (and with it, through PDEATHSIG, the container).
 struct KeeperGuard(Option<Pid>);
 
+impl KeeperGuard {
+    fn pid(&self) -> Pid {
+        self.0.expect("a guard is made with its keeper")
+    }
+}
+
 impl Drop for KeeperGuard {
     fn drop(&mut self) {
         if let Some(pid) = self.0 {
@@ -400,36 +420,17 @@ impl Drop for KeeperGuard {
 /// pasta; what it returns comes back with the launch. The caller must be single-threaded.
 pub fn launch<T>(
     spec: &LaunchSpec,
+    early: Option<EarlyKeeper>,
     place: impl FnOnce(Pid) -> Result<Option<PathBuf>, String>,
     entered: impl FnOnce(Pid, Option<OwnedFd>) -> T,
 ) -> Result<(Launching, T), LaunchError> {
-    let (keeper_chan, keeper_end) = Channel::pair()?;
-    let (init_chan, init_end) = Channel::pair()?;
-    // The user's namespace with this map, from its holder, unless the container joins
-    // another's (a user network's, a container's): no id map to write then.
-    let shared = match spec.namespaces.join_user {
-        Some(_) => None,
-        None => holder::shared(&spec.idmap),
+    let (guard, keeper_chan, init_chan, mapped) = match early.and_then(|e| e.take(spec)) {
+        Some(e) => (e.guard, e.keeper_chan, e.init_chan, true),
+        None => fork_keeper(spec)?,
     };
-    let join_user = spec.namespaces.join_user.as_ref().or(shared.as_ref());
-    // Joining a user namespace comes first, so the keeper makes the rest in the child.
-    let flags = match join_user {
-        Some(_) => CloneFlags::empty(),
-        None => CloneFlags::CLONE_NEWUSER | own_namespaces(&spec.namespaces),
-    };
-    let keeper = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
-        Forked::Child => {
-            drop(keeper_chan);
-            drop(init_chan);
-            keeper_main(spec, join_user.map(|f| f.as_fd()), keeper_end, init_end)
-        }
-        Forked::Parent(pid) => pid,
-    };
-    drop(keeper_end);
-    drop(init_end);
-    let guard = KeeperGuard(Some(keeper));
+    let keeper = guard.pid();
     let cgroup = place(keeper).map_err(LaunchError::Setup)?;
-    if join_user.is_none() {
+    if !mapped {
         spec.idmap.apply(keeper)?;
     }
     keeper_chan.send(&ToKeeper::Mapped { cgroup })?;
@@ -472,6 +473,101 @@ pub fn launch<T>(
         init_chan,
     };
     Ok((launching, joined))
+}
+
+/// Fork the keeper of `spec`; with its guard, its channel and init's, and whether its user
+/// namespace is mapped already (the holder's, or another's it joins).
+fn fork_keeper(spec: &LaunchSpec) -> Result<(KeeperGuard, Channel, Channel, bool), LaunchError> {
+    let (keeper_chan, keeper_end) = Channel::pair()?;
+    let (init_chan, init_end) = Channel::pair()?;
+    // The user's namespace with this map, from its holder, unless the container joins
+    // another's (a user network's, a container's): no id map to write then.
+    let shared = match spec.namespaces.join_user {
+        Some(_) => None,
+        None => holder::shared(&spec.idmap),
+    };
+    let join_user = spec.namespaces.join_user.as_ref().or(shared.as_ref());
+    // Joining a user namespace comes first, so the keeper makes the rest in the child.
+    let flags = match join_user {
+        Some(_) => CloneFlags::empty(),
+        None => CloneFlags::CLONE_NEWUSER | own_namespaces(&spec.namespaces.net),
+    };
+    let cpus = sched_getaffinity(Pid::from_raw(0)).ok();
+    let keeper = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
+        Forked::Child => {
+            drop(keeper_chan);
+            drop(init_chan);
+            let user = join_user.map(|f| f.as_fd());
+            keeper_main(spec, user, cpus.as_ref(), keeper_end, init_end)
+        }
+        Forked::Parent(pid) => pid,
+    };
+    // The monitor has work until it sends `Mapped`, and so has the keeper (see
+    // [`EarlyKeeper::fork`]).
+    if let Some(cpus) = &cpus {
+        elsewhere(keeper, cpus);
+    }
+    Ok((
+        KeeperGuard(Some(keeper)),
+        keeper_chan,
+        init_chan,
+        join_user.is_some(),
+    ))
+}
+
+/// A container's keeper forked before the container is worked out: `nook run` in the
+/// foreground forks it first thing, and it makes the container's namespaces (a new network
+/// namespace in the user's held user namespace: the common case) on the other core while
+/// the monitor resolves the image and records the container, most of a millisecond each.
+/// [`launch`] then hands it the spec, or, for a container that needs other namespaces (or
+/// another id map), ends it and forks its own.
+pub struct EarlyKeeper {
+    guard: KeeperGuard,
+    idmap: IdMap,
+    keeper_chan: Channel,
+    init_chan: Channel,
+}
+
+impl EarlyKeeper {
+    /// Fork one for containers with the user's id map `idmap`; `None` where no holder has
+    /// its namespace (see [`holder::shared`]) or the fork fails: the launch then forks as
+    /// usual. The caller must be single-threaded.
+    pub fn fork(idmap: &IdMap) -> Option<EarlyKeeper> {
+        let user = holder::shared(idmap)?;
+        let (keeper_chan, keeper_end) = Channel::pair().ok()?;
+        let (init_chan, init_end) = Channel::pair().ok()?;
+        let cpus = sched_getaffinity(Pid::from_raw(0)).ok();
+        let keeper = match sys::fork_into(CloneFlags::empty()).ok()? {
+            Forked::Child => {
+                drop(keeper_chan);
+                drop(init_chan);
+                early_keeper_main(user, cpus, keeper_end, init_end)
+            }
+            Forked::Parent(pid) => pid,
+        };
+        // Both have work now: the scheduler queues a new child on its parent's CPU, where it
+        // would wait for this process to block while another CPU idles. It takes back all of
+        // `cpus` once it has its spec and id map (sent after this), before anything else of
+        // the container exists.
+        if let Some(cpus) = &cpus {
+            elsewhere(keeper, cpus);
+        }
+        Some(EarlyKeeper {
+            guard: KeeperGuard(Some(keeper)),
+            idmap: idmap.clone(),
+            keeper_chan,
+            init_chan,
+        })
+    }
+
+    /// Hand it `spec`, if it made the namespaces `spec` asks for; `None` otherwise (it is
+    /// then ended), or if the spec cannot be sent (too large for a message).
+    fn take(self, spec: &LaunchSpec) -> Option<EarlyKeeper> {
+        let fits = spec.namespaces.join_user.is_none()
+            && matches!(spec.namespaces.net, NetNamespace::New)
+            && spec.idmap == self.idmap;
+        (fits && self.keeper_chan.send(spec).is_ok()).then_some(self)
+    }
 }
 
 /// A container whose init exists and is setting itself up (mounts, pivot_root, user).
@@ -575,9 +671,9 @@ impl Created {
 }
 
 /// The namespaces the container makes for itself (besides a user namespace).
-fn own_namespaces(ns: &Namespaces) -> CloneFlags {
+fn own_namespaces(net: &NetNamespace) -> CloneFlags {
     let mut flags = CloneFlags::CLONE_NEWNS | CloneFlags::CLONE_NEWUTS | CloneFlags::CLONE_NEWIPC;
-    if matches!(ns.net, NetNamespace::New) {
+    if matches!(net, NetNamespace::New) {
         flags |= CloneFlags::CLONE_NEWNET;
     }
     flags
@@ -588,54 +684,101 @@ fn own_namespaces(ns: &Namespaces) -> CloneFlags {
 fn keeper_main(
     spec: &LaunchSpec,
     join_user: Option<BorrowedFd<'_>>,
+    cpus: Option<&CpuSet>,
     chan: Channel,
     init_chan: Channel,
 ) -> ! {
+    let mut keep: Vec<BorrowedFd<'_>> = join_user.into_iter().collect();
+    if let NetNamespace::Join(net) = &spec.namespaces.net {
+        keep.push(net.as_fd());
+    }
+    keeper_begins(&chan, &init_chan, &keep);
+    let entered = enter_namespaces(join_user, &spec.namespaces.net);
+    keeper_main_rest(spec, entered, cpus, chan, init_chan)
+}
+
+/// Stage 1 forked ahead of its spec ([`EarlyKeeper`]): it makes the common case's namespaces
+/// (its own network, in the user's held user namespace `user`) while the monitor still works
+/// out and records the container, then takes the spec. Never returns.
+fn early_keeper_main(user: OwnedFd, cpus: Option<CpuSet>, chan: Channel, init_chan: Channel) -> ! {
+    keeper_begins(&chan, &init_chan, &[user.as_fd()]);
+    let entered = enter_namespaces(Some(user.as_fd()), &NetNamespace::New);
+    drop(user);
+    match chan.recv::<LaunchSpec>() {
+        Ok(Some(spec)) => keeper_main_rest(&spec, entered, cpus.as_ref(), chan, init_chan),
+        // The monitor needs it no longer (its command failed, or the container makes other
+        // namespaces).
+        _ => crate::sys::exit_now(1),
+    }
+}
+
+/// Move `child` to the CPUs of `cpus` but the one this process runs on, if there is another.
+fn elsewhere(child: Pid, cpus: &CpuSet) {
+    let Ok(here) = nix::sched::sched_getcpu() else {
+        return;
+    };
+    let mut others = *cpus;
+    if others.unset(here).is_err() {
+        return;
+    }
+    let any = (0..CpuSet::count()).any(|c| others.is_set(c).unwrap_or(false));
+    if any {
+        let _ = sched_setaffinity(child, &others);
+    }
+}
+
+/// What a keeper does first: keep only its own descriptors and die with the monitor.
+fn keeper_begins(chan: &Channel, init_chan: &Channel, also: &[BorrowedFd<'_>]) {
     let _ = sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None);
     // Of what the monitor has open, the keeper keeps only what it uses: above all not the
     // monitor's lock (`Containers::monitor_lock`), which must be held by the monitor alone,
     // as proof that it lives.
     let mut keep = vec![chan.as_fd().as_raw_fd(), init_chan.as_fd().as_raw_fd()];
-    keep.extend(join_user.map(|f| f.as_raw_fd()));
-    if let NetNamespace::Join(net) = &spec.namespaces.net {
-        keep.push(net.as_raw_fd());
-    }
+    keep.extend(also.iter().map(|f| f.as_raw_fd()));
     let _ = sys::close_fds_except(&keep);
     let parent = getppid();
-    let layers = Layers {
-        lowers: &spec.lowers,
-        upper: &spec.upper,
-        work: &spec.work,
-        volatile: spec.volatile,
-    };
-    // Capabilities in the new namespaces come with them, before any id map: what needs no
-    // map runs while the monitor writes it (newuidmap takes a millisecond or two). Mounting
-    // the overlay does need it: the kernel refuses an unmapped mounter.
-    let early = (|| -> Result<Option<OwnedFd>, String> {
-        prctl::set_pdeathsig(Signal::SIGKILL).map_err(|e| format!("prctl: {e}"))?;
-        if getppid() != parent {
-            crate::sys::exit_now(1);
-        }
-        let ns = &spec.namespaces;
-        if let Some(user) = join_user {
-            super::holder::enter(user, own_namespaces(ns))?;
-        }
-        if let NetNamespace::Join(net) = &ns.net {
-            nix::sched::setns(net, CloneFlags::CLONE_NEWNET)
-                .map_err(|e| format!("cannot join the other container's network: {e}"))?;
-        }
+    if prctl::set_pdeathsig(Signal::SIGKILL).is_err() || getppid() != parent {
+        crate::sys::exit_now(1);
+    }
+}
+
+/// Join or make the container's namespaces (but the pid and cgroup ones, init's) and ready
+/// what needs no spec in them: capabilities in new namespaces come with them, before any id
+/// map, so this runs while the monitor writes one (newuidmap takes a millisecond or two).
+fn enter_namespaces(join_user: Option<BorrowedFd<'_>>, net: &NetNamespace) -> Result<(), String> {
+    if let Some(user) = join_user {
+        super::holder::enter(user, own_namespaces(net))?;
+    }
+    if let NetNamespace::Join(fd) = net {
+        nix::sched::setns(fd, CloneFlags::CLONE_NEWNET)
+            .map_err(|e| format!("cannot join the other container's network: {e}"))?;
+    }
+    if matches!(net, NetNamespace::New) {
+        sys::set_link_up("lo")
+            .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
+    }
+    mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
+        .map_err(|e| format!("cannot make mounts private: {e}"))
+}
+
+/// The rest of stage 1, once in the container's namespaces (or failed to be: `entered`);
+/// `cpus`, those the monitor may use, all of which it takes back once its parent has moved
+/// it (see [`elsewhere`]), before anything else of the container exists.
+fn keeper_main_rest(
+    spec: &LaunchSpec,
+    entered: Result<(), String>,
+    cpus: Option<&CpuSet>,
+    chan: Channel,
+    init_chan: Channel,
+) -> ! {
+    let early = entered.and_then(|()| {
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
-        let mut tap = None;
-        if matches!(ns.net, NetNamespace::New) {
-            sys::set_link_up("lo")
-                .map_err(|e| format!("cannot bring up the loopback interface: {e}"))?;
-            // Without it (no /dev/net/tun here, say), pasta makes its own, a little later.
-            tap = spec.tap.as_ref().and_then(|t| t.create().ok());
-        }
-        mount::<str, str, str, str>(None, "/", None, MsFlags::MS_REC | MsFlags::MS_PRIVATE, None)
-            .map_err(|e| format!("cannot make mounts private: {e}"))?;
-        Ok(tap)
-    })();
+        // Without it (no /dev/net/tun here, say), pasta makes its own, a little later.
+        Ok(match spec.namespaces.net {
+            NetNamespace::New => spec.tap.as_ref().and_then(|t| t.create().ok()),
+            _ => None,
+        })
+    });
     // pasta may start now, while the root is mounted and init made.
     let early = early.and_then(|tap| {
         let fds: Vec<BorrowedFd<'_>> = tap.iter().map(|f| f.as_fd()).collect();
@@ -645,6 +788,15 @@ fn keeper_main(
     let cgroup = match chan.recv::<ToKeeper>() {
         Ok(Some(ToKeeper::Mapped { cgroup })) => cgroup,
         _ => crate::sys::exit_now(1),
+    };
+    if let Some(cpus) = cpus {
+        let _ = sched_setaffinity(Pid::from_raw(0), cpus);
+    }
+    let layers = Layers {
+        lowers: &spec.lowers,
+        upper: &spec.upper,
+        work: &spec.work,
+        volatile: spec.volatile,
     };
     let mut fuse = None;
     let prepared = early.and_then(|()| {
@@ -990,4 +1142,117 @@ fn switch_user(
     setresuid(uid, uid, uid)
         .map_err(|e| StartFailure::setup(format!("cannot switch to uid {uid}: {e}")))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::network::host::{Addressing, TapConfig};
+    use crate::runtime::idmap::{IdRange, KeepId};
+    use crate::runtime::seccomp::Program;
+
+    /// An early keeper gets its spec as a message: every field must come through as it was
+    /// (all but the namespaces, which it made itself).
+    #[test]
+    fn a_spec_crosses_to_an_early_keeper_whole() {
+        let range = |inside, outside, count| IdRange {
+            inside,
+            outside,
+            count,
+        };
+        let bind = |source: &str, volume: Option<&str>| MountKind::Bind {
+            source: source.into(),
+            volume: volume.map(str::to_string),
+            copy_up: volume.is_some(),
+        };
+        let spec = LaunchSpec {
+            idmap: IdMap {
+                user: "u".into(),
+                uids: vec![range(0, 1000, 1), range(1, 100000, 65536)],
+                gids: vec![range(0, 1000, 1)],
+            },
+            namespaces: Namespaces::default(),
+            driver: Driver::FuseOverlayfs,
+            lowers: vec!["/l/2".into(), "/l/1".into()],
+            upper: "/c/upper".into(),
+            work: "/c/work".into(),
+            volatile: true,
+            rootfs: "/mnt".into(),
+            fuse_log: "/c/fuse.log".into(),
+            hostname: "h".into(),
+            read_only: true,
+            read_only_tmpfs: true,
+            init: true,
+            caps: vec!["CAP_CHOWN".into()],
+            security: Security {
+                seccomp: Some(vec![Program(vec![(0x20, 0, 0, 4), (6, 0, 0, 0x7fff_0000)])]),
+                no_new_privileges: true,
+                masked_paths: false,
+                pids_rlimit: Some(2048),
+                ulimits: vec![Ulimit {
+                    name: "nofile".into(),
+                    soft: 10,
+                    hard: 20,
+                }],
+                keep_groups: true,
+            },
+            process: ProcessSpec {
+                args: vec!["sh".into(), "-c".into(), "échο \"$A\"".into()],
+                env: vec!["A=1".into()],
+                cwd: "/w".into(),
+                user: "1:2".into(),
+                groups: vec!["wheel".into()],
+                terminal: true,
+                interactive: true,
+            },
+            mounts: vec![
+                MountSpec {
+                    target: "/v".into(),
+                    kind: bind("/data/v", Some("v")),
+                    read_only: true,
+                },
+                MountSpec {
+                    target: "/etc/hosts".into(),
+                    kind: bind("/c/hosts", None),
+                    read_only: false,
+                },
+                MountSpec {
+                    target: "/t".into(),
+                    kind: MountKind::Tmpfs {
+                        size: Some("1m".into()),
+                        mode: Some(0o1777),
+                        uid: Some(1),
+                        gid: Some(2),
+                    },
+                    read_only: false,
+                },
+            ],
+            winsize: Some(WinSize { rows: 24, cols: 80 }),
+            keep_id: Some(KeepId {
+                uid: 1000,
+                gid: 1000,
+            }),
+            shm_size: Some(1 << 20),
+            pid_host: true,
+            sysctls: vec![("net.ipv4.ip_forward".into(), "1".into())],
+            discard: vec!["/c/upper".into()],
+            tap: Some(TapConfig {
+                mac: [2, 0x6e, 0x6b, 0, 0, 2],
+                v4: Some(Addressing {
+                    address: "192.0.2.2".parse().unwrap(),
+                    prefix: 24,
+                    gateway: "192.0.2.1".parse().unwrap(),
+                }),
+                v6: None,
+            }),
+        };
+        let sent = serde_json::to_value(&spec).unwrap();
+        let got: LaunchSpec = serde_json::from_value(sent.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&got).unwrap(), sent);
+        assert_eq!(got.idmap, spec.idmap);
+        assert_eq!(got.mounts, spec.mounts);
+        assert_eq!(got.tap, spec.tap);
+        assert!(got.namespaces.join_user.is_none());
+        assert!(matches!(got.namespaces.net, NetNamespace::New));
+    }
 }

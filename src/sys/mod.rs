@@ -246,7 +246,7 @@ nix::ioctl_write_ptr_bad!(ioctl_set_ptlck, libc::TIOCSPTLCK, libc::c_int);
 nix::ioctl_read_bad!(ioctl_get_ptn, libc::TIOCGPTN, libc::c_uint);
 
 /// Terminal size in rows and columns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WinSize {
     pub rows: u16,
     pub cols: u16,

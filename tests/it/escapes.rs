@@ -304,28 +304,36 @@ fn descriptors_of_the_caller_do_not_reach_the_container() {
 
 /// `WORKDIR /proc/self/fd/9` (or `-w`), with a descriptor leaked to it: the working
 /// directory is resolved inside the root and checked to be there; the container does not
-/// start in the host's tree.
+/// start in the host's tree. (The leaked descriptor never reaches the container; whether its
+/// number is one init has of its own depends on nook's workings, so the link of /proc is
+/// also tried through one init surely has: its stdout.)
 #[test]
 fn a_workdir_through_a_leaked_descriptor_is_refused() {
     let env = world();
     image(&env, "fdwd", busybox_rootfs(), &["WORKDIR /proc/self/fd/9"]);
-    for args in [
-        vec!["run", "--rm", "fdwd", "sh", "-c", "pwd; cat .ssh/id_rsa"],
-        vec![
-            "run",
-            "--rm",
-            "-w",
-            "/proc/1/fd/9",
-            "busybox",
-            "sh",
-            "-c",
-            "cat .ssh/id_rsa",
-        ],
+    for (args, refusal) in [
+        (
+            vec!["run", "--rm", "fdwd", "sh", "-c", "pwd; cat .ssh/id_rsa"],
+            "cannot use /proc/self/fd/9 as the working directory",
+        ),
+        (
+            vec![
+                "run",
+                "--rm",
+                "-w",
+                "/proc/1/fd/1",
+                "busybox",
+                "sh",
+                "-c",
+                "cat .ssh/id_rsa",
+            ],
+            "a link of /proc",
+        ),
     ] {
         let out = with_leaked_fds(&env, &args);
         assert!(!out.stdout.contains(SECRET), "{out}");
         assert_eq!(out.code, 125, "{out}");
-        assert!(out.stderr.contains("a link of /proc"), "{out}");
+        assert!(out.stderr.contains(refusal), "{out}");
     }
     let id = env.run_detached(&["busybox", "sleep", "100"]);
     let out = with_leaked_fds(

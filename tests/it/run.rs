@@ -637,6 +637,39 @@ fn start_until_ready(env: &Env, args: &[&str]) -> std::process::Child {
     child
 }
 
+/// A container may use every CPU nook may, and no other: its keeper runs away from nook's
+/// own CPU while both have work, and must take them all back before the container exists.
+#[test]
+fn containers_get_the_cpus_nook_may_use() {
+    let env = env_with("overlay");
+    let allowed = |status: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let script = "grep Cpus_allowed_list /proc/self/status";
+    let ours = allowed(&fs::read_to_string("/proc/self/status").unwrap());
+    // A keeper forked ahead (its own network), and one forked at the launch (the host's).
+    for network in ["none", "host"] {
+        let inside = sh(&env, &["--network", network], script);
+        assert_eq!(allowed(&inside), ours, "--network {network}: {inside}");
+    }
+    let mut cmd = env.command("taskset");
+    cmd.args(["-c", "0"])
+        .arg(crate::harness::nook_bin())
+        .args(["run", "--rm", "busybox", "sh", "-c", script]);
+    let inside = crate::harness::Run::new(cmd, "taskset -c 0 nook run".to_string())
+        .ok()
+        .stdout;
+    assert_eq!(
+        allowed(&inside),
+        "0",
+        "a taskset of the user's holds: {inside}"
+    );
+}
+
 #[test]
 fn signals_reach_the_container() {
     let env = env_with("overlay");

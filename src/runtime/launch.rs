@@ -694,7 +694,7 @@ fn keeper_main(
     }
     keeper_begins(&chan, &init_chan, &keep);
     let entered = enter_namespaces(join_user, &spec.namespaces.net);
-    keeper_main_rest(spec, entered, cpus, chan, init_chan)
+    keeper_main_rest(spec, entered, join_user.is_some(), cpus, chan, init_chan)
 }
 
 /// Stage 1 forked ahead of its spec ([`EarlyKeeper`]): it makes the common case's namespaces
@@ -705,7 +705,7 @@ fn early_keeper_main(user: OwnedFd, cpus: Option<CpuSet>, chan: Channel, init_ch
     let entered = enter_namespaces(Some(user.as_fd()), &NetNamespace::New);
     drop(user);
     match chan.recv::<LaunchSpec>() {
-        Ok(Some(spec)) => keeper_main_rest(&spec, entered, cpus.as_ref(), chan, init_chan),
+        Ok(Some(spec)) => keeper_main_rest(&spec, entered, true, cpus.as_ref(), chan, init_chan),
         // The monitor needs it no longer (its command failed, or the container makes other
         // namespaces).
         _ => crate::sys::exit_now(1),
@@ -761,12 +761,51 @@ fn enter_namespaces(join_user: Option<BorrowedFd<'_>>, net: &NetNamespace) -> Re
         .map_err(|e| format!("cannot make mounts private: {e}"))
 }
 
-/// The rest of stage 1, once in the container's namespaces (or failed to be: `entered`);
-/// `cpus`, those the monitor may use, all of which it takes back once its parent has moved
-/// it (see [`elsewhere`]), before anything else of the container exists.
+/// Take the container's ids in its user namespace and mount its root filesystem (in the
+/// keeper's mount namespace).
+fn mount_root(
+    spec: &LaunchSpec,
+    layers: &Layers<'_>,
+    fuse: &mut Option<rootfs::FuseMount>,
+) -> Result<(), String> {
+    match spec.keep_id {
+        // Under a keep-id map, root inside is a subordinate id, which may not pass the
+        // directories of yours that lead to the store, the project or a volume (a home of
+        // mode 700 whose group is not yours alone): the container is made as you, the
+        // namespace's maker, with every capability in it (and its processes then lose them
+        // all: drop_privileges). Staying you also keeps this process dumpable, so pasta can
+        // join its namespaces.
+        Some(keep) => userns::become_user(keep.uid, keep.gid, spec.security.keep_groups),
+        None => userns::become_root(spec.idmap.is_single() || spec.security.keep_groups),
+    }
+    .map_err(|e| format!("cannot take the container's ids in its user namespace: {e}"))?;
+    match spec.driver {
+        Driver::Overlay => rootfs::mount_overlay(layers, &spec.rootfs),
+        Driver::FuseOverlayfs => {
+            // Run as you (keep-id), fuse-overlayfs needs the capabilities it has as root
+            // inside passed to it (ambient), and none are left behind for the container.
+            if spec.keep_id.is_some() {
+                caps::pass_on_exec().map_err(|e| e.to_string())?;
+            }
+            let mounted = rootfs::mount_fuse_overlay(layers, &spec.rootfs, &spec.fuse_log)
+                .map(|m| *fuse = Some(m));
+            if spec.keep_id.is_some() {
+                caps::drop_ambient().map_err(|e| e.to_string())?;
+            }
+            mounted
+        }
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// The rest of stage 1, once in the container's namespaces (or failed to be: `entered`),
+/// whose user namespace has its id map already if `mapped` (one joined, not made); `cpus`,
+/// those the monitor may use, all of which it takes back once its parent has moved it (see
+/// [`elsewhere`]), before anything else of the container exists.
 fn keeper_main_rest(
     spec: &LaunchSpec,
     entered: Result<(), String>,
+    mapped: bool,
     cpus: Option<&CpuSet>,
     chan: Channel,
     init_chan: Channel,
@@ -785,13 +824,6 @@ fn keeper_main_rest(
         chan.send_with_fds(&FromKeeper::Entered, &fds)
             .map_err(|e| format!("cannot tell the monitor: {e}"))
     });
-    let cgroup = match chan.recv::<ToKeeper>() {
-        Ok(Some(ToKeeper::Mapped { cgroup })) => cgroup,
-        _ => crate::sys::exit_now(1),
-    };
-    if let Some(cpus) = cpus {
-        let _ = sched_setaffinity(Pid::from_raw(0), cpus);
-    }
     let layers = Layers {
         lowers: &spec.lowers,
         upper: &spec.upper,
@@ -799,36 +831,25 @@ fn keeper_main_rest(
         volatile: spec.volatile,
     };
     let mut fuse = None;
-    let prepared = early.and_then(|()| {
-        match spec.keep_id {
-            // Under a keep-id map, root inside is a subordinate id, which may not pass the
-            // directories of yours that lead to the store, the project or a volume (a home
-            // of mode 700 whose group is not yours alone): the container is made as you, the
-            // namespace's maker, with every capability in it (and its processes then lose
-            // them all: drop_privileges). Staying you also keeps this process dumpable, so
-            // pasta can join its namespaces.
-            Some(keep) => userns::become_user(keep.uid, keep.gid, spec.security.keep_groups),
-            None => userns::become_root(spec.idmap.is_single() || spec.security.keep_groups),
-        }
-        .map_err(|e| format!("cannot take the container's ids in its user namespace: {e}"))?;
-        match spec.driver {
-            Driver::Overlay => rootfs::mount_overlay(&layers, &spec.rootfs),
-            Driver::FuseOverlayfs => {
-                // Run as you (keep-id), fuse-overlayfs needs the capabilities it has as root
-                // inside passed to it (ambient), and none are left behind for the container.
-                if spec.keep_id.is_some() {
-                    caps::pass_on_exec().map_err(|e| e.to_string())?;
-                }
-                let mounted = rootfs::mount_fuse_overlay(&layers, &spec.rootfs, &spec.fuse_log)
-                    .map(|m| fuse = Some(m));
-                if spec.keep_id.is_some() {
-                    caps::drop_ambient().map_err(|e| e.to_string())?;
-                }
-                mounted
-            }
-        }
-        .map_err(|e| e.to_string())
-    });
+    // In a user namespace mapped already (the holder's, another's), a kernel overlay is
+    // mounted at once, while the monitor writes the files init binds and places this
+    // process; fuse-overlayfs, a process, waits for the cgroup it is to be in.
+    let mount_first = mapped && spec.driver == Driver::Overlay;
+    let early = match mount_first {
+        true => early.and_then(|()| mount_root(spec, &layers, &mut fuse)),
+        false => early,
+    };
+    let cgroup = match chan.recv::<ToKeeper>() {
+        Ok(Some(ToKeeper::Mapped { cgroup })) => cgroup,
+        _ => crate::sys::exit_now(1),
+    };
+    if let Some(cpus) = cpus {
+        let _ = sched_setaffinity(Pid::from_raw(0), cpus);
+    }
+    let prepared = match mount_first {
+        true => early,
+        false => early.and_then(|()| mount_root(spec, &layers, &mut fuse)),
+    };
     let started = prepared.and_then(|()| {
         // The cgroup namespace comes with init, once the keeper is in its cgroup: the
         // container's leaf is then its root.

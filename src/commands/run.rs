@@ -781,12 +781,13 @@ fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
         Some(n) => n.as_str(),
         None => ctx.config.network.default.as_deref().unwrap_or("pasta"),
     };
-    match network.parse::<NetworkMode>() {
-        Ok(NetworkMode::Pasta | NetworkMode::None) => {}
+    let pasta = match network.parse::<NetworkMode>() {
+        Ok(NetworkMode::Pasta) => true,
+        Ok(NetworkMode::None) => false,
         _ => return None,
-    }
+    };
     let mapping = crate::runtime::idmap::IdMap::for_current_user().ok()?;
-    EarlyKeeper::fork(&mapping.map)
+    EarlyKeeper::fork(&mapping.map, pasta)
 }
 
 fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {

@@ -529,10 +529,11 @@ pub struct EarlyKeeper {
 }
 
 impl EarlyKeeper {
-    /// Fork one for containers with the user's id map `idmap`; `None` where no holder has
-    /// its namespace (see [`holder::shared`]) or the fork fails: the launch then forks as
-    /// usual. The caller must be single-threaded.
-    pub fn fork(idmap: &IdMap) -> Option<EarlyKeeper> {
+    /// Fork one for containers with the user's id map `idmap` (and, `with_tap`, an interface
+    /// for pasta: [`LaunchSpec::tap`], which it makes from the host's addresses before it
+    /// has its spec); `None` where no holder has its namespace (see [`holder::shared`]) or
+    /// the fork fails: the launch then forks as usual. The caller must be single-threaded.
+    pub fn fork(idmap: &IdMap, with_tap: bool) -> Option<EarlyKeeper> {
         let user = holder::shared(idmap)?;
         let (keeper_chan, keeper_end) = Channel::pair().ok()?;
         let (init_chan, init_end) = Channel::pair().ok()?;
@@ -541,7 +542,7 @@ impl EarlyKeeper {
             Forked::Child => {
                 drop(keeper_chan);
                 drop(init_chan);
-                early_keeper_main(user, cpus, keeper_end, init_end)
+                early_keeper_main(user, cpus, with_tap, keeper_end, init_end)
             }
             Forked::Parent(pid) => pid,
         };
@@ -694,18 +695,49 @@ fn keeper_main(
     }
     keeper_begins(&chan, &init_chan, &keep);
     let entered = enter_namespaces(join_user, &spec.namespaces.net);
-    keeper_main_rest(spec, entered, join_user.is_some(), cpus, chan, init_chan)
+    let mapped = join_user.is_some();
+    keeper_main_rest(
+        spec,
+        entered,
+        mapped,
+        Tap::AsSpecified,
+        cpus,
+        chan,
+        init_chan,
+    )
 }
 
 /// Stage 1 forked ahead of its spec ([`EarlyKeeper`]): it makes the common case's namespaces
 /// (its own network, in the user's held user namespace `user`) while the monitor still works
 /// out and records the container, then takes the spec. Never returns.
-fn early_keeper_main(user: OwnedFd, cpus: Option<CpuSet>, chan: Channel, init_chan: Channel) -> ! {
+fn early_keeper_main(
+    user: OwnedFd,
+    cpus: Option<CpuSet>,
+    with_tap: bool,
+    chan: Channel,
+    init_chan: Channel,
+) -> ! {
     keeper_begins(&chan, &init_chan, &[user.as_fd()]);
+    // (The host's addresses, read before leaving its network namespace.)
+    let tap = with_tap
+        .then(crate::network::host::TapConfig::from_host)
+        .flatten();
     let entered = enter_namespaces(Some(user.as_fd()), &NetNamespace::New);
     drop(user);
+    let made = match (&entered, tap) {
+        (Ok(()), Some(t)) => t.create().ok().map(|queue| (t, queue)),
+        _ => None,
+    };
     match chan.recv::<LaunchSpec>() {
-        Ok(Some(spec)) => keeper_main_rest(&spec, entered, true, cpus.as_ref(), chan, init_chan),
+        Ok(Some(spec)) => {
+            let tap = match made {
+                Some((t, queue)) if spec.tap.as_ref() == Some(&t) => Tap::Made(queue),
+                // Not what the container has (none, or the host's network changed): gone
+                // with its queue, and made again if need be.
+                _ => Tap::AsSpecified,
+            };
+            keeper_main_rest(&spec, entered, true, tap, cpus.as_ref(), chan, init_chan)
+        }
         // The monitor needs it no longer (its command failed, or the container makes other
         // namespaces).
         _ => crate::sys::exit_now(1),
@@ -761,6 +793,14 @@ fn enter_namespaces(join_user: Option<BorrowedFd<'_>>, net: &NetNamespace) -> Re
         .map_err(|e| format!("cannot make mounts private: {e}"))
 }
 
+/// The interface for pasta ([`LaunchSpec::tap`]) as the keeper comes to its spec.
+enum Tap {
+    /// Made already, as the spec has it: its queue.
+    Made(OwnedFd),
+    /// To make as the spec says, if it does.
+    AsSpecified,
+}
+
 /// Take the container's ids in its user namespace and mount its root filesystem (in the
 /// keeper's mount namespace).
 fn mount_root(
@@ -806,6 +846,7 @@ fn keeper_main_rest(
     spec: &LaunchSpec,
     entered: Result<(), String>,
     mapped: bool,
+    tap: Tap,
     cpus: Option<&CpuSet>,
     chan: Channel,
     init_chan: Channel,
@@ -813,8 +854,11 @@ fn keeper_main_rest(
     let early = entered.and_then(|()| {
         sethostname(&spec.hostname).map_err(|e| format!("cannot set the hostname: {e}"))?;
         // Without it (no /dev/net/tun here, say), pasta makes its own, a little later.
-        Ok(match spec.namespaces.net {
-            NetNamespace::New => spec.tap.as_ref().and_then(|t| t.create().ok()),
+        Ok(match (&spec.namespaces.net, tap) {
+            (NetNamespace::New, Tap::Made(queue)) => Some(queue),
+            (NetNamespace::New, Tap::AsSpecified) => {
+                spec.tap.as_ref().and_then(|t| t.create().ok())
+            }
             _ => None,
         })
     });

@@ -787,7 +787,7 @@ fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
         _ => return None,
     };
     let mapping = crate::runtime::idmap::IdMap::for_current_user().ok()?;
-    EarlyKeeper::fork(&mapping.map, pasta)
+    EarlyKeeper::fork(mapping, pasta)
 }
 
 fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {

@@ -181,7 +181,11 @@ fn supervise(
             return Err(MonitorError::MissingLayer(layer.to_string()));
         }
     }
-    let mapping = IdMap::for_current_user()?;
+    // (Found already for a keeper forked ahead.)
+    let mapping = match &early {
+        Some(e) => e.mapping().clone(),
+        None => IdMap::for_current_user()?,
+    };
     let idmap = config.idmap(mapping.map.clone())?;
     if let (Some(w), None) = (&mapping.warning, &report) {
         eprintln!("warning: {w}");

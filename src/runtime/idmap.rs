@@ -94,6 +94,7 @@ impl KeepId {
 }
 
 /// What was found for the current user; `warning` is set when nook falls back to a single id.
+#[derive(Clone)]
 pub struct UserMapping {
     pub map: IdMap,
     pub warning: Option<String>,

@@ -40,7 +40,7 @@ use super::caps;
 use super::channel::{Channel, ChannelError};
 use super::confine::Create;
 use super::holder;
-use super::idmap::{IdMap, IdMapError};
+use super::idmap::{IdMap, IdMapError, UserMapping};
 use super::process::{self, StartFailure};
 use super::rootfs::{self, Driver, FsSetup, Layers};
 use super::userns;
@@ -523,18 +523,18 @@ fn fork_keeper(spec: &LaunchSpec) -> Result<(KeeperGuard, Channel, Channel, bool
 /// another id map), ends it and forks its own.
 pub struct EarlyKeeper {
     guard: KeeperGuard,
-    idmap: IdMap,
+    mapping: UserMapping,
     keeper_chan: Channel,
     init_chan: Channel,
 }
 
 impl EarlyKeeper {
-    /// Fork one for containers with the user's id map `idmap` (and, `with_tap`, an interface
+    /// Fork one for containers with the user's id map `mapping` (and, `with_tap`, an interface
     /// for pasta: [`LaunchSpec::tap`], which it makes from the host's addresses before it
     /// has its spec); `None` where no holder has its namespace (see [`holder::shared`]) or
     /// the fork fails: the launch then forks as usual. The caller must be single-threaded.
-    pub fn fork(idmap: &IdMap, with_tap: bool) -> Option<EarlyKeeper> {
-        let user = holder::shared(idmap)?;
+    pub fn fork(mapping: UserMapping, with_tap: bool) -> Option<EarlyKeeper> {
+        let user = holder::shared(&mapping.map)?;
         let (keeper_chan, keeper_end) = Channel::pair().ok()?;
         let (init_chan, init_end) = Channel::pair().ok()?;
         let cpus = sched_getaffinity(Pid::from_raw(0)).ok();
@@ -555,10 +555,15 @@ impl EarlyKeeper {
         }
         Some(EarlyKeeper {
             guard: KeeperGuard(Some(keeper)),
-            idmap: idmap.clone(),
+            mapping,
             keeper_chan,
             init_chan,
         })
+    }
+
+    /// The user's id map it was forked for (as [`IdMap::for_current_user`] found it).
+    pub fn mapping(&self) -> &UserMapping {
+        &self.mapping
     }
 
     /// Hand it `spec`, if it made the namespaces `spec` asks for; `None` otherwise (it is
@@ -566,7 +571,7 @@ impl EarlyKeeper {
     fn take(self, spec: &LaunchSpec) -> Option<EarlyKeeper> {
         let fits = spec.namespaces.join_user.is_none()
             && matches!(spec.namespaces.net, NetNamespace::New)
-            && spec.idmap == self.idmap;
+            && spec.idmap == self.mapping.map;
         (fits && self.keeper_chan.send(spec).is_ok()).then_some(self)
     }
 }

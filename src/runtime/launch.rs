@@ -410,14 +410,16 @@ impl Drop for KeeperGuard {
 
 /// Create the container described by `spec`: its namespaces, id map, root filesystem and
 /// init, which then sets itself up (see [`Launching::ready`]) and waits to be started (see
-/// [`Created::start`]). `place` puts the keeper (host pid given) in the container's cgroup
-/// before anything of the container exists, and says where that is; it runs while the keeper
-/// makes the container's namespaces, which makes it the place for the rest of what init
-/// needs before it exists (files it binds in), on the other core. `entered` is called as
-/// soon as the keeper is in the container's namespaces (with the queue of the interface it
-/// made for pasta, if any: [`LaunchSpec::tap`]), while
-/// it goes on to mount the root and make init: the moment to start what joins them, such as
-/// pasta; what it returns comes back with the launch. The caller must be single-threaded.
+/// [`Created::start`]). `early`, a keeper forked ahead ([`EarlyKeeper`]), becomes the
+/// container's if it made the namespaces the spec asks for. `place` puts the keeper (host
+/// pid given) in the container's cgroup before anything of the container exists, and says
+/// where that is; it runs while the keeper makes the container's namespaces (or mounts its
+/// root), which makes it the place for the rest of what init needs before it exists (files
+/// it binds in), on the other core. `entered` is called as soon as the keeper is in the
+/// container's namespaces (with the queue of the interface it made for pasta, if any:
+/// [`LaunchSpec::tap`]), while it goes on to mount the root and make init: the moment to
+/// start what joins them, such as pasta; what it returns comes back with the launch. The
+/// caller must be single-threaded.
 pub fn launch<T>(
     spec: &LaunchSpec,
     early: Option<EarlyKeeper>,

@@ -768,7 +768,6 @@ pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The container `args` asks for, created and ready to start.
 /// The keeper of a container with the common namespaces (its own network: pasta or none;
 /// the user's id map), forked ahead ([`EarlyKeeper`]); `None` for other containers, whose
 /// keeper is forked at their launch. A guess from the flags: the launch checks it against
@@ -790,6 +789,7 @@ fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
     EarlyKeeper::fork(mapping, pasta)
 }
 
+/// The container `args` asks for, created and ready to start.
 fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
     let config = create_container(ctx, args)?;
     // A port that cannot be published fails the run before the container is started (and,

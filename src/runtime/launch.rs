@@ -480,8 +480,6 @@ pub fn launch<T>(
 /// Fork the keeper of `spec`; with its guard, its channel and init's, and whether its user
 /// namespace is mapped already (the holder's, or another's it joins).
 fn fork_keeper(spec: &LaunchSpec) -> Result<(KeeperGuard, Channel, Channel, bool), LaunchError> {
-    let (keeper_chan, keeper_end) = Channel::pair()?;
-    let (init_chan, init_end) = Channel::pair()?;
     // The user's namespace with this map, from its holder, unless the container joins
     // another's (a user network's, a container's): no id map to write then.
     let shared = match spec.namespaces.join_user {
@@ -494,27 +492,40 @@ fn fork_keeper(spec: &LaunchSpec) -> Result<(KeeperGuard, Channel, Channel, bool
         Some(_) => CloneFlags::empty(),
         None => CloneFlags::CLONE_NEWUSER | own_namespaces(&spec.namespaces.net),
     };
+    let user = join_user.map(|f| f.as_fd());
+    let (guard, keeper_chan, init_chan) = fork_stage1(flags, |chan, init, cpus| {
+        keeper_main(spec, user, cpus.as_ref(), chan, init)
+    })?;
+    Ok((guard, keeper_chan, init_chan, join_user.is_some()))
+}
+
+/// Fork a keeper with `flags`, running `main` (a keeper's, which never returns) with its end
+/// of the monitor's channel and of init's, and the CPUs the monitor may use, which it is to
+/// take back: the monitor has work
+/// until it sends `Mapped`, and so has the keeper, but the scheduler queues a new child on
+/// its parent's CPU, where it would wait for the parent to block while another CPU idles. So
+/// it starts on the others ([`elsewhere`]), and takes back all of them once it has its spec
+/// and id map (sent after this), before anything else of the container exists.
+fn fork_stage1(
+    flags: CloneFlags,
+    main: impl FnOnce(Channel, Channel, Option<CpuSet>),
+) -> Result<(KeeperGuard, Channel, Channel), LaunchError> {
+    let (keeper_chan, keeper_end) = Channel::pair()?;
+    let (init_chan, init_end) = Channel::pair()?;
     let cpus = sched_getaffinity(Pid::from_raw(0)).ok();
     let keeper = match sys::fork_into(flags).map_err(LaunchError::Clone)? {
         Forked::Child => {
             drop(keeper_chan);
             drop(init_chan);
-            let user = join_user.map(|f| f.as_fd());
-            keeper_main(spec, user, cpus.as_ref(), keeper_end, init_end)
+            main(keeper_end, init_end, cpus);
+            crate::sys::exit_now(1)
         }
         Forked::Parent(pid) => pid,
     };
-    // The monitor has work until it sends `Mapped`, and so has the keeper (see
-    // [`EarlyKeeper::fork`]).
     if let Some(cpus) = &cpus {
         elsewhere(keeper, cpus);
     }
-    Ok((
-        KeeperGuard(Some(keeper)),
-        keeper_chan,
-        init_chan,
-        join_user.is_some(),
-    ))
+    Ok((KeeperGuard(Some(keeper)), keeper_chan, init_chan))
 }
 
 /// A container's keeper forked before the container is worked out: `nook run` in the
@@ -537,26 +548,13 @@ impl EarlyKeeper {
     /// the fork fails: the launch then forks as usual. The caller must be single-threaded.
     pub fn fork(mapping: UserMapping, with_tap: bool) -> Option<EarlyKeeper> {
         let user = holder::shared(&mapping.map)?;
-        let (keeper_chan, keeper_end) = Channel::pair().ok()?;
-        let (init_chan, init_end) = Channel::pair().ok()?;
-        let cpus = sched_getaffinity(Pid::from_raw(0)).ok();
-        let keeper = match sys::fork_into(CloneFlags::empty()).ok()? {
-            Forked::Child => {
-                drop(keeper_chan);
-                drop(init_chan);
-                early_keeper_main(user, cpus, with_tap, keeper_end, init_end)
-            }
-            Forked::Parent(pid) => pid,
-        };
-        // Both have work now: the scheduler queues a new child on its parent's CPU, where it
-        // would wait for this process to block while another CPU idles. It takes back all of
-        // `cpus` once it has its spec and id map (sent after this), before anything else of
-        // the container exists.
-        if let Some(cpus) = &cpus {
-            elsewhere(keeper, cpus);
-        }
+        let (guard, keeper_chan, init_chan) =
+            fork_stage1(CloneFlags::empty(), |chan, init, cpus| {
+                early_keeper_main(user, cpus, with_tap, chan, init)
+            })
+            .ok()?;
         Some(EarlyKeeper {
-            guard: KeeperGuard(Some(keeper)),
+            guard,
             mapping,
             keeper_chan,
             init_chan,

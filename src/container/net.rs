@@ -82,6 +82,8 @@ pub struct Pending {
     /// The ports to publish, when it has pasta.
     publish: Option<Publish>,
     pasta: Option<Features>,
+    /// The interface for pasta the keeper is to make, if any (see [`Pending::tap`]).
+    tap: Option<host::TapConfig>,
     /// The host has no network: the ports are forwarded by [`Forwarder`], not pasta.
     offline: bool,
     /// Its user networks, joined, in order.
@@ -133,16 +135,33 @@ pub fn prepare(
     let features = (with_pasta && !offline)
         .then(|| pasta::features(&store.root().join("pasta-features.json")))
         .transpose()?;
-    let route = with_pasta.then(host::default_route).flatten();
+    // The interface nook makes for pasta, when this pasta can serve one: it is the host's
+    // addresses, read once here for it and for the container's own address and gateway.
+    let tap = features
+        .as_ref()
+        .filter(|f| f.serves_tap)
+        .and_then(|_| host::TapConfig::from_host());
+    let route = match &tap {
+        Some(t) => t.v4.as_ref().and_then(|a| match (a.address, a.gateway) {
+            (IpAddr::V4(address), IpAddr::V4(gateway)) => Some((address, gateway)),
+            _ => None,
+        }),
+        None => with_pasta
+            .then(host::default_route)
+            .flatten()
+            .map(|r| (r.address, r.gateway)),
+    };
     let state = NetworkState {
-        address: route.as_ref().map(|r| IpAddr::V4(r.address)),
-        gateway: route.as_ref().map(|r| IpAddr::V4(r.gateway)),
+        address: route.map(|(address, _)| IpAddr::V4(address)),
+        gateway: route.map(|(_, gateway)| IpAddr::V4(gateway)),
         ports: Vec::new(),
         network_address: None,
         other_addresses: Vec::new(),
     };
     let host_gateway = match (&features, &route) {
-        (Some(f), Some(r)) if f.maps_gateway && net.host_loopback => Some(IpAddr::V4(r.gateway)),
+        (Some(f), Some((_, gateway))) if f.maps_gateway && net.host_loopback => {
+            Some(IpAddr::V4(*gateway))
+        }
         _ => None,
     };
     let nameservers = match (user_networks.first(), &features) {
@@ -260,6 +279,7 @@ pub fn prepare(
                 exposed: net.exposed.clone(),
             }),
             pasta: features,
+            tap,
             offline,
             joined,
             member,
@@ -360,10 +380,7 @@ impl Pending {
     /// [`crate::runtime::launch::LaunchSpec::tap`]), when the container has a pasta able to
     /// serve one.
     pub fn tap(&self) -> Option<host::TapConfig> {
-        self.pasta
-            .as_ref()
-            .filter(|f| f.serves_tap)
-            .and_then(|_| host::TapConfig::from_host())
+        self.tap.clone()
     }
 
     /// Attach the container whose keeper is `keeper` to its user network, settle its ports
@@ -381,6 +398,7 @@ impl Pending {
         let Pending {
             publish,
             pasta: features,
+            tap: _,
             offline,
             joined,
             member,

@@ -670,6 +670,16 @@ fn containers_get_the_cpus_nook_may_use() {
     );
 }
 
+/// A container whose spec is too large for one message to a keeper forked ahead (an
+/// environment of 70 kB) gets a keeper forked at its launch instead, and starts all the same.
+#[test]
+fn a_spec_too_large_for_a_message_still_starts() {
+    let env = env_with("overlay");
+    let big = format!("BIG={}", "x".repeat(70_000));
+    let out = sh(&env, &["--network", "none", "-e", &big], "echo ${#BIG}");
+    assert_eq!(out, "70000\n");
+}
+
 #[test]
 fn signals_reach_the_container() {
     let env = env_with("overlay");

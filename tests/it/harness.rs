@@ -900,13 +900,23 @@ pub fn serve_on(address: &str, body: &'static str) -> u16 {
     thread::spawn(move || {
         for conn in listener.incoming().flatten() {
             let mut conn = conn;
+            // The whole request first, however it arrives (pasta may pass it on in pieces):
+            // a socket closed with unread data sends a reset, which can reach the client
+            // before it has read the reply, and discard it.
+            let mut request = Vec::new();
             let mut buf = [0u8; 1024];
-            let _ = conn.read(&mut buf);
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
             let reply = format!(
                 "HTTP/1.0 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             );
             let _ = conn.write_all(reply.as_bytes());
+            let _ = conn.shutdown(std::net::Shutdown::Write);
         }
     });
     port

@@ -14,7 +14,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 use nix::errno::Errno;
-use nix::fcntl::{OFlag, open, openat, readlinkat};
+use nix::fcntl::{OFlag, OpenHow, ResolveFlag, open, openat, openat2, readlinkat};
 use nix::sys::stat::{Mode, SFlag, fstat, mkdirat};
 
 /// How many symbolic links one resolution may follow (the kernel's limit).
@@ -100,6 +100,16 @@ impl Root {
                 source,
             }
         };
+        // The kernel resolves the whole path in one call as the walk below does (links and
+        // `..` kept inside the tree, magic links refused, the same limit on links); the walk
+        // is for what it cannot do: make what is missing, say what is wrong (every error
+        // lands there), or a kernel without openat2.
+        let how = OpenHow::new()
+            .flags(OFlag::O_PATH | OFlag::O_CLOEXEC)
+            .resolve(ResolveFlag::RESOLVE_IN_ROOT | ResolveFlag::RESOLVE_NO_MAGICLINKS);
+        if let Ok(fd) = openat2(&self.fd, path, how) {
+            return Ok(fd);
+        }
         // The directories from the root down to where the walk is (empty: at the root).
         let mut stack: Vec<OwnedFd> = Vec::new();
         let mut todo: Vec<OsString> = components(OsStr::new(path)).rev().collect();

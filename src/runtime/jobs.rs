@@ -19,7 +19,7 @@ use super::idmap::IdMap;
 use super::rootfs;
 use super::userns::{self, UsernsError};
 use crate::image::digest::Digest;
-use crate::image::store::LayerMeta;
+use crate::image::store::{LayerMeta, StoreError};
 use crate::image::unpack::{self, IdLimits, UnpackReport};
 
 /// The hidden subcommand that runs jobs.
@@ -404,7 +404,8 @@ fn execute(job: Job, ids: &IdLimits, input: impl Read) -> Result<JobOutput, Stri
         }
         Job::Settle { paths } => {
             for p in &paths {
-                settle_tree(p).map_err(|e| format!("cannot write {} to disk: {e}", p.display()))?;
+                settle_tree(p)
+                    .map_err(|e| StoreError::io("cannot write to disk", p, e).to_string())?;
             }
             Ok(JobOutput::Settled)
         }
@@ -519,7 +520,7 @@ fn unpack_into(
         .recursive(true)
         .mode(0o755)
         .create(&diff)
-        .map_err(|e| format!("cannot create {}: {e}", diff.display()))?;
+        .map_err(|e| StoreError::io("cannot create", &diff, e).to_string())?;
     let report = unpack::unpack_layer(layer, &diff, ids).map_err(|e| e.to_string())?;
     let diffid = report.diffid.clone().expect("unpack reports a diff id");
     if let Some(want) = expected
@@ -540,7 +541,8 @@ fn unpack_into(
         &meta_path,
         serde_json::to_vec(&meta).expect("meta serializes"),
     )
-    .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
+    // (A full disk may strike here as well as in the files: the same advice.)
+    .map_err(|e| StoreError::io("cannot write", &meta_path, e).to_string())?;
     Ok(report)
 }
 

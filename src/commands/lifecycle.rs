@@ -297,6 +297,15 @@ pub fn kill(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<i32> {
             }
             let number = (sig as i32).to_string();
             crate::events::container(&ctx.store, config, "kill", &[("signal", &number)]);
+            // As docker's: once SIGKILL returns, the container has stopped (`kill c && rm c`).
+            let gone = || !containers.monitor_alive(&config.id);
+            if sig == Signal::SIGKILL && !poll_until(Some(Duration::from_secs(10)), gone) {
+                bail!(
+                    "container {} did not stop: its monitor (pid {}) is still running",
+                    config.name,
+                    state.monitor.map_or(0, |m| m.pid)
+                );
+            }
             Ok(())
         },
     )

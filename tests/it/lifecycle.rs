@@ -120,6 +120,28 @@ fn stop_kills_after_the_grace_period() {
         .stderr_has("unknown signal");
 }
 
+/// As docker's, `kill` (SIGKILL) returns once the container has stopped: a script may remove
+/// it at once, and finds its exit status recorded. Another signal does not wait.
+#[test]
+fn kill_returns_once_the_container_has_stopped() {
+    let env = env_with("overlay");
+    for round in 0..5 {
+        let name = format!("k{round}");
+        let id = env.run_detached(&["--name", &name, "busybox", "sleep", "1000"]);
+        env.nook(&["kill", &name]).ok();
+        // Read at once, with no command in between to give the monitor time.
+        let state = env.store().join("containers").join(&id).join("state.json");
+        let state: Value = serde_json::from_str(&fs::read_to_string(state).unwrap()).unwrap();
+        assert_eq!(state["status"], "exited", "{state}");
+        assert_eq!(env.inspect(&name)["State"]["ExitCode"], 137);
+        env.nook(&["rm", &name]).ok();
+    }
+    env.run_detached(&["--name", "term", "busybox", "sh", "-c", POLITE]);
+    env.nook(&["kill", "-s", "TERM", "term"]).ok();
+    assert_eq!(env.nook(&["wait", "term"]).ok().stdout, "3\n");
+    env.nook(&["rm", "term"]).ok();
+}
+
 #[test]
 fn logs_keep_stdout_and_stderr_apart() {
     let env = env_with("overlay");

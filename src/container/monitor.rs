@@ -33,7 +33,7 @@ use crate::network::host::TapConfig;
 use crate::network::pasta::Tap;
 use crate::runtime::idmap::{IdMap, IdMapError};
 use crate::runtime::launch::{
-    self, EarlyKeeper, LaunchError, LaunchSpec, MountSpec, Namespaces, Stdio,
+    self, EarlyKeeper, LaunchError, LaunchSpec, MountSpec, Namespaces, Running, Stdio,
 };
 use crate::runtime::relay::{self, RawMode, Relay};
 use crate::sys;
@@ -232,8 +232,8 @@ fn supervise(
         ) {}
         let started = Instant::now();
         let outcome = run.once(&signals, &mut log, &mut state, report, early.take());
-        let code = match outcome {
-            Ok(code) => code,
+        let (code, ended) = match outcome {
+            Ok(ended) => ended,
             Err(e) => {
                 state.error = Some(e.to_string());
                 record_exit(store, config, &mut state, Some(e.exit_code()), false)?;
@@ -252,7 +252,9 @@ fn supervise(
             }
             && !stopped();
         // Recorded once, as what comes next: a waiter never sees "exited" between two runs.
+        // (While the keeper may still delete the writable layer.)
         record_exit(store, config, &mut state, code, again)?;
+        drop(ended);
         let code = code.ok_or(MonitorError::Lost)?;
         if !again {
             return Ok(code);
@@ -359,7 +361,7 @@ impl Run<'_> {
         state: &mut ContainerState,
         report: &mut Option<Reporter>,
         early: Option<EarlyKeeper>,
-    ) -> Result<Option<i32>, MonitorError> {
+    ) -> Result<(Option<i32>, Ended), MonitorError> {
         let (containers, config) = (self.containers, self.config);
         let foreground = report.is_none();
         let process = &config.process;
@@ -524,11 +526,30 @@ impl Run<'_> {
         drop(raw);
         let exit = running.collect_exit();
         drop(network);
-        drop(running);
-        drop(placed);
         state.cgroup = None;
         state.oom_killed = exit.is_some_and(|(_, oom)| oom);
-        Ok(exit.map(|(code, _)| code))
+        Ok((
+            exit.map(|(code, _)| code),
+            Ended {
+                running,
+                _cgroup: placed,
+            },
+        ))
+    }
+}
+
+/// A run whose program has ended, while its keeper still deletes the writable layer of a
+/// `--rm` container (see [`Running::collect_exit`]): the exit is recorded meanwhile. Dropped,
+/// it waits for the keeper, then removes the cgroup the keeper was in.
+struct Ended {
+    running: Running,
+    /// Removed once the keeper is done (fields go after [`Drop::drop`]).
+    _cgroup: cgroups::Cleanup,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.running.finish();
     }
 }
 

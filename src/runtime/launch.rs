@@ -363,15 +363,23 @@ impl Running {
     /// killer ended a process of it. `None` if the keeper vanished without a word (it was
     /// killed).
     ///
-    /// The keeper reports only when it is done with the container's files; what it does
-    /// after that is exit, and the kernel tearing down its namespaces (a millisecond or two
-    /// of RCU grace periods) concerns nobody, so it is not waited for. It is reaped, if it
-    /// has exited, when this value is dropped; otherwise whoever inherits it does.
+    /// The keeper reports as soon as the container has ended, and only then deletes what
+    /// [`LaunchSpec::discard`] names, while the monitor records the exit: wait for
+    /// [`Self::finish`] before touching those trees, or the cgroup the keeper is in.
     pub fn collect_exit(&self) -> Option<(i32, bool)> {
         match self.keeper_chan.recv::<FromKeeper>() {
             Ok(Some(FromKeeper::Exited { code, oom_killed })) => Some((code, oom_killed)),
             _ => None,
         }
+    }
+
+    /// Wait until the keeper is done with the container's files, after [`Self::collect_exit`]:
+    /// it closes its channel as it exits. What comes after that, the kernel tearing down its
+    /// namespaces (a millisecond or two of RCU grace periods), concerns nobody, so it is not
+    /// waited for. The keeper is reaped, if it has exited, when this value is dropped;
+    /// otherwise whoever inherits it does.
+    pub fn finish(&self) {
+        while let Ok(Some(_)) = self.keeper_chan.recv::<FromKeeper>() {}
     }
 }
 
@@ -667,6 +675,7 @@ impl Created {
             None => Ok(running),
             Some(FromInit::Failed { code, message }) => {
                 let _ = running.collect_exit();
+                running.finish();
                 Err(LaunchError::Start(StartFailure { code, message }))
             }
             Some(_) => Err(LaunchError::Setup(
@@ -954,13 +963,15 @@ fn keeper_main_rest(
     if let Some(m) = fuse {
         m.unmount();
     }
-    for tree in &spec.discard {
-        let _ = super::jobs::remove_tree(tree);
-    }
     let oom_killed = cgroup.as_ref().is_some_and(|c| {
         crate::cgroups::v2::read_key(&c.join("memory.events"), "oom_kill").is_some_and(|n| n > 0)
     });
     let _ = chan.send(&FromKeeper::Exited { code, oom_killed });
+    // While the monitor records the exit; it waits for this channel to close (on exit) before
+    // it goes on (Running::finish).
+    for tree in &spec.discard {
+        let _ = super::jobs::remove_tree(tree);
+    }
     crate::sys::exit_now(0);
 }
 

@@ -24,8 +24,9 @@ use crate::image::reference::Reference;
 use crate::network::user::Networks;
 use crate::network::{self, NetworkConfig, NetworkMode};
 use crate::runtime::idmap::KeepId;
-use crate::runtime::launch::{DEFAULT_PATH, EarlyKeeper, ProcessSpec};
+use crate::runtime::launch::{DEFAULT_PATH, EarlyKeeper, EarlyRoot, ProcessSpec};
 use crate::runtime::launch::{MountKind, Security};
+use crate::runtime::rootfs::Driver;
 use crate::runtime::seccomp;
 use crate::runtime::{caps, driver};
 
@@ -721,7 +722,11 @@ fn network_config(
 }
 
 /// Create the container, its volumes and its cidfile; on failure nothing is left.
-fn create_container(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
+fn create_container(
+    ctx: &Context,
+    args: &RunArgs,
+    early: Option<&mut EarlyKeeper>,
+) -> anyhow::Result<ContainerConfig> {
     let (mut config, image_volumes) = container_config(ctx, args)?;
     let cwd = std::env::current_dir().context("cannot find the current directory")?;
     let volumes = Volumes::new(&ctx.store);
@@ -735,8 +740,25 @@ fn create_container(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerCo
     };
     config.mounts = volume::resolve_mounts(&ctx.store, &flags, &image_volumes, &cwd)?;
     let containers = Containers::new(&ctx.store);
+    // A keeper forked ahead mounts the root filesystem while the container is recorded.
+    let ahead = |config: &ContainerConfig, dir: &Path| {
+        if let Some(keeper) = early
+            && config.driver == Driver::Overlay
+            && config.keep_id.is_none()
+        {
+            let root = EarlyRoot {
+                lowers: config.lowers(&ctx.store),
+                dir: dir.to_path_buf(),
+                moved_to: containers.dir(&config.id),
+                volatile: config.auto_remove,
+                rootfs: ctx.store.mount_point(),
+                keep_groups: keeper.mapping().map.is_single() || config.security.keep_groups,
+            };
+            keeper.mount_root(root);
+        }
+    };
     let created = containers
-        .create(&mut config)
+        .create_with(&mut config, ahead)
         .map_err(anyhow::Error::from)
         .and_then(|()| match &args.cidfile {
             Some(path) => fs::write(path, &config.id).with_context(|| {
@@ -763,7 +785,7 @@ fn create_container(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerCo
 
 pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
-    let config = create_container(&ctx, &args)?;
+    let config = create_container(&ctx, &args, None)?;
     println!("{}", config.id);
     Ok(0)
 }
@@ -790,8 +812,12 @@ fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
 }
 
 /// The container `args` asks for, created and ready to start.
-fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
-    let config = create_container(ctx, args)?;
+fn created(
+    ctx: &Context,
+    args: &RunArgs,
+    early: Option<&mut EarlyKeeper>,
+) -> anyhow::Result<ContainerConfig> {
+    let config = create_container(ctx, args, early)?;
     // A port that cannot be published fails the run before the container is started (and,
     // as a mistake, leaves nothing behind).
     if let Err(e) = network::ports::settle(&config.network.ports, false, &[]) {
@@ -803,7 +829,7 @@ fn created(ctx: &Context, args: &RunArgs) -> anyhow::Result<ContainerConfig> {
 
 /// `run -d` that prints nothing: the container's id.
 pub(crate) fn start_quietly(ctx: &Context, args: &RunArgs) -> anyhow::Result<String> {
-    let config = created(ctx, args)?;
+    let config = created(ctx, args, None)?;
     lifecycle::start_detached(&ctx.store, &config.id)
         .map_err(|failure| anyhow::anyhow!(failure.message))?;
     Ok(config.id)
@@ -817,8 +843,8 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     let program = (!args.detach).then(crate::runtime::sealed::program);
     let in_process = program.as_ref().is_some_and(|p| p.is_this_process())
         && crate::sys::thread_count().is_ok_and(|n| n == 1);
-    let early = in_process.then(|| early_keeper(&ctx, &args)).flatten();
-    let config = created(&ctx, &args)?;
+    let mut early = in_process.then(|| early_keeper(&ctx, &args)).flatten();
+    let config = created(&ctx, &args, early.as_mut())?;
     lifecycle::warn_if_offline(&config);
     if args.detach {
         return match lifecycle::start_detached(&ctx.store, &config.id) {

@@ -457,6 +457,16 @@ impl<'a> Containers<'a> {
     /// Create the container's directory and reserve its name. The config's `name` must be
     /// set; an empty one gets a generated name.
     pub fn create(&self, config: &mut ContainerConfig) -> Result<(), ContainerError> {
+        self.create_with(config, |_, _| {})
+    }
+
+    /// [`Self::create`], calling `made` as soon as the container's directory exists (not yet
+    /// where it goes: its path is given) with its empty writable layer (`upper`, `work`).
+    pub fn create_with(
+        &self,
+        config: &mut ContainerConfig,
+        made: impl FnOnce(&ContainerConfig, &Path),
+    ) -> Result<(), ContainerError> {
         let generated = config.name.is_empty();
         if generated {
             config.name = self.free_generated_name();
@@ -476,6 +486,7 @@ impl<'a> Containers<'a> {
             }
             // The container's root directory takes the upper dir's mode.
             set_mode(&staging.join("upper"), 0o755)?;
+            made(config, &staging);
             // Nothing else looks into the staging directory: written in place, not renamed.
             write_new_json(&staging.join("config.json"), config)?;
             write_new_json(&staging.join("state.json"), &ContainerState::created())?;

@@ -24,7 +24,7 @@
 use std::convert::Infallible;
 use std::fs;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use nix::fcntl::{OFlag, openat};
 use nix::mount::{MsFlags, mount};
@@ -547,6 +547,65 @@ pub struct EarlyKeeper {
     mapping: UserMapping,
     keeper_chan: Channel,
     init_chan: Channel,
+    /// The root filesystem it was told to mount ahead of its spec, if any. (The last field:
+    /// dropped after the keeper is ended.)
+    ahead: Option<MountedAhead>,
+}
+
+/// A root filesystem an [`EarlyKeeper`] was told to mount ahead. A volatile overlay marks its
+/// work directory (`work/incompat/volatile`) so that it is never mounted again, as a keeper
+/// forked instead of this one would: if the keeper is ended rather than taken, its mount is
+/// gone with it, the writable layer was never used, and overlayfs's scratch directory, mark
+/// and all, goes when this is dropped.
+struct MountedAhead {
+    root: EarlyRoot,
+    taken: bool,
+}
+
+impl Drop for MountedAhead {
+    fn drop(&mut self) {
+        if !self.taken && self.root.volatile {
+            for dir in [&self.root.moved_to, &self.root.dir] {
+                let _ = super::jobs::remove_tree(&dir.join("work").join("work"));
+            }
+        }
+    }
+}
+
+/// A container's root filesystem as a kernel overlay, mounted by an [`EarlyKeeper`] ahead of
+/// its spec (see [`EarlyKeeper::mount_root`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EarlyRoot {
+    pub lowers: Vec<PathBuf>,
+    /// The directory of the writable layer (its `upper` and `work`), the container's: still
+    /// being recorded, it is renamed from `dir` to `moved_to` meanwhile.
+    pub dir: PathBuf,
+    pub moved_to: PathBuf,
+    pub volatile: bool,
+    pub rootfs: PathBuf,
+    /// Whether the keeper keeps its supplementary groups as it takes root: a single-id map,
+    /// or `--group-add keep-groups`.
+    pub keep_groups: bool,
+}
+
+impl EarlyRoot {
+    /// Whether this is the root filesystem `spec` has (its writable layer is that
+    /// container's: the keeper checks it is the directory it mounted).
+    fn serves(&self, spec: &LaunchSpec) -> bool {
+        spec.driver == Driver::Overlay
+            && spec.keep_id.is_none()
+            && spec.lowers == self.lowers
+            && spec.volatile == self.volatile
+            && spec.rootfs == self.rootfs
+            && self.keep_groups == (spec.idmap.is_single() || spec.security.keep_groups)
+    }
+}
+
+/// What an early keeper is sent: the root to mount ahead, at most once, then its spec.
+#[derive(Serialize, Deserialize)]
+enum Ahead<S> {
+    Root(EarlyRoot),
+    Spec(S),
 }
 
 impl EarlyKeeper {
@@ -566,7 +625,23 @@ impl EarlyKeeper {
             mapping,
             keeper_chan,
             init_chan,
+            ahead: None,
         })
+    }
+
+    /// Have it mount `root` now, while the container is still being recorded. Its spec,
+    /// worked out after that, is then launched on that mount if it has that root (and by a
+    /// keeper forked at the launch otherwise). Once only; nothing happens if the message
+    /// cannot go.
+    pub fn mount_root(&mut self, root: EarlyRoot) {
+        if self.ahead.is_none()
+            && self
+                .keeper_chan
+                .send(&Ahead::<()>::Root(root.clone()))
+                .is_ok()
+        {
+            self.ahead = Some(MountedAhead { root, taken: false });
+        }
     }
 
     /// The user's id map it was forked for (as [`IdMap::for_current_user`] found it).
@@ -576,11 +651,18 @@ impl EarlyKeeper {
 
     /// Hand it `spec`, if it made the namespaces `spec` asks for; `None` otherwise (it is
     /// then ended), or if the spec cannot be sent (too large for a message).
-    fn take(self, spec: &LaunchSpec) -> Option<EarlyKeeper> {
+    fn take(mut self, spec: &LaunchSpec) -> Option<EarlyKeeper> {
         let fits = spec.namespaces.join_user.is_none()
             && matches!(spec.namespaces.net, NetNamespace::New)
-            && spec.idmap == self.mapping.map;
-        (fits && self.keeper_chan.send(spec).is_ok()).then_some(self)
+            && spec.idmap == self.mapping.map
+            && self.ahead.as_ref().is_none_or(|a| a.root.serves(spec));
+        if !(fits && self.keeper_chan.send(&Ahead::Spec(spec)).is_ok()) {
+            return None;
+        }
+        if let Some(ahead) = &mut self.ahead {
+            ahead.taken = true;
+        }
+        Some(self)
     }
 }
 
@@ -709,11 +791,14 @@ fn keeper_main(
     }
     keeper_begins(&chan, &init_chan, &keep);
     let entered = enter_namespaces(join_user, &spec.namespaces.net);
-    let mapped = join_user.is_some();
+    let readied = match join_user {
+        Some(_) => Readied::Mapped,
+        None => Readied::Made,
+    };
     keeper_main_rest(
         spec,
         entered,
-        mapped,
+        readied,
         Tap::AsSpecified,
         cpus,
         chan,
@@ -742,20 +827,63 @@ fn early_keeper_main(
         (Ok(()), Some(t)) => t.create().ok().map(|queue| (t, queue)),
         _ => None,
     };
-    match chan.recv::<LaunchSpec>() {
-        Ok(Some(spec)) => {
-            let tap = match made {
-                Some((t, queue)) if spec.tap.as_ref() == Some(&t) => Tap::Made(queue),
-                // Not what the container has (none, or the host's network changed): gone
-                // with its queue, and made again if need be.
-                _ => Tap::AsSpecified,
-            };
-            keeper_main_rest(&spec, entered, true, tap, cpus.as_ref(), chan, init_chan)
+    let mut ahead = None;
+    let spec = loop {
+        match chan.recv::<Ahead<LaunchSpec>>() {
+            Ok(Some(Ahead::Root(root))) => {
+                if entered.is_ok() && ahead.is_none() {
+                    ahead = mount_ahead(&root);
+                }
+            }
+            Ok(Some(Ahead::Spec(spec))) => break spec,
+            // The monitor needs it no longer (its command failed, or the container makes
+            // other namespaces).
+            _ => crate::sys::exit_now(1),
         }
-        // The monitor needs it no longer (its command failed, or the container makes other
-        // namespaces).
-        _ => crate::sys::exit_now(1),
-    }
+    };
+    let tap = match made {
+        Some((t, queue)) if spec.tap.as_ref() == Some(&t) => Tap::Made(queue),
+        // Not what the container has (none, or the host's network changed): gone with its
+        // queue, and made again if need be.
+        _ => Tap::AsSpecified,
+    };
+    // (The monitor sends a spec only for the root it asked for: see EarlyRoot::serves.)
+    let mounted = ahead.is_some_and(|(rootfs, upper)| {
+        let same = same_dir(&spec.upper, upper);
+        if !same {
+            let _ = nix::mount::umount2(&rootfs, nix::mount::MntFlags::MNT_DETACH);
+        }
+        same
+    });
+    let readied = match mounted {
+        true => Readied::Mounted,
+        false => Readied::Mapped,
+    };
+    keeper_main_rest(&spec, entered, readied, tap, cpus.as_ref(), chan, init_chan)
+}
+
+/// Mount `root` ahead of the spec; where it went, and the identity of its writable layer
+/// (`None` if it could not be mounted: the keeper tries again with its spec, and reports).
+fn mount_ahead(root: &EarlyRoot) -> Option<(PathBuf, (u64, u64))> {
+    userns::become_root(root.keep_groups).ok()?;
+    // Found through this mount namespace (overlayfs takes no layer from another), wherever
+    // the rename has got to, and held from then on.
+    let open = |path: &Path| {
+        nix::fcntl::open(
+            path,
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+    };
+    let dir = open(&root.dir).or_else(|_| open(&root.moved_to)).ok()?;
+    let upper = nix::sys::stat::fstatat(&dir, "upper", nix::fcntl::AtFlags::empty()).ok()?;
+    rootfs::mount_overlay_in(&root.lowers, dir.as_fd(), root.volatile, &root.rootfs).ok()?;
+    Some((root.rootfs.clone(), (upper.st_dev, upper.st_ino)))
+}
+
+/// Whether `path` is the directory whose identity (device, inode) is `id`.
+fn same_dir(path: &Path, id: (u64, u64)) -> bool {
+    nix::sys::stat::stat(path).is_ok_and(|st| (st.st_dev, st.st_ino) == id)
 }
 
 /// Move `child` to the CPUs of `cpus` but the one this process runs on, if there is another.
@@ -852,14 +980,25 @@ fn mount_root(
     .map_err(|e| e.to_string())
 }
 
+/// How far a keeper has come when it has its spec, in the container's namespaces.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Readied {
+    /// It made the user namespace, whose id map the monitor writes.
+    Made,
+    /// It joined a user namespace mapped already (the holder's, another's).
+    Mapped,
+    /// And it mounted the root filesystem too (see [`EarlyRoot`]).
+    Mounted,
+}
+
 /// The rest of stage 1, once in the container's namespaces (or failed to be: `entered`),
-/// whose user namespace has its id map already if `mapped` (one joined, not made); `cpus`,
+/// as far as `readied` says; `cpus`,
 /// those the monitor may use, all of which it takes back once its parent has moved it (see
 /// [`elsewhere`]), before anything else of the container exists.
 fn keeper_main_rest(
     spec: &LaunchSpec,
     entered: Result<(), String>,
-    mapped: bool,
+    readied: Readied,
     tap: Tap,
     cpus: Option<&CpuSet>,
     chan: Channel,
@@ -892,8 +1031,8 @@ fn keeper_main_rest(
     // In a user namespace mapped already (the holder's, another's), a kernel overlay is
     // mounted at once, while the monitor writes the files init binds and places this
     // process; fuse-overlayfs, a process, waits for the cgroup it is to be in.
-    let mount_first = mapped && spec.driver == Driver::Overlay;
-    let early = match mount_first {
+    let mount_first = readied != Readied::Made && spec.driver == Driver::Overlay;
+    let early = match mount_first && readied != Readied::Mounted {
         true => early.and_then(|()| mount_root(spec, &layers, &mut fuse)),
         false => early,
     };

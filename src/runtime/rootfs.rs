@@ -155,9 +155,44 @@ fn distinct(lowers: &[PathBuf]) -> Vec<&Path> {
 /// to the directory they share (the store), entered for the mount, so that the container's
 /// mountinfo shows no path of the host (your home, your name).
 pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsError> {
+    mount_overlay_with(layers, target, None)
+}
+
+/// [`mount_overlay`] with the writable layer in directory `dir` (its `upper` and `work`),
+/// which may be renamed meanwhile: it is found through its descriptor. Kernels with the new
+/// mount API's `lowerdir+` only (6.8); an error on others.
+pub fn mount_overlay_in(
+    lowers: &[PathBuf],
+    dir: BorrowedFd<'_>,
+    volatile: bool,
+    target: &Path,
+) -> Result<(), RootfsError> {
+    if !kernel_at_least(6, 8) {
+        return Err(RootfsError::Overlay(
+            "a writable layer by descriptor needs Linux 6.8".to_string(),
+        ));
+    }
+    let layers = Layers {
+        lowers,
+        upper: Path::new("upper"),
+        work: Path::new("work"),
+        volatile,
+    };
+    mount_overlay_with(&layers, target, Some(dir))
+}
+
+/// [`mount_overlay`], with `upper` and `work` relative to `upper_dir` if given.
+fn mount_overlay_with(
+    layers: &Layers<'_>,
+    target: &Path,
+    upper_dir: Option<BorrowedFd<'_>>,
+) -> Result<(), RootfsError> {
     let lowers = distinct(layers.lowers);
-    let all = || lowers.iter().copied().chain([layers.upper, layers.work]);
-    let base = common_base(all());
+    let writable = match upper_dir {
+        None => vec![layers.upper, layers.work],
+        Some(_) => Vec::new(),
+    };
+    let base = common_base(lowers.iter().copied().chain(writable));
     let rel = |p: &Path| -> PathBuf {
         match p.strip_prefix(&base) {
             Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
@@ -188,7 +223,11 @@ pub fn mount_overlay(layers: &Layers<'_>, target: &Path) -> Result<(), RootfsErr
         path: base.clone(),
         source: e.into(),
     })?;
-    let mounted = mount_overlay_here(&relative, at.as_fd());
+    let mounted = match upper_dir {
+        None => mount_overlay_here(&relative, at.as_fd()),
+        Some(dir) => mount_overlay_fsconfig(&relative, at.as_fd(), Some(dir))
+            .map_err(|e| RootfsError::Overlay(e.desc().to_string())),
+    };
     if let Ok(back) = back {
         let _ = nix::unistd::fchdir(&back);
     }
@@ -199,7 +238,7 @@ fn mount_overlay_here(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(),
     // The new mount API takes one lower layer per call, so any number of layers fits. Only
     // asked of kernels that may have `lowerdir+` (6.8): others would log each refusal.
     if kernel_at_least(6, 8) {
-        match mount_overlay_fsconfig(layers, target) {
+        match mount_overlay_fsconfig(layers, target, None) {
             Ok(()) => return Ok(()),
             Err(Errno::EINVAL) | Err(Errno::ENOSYS) => {} // a backport without `lowerdir+`
             Err(e) => return Err(RootfsError::Overlay(e.desc().to_string())),
@@ -229,7 +268,13 @@ fn mount_overlay_here(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(),
     .map_err(|e| RootfsError::Overlay(e.desc().to_string()))
 }
 
-fn mount_overlay_fsconfig(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result<(), Errno> {
+/// The lower layers are looked up as they are given (from the current directory), the
+/// writable ones from `upper_dir` if given: each path is looked up as it is set.
+fn mount_overlay_fsconfig(
+    layers: &Layers<'_>,
+    target: BorrowedFd<'_>,
+    upper_dir: Option<BorrowedFd<'_>>,
+) -> Result<(), Errno> {
     let errno = |e: sys::SysError| match e {
         sys::SysError::Errno(e) => e,
         _ => Errno::EINVAL,
@@ -238,6 +283,9 @@ fn mount_overlay_fsconfig(layers: &Layers<'_>, target: BorrowedFd<'_>) -> Result
     for lower in layers.lowers {
         fc.set_string(c"lowerdir+", &cstring(lower))
             .map_err(errno)?;
+    }
+    if let Some(dir) = upper_dir {
+        nix::unistd::fchdir(dir)?;
     }
     fc.set_string(c"upperdir", &cstring(layers.upper))
         .map_err(errno)?;

@@ -670,6 +670,51 @@ fn containers_get_the_cpus_nook_may_use() {
     );
 }
 
+/// A container whose keeper is forked ahead (its own network) has its root filesystem
+/// mounted while it is still being recorded, its writable layer found in a directory that is
+/// renamed meanwhile; one forked at the launch (the host's network) mounts it after. Either
+/// way what the container writes lands in its own writable layer, and `--rm` leaves nothing.
+#[test]
+fn a_root_mounted_ahead_is_the_containers_own() {
+    let env = env_with("overlay");
+    let root_mount = "grep ' / / ' /proc/self/mountinfo";
+    for (network, ahead) in [("none", true), ("host", false)] {
+        let name = format!("own-{network}");
+        let script = format!("echo {network} > /made; {root_mount}");
+        let out = env
+            .nook(&[
+                "run",
+                "--name",
+                &name,
+                "--network",
+                network,
+                "busybox",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .ok();
+        // Mounted ahead, the writable layer is named from its own directory.
+        assert_eq!(
+            out.stdout.contains(",upperdir=upper,workdir=work,"),
+            ahead,
+            "--network {network}: {out}"
+        );
+        let diff = env.nook(&["diff", &name]).ok();
+        assert_eq!(diff.stdout, "A /made\n", "--network {network}: {diff}");
+        env.nook(&["rm", &name]).ok();
+    }
+    let out = sh(
+        &env,
+        &["--network", "none"],
+        &format!("touch /gone; {root_mount}"),
+    );
+    assert!(out.contains(",upperdir=upper,"), "{out}");
+    assert!(env.container_ids().is_empty());
+    let left: Vec<String> = env.store_entries("tmp");
+    assert!(left.is_empty(), "left in the store: {left:?}");
+}
+
 /// A container whose spec is too large for one message to a keeper forked ahead (an
 /// environment of 70 kB) gets a keeper forked at its launch instead, and starts all the same.
 #[test]

@@ -134,8 +134,12 @@ pub fn kill_all(path: &Path) {
 fn wait_event(path: &Path, key: &str, want: u64, limit: Duration) {
     let events = path.join("cgroup.events");
     let deadline = Instant::now() + limit;
+    // Often a matter of microseconds (a keeper that is exiting): looked at again soon, then
+    // less and less often.
+    let mut pause = Duration::from_micros(50);
     while read_key(&events, key) != Some(want) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(2));
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(2));
     }
 }
 

@@ -1111,6 +1111,9 @@ fn keeper_main_rest(
     for tree in &spec.discard {
         let _ = super::jobs::remove_tree(tree);
     }
+    // Closed now, not as the process goes (after its memory is torn down): the monitor is
+    // waiting for it. (The namespaces, the mount among them, go after that.)
+    drop(chan);
     crate::sys::exit_now(0);
 }
 

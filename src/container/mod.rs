@@ -714,6 +714,17 @@ impl<'a> Containers<'a> {
     }
 
     pub fn remove(&self, config: &ContainerConfig) -> Result<(), crate::runtime::jobs::JobError> {
+        self.remove_after(config, || {})
+    }
+
+    /// [`Self::remove`], for a container whose writable layer (`upper`, `work`) its keeper
+    /// is deleting until `layer_gone` returns: the rest goes meanwhile.
+    pub fn remove_after(
+        &self,
+        config: &ContainerConfig,
+        layer_gone: impl FnOnce(),
+    ) -> Result<(), crate::runtime::jobs::JobError> {
+        use crate::runtime::jobs;
         // Rename first, so a half-removed container never shows up as one.
         let target = self
             .store
@@ -722,7 +733,16 @@ impl<'a> Containers<'a> {
             let _ = fs::remove_file(self.names_dir().join(&config.name));
         }
         crate::events::container(self.store, config, "destroy", &[]);
-        crate::runtime::jobs::remove_trees(&[target])
+        // (Whatever cannot go now goes below: the layer too, if its keeper is gone.)
+        if let Ok(dir) = jobs::open_dir(&target)
+            && let Ok(names) = jobs::dir_names(&dir)
+        {
+            for name in names.iter().filter(|n| *n != "upper" && *n != "work") {
+                let _ = jobs::remove_tree_in(&dir, name);
+            }
+        }
+        layer_gone();
+        jobs::remove_trees(&[target])
     }
 }
 

@@ -115,13 +115,17 @@ pub fn run_config(
         // Held for the monitor's whole life (and by the container's own stages, which die
         // with it); `ps`, `stop` and `rm` look at it to know the monitor lives.
         Some(_lock) => {
-            let outcome = supervise(store, &containers, config, &mut report, early);
+            let (outcome, ended) = match supervise(store, &containers, config, &mut report, early) {
+                Ok((code, ended)) => (Ok(code), ended),
+                Err(e) => (Err(e), None),
+            };
             // `nook wait` may be reading the exit status: the record goes once it has.
             let _waiters_done = config.auto_remove.then(|| containers.wait_until_read(id));
-            // As docker's --rm: the container, and the anonymous volumes it had.
+            // As docker's --rm: the container, and the anonymous volumes it had. Its records
+            // go while its keeper deletes the writable layer; the directory once it is done.
             if config.auto_remove {
                 let removed = containers
-                    .remove(config)
+                    .remove_after(config, || drop(ended))
                     .map_err(|e| e.to_string())
                     .and_then(|()| {
                         Volumes::new(store)
@@ -171,7 +175,7 @@ fn supervise(
     config: &ContainerConfig,
     report: &mut Option<Reporter>,
     mut early: Option<EarlyKeeper>,
-) -> Result<i32, MonitorError> {
+) -> Result<(i32, Option<Ended>), MonitorError> {
     for layer in &config.layers {
         let there = match config.keep_id {
             Some(keep) => store.has_keep_layer(layer, keep),
@@ -254,11 +258,11 @@ fn supervise(
         // Recorded once, as what comes next: a waiter never sees "exited" between two runs.
         // (While the keeper may still delete the writable layer.)
         record_exit(store, config, &mut state, code, again)?;
-        drop(ended);
         let code = code.ok_or(MonitorError::Lost)?;
         if !again {
-            return Ok(code);
+            return Ok((code, Some(ended)));
         }
+        drop(ended);
         // As docker: wait longer after each quick failure, start over after a good run.
         if started.elapsed() > Duration::from_secs(10) {
             backoff = Duration::from_millis(100);
@@ -266,7 +270,7 @@ fn supervise(
         if wait_or_stop(&signals, backoff) || stopped() {
             state.status = Status::Exited;
             containers.save_state(config, &state)?;
-            return Ok(code);
+            return Ok((code, None));
         }
         backoff = (backoff * 2).min(Duration::from_secs(60));
         state.restart_count += 1;

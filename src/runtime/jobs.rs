@@ -232,26 +232,35 @@ pub fn remove_tree(path: &Path) -> io::Result<()> {
         (Some(p), Some(n)) => (p, n),
         _ => return Err(io::Error::from(io::ErrorKind::InvalidInput)),
     };
-    let top = match nix::fcntl::open(
-        parent,
+    match open_dir(parent) {
+        Ok(top) => remove_tree_in(&top, name),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Open a directory to remove trees in (see [`remove_tree_in`]).
+pub fn open_dir(path: &Path) -> io::Result<OwnedFd> {
+    Ok(nix::fcntl::open(
+        path,
         OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
         Mode::empty(),
-    ) {
-        Ok(fd) => fd,
-        Err(nix::errno::Errno::ENOENT) => return Ok(()),
-        Err(e) => return Err(e.into()),
-    };
+    )?)
+}
+
+/// [`remove_tree`] of `name` in the directory `top`, wherever that directory is now.
+pub fn remove_tree_in(top: &OwnedFd, name: &std::ffi::OsStr) -> io::Result<()> {
     let mut pending: Vec<std::ffi::OsString> = vec![name.to_os_string()];
     let mut moved = 0usize;
     while let Some(name) = pending.pop() {
         let mut spill = |dir: &OwnedFd, deep: &std::ffi::OsStr| -> io::Result<()> {
             moved += 1;
             let up = std::ffi::OsString::from(format!(".{}-deep-{moved}", name.to_string_lossy()));
-            nix::fcntl::renameat(dir, deep, &top, up.as_os_str())?;
+            nix::fcntl::renameat(dir, deep, top, up.as_os_str())?;
             pending.push(up);
             Ok(())
         };
-        match remove_at(&top, &name, 0, &mut spill) {
+        match remove_at(top, &name, 0, &mut spill) {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             other => other?,
         }
@@ -609,7 +618,7 @@ const DIR_FLAGS: OFlag = OFlag::O_RDONLY
     .union(OFlag::O_CLOEXEC);
 
 /// The names in the directory `dir` (without `.` and `..`), read before anything changes it.
-fn dir_names(dir: &OwnedFd) -> io::Result<Vec<std::ffi::OsString>> {
+pub fn dir_names(dir: &OwnedFd) -> io::Result<Vec<std::ffi::OsString>> {
     let mut names = Vec::new();
     for entry in nix::dir::Dir::openat(dir, ".", DIR_FLAGS, Mode::empty())?.iter() {
         let n = entry?.file_name().to_bytes().to_vec();

@@ -1047,6 +1047,16 @@ fn keeper_main_rest(
         true => early,
         false => early.and_then(|()| mount_root(spec, &layers, &mut fuse)),
     };
+    // Opened now, while they are where the spec says: the monitor may set the container's
+    // directory aside (rename it) as they are deleted, after the container's exit.
+    let discard: Vec<(OwnedFd, std::ffi::OsString)> = spec
+        .discard
+        .iter()
+        .filter_map(|tree| {
+            let dir = super::jobs::open_dir(tree.parent()?).ok()?;
+            Some((dir, tree.file_name()?.to_os_string()))
+        })
+        .collect();
     let started = prepared.and_then(|()| {
         // The cgroup namespace comes with init, once the keeper is in its cgroup: the
         // container's leaf is then its root.
@@ -1106,10 +1116,10 @@ fn keeper_main_rest(
         crate::cgroups::v2::read_key(&c.join("memory.events"), "oom_kill").is_some_and(|n| n > 0)
     });
     let _ = chan.send(&FromKeeper::Exited { code, oom_killed });
-    // While the monitor records the exit; it waits for this channel to close (on exit) before
-    // it goes on (Running::finish).
-    for tree in &spec.discard {
-        let _ = super::jobs::remove_tree(tree);
+    // While the monitor records the exit and removes the rest of the container's directory;
+    // it waits for this channel to close before it removes that directory (Running::finish).
+    for (dir, name) in &discard {
+        let _ = super::jobs::remove_tree_in(dir, name);
     }
     // Closed now, not as the process goes (after its memory is torn down): the monitor is
     // waiting for it. (The namespaces, the mount among them, go after that.)

@@ -725,4 +725,20 @@ mod tests {
         assert!(fs::read_dir(d.path()).unwrap().next().is_none());
         remove_tree(&root).unwrap();
     }
+
+    /// A keeper opens the container's directory when it has its spec, and deletes the
+    /// writable layer there after the exit, when the monitor may have renamed it.
+    #[test]
+    fn trees_are_removed_where_their_directory_went() {
+        let d = tempfile::tempdir().unwrap();
+        let (dir, moved) = (d.path().join("container"), d.path().join("aside"));
+        fs::create_dir_all(dir.join("upper/etc")).unwrap();
+        fs::write(dir.join("upper/etc/passwd"), "x").unwrap();
+        fs::write(dir.join("config.json"), "{}").unwrap();
+        let held = open_dir(&dir).unwrap();
+        fs::rename(&dir, &moved).unwrap();
+        remove_tree_in(&held, std::ffi::OsStr::new("upper")).unwrap();
+        assert_eq!(dir_names(&held).unwrap(), vec!["config.json"]);
+        assert!(moved.join("config.json").is_file() && !moved.join("upper").exists());
+    }
 }

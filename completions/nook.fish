@@ -268,7 +268,7 @@ complete -c nook -n "__fish_nook_using_subcommand restart" -l storage-driver -d 
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand restart" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand kill" -s s -l signal -d 'The signal (name or number)' -r
+complete -c nook -n "__fish_nook_using_subcommand kill" -s s -l signal -d 'The signal (name or number). With KILL, kill returns once the containers have stopped' -r
 complete -c nook -n "__fish_nook_using_subcommand kill" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
@@ -629,7 +629,7 @@ complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_sub
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from restart" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal (name or number)' -r
+complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -s s -l signal -d 'The signal (name or number). With KILL, kill returns once the containers have stopped' -r
 complete -c nook -n "__fish_nook_using_subcommand container; and __fish_seen_subcommand_from kill" -l storage-driver -d 'How container filesystems are stacked (default: `driver` under [storage] in config.toml, else auto: kernel overlayfs when a probe mount works, fuse-overlayfs otherwise)' -r -f -a "auto\t'Kernel overlayfs if a probe mount works, fuse-overlayfs otherwise'
 overlay\t'Kernel overlayfs, mounted inside the user namespace'
 fuse-overlayfs\t'fuse-overlayfs'"

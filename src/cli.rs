@@ -733,7 +733,7 @@ pub struct StopArgs {
 
 #[derive(Debug, Args)]
 pub struct KillArgs {
-    /// The signal (name or number)
+    /// The signal (name or number). With KILL, kill returns once the containers have stopped
     #[arg(short, long, default_value = "KILL")]
     pub signal: String,
     /// Containers: names, ids or unique id prefixes

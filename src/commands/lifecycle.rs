@@ -129,11 +129,23 @@ pub fn stop_container(
     }
     let state = containers.load_state(id)?;
     signal_process(state.running_init(), Signal::SIGKILL);
-    if !poll_until(Some(Duration::from_secs(10)), gone) {
+    wait_after_kill(containers, config, &state)
+}
+
+/// Wait, at most 10 s, for the monitor of a container sent SIGKILL to be gone (the exit
+/// recorded, the container's files free).
+fn wait_after_kill(
+    containers: &Containers<'_>,
+    config: &ContainerConfig,
+    state: &ContainerState,
+) -> anyhow::Result<()> {
+    if !poll_until(Some(Duration::from_secs(10)), || {
+        !containers.monitor_alive(&config.id)
+    }) {
         bail!(
             "container {} did not stop: its monitor (pid {}) is still running",
             config.name,
-            state.monitor.map_or(0, |m| m.pid)
+            state.monitor.as_ref().map_or(0, |m| m.pid)
         );
     }
     Ok(())
@@ -298,15 +310,10 @@ pub fn kill(global: &GlobalArgs, args: &KillArgs) -> anyhow::Result<i32> {
             let number = (sig as i32).to_string();
             crate::events::container(&ctx.store, config, "kill", &[("signal", &number)]);
             // As docker's: once SIGKILL returns, the container has stopped (`kill c && rm c`).
-            let gone = || !containers.monitor_alive(&config.id);
-            if sig == Signal::SIGKILL && !poll_until(Some(Duration::from_secs(10)), gone) {
-                bail!(
-                    "container {} did not stop: its monitor (pid {}) is still running",
-                    config.name,
-                    state.monitor.map_or(0, |m| m.pid)
-                );
+            match sig {
+                Signal::SIGKILL => wait_after_kill(containers, config, &state),
+                _ => Ok(()),
             }
-            Ok(())
         },
     )
 }

@@ -277,6 +277,14 @@ pub struct LaunchSpec {
     pub tap: Option<crate::network::host::TapConfig>,
 }
 
+impl LaunchSpec {
+    /// Whether the keeper keeps its supplementary groups as it becomes root of the user
+    /// namespace: with a single-id map (none to drop), or `--group-add keep-groups`.
+    fn root_keeps_groups(&self) -> bool {
+        self.idmap.is_single() || self.security.keep_groups
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 enum ToKeeper {
     /// With the container's cgroup, if it has one: the keeper reads its OOM kills at the
@@ -597,7 +605,7 @@ impl EarlyRoot {
             && spec.lowers == self.lowers
             && spec.volatile == self.volatile
             && spec.rootfs == self.rootfs
-            && self.keep_groups == (spec.idmap.is_single() || spec.security.keep_groups)
+            && self.keep_groups == spec.root_keeps_groups()
     }
 }
 
@@ -958,7 +966,7 @@ fn mount_root(
         // all: drop_privileges). Staying you also keeps this process dumpable, so pasta can
         // join its namespaces.
         Some(keep) => userns::become_user(keep.uid, keep.gid, spec.security.keep_groups),
-        None => userns::become_root(spec.idmap.is_single() || spec.security.keep_groups),
+        None => userns::become_root(spec.root_keeps_groups()),
     }
     .map_err(|e| format!("cannot take the container's ids in its user namespace: {e}"))?;
     match spec.driver {

@@ -7,7 +7,7 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 use nix::sys::socket::{
     AddressFamily, Backlog, ControlMessage, MsgFlags, SockFlag, SockType, UnixAddr, bind, connect,
-    listen, sendmsg, socket, socketpair,
+    listen, recv, sendmsg, socket, socketpair,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -103,7 +103,23 @@ impl Channel {
     pub fn recv_with_fds<M: DeserializeOwned>(
         &self,
     ) -> Result<Option<(M, Vec<OwnedFd>)>, ChannelError> {
-        let mut buf = vec![0u8; MAX_MESSAGE];
+        // A buffer of the message's size, not of the largest: zeroing 64 KiB would copy as
+        // many pages in a process just forked (a container's init), for a message of a few
+        // hundred bytes. (Larger than any sender sends, a message is cut short and refused.)
+        let size = loop {
+            match recv(
+                self.fd.as_raw_fd(),
+                &mut [],
+                MsgFlags::MSG_PEEK | MsgFlags::MSG_TRUNC,
+            ) {
+                Err(nix::errno::Errno::EINTR) => continue,
+                r => break r.map_err(|e| ChannelError::Recv(e.into()))?,
+            }
+        };
+        if size == 0 {
+            return Ok(None);
+        }
+        let mut buf = vec![0u8; size.min(MAX_MESSAGE)];
         let (n, fds) = loop {
             match sys::recv_with_fds(self.fd.as_fd(), &mut buf) {
                 Err(sys::SysError::Errno(nix::errno::Errno::EINTR)) => continue,
@@ -203,6 +219,25 @@ mod tests {
 
         drop(a);
         assert!(b.recv::<String>().unwrap().is_none());
+    }
+
+    #[test]
+    fn messages_of_any_size_arrive_whole() {
+        let (a, b) = Channel::pair().unwrap();
+        let large = "y".repeat(MAX_MESSAGE - 16);
+        a.send(&"s").unwrap();
+        a.send(&large).unwrap();
+        a.send(&"t").unwrap();
+        assert_eq!(b.recv::<String>().unwrap().unwrap(), "s");
+        assert_eq!(b.recv::<String>().unwrap().unwrap(), large);
+        assert_eq!(b.recv::<String>().unwrap().unwrap(), "t");
+        // A datagram larger than any sender sends (from a peer that does not check) is refused
+        // whole, and the next message is read as it came.
+        let oversized = format!("\"{}\"", "z".repeat(MAX_MESSAGE + 10));
+        nix::sys::socket::send(a.fd.as_raw_fd(), oversized.as_bytes(), MsgFlags::empty()).unwrap();
+        a.send(&"u").unwrap();
+        assert!(matches!(b.recv::<String>(), Err(ChannelError::Decode(_))));
+        assert_eq!(b.recv::<String>().unwrap().unwrap(), "u");
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub fn main_entry() -> i32 {
     if let Some(code) = commands::internal(&args) {
         return code;
     }
+    // (Before the command line is parsed: see keeper_ahead.)
+    let keeper_ahead = commands::run::keeper_ahead(&args);
     let cli = match cli::parse(&args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -45,7 +47,7 @@ pub fn main_entry() -> i32 {
             return code;
         }
     };
-    match commands::dispatch(cli) {
+    match commands::dispatch(cli, keeper_ahead) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("Error: {e:#}");

@@ -29,6 +29,7 @@ use crate::cli::{
 use crate::config::{self, Config};
 use crate::image::store::Store;
 use crate::runtime::driver::DriverChoice;
+use crate::runtime::launch::EarlyKeeper;
 
 /// What most commands need: the user's configuration and store.
 pub struct Context {
@@ -115,11 +116,12 @@ pub fn warn(message: &str) {
     eprintln!("warning: {message}");
 }
 
-/// Run the parsed command line; returns the exit status.
-pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+/// Run the parsed command line (with `keeper_ahead`, for `nook run`: see
+/// [`run::keeper_ahead`]); returns the exit status.
+pub fn dispatch(cli: Cli, keeper_ahead: Option<EarlyKeeper>) -> anyhow::Result<i32> {
     let global = &cli.global;
     match cli.command {
-        Command::Run(args) => run::run(global, *args.0),
+        Command::Run(args) => run::run(global, *args.0, keeper_ahead),
         Command::Create(args) => run::create(global, *args.0),
         Command::Start(args) => lifecycle::start(global, &args),
         Command::Stop(args) => lifecycle::stop(global, &args),
@@ -152,7 +154,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Command::Rm(args) => container::rm(global, &args),
         Command::Container(sub) => match sub.0 {
             ContainerCommand::Ls(args) => container::ps(global, &args),
-            ContainerCommand::Run(args) => run::run(global, *args),
+            ContainerCommand::Run(args) => run::run(global, *args, None),
             ContainerCommand::Create(args) => run::create(global, *args),
             ContainerCommand::Start(args) => lifecycle::start(global, &args),
             ContainerCommand::Stop(args) => lifecycle::stop(global, &args),

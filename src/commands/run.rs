@@ -790,11 +790,11 @@ pub fn create(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     Ok(0)
 }
 
-/// The keeper of a container with the common namespaces (its own network: pasta or none;
-/// the user's id map), forked ahead ([`EarlyKeeper`]); `None` for other containers, whose
-/// keeper is forked at their launch. A guess from the flags: the launch checks it against
-/// the container as recorded.
-fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
+/// Whether a container of `args` has the common namespaces for which a keeper is forked
+/// ahead ([`EarlyKeeper`]): its own network, with pasta (true) or none (false), and the
+/// user's id map; `None` for other containers, whose keeper is forked at their launch. A
+/// guess from the flags: the launch checks it against the container as recorded.
+fn early_network(ctx: &Context, args: &RunArgs) -> Option<bool> {
     if args.userns.is_some() || args.network.len() > 1 {
         return None;
     }
@@ -802,13 +802,36 @@ fn early_keeper(ctx: &Context, args: &RunArgs) -> Option<EarlyKeeper> {
         Some(n) => n.as_str(),
         None => ctx.config.network.default.as_deref().unwrap_or("pasta"),
     };
-    let pasta = match network.parse::<NetworkMode>() {
-        Ok(NetworkMode::Pasta) => true,
-        Ok(NetworkMode::None) => false,
-        _ => return None,
-    };
+    match network.parse::<NetworkMode>() {
+        Ok(NetworkMode::Pasta) => Some(true),
+        Ok(NetworkMode::None) => Some(false),
+        _ => None,
+    }
+}
+
+/// Fork a keeper ahead for a container whose monitor this process will be.
+fn fork_early_keeper() -> Option<EarlyKeeper> {
     let mapping = crate::runtime::idmap::IdMap::for_current_user().ok()?;
-    EarlyKeeper::fork(mapping, pasta)
+    EarlyKeeper::fork(mapping)
+}
+
+/// Whether the monitor can run in this process, not in nook executed again: single-threaded,
+/// from a file no container can change (see [`crate::runtime::sealed`]).
+fn monitors_here(program: &crate::runtime::sealed::Program) -> bool {
+    program.is_this_process() && crate::sys::thread_count().is_ok_and(|n| n == 1)
+}
+
+/// `nook run`'s keeper, forked first thing when the command line's first word is `run` and
+/// this process can be the container's monitor: the keeper then makes the container's
+/// namespaces while the command line is parsed, half a millisecond, as well as while the
+/// image is resolved and the container recorded. [`run`] ends it if the flags ask for a
+/// container it cannot serve (detached, or with other namespaces).
+pub fn keeper_ahead(args: &[std::ffi::OsString]) -> Option<EarlyKeeper> {
+    let run = args.get(1).is_some_and(|a| a == "run");
+    if !(run && monitors_here(&crate::runtime::sealed::program())) {
+        return None;
+    }
+    fork_early_keeper()
 }
 
 /// The container `args` asks for, created and ready to start.
@@ -835,15 +858,23 @@ pub(crate) fn start_quietly(ctx: &Context, args: &RunArgs) -> anyhow::Result<Str
     Ok(config.id)
 }
 
-pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
+/// `nook run`; `ahead`, the keeper [`keeper_ahead`] forked, if any.
+pub fn run(global: &GlobalArgs, args: RunArgs, ahead: Option<EarlyKeeper>) -> anyhow::Result<i32> {
     let ctx = Context::open(global)?;
     // In the foreground, this process becomes the container's monitor (below), and the
-    // container's keeper starts making its namespaces now, while the image is resolved and
-    // the container recorded.
+    // container's keeper makes its namespaces (from now, if not forked already) while the
+    // image is resolved and the container recorded.
     let program = (!args.detach).then(crate::runtime::sealed::program);
-    let in_process = program.as_ref().is_some_and(|p| p.is_this_process())
-        && crate::sys::thread_count().is_ok_and(|n| n == 1);
-    let mut early = in_process.then(|| early_keeper(&ctx, &args)).flatten();
+    let in_process = program.as_ref().is_some_and(monitors_here);
+    let mut early = match (in_process, early_network(&ctx, &args)) {
+        (true, Some(pasta)) => ahead.or_else(fork_early_keeper).map(|mut keeper| {
+            if pasta {
+                keeper.make_tap();
+            }
+            keeper
+        }),
+        _ => None,
+    };
     let config = created(&ctx, &args, early.as_mut())?;
     lifecycle::warn_if_offline(&config);
     if args.detach {
@@ -860,7 +891,7 @@ pub fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<i32> {
     }
     // Become the container's monitor: same pid, terminal and stdio.
     let program = program.unwrap_or_else(crate::runtime::sealed::program);
-    if program.is_this_process() && crate::sys::thread_count().is_ok_and(|n| n == 1) {
+    if monitors_here(&program) {
         // Already what a monitor must be (single-threaded, from a file no container can
         // change): the monitor runs here, without starting nook again.
         return Ok(

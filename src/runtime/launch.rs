@@ -544,10 +544,11 @@ fn fork_stage1(
     Ok((KeeperGuard(Some(keeper)), keeper_chan, init_chan))
 }
 
-/// A container's keeper forked before the container is worked out: `nook run` in the
-/// foreground forks it first thing, and it makes the container's namespaces (a new network
-/// namespace in the user's held user namespace: the common case) on the other core while
-/// the monitor resolves the image and records the container, most of a millisecond each.
+/// A container's keeper forked before the container is worked out: `nook run` forks it first
+/// thing, before its command line is parsed, and it makes the container's namespaces (a new
+/// network namespace in the user's held user namespace: the common case) on the other core
+/// while the monitor parses the flags, resolves the image and records the container, most of
+/// a millisecond each; pasta's interface follows in a message ([`EarlyKeeper::make_tap`]).
 /// [`launch`] then hands it the spec, or, for a container that needs other namespaces (or
 /// another id map), ends it and forks its own.
 pub struct EarlyKeeper {
@@ -609,23 +610,24 @@ impl EarlyRoot {
     }
 }
 
-/// What an early keeper is sent: the root to mount ahead, at most once, then its spec.
+/// What an early keeper is sent: the root to mount ahead and the interface to make for pasta,
+/// each at most once and in either order, then its spec.
 #[derive(Serialize, Deserialize)]
 enum Ahead<S> {
     Root(EarlyRoot),
+    Tap,
     Spec(S),
 }
 
 impl EarlyKeeper {
-    /// Fork one for containers with the user's id map `mapping` (and, `with_tap`, an interface
-    /// for pasta: [`LaunchSpec::tap`], which it makes from the host's addresses before it
-    /// has its spec); `None` where no holder has its namespace (see [`holder::shared`]) or
-    /// the fork fails: the launch then forks as usual. The caller must be single-threaded.
-    pub fn fork(mapping: UserMapping, with_tap: bool) -> Option<EarlyKeeper> {
+    /// Fork one for containers with the user's id map `mapping`; `None` where no holder has
+    /// its namespace (see [`holder::shared`]) or the fork fails: the launch then forks as
+    /// usual. The caller must be single-threaded.
+    pub fn fork(mapping: UserMapping) -> Option<EarlyKeeper> {
         let user = holder::shared(&mapping.map)?;
         let (guard, keeper_chan, init_chan) =
             fork_stage1(CloneFlags::empty(), |chan, init, cpus| {
-                early_keeper_main(user, cpus, with_tap, chan, init)
+                early_keeper_main(user, cpus, chan, init)
             })
             .ok()?;
         Some(EarlyKeeper {
@@ -650,6 +652,14 @@ impl EarlyKeeper {
         {
             self.ahead = Some(MountedAhead { root, taken: false });
         }
+    }
+
+    /// Have it make the interface for pasta ([`LaunchSpec::tap`]), from the host's addresses
+    /// as it found them when it was forked, before it has its spec (which it then checks
+    /// against them). Nothing happens if the host had no default route or the message
+    /// cannot go.
+    pub fn make_tap(&mut self) {
+        let _ = self.keeper_chan.send(&Ahead::<()>::Tap);
     }
 
     /// The user's id map it was forked for (as [`IdMap::for_current_user`] found it).
@@ -817,30 +827,25 @@ fn keeper_main(
 /// Stage 1 forked ahead of its spec ([`EarlyKeeper`]): it makes the common case's namespaces
 /// (its own network, in the user's held user namespace `user`) while the monitor still works
 /// out and records the container, then takes the spec. Never returns.
-fn early_keeper_main(
-    user: OwnedFd,
-    cpus: Option<CpuSet>,
-    with_tap: bool,
-    chan: Channel,
-    init_chan: Channel,
-) -> ! {
+fn early_keeper_main(user: OwnedFd, cpus: Option<CpuSet>, chan: Channel, init_chan: Channel) -> ! {
     keeper_begins(&chan, &init_chan, &[user.as_fd()]);
-    // (The host's addresses, read before leaving its network namespace.)
-    let tap = with_tap
-        .then(crate::network::host::TapConfig::from_host)
-        .flatten();
+    // The host's addresses, read before leaving its network namespace, for the interface
+    // pasta may be given (the monitor says so once it has parsed its flags).
+    let mut tap = crate::network::host::TapConfig::from_host();
     let entered = enter_namespaces(Some(user.as_fd()), &NetNamespace::New);
     drop(user);
-    let made = match (&entered, tap) {
-        (Ok(()), Some(t)) => t.create().ok().map(|queue| (t, queue)),
-        _ => None,
-    };
+    let mut made = None;
     let mut ahead = None;
     let spec = loop {
         match chan.recv::<Ahead<LaunchSpec>>() {
             Ok(Some(Ahead::Root(root))) => {
                 if entered.is_ok() && ahead.is_none() {
                     ahead = mount_ahead(&root);
+                }
+            }
+            Ok(Some(Ahead::Tap)) => {
+                if let (Ok(()), Some(t)) = (&entered, tap.take()) {
+                    made = t.create().ok().map(|queue| (t, queue));
                 }
             }
             Ok(Some(Ahead::Spec(spec))) => break spec,

@@ -444,7 +444,9 @@ fn two_shells_share_one_session() {
             "--",
             "sh",
             "-c",
-            "echo from-first > /tmp/shared; nc -l -p 7777 -e echo served-by-first; sleep 1",
+            // (Written whole, then named: the second shell may look at any moment.)
+            "echo from-first > /tmp/part && mv /tmp/part /tmp/shared; \
+             nc -l -p 7777 -e echo served-by-first; sleep 1",
         ])
         .current_dir(&dir)
         .spawn();

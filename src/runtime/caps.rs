@@ -70,6 +70,12 @@ pub fn resolve(add: &[String], drop: &[String]) -> Result<Vec<String>, CapsError
     Ok(names)
 }
 
+/// Whether a resolved list may let a process hold CAP_SYS_ADMIN: the only capability that
+/// mounts, unmounts or remounts. (A list that does not parse may: it is refused later.)
+pub fn may_administer(names: &[String]) -> bool {
+    to_set(names).map_or(true, |set| set.contains(&Capability::CAP_SYS_ADMIN))
+}
+
 /// Parse a resolved list (as stored in a container's config).
 pub fn to_set(names: &[String]) -> Result<CapsHashSet, CapsError> {
     names

@@ -599,6 +599,46 @@ fn read_only_binds_cannot_be_made_writable() {
     }
 }
 
+/// A container without CAP_SYS_ADMIN gets no locked copy of its mount namespace (it could
+/// not unmount or remount anything in its own), and a user namespace it makes itself (with
+/// seccomp off, which lets it) gets a copy the kernel locks: as root there, it still cannot
+/// make a `:ro` bind writable, unmask /proc or remount the root.
+#[test]
+fn mounts_hold_without_sys_admin_and_in_a_nested_user_namespace() {
+    let env = world();
+    let dir = env.root.join("ro-nested");
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("f"), "original").unwrap();
+    chown(&dir, env.user);
+    let bind = format!("{}:/ro:ro", dir.display());
+    let attack = "mount -o remount,rw,bind /ro; mount -o remount,rw /ro; umount /proc/keys; \
+                  umount -l /ro; mount -o remount,rw /; echo changed > /ro/f; \
+                  wc -c < /proc/keys; cat /ro/f; echo";
+    let nested = format!(
+        "{attack}; unshare -Urm sh -c 'id -u; {}'",
+        attack.replace("; echo", "")
+    );
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--read-only",
+            "--security-opt",
+            "seccomp=unconfined",
+            "-v",
+            &bind,
+            "busybox",
+            "sh",
+            "-c",
+            &nested,
+        ])
+        .output();
+    assert_eq!(fs::read_to_string(dir.join("f")).unwrap(), "original");
+    // Masked /proc/keys is empty, the bind unchanged, both before and after becoming root
+    // of a user namespace of its own (which it did: uid 0).
+    assert_eq!(out.stdout, "0\noriginal\n0\n0\noriginal", "{out}");
+}
+
 /// `--privileged` and `--cap-add SYS_ADMIN` still have their user namespace's powers over
 /// what is theirs: a fresh tmpfs can be mounted, and its hostname set.
 #[test]

@@ -1240,6 +1240,9 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     sys::cloexec_from(3).map_err(|e| StartFailure::setup(format!("close_range: {e}")))?;
 
     drop_privileges(&spec.idmap, &user, &spec.caps, &spec.security)?;
+    // The kernel clears the parent-death signal as a process changes user: set again, PID 1
+    // (and the container with it) still dies with its keeper when it is not root.
+    prctl::set_pdeathsig(Signal::SIGKILL).map_err(setup("prctl"))?;
     let args = &spec.process.args;
     let exe = process::find_executable(&args[0], search_path(&env))?;
     if let Some(c) = chan.as_ref() {

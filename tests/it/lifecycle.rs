@@ -483,6 +483,32 @@ fn killed_monitor_leaves_a_truthful_record(driver: &str) {
     );
 }
 
+/// The same for a container whose process is not root: the kernel clears a process's
+/// parent-death signal as it changes user, and a PID 1 that did not set it again outlived
+/// its keeper.
+#[test]
+fn killed_monitor_ends_a_container_of_another_user() {
+    let env = env_with("overlay");
+    let id = env.run_detached(&["-u", "1000", "busybox", "sleep", "1000"]);
+    let state = env.state(&id);
+    let init = state["init"]["pid"].as_i64().unwrap() as i32;
+    kill(
+        Pid::from_raw(state["monitor"]["pid"].as_i64().unwrap() as i32),
+        Signal::SIGKILL,
+    )
+    .unwrap();
+    wait_until(
+        Duration::from_secs(10),
+        "the container's PID 1 to end",
+        || fs::read_to_string(format!("/proc/{init}/stat")).map_or(true, |s| s.contains(") Z ")),
+    );
+    assert!(
+        env.store_processes().is_empty(),
+        "{:?}",
+        env.store_processes()
+    );
+}
+
 #[test]
 fn killed_monitor_overlay() {
     killed_monitor_leaves_a_truthful_record("overlay");

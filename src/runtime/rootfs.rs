@@ -905,6 +905,9 @@ pub(crate) fn copy_tree(src: BorrowedFd<'_>, dest: BorrowedFd<'_>) -> io::Result
 /// Hide what podman hides (a tmpfs or /dev/null over it) and make read-only what it does.
 pub(crate) fn mask_kernel_paths(root: &Root) -> Result<(), RootfsError> {
     let null = root.open_path("/dev/null", Create::Nothing)?;
+    // One empty read-only tmpfs, mounted on the first directory and bound on the others: a
+    // filesystem of its own for each would cost its making and its ending at every start.
+    let mut empty: Option<OwnedFd> = None;
     for path in MASKED_PATHS {
         let at = match root.open_path(path, Create::Nothing) {
             Ok(fd) => fd,
@@ -916,7 +919,13 @@ pub(crate) fn mask_kernel_paths(root: &Root) -> Result<(), RootfsError> {
                 read_only: true,
                 ..MountAttrs::SAFE
             };
-            mount_fs("tmpfs", "size=0", attrs, at.as_fd(), path)?;
+            match &empty {
+                Some(tmpfs) => bind(tmpfs.as_fd(), at.as_fd(), attrs, "an empty tmpfs", path)?,
+                None => {
+                    mount_fs("tmpfs", "size=0", attrs, at.as_fd(), path)?;
+                    empty = Some(root.open_path(path, Create::Nothing)?);
+                }
+            }
         } else {
             bind(
                 null.as_fd(),

@@ -825,13 +825,37 @@ fn monitors_here(program: &crate::runtime::sealed::Program) -> bool {
 /// this process can be the container's monitor: the keeper then makes the container's
 /// namespaces while the command line is parsed, half a millisecond, as well as while the
 /// image is resolved and the container recorded. [`run`] ends it if the flags ask for a
-/// container it cannot serve (detached, or with other namespaces).
+/// container it cannot serve (with other namespaces), and none is forked for a command
+/// line that may ask for a detached one: ending a keeper unused costs `run -d` more than
+/// the keeper saves.
 pub fn keeper_ahead(args: &[std::ffi::OsString]) -> Option<EarlyKeeper> {
     let run = args.get(1).is_some_and(|a| a == "run");
-    if !(run && monitors_here(&crate::runtime::sealed::program())) {
+    if !run || args.iter().any(|a| may_detach(a)) {
+        return None;
+    }
+    if !monitors_here(&crate::runtime::sealed::program()) {
         return None;
     }
     fork_early_keeper()
+}
+
+/// Whether `arg`, before the command line is parsed, may be the detach flag: `--detach`,
+/// `-d`, or `d` among short flags (`-itd`), unless `=false`. A guess on the safe side: an
+/// argument of the container's command that looks like one only costs the early keeper.
+fn may_detach(arg: &std::ffi::OsStr) -> bool {
+    let Some(arg) = arg.to_str() else {
+        return false;
+    };
+    let (flag, value) = arg.split_once('=').unwrap_or((arg, ""));
+    if value == "false" {
+        return false;
+    }
+    match flag.strip_prefix("--") {
+        Some(long) => long == "detach",
+        None => flag.strip_prefix('-').is_some_and(|short| {
+            short.contains('d') && short.chars().all(|c| c.is_ascii_alphabetic())
+        }),
+    }
 }
 
 /// The container `args` asks for, created and ready to start.
@@ -921,6 +945,24 @@ pub fn run(global: &GlobalArgs, args: RunArgs, ahead: Option<EarlyKeeper>) -> an
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_detached_run_is_guessed_from_the_raw_command_line() {
+        for arg in ["-d", "--detach", "-itd", "-dit", "--detach=true", "-d=true"] {
+            assert!(may_detach(arg.as_ref()), "{arg}");
+        }
+        for arg in [
+            "-d=false",
+            "--detach=false",
+            "-it",
+            "--rm",
+            "busybox",
+            "--dns",
+            "-",
+        ] {
+            assert!(!may_detach(arg.as_ref()), "{arg}");
+        }
+    }
 
     #[test]
     fn environment_merges_like_docker() {

@@ -567,6 +567,17 @@ fn input_and_output_flow_at_once() {
 
 // ---- 7. read-only mounts made writable from inside ----
 
+/// A directory of the user's named `name`, holding `f` ("original"), and the `-v` flag that
+/// binds it read-only at /ro.
+fn read_only_bind(env: &Env, name: &str) -> (PathBuf, String) {
+    let dir = env.root.join(name);
+    fs::create_dir(&dir).unwrap();
+    fs::write(dir.join("f"), "original").unwrap();
+    chown(&dir, env.user);
+    let bind = format!("{}:/ro:ro", dir.display());
+    (dir, bind)
+}
+
 /// `mount -o remount,rw,bind /ro` with CAP_SYS_ADMIN (or --privileged) wrote the host file
 /// behind a `:ro` bind. The container's mounts now belong to a child user namespace, so the
 /// kernel locks them: read-only stays read-only, and nothing can be unmounted to uncover
@@ -574,11 +585,7 @@ fn input_and_output_flow_at_once() {
 #[test]
 fn read_only_binds_cannot_be_made_writable() {
     let env = world();
-    let dir = env.root.join("ro");
-    fs::create_dir(&dir).unwrap();
-    fs::write(dir.join("f"), "original").unwrap();
-    chown(&dir, env.user);
-    let bind = format!("{}:/ro:ro", dir.display());
+    let (dir, bind) = read_only_bind(&env, "ro");
     let attack = "mount -o remount,rw,bind /ro 2>&1; mount -o remount,rw /ro 2>&1; \
                   echo changed > /ro/f 2>&1; umount /ro 2>&1; umount -l /ro 2>&1; \
                   umount /proc/keys 2>&1; mount -o remount,rw /proc/sys 2>&1; \
@@ -606,11 +613,7 @@ fn read_only_binds_cannot_be_made_writable() {
 #[test]
 fn mounts_hold_without_sys_admin_and_in_a_nested_user_namespace() {
     let env = world();
-    let dir = env.root.join("ro-nested");
-    fs::create_dir(&dir).unwrap();
-    fs::write(dir.join("f"), "original").unwrap();
-    chown(&dir, env.user);
-    let bind = format!("{}:/ro:ro", dir.display());
+    let (dir, bind) = read_only_bind(&env, "ro-nested");
     let attack = "mount -o remount,rw,bind /ro; mount -o remount,rw /ro; umount /proc/keys; \
                   umount -l /ro; mount -o remount,rw /; echo changed > /ro/f; \
                   wc -c < /proc/keys; cat /ro/f; echo";

@@ -411,6 +411,23 @@ fn exec_with_a_terminal_follows_resizes() {
     assert_eq!(status(&env, "term"), "running");
 }
 
+/// SIGKILL the monitor of container `id`; the host pid of its PID 1.
+fn kill_monitor(env: &Env, id: &str) -> i32 {
+    let state = env.state(id);
+    let init = state["init"]["pid"].as_i64().unwrap() as i32;
+    kill(
+        Pid::from_raw(state["monitor"]["pid"].as_i64().unwrap() as i32),
+        Signal::SIGKILL,
+    )
+    .unwrap();
+    init
+}
+
+/// Whether process `pid` has ended (gone, or a zombie).
+fn ended(pid: i32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat")).map_or(true, |s| s.contains(") Z "))
+}
+
 /// `kill -9` of a monitor: the container goes with it, and every command tells the truth.
 fn killed_monitor_leaves_a_truthful_record(driver: &str) {
     let env = env_with(driver);
@@ -435,22 +452,12 @@ fn killed_monitor_leaves_a_truthful_record(driver: &str) {
         .join("monitor.lock");
     let holding = crate::harness::processes_holding(&lock);
     assert_eq!(holding.len(), 1, "{holding:?}");
-    let state = env.state(&id);
-    let init = state["init"]["pid"].as_i64().unwrap() as i32;
-    kill(
-        Pid::from_raw(state["monitor"]["pid"].as_i64().unwrap() as i32),
-        Signal::SIGKILL,
-    )
-    .unwrap();
+    let init = kill_monitor(&env, &id);
     // keeper, init and (with fuse-overlayfs) its daemon die with the monitor
     wait_until(
         Duration::from_secs(10),
         "the container's processes to end",
-        || {
-            env.store_processes().is_empty()
-                && fs::read_to_string(format!("/proc/{init}/stat"))
-                    .map_or(true, |s| s.contains(") Z "))
-        },
+        || env.store_processes().is_empty() && ended(init),
     );
     let ps = env.nook(&["ps", "-a"]).ok();
     assert!(ps.stdout.contains("Exited (unknown)"), "{ps}");
@@ -490,17 +497,11 @@ fn killed_monitor_leaves_a_truthful_record(driver: &str) {
 fn killed_monitor_ends_a_container_of_another_user() {
     let env = env_with("overlay");
     let id = env.run_detached(&["-u", "1000", "busybox", "sleep", "1000"]);
-    let state = env.state(&id);
-    let init = state["init"]["pid"].as_i64().unwrap() as i32;
-    kill(
-        Pid::from_raw(state["monitor"]["pid"].as_i64().unwrap() as i32),
-        Signal::SIGKILL,
-    )
-    .unwrap();
+    let init = kill_monitor(&env, &id);
     wait_until(
         Duration::from_secs(10),
         "the container's PID 1 to end",
-        || fs::read_to_string(format!("/proc/{init}/stat")).map_or(true, |s| s.contains(") Z ")),
+        || ended(init),
     );
     assert!(
         env.store_processes().is_empty(),

@@ -1218,9 +1218,9 @@ fn init_inner(spec: &LaunchSpec, chan: &mut Option<Channel>) -> Result<Infallibl
     // CAP_SYS_ADMIN in the container's user namespace: the only one that could unmount or
     // remount them. Without it in the set the container keeps (the bounding set; `exec`
     // has the same), no process of the container ever holds it there (one in a user
-    // namespace of its own gets a locked copy from the kernel anyway), so the copy, most
-    // of a millisecond, is made only for a container that keeps it (--cap-add SYS_ADMIN,
-    // --privileged).
+    // namespace of its own gets a locked copy from the kernel anyway), so the copy, about
+    // 0.3 ms of every start, is made only for a container that keeps it (--cap-add
+    // SYS_ADMIN, --privileged).
     if caps::may_administer(&spec.caps) {
         rootfs::lock_mounts().map_err(|e| StartFailure::setup(e.to_string()))?;
     }

@@ -110,7 +110,7 @@ fn mount_err(what: &str, target: &str) -> impl FnOnce(Errno) -> RootfsError {
 }
 
 /// Is the running kernel at least `major.minor`? (`true` when it cannot be told.)
-fn kernel_at_least(major: u32, minor: u32) -> bool {
+pub fn kernel_at_least(major: u32, minor: u32) -> bool {
     let release = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
     let mut parts = release
         .trim()

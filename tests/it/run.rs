@@ -679,16 +679,9 @@ fn a_root_mounted_ahead_is_the_containers_own() {
     let env = env_with("overlay");
     let root_mount = "grep ' / / ' /proc/self/mountinfo";
     // A layer named from its directory's descriptor needs the new mount API's `lowerdir+`.
-    let release = fs::read_to_string("/proc/sys/kernel/osrelease").unwrap();
-    let mut version = release
-        .split(|c: char| !c.is_ascii_digit())
-        .filter_map(|n| n.parse::<u32>().ok());
-    let can = (version.next(), version.next()) >= (Some(6), Some(8));
+    let can = nook::runtime::rootfs::kernel_at_least(6, 8);
     if !can {
-        eprintln!(
-            "kernel {}: no lowerdir+ (6.8), so no mount ahead",
-            release.trim()
-        );
+        eprintln!("kernel older than 6.8: no lowerdir+, so no mount ahead");
     }
     for (network, ahead) in [("none", can), ("host", false)] {
         let name = format!("own-{network}");

@@ -488,6 +488,10 @@ pub fn receive_tree(
             }
         }
     }
+    // The archive ends at its first zero block, but a writer may send more (the second zero
+    // block, a record's padding): read it all, or the writer's last write fails on a closed
+    // pipe as though the copy had.
+    io::copy(&mut archive.into_inner(), &mut io::sink()).map_err(CopyError::BadArchive)?;
     let Some(land) = landing else {
         return Err(CopyError::Empty);
     };
@@ -576,6 +580,22 @@ mod tests {
             shuttle(&r.join("missing"), &r.join("x"), false, false),
             Err(CopyError::NotFound(_))
         ));
+    }
+
+    /// `tar` pads its archives to a record of 10 KiB; a copy reads to the end of its input, so
+    /// that whoever writes it never meets a closed pipe.
+    #[test]
+    fn the_input_is_read_to_its_end() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        tree(r);
+        let mut buf = Vec::new();
+        send_tree(&r.join("src/a"), false, &mut buf).unwrap();
+        buf.resize(buf.len() + 10240, 0);
+        let mut input = io::Cursor::new(&buf[..]);
+        receive_tree(&mut input, &r.join("dest"), false, false).unwrap();
+        assert_eq!(input.position(), buf.len() as u64);
+        assert_eq!(fs::read(r.join("dest")).unwrap(), b"A");
     }
 
     #[test]

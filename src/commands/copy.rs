@@ -207,7 +207,7 @@ fn in_container(
         );
     };
     let map = config.idmap(IdMap::for_current_user()?.map)?;
-    let lowers = config.lowers(&ctx.store);
+    let lowers = config.root_lowers(&ctx.store);
     let (upper, work_dir) = (containers.upper(&config.id), containers.work(&config.id));
     let root = ctx.store.mount_point();
     let fuse_log = containers.dir(&config.id).join("fuse-overlayfs.log");

@@ -747,7 +747,7 @@ fn create_container(
             && config.keep_id.is_none()
         {
             let root = EarlyRoot {
-                lowers: config.lowers(&ctx.store),
+                lowers: config.root_lowers(&ctx.store),
                 dir: dir.to_path_buf(),
                 moved_to: containers.dir(&config.id),
                 volatile: config.auto_remove,

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::image::digest::Digest;
-use crate::image::store::{Store, StoreError, random_hex, replace_file};
+use crate::image::store::{INIT_LAYER_DIRS, Store, StoreError, random_hex, replace_file};
 use crate::runtime::idmap::{IdMap, KeepId};
 use crate::runtime::launch::{MountSpec, ProcessSpec};
 use crate::runtime::rootfs::Driver;
@@ -132,6 +132,24 @@ impl ContainerConfig {
         }
     }
 
+    /// The layers of its root filesystem, topmost first: its image's, under the store's init
+    /// layer (see [`Store::init_layer`]) when that can go there. It cannot for a keep-id
+    /// container, whose root would see the init layer's directories as the user's, nor over
+    /// an image with something else than a directory where the init layer has one, which it
+    /// would hide.
+    pub fn root_lowers(&self, store: &Store) -> Vec<PathBuf> {
+        let mut lowers = self.lowers(store);
+        if self.keep_id.is_none()
+            && INIT_LAYER_DIRS
+                .iter()
+                .all(|name| a_directory_or_nothing(&lowers, name))
+            && let Some(init) = store.init_layer()
+        {
+            lowers.insert(0, init);
+        }
+        lowers
+    }
+
     /// Its image's layer trees, topmost first (as its id map needs them).
     pub fn lowers(&self, store: &Store) -> Vec<PathBuf> {
         self.layers
@@ -143,6 +161,21 @@ impl ContainerConfig {
             })
             .collect()
     }
+}
+
+/// Whether `/NAME` is a directory, or absent, in the image of these layers (topmost first):
+/// the topmost layer that has an entry for it decides (a whiteout, a character device, is
+/// an absence).
+fn a_directory_or_nothing(lowers: &[PathBuf], name: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    for layer in lowers {
+        match fs::symlink_metadata(layer.join(name)) {
+            Ok(meta) => return meta.is_dir() || meta.file_type().is_char_device(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(_) => return false,
+        }
+    }
+    true
 }
 
 /// When the monitor starts a container again after it exits.

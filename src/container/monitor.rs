@@ -325,7 +325,7 @@ impl Run<'_> {
             idmap: self.idmap.clone(),
             namespaces,
             driver: config.driver,
-            lowers: config.lowers(store),
+            lowers: config.root_lowers(store),
             upper: containers.upper(&config.id),
             work: containers.work(&config.id),
             volatile: config.auto_remove,

@@ -99,7 +99,9 @@ pub fn export(store: &Store, config: &ContainerConfig) -> Result<Scratch, Snapsh
     let scratch = Scratch::new(store, "export")?;
     let upper = Containers::new(store).upper(&config.id);
     let root = StageMount {
-        lowers: std::iter::once(upper).chain(config.lowers(store)).collect(),
+        lowers: std::iter::once(upper)
+            .chain(config.root_lowers(store))
+            .collect(),
         driver: config.driver,
         at: scratch.0.join("root"),
         scratch: scratch.0.join("overlay"),

@@ -8,6 +8,8 @@
 //! containers/<id>/          one directory per container
 //! mnt/                      where each container's keeper mounts its root filesystem, in
 //!                           its own mount namespace (so the host only ever sees it empty)
+//! init/etc/                 the mount points of containers' network files, a layer over
+//!                           every image (see `Store::init_layer`)
 //! tmp/                      work in progress; never read as content
 //! locks/                    flock files
 //! pending/                  what was made visible before it reached the disk (`settle.rs`)
@@ -20,7 +22,7 @@
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Read, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::runtime::idmap::KeepId;
@@ -94,6 +96,10 @@ pub struct LayerMeta {
 pub struct Store {
     root: PathBuf,
 }
+
+/// The directories of the init layer (see [`Store::init_layer`]): an image's entry for each
+/// must be a directory (or absent) for the layer to go over it.
+pub const INIT_LAYER_DIRS: [&str; 4] = ["etc", "proc", "sys", "dev"];
 
 impl Store {
     /// Open (creating if needed) the store at `root`.
@@ -174,6 +180,41 @@ impl Store {
     }
     pub fn index_path(&self) -> PathBuf {
         self.root.join("images.json")
+    }
+
+    /// `init/`: a layer over every container's image, as docker's "init" layer, holding the
+    /// mount points every container has: `/proc`, `/sys` and `/dev`, and the network's
+    /// empty `/etc/hosts`, `/etc/hostname` and `/etc/resolv.conf`. They are then not made
+    /// in each container's writable layer at each start, and an image's own links there are
+    /// not followed. Made once and whole (in `tmp/`, then renamed into place); `None` when
+    /// it cannot be made, and each container then gets mount points of its own.
+    pub fn init_layer(&self) -> Option<PathBuf> {
+        let layer = self.root.join("init");
+        if layer.is_dir() {
+            return Some(layer);
+        }
+        let staging = self.tmp_path("init");
+        let made = (|| -> io::Result<()> {
+            let dirs = INIT_LAYER_DIRS.map(|d| staging.join(d));
+            for dir in &dirs {
+                fs::create_dir_all(dir)?;
+            }
+            for name in ["hosts", "hostname", "resolv.conf"] {
+                let file = staging.join("etc").join(name);
+                File::create_new(&file)?;
+                fs::set_permissions(&file, fs::Permissions::from_mode(0o644))?;
+            }
+            // As an image's, whatever the user's umask.
+            for dir in dirs.iter().chain([&staging]) {
+                fs::set_permissions(dir, fs::Permissions::from_mode(0o755))?;
+            }
+            fs::rename(&staging, &layer)
+        })();
+        if made.is_err() {
+            let _ = fs::remove_dir_all(&staging);
+        }
+        // (another nook may have made it meanwhile)
+        layer.is_dir().then_some(layer)
     }
 
     /// Move `path` into `tmp/` in one step (so that a process killed while removing it

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::harness::{Env, Output, Run, Terminal, chown, env_with, nook_bin, wait_until};
-use crate::images::{Tar, busybox_rootfs, busybox_with_libraries_of};
+use crate::images::{Tar, busybox_programs, busybox_rootfs, busybox_with_libraries_of};
 use crate::sandbox::project;
 
 const SECRET: &str = "nook-test-secret";
@@ -119,9 +119,9 @@ fn a_volume_behind_a_chain_of_links_cannot_reach_the_home() {
     secret_stays_home(&env);
 }
 
-/// `VOLUME /c0/NAME` (and a tmpfs, a file bind, a working directory, `/etc/hosts`) behind a
-/// chain out of the root: nook made directories, and empty files, anywhere the user could
-/// write. Nothing is made on the host.
+/// `VOLUME /c0/NAME` (and a tmpfs, a file bind, a working directory, `/etc` for the network's
+/// files) behind a chain out of the root: nook made directories, and empty files, anywhere
+/// the user could write. Nothing is made on the host.
 #[test]
 fn mount_points_behind_links_create_nothing_on_the_host() {
     let env = world();
@@ -130,11 +130,31 @@ fn mount_points_behind_links_create_nothing_on_the_host() {
     tar = chain(tar, "t", 42, &home);
     tar = chain(tar, "f", 42, &format!("{home}/planted-file"));
     tar = chain(tar, "w", 42, &format!("{home}/planted-workdir"));
-    // The network's /etc/hosts: one link straight out, and a long chain.
-    tar = tar.symlink("etc/hosts", &format!("{home}/planted-hosts"));
-    tar = chain(tar, "h", 42, &format!("{home}/planted-resolv"));
-    tar = tar.symlink("etc/resolv.conf", "/h0");
     image(&env, "links", tar, &["VOLUME /c0/planted-volume"]);
+    // The network's /etc/hosts: one link straight out, and a long chain. Both are hidden
+    // under nook's init layer, as under docker's: the container sees its own files.
+    let tar = busybox_rootfs().symlink("etc/hosts", &format!("{home}/planted-hosts"));
+    let tar =
+        chain(tar, "h", 42, &format!("{home}/planted-resolv")).symlink("etc/resolv.conf", "/h0");
+    image(&env, "etc-file-links", tar, &[]);
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "etc-file-links",
+            "cat",
+            "/etc/hosts",
+            "/etc/resolv.conf",
+        ])
+        .ok();
+    assert!(out.stdout.starts_with("127.0.0.1\tlocalhost\n"), "{out}");
+    // An /etc that is itself a chain out, which no init layer can cover: the mount points
+    // of the network's files are made where it leads, inside the root or nowhere.
+    let tar =
+        chain(busybox_programs(), "e", 42, &format!("{home}/planted-etc")).symlink("etc", "/e0");
+    image(&env, "etc-links", tar, &[]);
     let host_file = env.file("hostfile", b"x");
     let file_bind = format!("{}:/f0", host_file.display());
     let attempts: Vec<Vec<&str>> = vec![
@@ -149,15 +169,7 @@ fn mount_points_behind_links_create_nothing_on_the_host() {
         ],
         vec!["run", "--rm", "-v", &file_bind, "links", "true"],
         vec!["run", "--rm", "-w", "/w0", "links", "true"],
-        vec![
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "links",
-            "cat",
-            "/etc/hosts",
-        ],
+        vec!["run", "--rm", "--network", "none", "etc-links", "true"],
     ];
     for args in &attempts {
         let out = env.nook(args).output();

@@ -177,14 +177,8 @@ pub const GROUP: &str = "root:x:0:\ntty:x:5:\napp:x:1000:\nextra:x:2000:app\nnog
 /// A small Linux root filesystem: busybox and its applets, users root, app (1000) and
 /// nobody, a world-writable /tmp and app's home owned by app.
 pub fn busybox_rootfs() -> Tar {
-    let mut t = Tar::new()
-        .dir("./", 0o755, 0, 0)
-        .dir("bin", 0o755, 0, 0)
-        .file("bin/busybox", busybox_binary(), 0o755, 0, 0);
-    for applet in busybox_applets() {
-        t = t.symlink(&format!("bin/{applet}"), "busybox");
-    }
-    t.dir("etc", 0o755, 0, 0)
+    busybox_programs()
+        .dir("etc", 0o755, 0, 0)
         .file("etc/passwd", PASSWD.as_bytes(), 0o644, 0, 0)
         .file("etc/group", GROUP.as_bytes(), 0o644, 0, 0)
         .dir("tmp", 0o1777, 0, 0)
@@ -192,6 +186,18 @@ pub fn busybox_rootfs() -> Tar {
         .dir("home", 0o755, 0, 0)
         .dir("home/app", 0o750, 1000, 1000)
         .file("home/app/.profile", b"# app\n", 0o644, 1000, 1000)
+}
+
+/// A root filesystem of busybox alone: `/bin`, and nothing else.
+pub fn busybox_programs() -> Tar {
+    let mut t = Tar::new()
+        .dir("./", 0o755, 0, 0)
+        .dir("bin", 0o755, 0, 0)
+        .file("bin/busybox", busybox_binary(), 0o755, 0, 0);
+    for applet in busybox_applets() {
+        t = t.symlink(&format!("bin/{applet}"), "busybox");
+    }
+    t
 }
 
 /// The busybox root filesystem plus programs of the host's, with the shared libraries they

@@ -12,7 +12,7 @@ use serde_json::json;
 use crate::harness::{
     Env, Terminal, env_with, host_uid, processes, user, wait_until, wait_with_timeout,
 };
-use crate::images::{Image, PASSWD, Tar, busybox_rootfs, docker_archive};
+use crate::images::{Image, PASSWD, Tar, busybox_programs, busybox_rootfs, docker_archive};
 
 /// `nook run --rm busybox sh -c SCRIPT`, which must succeed; its stdout.
 fn sh(env: &Env, flags: &[&str], script: &str) -> String {
@@ -55,6 +55,7 @@ on_both_drivers!(
     identity_and_isolation,
     files_get_mapped_owners_in_the_upper_layer,
     copy_on_write_leaves_the_image_alone,
+    mount_points_come_from_the_init_layer,
     whiteouts_and_opaque_dirs_hide_lower_files,
     a_layer_twice_in_an_image,
     exit_codes_follow_docker,
@@ -347,6 +348,48 @@ fn a_layer_twice_in_an_image(driver: &str) {
     env.nook(&["load", "-i", archive.to_str().unwrap()]).ok();
     let out = env.nook(&["run", "--rm", "twice:1", "cat", "/data/f"]).ok();
     assert_eq!(out.stdout, "same");
+}
+
+/// The mount points every container has (`/proc`, `/sys`, `/dev`, the network's files in
+/// `/etc`) come from nook's init layer, not from the container's writable layer; under an
+/// image whose `/etc` is a link, where that layer cannot go, the container makes its own.
+fn mount_points_come_from_the_init_layer(driver: &str) {
+    let env = env_with(driver);
+    let id = run_kept(
+        &env,
+        "cat /etc/hosts /etc/resolv.conf /etc/hostname /proc/1/stat",
+    );
+    let upper = env.store().join("containers").join(&id).join("upper");
+    let made: Vec<_> = fs::read_dir(&upper)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(made.is_empty(), "made in the writable layer: {made:?}");
+    let tar = busybox_programs()
+        .dir("usr", 0o755, 0, 0)
+        .dir("usr/etc", 0o755, 0, 0)
+        .file("usr/etc/passwd", PASSWD.as_bytes(), 0o644, 0, 0)
+        .symlink("etc", "usr/etc");
+    let file = env.file("etc-link.tar", &tar.finish());
+    env.nook(&["import", file.to_str().unwrap(), "etc-link"])
+        .ok();
+    let out = env
+        .nook(&[
+            "run",
+            "--rm",
+            "--hostname",
+            "h1",
+            "etc-link",
+            "sh",
+            "-c",
+            "cat /etc/hostname; ls /usr/etc",
+        ])
+        .ok();
+    assert_eq!(
+        out.stdout, "h1\nhostname\nhosts\npasswd\nresolv.conf\n",
+        "{out}"
+    );
 }
 
 fn whiteouts_and_opaque_dirs_hide_lower_files(driver: &str) {

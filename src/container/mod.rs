@@ -13,7 +13,7 @@ pub mod snapshot;
 pub mod volume;
 
 use std::fs;
-use std::os::unix::fs::{DirBuilderExt, symlink};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, symlink};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -160,6 +160,18 @@ impl ContainerConfig {
                 None => store.layer_diff(d),
             })
             .collect()
+    }
+}
+
+/// The file a container's monitor locked in nooks from before its lock was the container's
+/// directory (see `Containers::monitor_lock`): a container one of them started may still run.
+const EARLIER_MONITOR_LOCK: &str = "monitor.lock";
+
+/// Whether someone holds a lock (flock) on `path`.
+fn locked(path: &Path) -> bool {
+    match fs::File::open(path) {
+        Ok(f) => matches!(f.try_lock_shared(), Err(fs::TryLockError::WouldBlock)),
+        Err(_) => false,
     }
 }
 
@@ -430,21 +442,21 @@ impl<'a> Containers<'a> {
     }
     /// Locked (flock) by the container's monitor for as long as it lives, and by nothing
     /// else: the kernel drops the lock when the monitor dies, however it dies, so a held lock
-    /// is proof of a live monitor, and no second monitor can start the container.
-    pub fn monitor_lock(&self, id: &str) -> PathBuf {
-        self.dir(id).join("monitor.lock")
+    /// is proof of a live monitor, and no second monitor can start the container. It is the
+    /// container's directory itself, which is there anyway: no lock file is made at each
+    /// start.
+    fn monitor_lock(&self, id: &str) -> PathBuf {
+        self.dir(id)
     }
 
     /// Is a monitor watching the container now?
     pub fn monitor_alive(&self, id: &str) -> bool {
-        match fs::File::open(self.monitor_lock(id)) {
-            Ok(f) => matches!(f.try_lock_shared(), Err(fs::TryLockError::WouldBlock)),
-            Err(_) => false,
-        }
+        locked(&self.monitor_lock(id)) || locked(&self.dir(id).join(EARLIER_MONITOR_LOCK))
     }
 
     /// Shared-locked by each `nook wait` (and `start -a`) until it has read the exit status;
     /// the monitor of a `--rm` container takes it exclusively before removing the record.
+    /// The first waiter makes it: a container that nobody waits for has none.
     fn wait_lock(&self, id: &str) -> PathBuf {
         self.dir(id).join("wait.lock")
     }
@@ -452,14 +464,21 @@ impl<'a> Containers<'a> {
     /// Keep the container's record until this guard drops (see [`Self::wait_lock`]).
     pub fn hold_for_waiting(&self, id: &str) -> Result<fs::File, ContainerError> {
         let path = self.wait_lock(id);
-        let file = fs::File::open(&path).map_err(|e| StoreError::io("cannot open", &path, e))?;
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| StoreError::io("cannot open", &path, e))?;
         file.lock_shared()
             .map_err(|e| StoreError::io("cannot lock", &path, e))?;
         Ok(file)
     }
 
-    /// Wait until every `nook wait` has read the exit status (best effort: `None` if the
-    /// lock cannot be taken).
+    /// Wait until every `nook wait` has read the exit status: `None` if none has begun (a
+    /// waiter that begins later finds the exit status, or the container gone, as it would
+    /// a moment later), or the lock cannot be taken.
     pub fn wait_until_read(&self, id: &str) -> Option<fs::File> {
         let file = fs::File::open(self.wait_lock(id)).ok()?;
         file.lock().ok()?;
@@ -469,13 +488,10 @@ impl<'a> Containers<'a> {
     /// Become the container's monitor: `None` if another monitor already is.
     pub fn take_monitor_lock(&self, id: &str) -> Result<Option<fs::File>, ContainerError> {
         let path = self.monitor_lock(id);
-        let file = fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| StoreError::io("cannot open", &path, e))?;
+        let file = fs::File::open(&path).map_err(|e| StoreError::io("cannot open", &path, e))?;
         match file.try_lock() {
+            // (a monitor of a nook from before the lock was the directory's)
+            Ok(()) if locked(&self.dir(id).join(EARLIER_MONITOR_LOCK)) => Ok(None),
             Ok(()) => Ok(Some(file)),
             Err(fs::TryLockError::WouldBlock) => Ok(None),
             Err(fs::TryLockError::Error(e)) => Err(StoreError::io("cannot lock", &path, e).into()),
@@ -523,10 +539,6 @@ impl<'a> Containers<'a> {
             // Nothing else looks into the staging directory: written in place, not renamed.
             write_new_json(&staging.join("config.json"), config)?;
             write_new_json(&staging.join("state.json"), &ContainerState::created())?;
-            for lock in ["monitor.lock", "wait.lock"] {
-                fs::write(staging.join(lock), b"")
-                    .map_err(|e| StoreError::io("cannot create", &staging.join(lock), e))?;
-            }
             fs::rename(&staging, &dest).map_err(|e| StoreError::io("cannot create", &dest, e))?;
             Ok(())
         })();
@@ -810,4 +822,33 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T, Container
         path: path.to_path_buf(),
         source,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The lock on the container's directory, and the lock file of a monitor started by a
+    /// nook from before: either is a live monitor, and no second one takes over.
+    #[test]
+    fn a_live_monitor_is_seen_whichever_nook_started_it() {
+        let d = tempfile::tempdir().unwrap();
+        let store = Store::open(d.path()).unwrap();
+        let containers = Containers::new(&store);
+        let id = "a".repeat(64);
+        fs::create_dir_all(containers.upper(&id)).unwrap();
+        assert!(!containers.monitor_alive(&id));
+        let ours = containers
+            .take_monitor_lock(&id)
+            .unwrap()
+            .expect("no monitor yet");
+        assert!(containers.monitor_alive(&id));
+        assert!(containers.take_monitor_lock(&id).unwrap().is_none());
+        drop(ours);
+        assert!(!containers.monitor_alive(&id));
+        let earlier = fs::File::create(containers.dir(&id).join(EARLIER_MONITOR_LOCK)).unwrap();
+        earlier.lock().unwrap();
+        assert!(containers.monitor_alive(&id));
+        assert!(containers.take_monitor_lock(&id).unwrap().is_none());
+    }
 }

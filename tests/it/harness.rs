@@ -758,7 +758,9 @@ pub fn cmdline(dir: &Path) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).replace('\0', " "))
 }
 
-/// The processes with a descriptor open on `path`: their command lines.
+/// The processes that hold a lock (flock) on `path`, through a descriptor of theirs (one
+/// they opened, or a copy they got): their command lines. A descriptor on the lock without
+/// a lock held through it does not count.
 pub fn processes_holding(path: &Path) -> Vec<String> {
     proc_entries()
         .filter(|(_, dir)| {
@@ -766,7 +768,11 @@ pub fn processes_holding(path: &Path) -> Vec<String> {
                 .into_iter()
                 .flatten()
                 .flatten()
-                .any(|fd| fs::read_link(fd.path()).is_ok_and(|to| to == path))
+                .any(|fd| {
+                    fs::read_link(fd.path()).is_ok_and(|to| to == path)
+                        && fs::read_to_string(dir.join("fdinfo").join(fd.file_name()))
+                            .is_ok_and(|info| info.contains("\nlock:"))
+                })
         })
         .filter_map(|(_, dir)| cmdline(&dir))
         .collect()

@@ -443,13 +443,9 @@ fn killed_monitor_leaves_a_truthful_record(driver: &str) {
         env.nook(&["exec", "victim", "cat", "/kept"]).output().code == 0
     });
     assert!(!env.store_processes().is_empty());
-    // The monitor alone holds its lock: a keeper with a copy would keep a dead monitor
-    // looking alive until it, too, was gone.
-    let lock = env
-        .store()
-        .join("containers")
-        .join(&id)
-        .join("monitor.lock");
+    // The monitor alone holds its lock (on the container's directory): a keeper with a copy
+    // would keep a dead monitor looking alive until it, too, was gone.
+    let lock = env.store().join("containers").join(&id);
     let holding = crate::harness::processes_holding(&lock);
     assert_eq!(holding.len(), 1, "{holding:?}");
     let init = kill_monitor(&env, &id);

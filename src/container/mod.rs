@@ -432,9 +432,18 @@ impl<'a> Containers<'a> {
     pub fn log(&self, id: &str) -> PathBuf {
         self.dir(id).join("ctr.log")
     }
-    /// The container's own `/etc/hosts`, `/etc/resolv.conf` or `/etc/hostname`.
+    /// What the container has only while it runs, written again at each start:
+    /// `$XDG_RUNTIME_DIR/nook/containers/<id>/` (a tmpfs in a login session), as podman's
+    /// run directory.
+    pub fn run_dir(&self, id: &str) -> PathBuf {
+        crate::config::runtime_root(self.store.root())
+            .join("containers")
+            .join(id)
+    }
+    /// The container's own `/etc/hosts`, `/etc/resolv.conf` or `/etc/hostname`, in its run
+    /// directory.
     pub fn etc_file(&self, id: &str, name: &str) -> PathBuf {
-        self.dir(id).join(name)
+        self.run_dir(id).join(name)
     }
     /// Present while the user has stopped the container: the restart policy then waits.
     pub fn stop_marker(&self, id: &str) -> PathBuf {
@@ -770,6 +779,9 @@ impl<'a> Containers<'a> {
         layer_gone: impl FnOnce(),
     ) -> Result<(), crate::runtime::jobs::JobError> {
         use crate::runtime::jobs;
+        // Made again at a start: it goes first, so that no run directory outlives its
+        // container.
+        let _ = fs::remove_dir_all(self.run_dir(&config.id));
         // Rename first, so a half-removed container never shows up as one.
         let target = self
             .store

@@ -99,6 +99,18 @@ pub struct NetworkFiles(Vec<(std::path::PathBuf, String)>);
 
 impl NetworkFiles {
     pub fn write(&self) -> Result<(), NetError> {
+        use std::os::unix::fs::DirBuilderExt;
+        // (all in the container's run directory)
+        if let Some(dir) = self.0.first().and_then(|(path, _)| path.parent()) {
+            fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|source| NetError::Write {
+                    path: dir.to_path_buf(),
+                    source,
+                })?;
+        }
         self.0
             .iter()
             .try_for_each(|(path, contents)| write(path, contents))

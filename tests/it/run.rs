@@ -659,6 +659,13 @@ fn removal_leaves_nothing_behind(driver: &str) {
     assert!(ps.stdout.contains("Exited (127)"), "{ps}");
     env.nook(&["rm", "broken"]).ok();
     assert!(env.container_ids().is_empty());
+    // nor the run directories of their network files
+    let runs: Vec<_> = fs::read_dir(env.runtime.join("nook/containers"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(runs.is_empty(), "{runs:?}");
 }
 
 /// Start `nook run ARGS` in the background and wait until it prints `ready`.

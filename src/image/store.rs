@@ -8,8 +8,8 @@
 //! containers/<id>/          one directory per container
 //! mnt/                      where each container's keeper mounts its root filesystem, in
 //!                           its own mount namespace (so the host only ever sees it empty)
-//! init/etc/                 the mount points of containers' network files, a layer over
-//!                           every image (see `Store::init_layer`)
+//! init/                     a layer over every image: the mount points every container
+//!                           has (see `Store::init_layer`)
 //! tmp/                      work in progress; never read as content
 //! locks/                    flock files
 //! pending/                  what was made visible before it reached the disk (`settle.rs`)

@@ -375,15 +375,7 @@ impl Env {
 
     /// Entries in a store subdirectory (blobs/sha256, layers, tmp, ...).
     pub fn store_entries(&self, sub: &str) -> Vec<String> {
-        let mut v: Vec<String> = fs::read_dir(self.store().join(sub))
-            .map(|d| {
-                d.flatten()
-                    .map(|e| e.file_name().to_string_lossy().into_owned())
-                    .collect()
-            })
-            .unwrap_or_default();
-        v.sort();
-        v
+        dir_entries(&self.store().join(sub))
     }
 }
 
@@ -749,6 +741,19 @@ pub fn proc_entries() -> impl Iterator<Item = (i32, PathBuf)> {
         .unwrap()
         .flatten()
         .filter_map(|e| Some((e.file_name().to_str()?.parse().ok()?, e.path())))
+}
+
+/// The names in directory `dir`, sorted (none if it cannot be read).
+pub fn dir_entries(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = fs::read_dir(dir)
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }
 
 /// The command line of the process whose /proc directory is `dir`, its arguments joined by

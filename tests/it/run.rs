@@ -10,7 +10,7 @@ use nix::unistd::Pid;
 use serde_json::json;
 
 use crate::harness::{
-    Env, Terminal, env_with, host_uid, processes, user, wait_until, wait_with_timeout,
+    Env, Terminal, dir_entries, env_with, host_uid, processes, user, wait_until, wait_with_timeout,
 };
 use crate::images::{Image, PASSWD, Tar, busybox_programs, busybox_rootfs, docker_archive};
 
@@ -359,12 +359,9 @@ fn mount_points_come_from_the_init_layer(driver: &str) {
         &env,
         "cat /etc/hosts /etc/resolv.conf /etc/hostname /proc/1/stat",
     );
-    let upper = env.store().join("containers").join(&id).join("upper");
-    let made: Vec<_> = fs::read_dir(&upper)
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let upper = format!("containers/{id}/upper");
+    assert!(env.store().join(&upper).is_dir());
+    let made = env.store_entries(&upper);
     assert!(made.is_empty(), "made in the writable layer: {made:?}");
     let tar = busybox_programs()
         .dir("usr", 0o755, 0, 0)
@@ -660,11 +657,9 @@ fn removal_leaves_nothing_behind(driver: &str) {
     env.nook(&["rm", "broken"]).ok();
     assert!(env.container_ids().is_empty());
     // nor the run directories of their network files
-    let runs: Vec<_> = fs::read_dir(env.runtime.join("nook/containers"))
-        .unwrap()
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let run_dirs = env.runtime.join("nook/containers");
+    assert!(run_dirs.is_dir());
+    let runs = dir_entries(&run_dirs);
     assert!(runs.is_empty(), "{runs:?}");
 }
 
